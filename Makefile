@@ -1,0 +1,140 @@
+# lightcore: a libxl 4.17-compatible event and child-process core.
+#
+# Targets:
+#   make               library (build/libxenlight.so.4.17 + static archive), tools
+#   make check         build everything and run every test suite
+#   make check-asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check-tsan    the same under ThreadSanitizer
+#   make install PREFIX=/usr/local   (library and headers in their own directories)
+#
+# Each area of the tree may add a fragment (*.mk) that extends TEST_PROGS and
+# declares its own rules; see the "Fragments" section below.
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+PYTHON   ?= python3
+CC       ?= gcc
+# WERROR=1 turns warnings into errors (CI sets it).
+WERROR   ?=
+
+XEN_LIBS  := -lxenctrl -lxenstore -lxenevtchn -lxentoollog -lxentoolcore
+JSON_LIBS := -ljson-c
+UUID_LIBS := -luuid
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+WARNFLAGS   := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+# Flags for code that must never carry a sanitizer (the simulator preload
+# library, which is also LD_PRELOADed into Debian's xenstored).
+BASE_CFLAGS := -std=gnu11 -g -O2 -fno-omit-frame-pointer -D_GNU_SOURCE $(WARNFLAGS)
+# SANFLAGS is set by the check-asan / check-tsan variants.
+SANFLAGS    ?=
+CFLAGS      := $(BASE_CFLAGS) $(SANFLAGS)
+CPPFLAGS    := -Iinclude -Isrc
+LDFLAGS     := $(SANFLAGS)
+
+SONAME    := libxenlight.so.4.17
+SHLIB     := $(BUILD)/$(SONAME)
+STATICLIB := $(BUILD)/liblightcore.a
+
+# Generated type code (see gentypes.py).
+GEN_HEADERS := include/_libxl_types.h
+GEN_SOURCES := src/_libxl_types.c
+
+LIB_SRCS := $(sort $(filter-out $(GEN_SOURCES),$(wildcard src/*.c)) $(GEN_SOURCES))
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB_LIBS := $(XEN_LIBS) $(JSON_LIBS) $(UUID_LIBS) -lpthread
+
+# Test programs: every tests/unit/test_*.c and tests/integration/test_*.c is
+# one Check program. Fragments append further programs to TEST_PROGS.
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
+TEST_PROGS  := $(UNIT_TESTS) $(INTEG_TESTS)
+TOOLS       :=
+
+.PHONY: all lib tools check check-asan check-tsan install clean deps distclean
+all: lib tools
+
+# ---------------------------------------------------------------- fragments
+# Each fragment may use BUILD, CC, CFLAGS, BASE_CFLAGS, CPPFLAGS, LDFLAGS,
+# STATICLIB, LIB_LIBS, CHECK_LIBS and append to TEST_PROGS, TOOLS.
+-include gen.mk
+-include tests/sim/sim.mk
+-include tools/tools.mk
+-include bench/bench.mk
+
+# ---------------------------------------------------------------- deps
+# Install missing Debian packages (no-op when everything is present).
+deps:
+	@scripts/install-deps
+
+# ---------------------------------------------------------------- library
+lib: $(BUILD)/api-rules.ok $(SHLIB) $(BUILD)/libxenlight.so $(STATICLIB)
+
+# The build fails if a public function that takes libxl_asyncop_how or
+# drives the event loop lacks LIBXL_EXTERNAL_CALLERS_ONLY.
+$(BUILD)/api-rules.ok: scripts/check-api-rules $(GEN_HEADERS) $(wildcard include/*.h) | $(BUILD)/obj
+	scripts/check-api-rules -Iinclude include/libxl.h
+	touch $@
+
+$(BUILD)/obj/%.o: src/%.c $(GEN_HEADERS) $(wildcard src/*.h include/*.h) | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -include src/export.h -c $< -o $@
+
+$(SHLIB): $(LIB_OBJS) src/libxenlight.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libxenlight.map \
+	    -Wl,-z,defs -o $@ $(LIB_OBJS) $(LDFLAGS) $(LIB_LIBS)
+
+$(BUILD)/libxenlight.so: $(SHLIB)
+	ln -sf $(SONAME) $@
+
+$(STATICLIB): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+# ---------------------------------------------------------------- tests
+TEST_CFLAGS := $(CFLAGS) $(shell pkg-config --cflags check 2>/dev/null)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(STATICLIB) $(wildcard tests/common/*.h) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) -Itests/common $(TEST_CFLAGS) -o $@ $< $(wildcard tests/common/*.c) \
+	    $(LDFLAGS) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
+
+# Integration programs also link the simulated host's fixture and preload
+# library (placed first, so it interposes on libxencall and friends).
+$(BUILD)/tests/test_%: tests/integration/test_%.c $(STATICLIB) $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) \
+		$(wildcard tests/common/*.h) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) -Itests/common -Itests/sim $(TEST_CFLAGS) -o $@ $< $(wildcard tests/common/*.c) \
+	    $(SIM_FIXTURE_OBJS) $(LDFLAGS) -Wl,--no-as-needed $(SIM_PRELOAD) -Wl,--as-needed \
+	    -Wl,-rpath,$(abspath $(dir $(SIM_PRELOAD))) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
+
+tools: $(TOOLS)
+
+check: deps
+	$(MAKE) all $(TEST_PROGS) $(CHECK_EXTRA_DEPS)
+	BUILD_DIR=$(BUILD) tests/run-tests tests/static/run $(TEST_PROGS)
+
+check-asan: deps
+	$(MAKE) BUILD=build/asan SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
+
+check-tsan: deps
+	$(MAKE) BUILD=build/tsan SANFLAGS="-fsanitize=thread" check
+
+# ---------------------------------------------------------------- install
+LIBDIR_INST := $(PREFIX)/lib/lightcore
+INCDIR_INST := $(PREFIX)/include/lightcore
+PCDIR_INST  := $(PREFIX)/lib/lightcore/pkgconfig
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR_INST) $(DESTDIR)$(INCDIR_INST) $(DESTDIR)$(PCDIR_INST)
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR_INST)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR_INST)/libxenlight.so
+	install -m 644 $(STATICLIB) $(DESTDIR)$(LIBDIR_INST)/
+	install -m 644 include/*.h $(DESTDIR)$(INCDIR_INST)/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR_INST)|g' \
+	    -e 's|@INCDIR@|$(INCDIR_INST)|g' xenlight.pc.in > $(DESTDIR)$(PCDIR_INST)/xenlight.pc
+
+clean:
+	rm -rf build $(GEN_HEADERS) $(GEN_SOURCES)
+
+distclean: clean

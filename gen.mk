@@ -1,0 +1,29 @@
+# gen.mk: the generated type code (gentypes.py over libxl_types.idl) and
+# the helper programs of the type tests that compare lightcore with
+# Debian's libxenlight 4.17 (included by the top Makefile).
+
+$(GEN_HEADERS) $(GEN_SOURCES) &: libxl_types.idl idl.py gentypes.py
+	$(PYTHON) gentypes.py libxl_types.idl include/_libxl_types.h src/_libxl_types.c
+
+# tests/types/typedump.c prints struct layouts ("layout") and to_json text
+# ("json") for a fixed set of values. It is built twice from the same
+# source: against Debian's headers and system library, and against ours.
+# The Debian build must not see include/ (so no $(CPPFLAGS)).
+TYPEDUMP_DEBIAN := $(BUILD)/tests/typedump-debian
+TYPEDUMP_OURS   := $(BUILD)/tests/typedump-ours
+
+$(TYPEDUMP_DEBIAN): tests/types/typedump.c | $(BUILD)/tests
+	$(CC) -I/usr/include $(CFLAGS) -o $@ $< $(LDFLAGS) -lxenlight -lxentoollog
+
+$(TYPEDUMP_OURS): tests/types/typedump.c $(STATICLIB) $(GEN_HEADERS) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) $(STATICLIB) $(LIB_LIBS)
+
+# Each check is a one-line wrapper so run-tests can run it without arguments.
+$(BUILD)/tests/types-layout-check $(BUILD)/tests/types-json-check: \
+		$(BUILD)/tests/types-%-check: tests/types/compare-outputs \
+		$(TYPEDUMP_DEBIAN) $(TYPEDUMP_OURS) | $(BUILD)/tests
+	printf '#!/bin/sh\nexec %s %s %s %s %s\n' "$(abspath tests/types/compare-outputs)" \
+	    types-$* $* "$(abspath $(TYPEDUMP_DEBIAN))" "$(abspath $(TYPEDUMP_OURS))" > $@
+	chmod +x $@
+
+TEST_PROGS += $(BUILD)/tests/types-layout-check $(BUILD)/tests/types-json-check

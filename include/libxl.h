@@ -176,6 +176,25 @@ int libxl_ctx_free(libxl_ctx *ctx /* NULL is OK */);
 #define INVALID_DOMID ~0
 #define RANDOM_DOMID (INVALID_DOMID - 1)
 
+/*
+ * libxl_domain_info: information about one domain, written to *info_r
+ * (which the function initialises; dispose it with libxl_dominfo_dispose).
+ * info_r may be NULL to ask only whether the domain exists.
+ * Returns 0, ERROR_DOMAIN_NOTFOUND if there is no such domain, or
+ * ERROR_FAIL if the hypervisor could not be asked.
+ */
+int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info_r,
+                      uint32_t domid);
+
+/*
+ * libxl_list_domain: every domain, in ascending domid order, as a malloc'ed
+ * array whose length is stored in *nb_domain_out; free it with
+ * libxl_dominfo_list_free. NULL (logged) on failure. Costs one hypercall
+ * per 1024 domains.
+ */
+libxl_dominfo *libxl_list_domain(libxl_ctx *ctx, int *nb_domain_out);
+void libxl_dominfo_list_free(libxl_dominfo *list, int nb_domain);
+
 #ifdef __cplusplus
 }
 #endif

@@ -67,8 +67,8 @@ START_TEST(log_line_format)
 
     char *all = testlog_dump(lg);
     ck_assert_msg(strstr(all, "libxl: test_ctx.c:") != NULL, "%s", all);
-    ck_assert_msg(strstr(all, ":log_line_format: plain 7\n") != NULL, "%s", all);
-    ck_assert_msg(strstr(all, ":log_line_format: Domain 42:about a domain\n")
+    ck_assert_msg(strstr(all, ":log_line_format_fn: plain 7\n") != NULL, "%s", all);
+    ck_assert_msg(strstr(all, ":log_line_format_fn: Domain 42:about a domain\n")
                   != NULL, "%s", all);
     ck_assert_msg(strstr(all, "with errno: No such file or directory") != NULL,
                   "%s", all);

@@ -15,6 +15,7 @@
 #include <libxl.h>
 #include <libxl_event.h>
 #include <libxl_uuid.h>
+#include <libxl_utils.h>
 #pragma GCC visibility pop
 
 #endif

@@ -58,6 +58,7 @@ all: lib tools
 # Each fragment may use BUILD, CC, CFLAGS, BASE_CFLAGS, CPPFLAGS, LDFLAGS,
 # STATICLIB, LIB_LIBS, CHECK_LIBS and append to TEST_PROGS, TOOLS.
 -include gen.mk
+-include tests/unit/unit.mk
 -include tests/sim/sim.mk
 -include tools/tools.mk
 -include bench/bench.mk

@@ -57,6 +57,7 @@ out:
 
 static void ctx_release(libxl_ctx *ctx)
 {
+    libxl__ev_state_dispose(ctx); /* event core: before the handles go */
     if (ctx->xsh) xs_close(ctx->xsh);
     if (ctx->xch) xc_interface_close(ctx->xch);
     libxl_version_info_dispose(&ctx->version_info);
@@ -99,6 +100,7 @@ int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags,
         goto out;
     }
     pthread_mutexattr_destroy(&attr);
+    libxl__ev_state_init(ctx); /* event core: lazy, cannot fail */
 
     ctx->xch = xc_interface_open(lg, lg, 0);
     if (!ctx->xch) {
@@ -122,6 +124,27 @@ int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags,
 out:
     if (ctx) ctx_release(ctx);
     return rc;
+}
+
+/* event core: a ctx without hypervisor or xenstore, for unit tests. */
+int libxl__ctx_alloc_bare(libxl_ctx **pctx, xentoollog_logger *lg)
+{
+    pthread_mutexattr_t attr;
+    libxl_ctx *ctx = calloc(1, sizeof(*ctx));
+
+    if (!ctx) return ERROR_NOMEM;
+    ctx->lg = lg;
+    libxl_version_info_init(&ctx->version_info);
+    if (pthread_mutexattr_init(&attr) ||
+        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) ||
+        pthread_mutex_init(&ctx->lock, &attr)) {
+        free(ctx);
+        return ERROR_FAIL;
+    }
+    pthread_mutexattr_destroy(&attr);
+    libxl__ev_state_init(ctx);
+    *pctx = ctx;
+    return 0;
 }
 
 int libxl_ctx_free(libxl_ctx *ctx)

@@ -23,6 +23,9 @@
 #include "libxl.h"
 #include "libxl_event.h"
 
+/* event core (ev_core.h): needs libxl_ctx; its state lives in ctx->ev */
+#include "ev_core.h"
+
 /* ------------------------------------------------------------------ ctx */
 
 struct libxl__ctx {
@@ -34,6 +37,10 @@ struct libxl__ctx {
      * hanging off this ctx. */
     pthread_mutex_t lock;
 
+    /* The event core's state (ev_core.h; private to ev_*.c, osevent_*.c,
+     * event_queue.c). */
+    libxl__ev_state ev;
+
     /* Filled on the first libxl_get_version_info, then constant. */
     libxl_version_info version_info;
     bool have_version_info;
@@ -43,6 +50,13 @@ struct libxl__ctx {
 #define CTX_UNLOCK(ctx) libxl__ctx_unlock(ctx)
 void libxl__ctx_lock(libxl_ctx *ctx);
 void libxl__ctx_unlock(libxl_ctx *ctx);
+
+/*
+ * For unit tests: a ctx with a lock, logger and event core but no
+ * hypervisor or xenstore handles (xch and xsh are NULL). Free it with
+ * libxl_ctx_free. Returns 0 or ERROR_NOMEM / ERROR_FAIL.
+ */
+int libxl__ctx_alloc_bare(libxl_ctx **pctx, xentoollog_logger *lg);
 
 /* -------------------------------------------------------------- logging */
 

@@ -1,0 +1,219 @@
+/*
+ * test_osevent_glib.c: the osevent hooks driven by a real event library,
+ * GLib's main loop (which libvirt's loop is built on): fds through
+ * g_unix_fd_add, timeouts through g_timeout_add, cancellation through
+ * timeout_modify({0,0}).
+ *
+ * Built with GLib's flags by tests/unit/unit.mk.
+ */
+
+#include <glib.h>
+#include <glib-unix.h>
+#include <sys/socket.h>
+
+#include "ev_testutil.h"
+#include "ev_private.h"
+
+static xentoollog_logger *lg;
+static libxl_ctx *ctx;
+
+/* ------------------------------------------------ hooks over GLib */
+
+typedef struct { int fd; guint id; void *for_libxl; } gfd;
+typedef struct { guint id; void *for_libxl; } gto;
+
+static gboolean gfd_ready(gint fd, GIOCondition cond, gpointer data)
+{
+    gfd *g = data;
+    libxl_osevent_occurred_fd(ctx, g->for_libxl, fd, 0, (short)cond);
+    return G_SOURCE_CONTINUE;
+}
+
+static guint gfd_add(gfd *g, short events)
+{
+    GIOCondition c = 0;
+    if (events & POLLIN) c |= G_IO_IN;
+    if (events & POLLOUT) c |= G_IO_OUT;
+    if (events & POLLPRI) c |= G_IO_PRI;
+    if (!c) return 0;
+    return g_unix_fd_add(g->fd, c | G_IO_ERR | G_IO_HUP, gfd_ready, g);
+}
+
+static int h_fd_register(void *user, int fd, void **for_app, short events,
+                         void *for_libxl)
+{
+    (void)user;
+    gfd *g = g_new0(gfd, 1);
+    g->fd = fd;
+    g->for_libxl = for_libxl;
+    g->id = gfd_add(g, events);
+    *for_app = g;
+    return 0;
+}
+static int h_fd_modify(void *user, int fd, void **for_app, short events)
+{
+    (void)user; (void)fd;
+    gfd *g = *for_app;
+    if (g->id) g_source_remove(g->id);
+    g->id = gfd_add(g, events);
+    return 0;
+}
+static void h_fd_deregister(void *user, int fd, void *for_app)
+{
+    (void)user; (void)fd;
+    gfd *g = for_app;
+    if (g->id) g_source_remove(g->id);
+    g_free(g);
+}
+static gboolean gto_fire(gpointer data)
+{
+    gto *g = data;
+    void *tok = g->for_libxl;
+    g_free(g);   /* the registration ends as it occurs */
+    libxl_osevent_occurred_timeout(ctx, tok);
+    return G_SOURCE_REMOVE;
+}
+static int h_to_register(void *user, void **for_app, struct timeval abs,
+                         void *for_libxl)
+{
+    (void)user;
+    gto *g = g_new0(gto, 1);
+    gint64 us = (gint64)abs.tv_sec * 1000000 + abs.tv_usec - g_get_real_time();
+    g->for_libxl = for_libxl;
+    g->id = g_timeout_add(us <= 0 ? 0 : (guint)((us + 999) / 1000), gto_fire, g);
+    *for_app = g;
+    return 0;
+}
+static int h_to_modify(void *user, void **for_app, struct timeval abs)
+{
+    (void)user; (void)abs;
+    gto *g = *for_app;
+    g_source_remove(g->id);
+    g->id = g_timeout_add(0, gto_fire, g);
+    return 0;
+}
+static const libxl_osevent_hooks ghooks = {
+    .fd_register = h_fd_register, .fd_modify = h_fd_modify,
+    .fd_deregister = h_fd_deregister, .timeout_register = h_to_register,
+    .timeout_modify = h_to_modify,
+};
+
+static gboolean give_up(gpointer data)
+{
+    (void)data;
+    ck_abort_msg("GLib loop: nothing happened within 10 s");
+    return G_SOURCE_REMOVE;
+}
+
+/* Iterate GLib's loop until *flag. */
+static void run_until(int *flag)
+{
+    guint guard = g_timeout_add(10000, give_up, NULL);
+    while (!*flag) g_main_context_iteration(NULL, TRUE);
+    g_source_remove(guard);
+}
+
+static void setup(void)
+{
+    lg = testlog_new();
+    ctx = t_ctx(lg);
+    libxl_osevent_register_hooks(ctx, &ghooks, NULL);
+}
+static void teardown(void)
+{
+    libxl_ctx_free(ctx);
+    /* run what is left (cancelled timeouts: late occurred calls must be
+     * harmless, but not after free, so drain them before) */
+    xtl_logger_destroy(lg);
+}
+
+/* ------------------------------------------------------------ tests */
+
+enum { NT = 50 };
+static libxl__ev_time tt[NT];
+static int order[NT], nfired, all_fired, fd_done;
+
+static void t_cb(libxl__egc *egc, libxl__ev_time *ev,
+                 const struct timeval *abs, int rc)
+{
+    (void)egc; (void)abs;
+    ck_assert_int_eq(rc, ERROR_TIMEDOUT);
+    order[nfired++] = (int)(ev - tt);
+    if (nfired == NT - NT / 5) all_fired = 1;
+}
+
+START_TEST(glib_timeouts_in_order_with_cancellations)
+{
+    for (int i = 0; i < NT; i++) libxl__ev_time_init(&tt[i]);
+    CTX_LOCK(ctx);
+    for (int i = 0; i < NT; i++) {
+        /* deadlines 10 ms apart, registered in scrambled order */
+        int j = (i * 17) % NT;
+        ck_assert_int_eq(libxl__ev_time_register_rel(ctx, &tt[j], t_cb,
+                                                     10 + 10 * j), 0);
+    }
+    for (int i = 0; i < NT; i += 5) libxl__ev_time_deregister(ctx, &tt[i]);
+    CTX_UNLOCK(ctx);
+    run_until(&all_fired);
+    for (int i = 1; i < nfired; i++) ck_assert_int_lt(order[i - 1], order[i]);
+    for (int i = 0; i < nfired; i++) ck_assert_int_ne(order[i] % 5, 0);
+    /* let the cancelled ones' {0,0} occurrences arrive: ignored */
+    while (g_main_context_iteration(NULL, FALSE)) ;
+    ck_assert_int_eq(nfired, NT - NT / 5);
+    ck_assert_uint_eq(libxl__htab_count(&ctx->ev.handles), 0);
+}
+END_TEST
+
+static int p[2];
+static libxl__ev_fd f1, f2;
+static void f2_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
+{
+    (void)e; (void)r;
+    t_drain(fd);
+    libxl__ev_fd_deregister(egc->ctx, ev);
+    fd_done = 1;
+}
+static void f1_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
+{
+    (void)fd; (void)e; (void)r;
+    /* switch from watching for output to watching for input */
+    libxl__ev_fd_deregister(egc->ctx, ev);
+    ck_assert_int_eq(libxl__ev_fd_register(egc->ctx, &f2, f2_cb, p[0], POLLIN), 0);
+    t_write1(p[1]);
+}
+
+START_TEST(glib_fd_registrations)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
+    p[0] = sv[0]; p[1] = sv[1];
+    libxl__ev_fd_init(&f1); libxl__ev_fd_init(&f2);
+    CTX_LOCK(ctx);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &f1, f1_cb, p[0], POLLOUT), 0);
+    CTX_UNLOCK(ctx);
+    run_until(&fd_done);
+    ck_assert(!libxl__ev_fd_isregistered(&f2));
+    close(sv[0]); close(sv[1]);
+}
+END_TEST
+
+static Suite *glib_suite(void)
+{
+    Suite *s = suite_create("osevent_glib");
+    TCase *tc = tcase_create("osevent_glib");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, glib_timeouts_in_order_with_cancellations);
+    tcase_add_test(tc, glib_fd_registrations);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(glib_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,244 @@
+/*
+ * test_osevent_poll.c: the poll(2) style (libxl_osevent_beforepoll /
+ * afterpoll) and the single-fd style (libxl_osevent_fd / dispatch): pollfd
+ * sizing and ERROR_BUFFERFULL, the timeout only ever reduced, the caller's
+ * now honoured, Xen's fd deregistration race, and readiness of the one fd.
+ */
+#include "ev_testutil.h"
+#include "ev_private.h"
+
+static xentoollog_logger *lg;
+static libxl_ctx *ctx;
+
+static void setup(void) { lg = testlog_new(); ctx = t_ctx(lg); }
+static void teardown(void) { libxl_ctx_free(ctx); xtl_logger_destroy(lg); }
+
+static int fd_calls, to_calls;
+static void fd_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
+{ (void)egc; (void)ev; (void)e; (void)r; fd_calls++; t_drain(fd); }
+static void to_cb(libxl__egc *egc, libxl__ev_time *ev,
+                  const struct timeval *abs, int rc)
+{ (void)egc; (void)ev; (void)abs; (void)rc; to_calls++; }
+
+static void reg_time(libxl__ev_time *t, int ms)
+{
+    libxl__ev_time_init(t);
+    CTX_LOCK(ctx);
+    ck_assert_int_eq(libxl__ev_time_register_rel(ctx, t, to_cb, ms), 0);
+    CTX_UNLOCK(ctx);
+}
+static void dereg_time(libxl__ev_time *t)
+{
+    CTX_LOCK(ctx);
+    libxl__ev_time_deregister(ctx, t);
+    CTX_UNLOCK(ctx);
+}
+
+START_TEST(size_query_and_bufferfull)
+{
+    struct pollfd fds[4];
+    int n = 0, timeout = -1;
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, NULL, &timeout, t_now()),
+                     ERROR_BUFFERFULL);
+    ck_assert_int_eq(n, 1);
+    n = 0;
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout, t_now()),
+                     ERROR_BUFFERFULL);
+    ck_assert_int_eq(n, 1);
+    n = 4;
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout, t_now()), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(fds[0].fd, ctx->ev.epfd);
+    ck_assert_int_eq(fds[0].events, POLLIN);
+    ck_assert_int_eq(timeout, -1); /* nothing due: unchanged */
+}
+END_TEST
+
+START_TEST(timeout_only_reduced)
+{
+    struct pollfd fds[1];
+    libxl__ev_time t;
+    int n = 1, timeout;
+    reg_time(&t, 1000);
+    struct timeval now = t_now();
+    timeout = 50;
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout, now), 0);
+    ck_assert_int_eq(timeout, 50);
+    timeout = -1;
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout, now), 0);
+    ck_assert(timeout > 900 && timeout <= 1000);
+    timeout = 5000;
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout, now), 0);
+    ck_assert(timeout > 900 && timeout <= 1000);
+    dereg_time(&t);
+}
+END_TEST
+
+START_TEST(callers_now_honoured)
+{
+    struct pollfd fds[1];
+    libxl__ev_time t;
+    int n = 1, timeout = -1;
+    reg_time(&t, 10000);
+    struct timeval now = t_now();
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout,
+                                              t_add_ms(now, 9000)), 0);
+    ck_assert(timeout > 900 && timeout <= 1000);
+    libxl_osevent_afterpoll(ctx, n, fds, now);          /* not yet */
+    ck_assert_int_eq(to_calls, 0);
+    libxl_osevent_afterpoll(ctx, n, fds, t_add_ms(now, 20000)); /* due then */
+    ck_assert_int_eq(to_calls, 1);
+    ck_assert(!libxl__ev_time_isregistered(&t));
+}
+END_TEST
+
+START_TEST(fd_through_poll_loop)
+{
+    struct pollfd fds[1];
+    libxl__ev_fd f;
+    int p[2], n = 1, timeout = -1;
+    t_pipe(p);
+    libxl__ev_fd_init(&f);
+    CTX_LOCK(ctx);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &f, fd_cb, p[0], POLLIN), 0);
+    CTX_UNLOCK(ctx);
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout, t_now()), 0);
+    t_write1(p[1]);
+    ck_assert_int_eq(poll(fds, (nfds_t)n, 5000), 1);
+    libxl_osevent_afterpoll(ctx, n, fds, t_now());
+    ck_assert_int_eq(fd_calls, 1);
+    /* drained: a further poll times out at once */
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout, t_now()), 0);
+    ck_assert_int_eq(poll(fds, (nfds_t)n, 0), 0);
+    CTX_LOCK(ctx);
+    libxl__ev_fd_deregister(ctx, &f);
+    CTX_UNLOCK(ctx);
+    close(p[0]); close(p[1]);
+}
+END_TEST
+
+/* Xen's test_fdderegrace: an fd in the caller's set is deregistered and
+ * closed, its number reused by a new registration, and afterpoll gets the
+ * stale poll results. Nothing may break, the old callback must not run. */
+static int old_calls;
+static void old_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
+{ (void)egc; (void)ev; (void)fd; (void)e; (void)r; old_calls++; }
+
+START_TEST(fd_deregistration_race)
+{
+    struct pollfd fds[1];
+    libxl__ev_fd a, b;
+    int n = 1, timeout = -1;
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    libxl__ev_fd_init(&a); libxl__ev_fd_init(&b);
+    CTX_LOCK(ctx);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &a, old_cb, fd, POLLIN), 0);
+    CTX_UNLOCK(ctx);
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout, t_now()), 0);
+    CTX_LOCK(ctx);
+    libxl__ev_fd_deregister(ctx, &a);
+    CTX_UNLOCK(ctx);
+    close(fd);
+    struct pollfd stale = { .fd = fd, .events = POLLIN };
+    ck_assert_int_eq(poll(&stale, 1, 0), 1);
+    ck_assert(stale.revents & POLLNVAL);
+    poll(fds, (nfds_t)n, 0);
+    int fd2 = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_eq(fd2, fd);
+    CTX_LOCK(ctx);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &b, fd_cb, fd2, POLLIN), 0);
+    CTX_UNLOCK(ctx);
+    libxl_osevent_afterpoll(ctx, n, fds, t_now());
+    ck_assert_int_eq(old_calls, 0);
+    CTX_LOCK(ctx);
+    libxl__ev_fd_deregister(ctx, &b);
+    CTX_UNLOCK(ctx);
+    close(fd2);
+}
+END_TEST
+
+/* ------------------------------------------------------------ single fd */
+
+static int readable(int fd, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+START_TEST(single_fd_readiness_and_dispatch)
+{
+    libxl__ev_fd f;
+    libxl__ev_time t;
+    int p[2], efd = -1;
+    t_pipe(p);
+    ck_assert_int_eq(libxl_osevent_fd(ctx, &efd), 0);
+    ck_assert(t_fd_is_cloexec(efd));
+    ck_assert(!readable(efd, 0));
+    libxl__ev_fd_init(&f);
+    CTX_LOCK(ctx);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &f, fd_cb, p[0], POLLIN), 0);
+    CTX_UNLOCK(ctx);
+    ck_assert(!readable(efd, 0));
+    t_write1(p[1]);
+    ck_assert(readable(efd, 5000));
+    ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
+    ck_assert_int_eq(fd_calls, 1);
+    ck_assert(!readable(efd, 0));
+
+    reg_time(&t, 20);
+    ck_assert(readable(efd, 5000));  /* the timerfd inside */
+    ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
+    ck_assert_int_eq(to_calls, 1);
+    ck_assert(!readable(efd, 0));
+    CTX_LOCK(ctx);
+    libxl__ev_fd_deregister(ctx, &f);
+    CTX_UNLOCK(ctx);
+    close(p[0]); close(p[1]);
+}
+END_TEST
+
+START_TEST(single_fd_always_ready)
+{
+    libxl__ev_fd f;
+    int efd, fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_eq(libxl_osevent_fd(ctx, &efd), 0);
+    libxl__ev_fd_init(&f);
+    CTX_LOCK(ctx);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &f, fd_cb, fd, POLLIN), 0);
+    CTX_UNLOCK(ctx);
+    ck_assert(readable(efd, 0));
+    libxl_osevent_dispatch(ctx);
+    ck_assert_int_eq(fd_calls, 1);
+    CTX_LOCK(ctx);
+    libxl__ev_fd_deregister(ctx, &f);
+    CTX_UNLOCK(ctx);
+    ck_assert(!readable(efd, 0));
+    close(fd);
+}
+END_TEST
+
+static Suite *poll_suite(void)
+{
+    Suite *s = suite_create("osevent_poll");
+    TCase *tc = tcase_create("osevent_poll");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, size_query_and_bufferfull);
+    tcase_add_test(tc, timeout_only_reduced);
+    tcase_add_test(tc, callers_now_honoured);
+    tcase_add_test(tc, fd_through_poll_loop);
+    tcase_add_test(tc, fd_deregistration_race);
+    tcase_add_test(tc, single_fd_readiness_and_dispatch);
+    tcase_add_test(tc, single_fd_always_ready);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(poll_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

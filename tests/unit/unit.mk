@@ -1,0 +1,6 @@
+# unit.mk: extra flags for unit tests that drive the library's hooks from a
+# real event library (included by the top Makefile).
+GLIB_CFLAGS := $(shell pkg-config --cflags glib-2.0 2>/dev/null)
+GLIB_LIBS   := $(shell pkg-config --libs glib-2.0 2>/dev/null)
+$(BUILD)/tests/test_osevent_glib: TEST_CFLAGS += $(GLIB_CFLAGS)
+$(BUILD)/tests/test_osevent_glib: CHECK_LIBS += $(GLIB_LIBS)

@@ -116,7 +116,7 @@ static void state_letters(const libxl_dominfo *d, char out[7])
     out[0] = d->running ? 'r' : '-';
     out[1] = d->blocked ? 'b' : '-';
     out[2] = d->paused ? 'p' : '-';
-    out[3] = d->shutdown && !crashed ? 's' : '-';
+    out[3] = d->shutdown ? 's' : '-';
     out[4] = crashed ? 'c' : '-';
     out[5] = d->dying ? 'd' : '-';
     out[6] = '\0';
@@ -127,7 +127,7 @@ static void print_domain_row(const libxl_dominfo *d)
     char state[7];
     char *name = libxl_domid_to_name(ctx, d->domid);
     state_letters(d, state);
-    printf("%-40s %5u %5lu %5d     %s %8.1f\n",
+    printf("%-40s %5u %5lu %5d     %s  %8.1f\n",
            name ? name : "(null)", d->domid,
            (unsigned long)((d->current_memkb + d->outstanding_memkb) / 1024),
            d->vcpu_online, state, (double)d->cpu_time / 1e9);
@@ -194,7 +194,7 @@ static int cmd_list(int argc, char **argv)
         }
         printf("]\n");
     } else {
-        printf("%-40s %5s %5s %5s     %-6s %8s\n",
+        printf("%-40s %5s %5s %5s\t%s\t%s\n",
                "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
         for (int i = 0; i < nb; i++)
             print_domain_row(&list[i]);

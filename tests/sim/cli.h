@@ -1,0 +1,41 @@
+/*
+ * cli.h: the modules of the `xensim` control program (cli.c: dispatch and
+ * domain commands; toolstack.c: xenstore entries and introduction;
+ * host.c: the host supervisor; guest.c: simulated guests).
+ */
+#ifndef XENSIM_CLI_H
+#define XENSIM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "xsclient.h"
+
+int cli_usage(const char *synopsis);
+uint64_t cli_now_us(void);
+bool cli_pid_running(pid_t pid);
+bool cli_pid_is_xensim(pid_t pid);
+int cli_rm_rf(const char *dir);
+int cli_connect(struct xsc *c);          /* dom0 socket of the current host */
+int cli_parse_reason(const char *s);     /* SHUTDOWN_* or -1 */
+const char *cli_reason_name(uint32_t reason);
+
+/* host.c */
+int cmd_host(int argc, char **argv);
+int cmd_host_stop(int argc, char **argv);
+
+/* toolstack.c */
+enum nodes_level { NODES_NONE, NODES_MINIMAL, NODES_FULL };
+int cmd_create(int argc, char **argv);
+int cmd_create_bulk(int argc, char **argv);
+int cmd_request_shutdown(int argc, char **argv);
+
+/* guest.c */
+int cmd_guest(int argc, char **argv);
+int cmd_guest_write(int argc, char **argv);
+int cmd_guest_policy(int argc, char **argv);
+/* Start a guest process for domid in the background; its pid or -1. */
+pid_t guest_spawn(uint32_t domid, const char *policy, int ack_delay_ms);
+
+#endif

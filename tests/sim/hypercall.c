@@ -1,0 +1,389 @@
+/*
+ * hypercall.c: the simulated hypervisor's hypercalls, reached through an
+ * interposed libxencall: domctl (getdomaininfo, destroy, pause, unpause),
+ * sysctl (getdomaininfolist, physinfo), xen_version, remote shutdown and
+ * multicall. Everything else fails with ENOSYS (logged with $XENSIM_DEBUG).
+ */
+#define __XEN_TOOLS__ 1
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xencall.h>
+#include <xen/xen.h>
+#include <xen/domctl.h>
+#include <xen/sched.h>
+#include <xen/sysctl.h>
+#include <xen/version.h>
+
+#include "sim.h"
+
+struct xencall_handle {
+    int fd;                  /* a dummy descriptor for xencall_fd() */
+};
+
+/* ------------------------------------------------------------ domctl */
+
+static void fill_info_locked(struct sim_state *s, uint32_t domid,
+                             struct xen_domctl_getdomaininfo *out)
+{
+    const struct sim_domain *d = &s->doms[domid];
+    memset(out, 0, sizeof(*out));
+    out->domain = (domid_t)domid;
+    uint32_t flags = 0;
+    if (d->state == DOM_DYING)
+        flags |= XEN_DOMINF_dying;
+    if (d->shutdown)
+        flags |= XEN_DOMINF_shutdown |
+                 ((d->reason & XEN_DOMINF_shutdownmask) << XEN_DOMINF_shutdownshift);
+    if (d->pause_count)
+        flags |= XEN_DOMINF_paused;
+    if (d->state == DOM_ALIVE && !d->shutdown && !d->pause_count)
+        flags |= domid == 0 ? XEN_DOMINF_running : XEN_DOMINF_blocked;
+    out->flags = flags;
+    out->tot_pages = d->mem_kb / 4;
+    out->max_pages = (d->mem_kb + 1024) / 4;   /* as Xen: memory + 1 MiB */
+    out->shared_info_frame = 0x1000 + domid;
+    out->cpu_time = sim_cpu_time_locked(d);
+    out->nr_online_vcpus = d->vcpus;
+    out->max_vcpu_id = d->vcpus ? d->vcpus - 1 : XEN_INVALID_MAX_VCPU_ID;
+    memcpy(out->handle, d->uuid, sizeof(out->handle));
+    out->cpupool = 0;
+    out->gpaddr_bits = 52;
+}
+
+/* 4.17 semantics: the first domain whose id is >= the one asked for. */
+static int first_domain_from_locked(struct sim_state *s, uint32_t from)
+{
+    for (uint32_t i = from; i < s->next_domid && i < SIM_NR_DOMIDS; i++)
+        if (s->doms[i].state != DOM_FREE)
+            return (int)i;
+    return -1;
+}
+
+static long do_domctl(struct sim_state *s, struct xen_domctl *dc)
+{
+    uint32_t cmd = dc->cmd;
+    sim_count(CTR_DOMCTL + (cmd < 127 ? (int)cmd : 127));
+    if (dc->interface_version != XEN_DOMCTL_INTERFACE_VERSION)
+        return -EACCES;
+    switch (cmd) {
+    case XEN_DOMCTL_getdomaininfo: {
+        sim_lock(s);
+        int id = first_domain_from_locked(s, dc->domain);
+        if (id >= 0) {
+            fill_info_locked(s, (uint32_t)id, &dc->u.getdomaininfo);
+            dc->domain = (domid_t)id;
+        }
+        sim_unlock(s);
+        return id >= 0 ? 0 : -ESRCH;
+    }
+    case XEN_DOMCTL_destroydomain:
+        return xensim_domain_destroy(dc->domain);
+    case XEN_DOMCTL_pausedomain:
+        return xensim_domain_pause(dc->domain);
+    case XEN_DOMCTL_unpausedomain:
+        return xensim_domain_unpause(dc->domain);
+    default:
+        sim_log("domctl %u (domain %u): not simulated", cmd, dc->domain);
+        sim_count(CTR_ENOSYS);
+        return -ENOSYS;
+    }
+}
+
+/* ------------------------------------------------------------ sysctl */
+
+static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
+{
+    uint32_t cmd = sc->cmd;
+    sim_count(CTR_SYSCTL + (cmd < 63 ? (int)cmd : 63));
+    if (sc->interface_version != XEN_SYSCTL_INTERFACE_VERSION)
+        return -EACCES;
+    switch (cmd) {
+    case XEN_SYSCTL_getdomaininfolist: {
+        struct xen_sysctl_getdomaininfolist *l = &sc->u.getdomaininfolist;
+        xen_domctl_getdomaininfo_t *buf = l->buffer.p;
+        uint32_t n = 0;
+        sim_lock(s);
+        int id = first_domain_from_locked(s, l->first_domain);
+        while (id >= 0 && n < l->max_domains) {
+            fill_info_locked(s, (uint32_t)id, &buf[n++]);
+            id = first_domain_from_locked(s, (uint32_t)id + 1);
+        }
+        sim_unlock(s);
+        l->num_domains = n;
+        return 0;
+    }
+    case XEN_SYSCTL_physinfo: {
+        struct xen_sysctl_physinfo *p = &sc->u.physinfo;
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        uint64_t used = 0;
+        sim_lock(s);
+        for (uint32_t i = 0; i < s->next_domid && i < SIM_NR_DOMIDS; i++)
+            if (s->doms[i].state != DOM_FREE)
+                used += s->doms[i].mem_kb / 4;
+        sim_unlock(s);
+        memset(p, 0, sizeof(*p));
+        p->threads_per_core = 1;
+        p->nr_cpus = ncpu > 0 ? (uint32_t)ncpu : 1;
+        p->cores_per_socket = p->nr_cpus;
+        p->max_cpu_id = p->nr_cpus - 1;
+        p->nr_nodes = 1;
+        p->max_node_id = 0;
+        p->cpu_khz = 2000000;
+        p->capabilities = XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_pv |
+                          XEN_SYSCTL_PHYSCAP_hap;
+        p->total_pages = 64ull << 18;          /* 64 GiB */
+        p->free_pages = p->total_pages > used ? p->total_pages - used : 0;
+        p->max_mfn = p->total_pages - 1;
+        return 0;
+    }
+    default:
+        sim_log("sysctl %u: not simulated", cmd);
+        sim_count(CTR_ENOSYS);
+        return -ENOSYS;
+    }
+}
+
+/* ------------------------------------------------------------ xen_version */
+
+static long do_xen_version(uint64_t cmd, void *arg)
+{
+    sim_count(CTR_XENVER + (cmd < 32 ? (int)cmd : 31));
+    switch (cmd) {
+    case XENVER_version:
+        return (4 << 16) | 17;
+    case XENVER_extraversion:
+        memset(arg, 0, sizeof(xen_extraversion_t));
+        strcpy(arg, ".7-sim");
+        return 0;
+    case XENVER_compile_info: {
+        xen_compile_info_t *ci = arg;
+        memset(ci, 0, sizeof(*ci));
+        strcpy(ci->compiler, "xensim");
+        strcpy(ci->compile_by, "lightcore");
+        strcpy(ci->compile_domain, "tests");
+        strcpy(ci->compile_date, "simulated");
+        return 0;
+    }
+    case XENVER_capabilities:
+        memset(arg, 0, sizeof(xen_capabilities_info_t));
+        strcpy(arg, "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64");
+        return 0;
+    case XENVER_changeset:
+        memset(arg, 0, sizeof(xen_changeset_info_t));
+        strcpy(arg, "simulated");
+        return 0;
+    case XENVER_platform_parameters:
+        ((xen_platform_parameters_t *)arg)->virt_start = 0xffff800000000000ull;
+        return 0;
+    case XENVER_get_features: {
+        xen_feature_info_t *fi = arg;
+        fi->submap = 0;
+        return 0;
+    }
+    case XENVER_pagesize:
+        return SIM_PAGE;
+    case XENVER_guest_handle:
+        memset(arg, 0, sizeof(xen_domain_handle_t));
+        return 0;
+    case XENVER_commandline:
+        memset(arg, 0, sizeof(xen_commandline_t));
+        strcpy(arg, "dom0_mem=1024M,max:1024M");
+        return 0;
+    case XENVER_build_id: {
+        xen_build_id_t *b = arg;
+        static const unsigned char id[20] = { 0x78, 0x65, 0x6e, 0x73, 0x69, 0x6d };
+        if (b->len < sizeof(id))
+            return -ENOBUFS;
+        memcpy(b->buf, id, sizeof(id));
+        return (long)sizeof(id);
+    }
+    default:
+        sim_log("xen_version %lu: not simulated", (unsigned long)cmd);
+        sim_count(CTR_ENOSYS);
+        return -ENOSYS;
+    }
+}
+
+/* ------------------------------------------------------------ sched_op */
+
+static long do_sched_op(uint64_t cmd, void *arg)
+{
+    sim_count(CTR_SCHEDOP + (cmd < 16 ? (int)cmd : 15));
+    if (cmd == SCHEDOP_remote_shutdown) {
+        const struct sched_remote_shutdown *rs = arg;
+        if (rs->domain_id == 0)
+            return -EINVAL;
+        return xensim_domain_shutdown(rs->domain_id, rs->reason);
+    }
+    sim_log("sched_op %lu: not simulated", (unsigned long)cmd);
+    sim_count(CTR_ENOSYS);
+    return -ENOSYS;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+long sim_hypercall(unsigned op, const uint64_t a[6])
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -ENODEV;
+    sim_count(CTR_HYPERCALL + (op < 64 ? (int)op : 63));
+    switch (op) {
+    case __HYPERVISOR_domctl:
+        return do_domctl(s, (struct xen_domctl *)(uintptr_t)a[0]);
+    case __HYPERVISOR_sysctl:
+        return do_sysctl(s, (struct xen_sysctl *)(uintptr_t)a[0]);
+    case __HYPERVISOR_xen_version:
+        return do_xen_version(a[0], (void *)(uintptr_t)a[1]);
+    case __HYPERVISOR_sched_op:
+        return do_sched_op(a[0], (void *)(uintptr_t)a[1]);
+    case __HYPERVISOR_multicall: {
+        multicall_entry_t *e = (multicall_entry_t *)(uintptr_t)a[0];
+        for (uint64_t i = 0; i < a[1]; i++) {
+            sim_count(CTR_MULTICALL_ENTRIES);
+            uint64_t sub[6];
+            for (int j = 0; j < 6; j++)
+                sub[j] = e[i].args[j];
+            e[i].result = (xen_ulong_t)(e[i].op == __HYPERVISOR_multicall
+                                        ? -EINVAL : sim_hypercall((unsigned)e[i].op, sub));
+        }
+        return 0;
+    }
+    default:
+        sim_log("hypercall %u: not simulated", op);
+        sim_count(CTR_ENOSYS);
+        return -ENOSYS;
+    }
+}
+
+/* ------------------------------------------------------------ libxencall */
+
+EXPORT xencall_handle *xencall_open(struct xentoollog_logger *logger,
+                                    unsigned open_flags)
+{
+    (void)logger; (void)open_flags;
+    if (!sim_state())
+        return NULL;       /* no host: as when /dev/xen/privcmd is missing */
+    sim_count(CTR_XENCALL_OPEN);
+    xencall_handle *h = calloc(1, sizeof(*h));
+    if (!h)
+        return NULL;
+    h->fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    return h;
+}
+
+EXPORT int xencall_close(xencall_handle *h)
+{
+    if (h) {
+        if (h->fd >= 0)
+            close(h->fd);
+        free(h);
+    }
+    return 0;
+}
+
+EXPORT int xencall_fd(xencall_handle *h)
+{
+    return h->fd;
+}
+
+static int call(unsigned op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                uint64_t a4)
+{
+    const uint64_t a[6] = { a0, a1, a2, a3, a4, 0 };
+    long r = sim_hypercall(op, a);
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return (int)r;
+}
+
+EXPORT int xencall0(xencall_handle *h, unsigned int op)
+{
+    (void)h;
+    return call(op, 0, 0, 0, 0, 0);
+}
+
+EXPORT int xencall1(xencall_handle *h, unsigned int op, uint64_t a1)
+{
+    (void)h;
+    return call(op, a1, 0, 0, 0, 0);
+}
+
+EXPORT int xencall2(xencall_handle *h, unsigned int op, uint64_t a1, uint64_t a2)
+{
+    (void)h;
+    return call(op, a1, a2, 0, 0, 0);
+}
+
+EXPORT long xencall2L(xencall_handle *h, unsigned int op, uint64_t a1, uint64_t a2)
+{
+    (void)h;
+    const uint64_t a[6] = { a1, a2, 0, 0, 0, 0 };
+    long r = sim_hypercall(op, a);
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+
+EXPORT int xencall3(xencall_handle *h, unsigned int op, uint64_t a1, uint64_t a2,
+                    uint64_t a3)
+{
+    (void)h;
+    return call(op, a1, a2, a3, 0, 0);
+}
+
+EXPORT int xencall4(xencall_handle *h, unsigned int op, uint64_t a1, uint64_t a2,
+                    uint64_t a3, uint64_t a4)
+{
+    (void)h;
+    return call(op, a1, a2, a3, a4, 0);
+}
+
+EXPORT int xencall5(xencall_handle *h, unsigned int op, uint64_t a1, uint64_t a2,
+                    uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    (void)h;
+    return call(op, a1, a2, a3, a4, a5);
+}
+
+EXPORT void *xencall_alloc_buffer_pages(xencall_handle *h, size_t nr_pages)
+{
+    (void)h;
+    void *p = mmap(NULL, nr_pages * SIM_PAGE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+EXPORT void xencall_free_buffer_pages(xencall_handle *h, void *p, size_t nr_pages)
+{
+    (void)h;
+    if (p)
+        munmap(p, nr_pages * SIM_PAGE);
+}
+
+EXPORT void *xencall_alloc_buffer(xencall_handle *h, size_t size)
+{
+    (void)h;
+    return calloc(1, size ? size : 1);
+}
+
+EXPORT void xencall_free_buffer(xencall_handle *h, void *p)
+{
+    (void)h;
+    free(p);
+}
+
+EXPORT int xencall_buffers_never_fault(xencall_handle *h)
+{
+    (void)h;
+    return 1;
+}

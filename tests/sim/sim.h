@@ -1,0 +1,123 @@
+/*
+ * sim.h: internal layout of the simulated Xen host's shared state (the
+ * mmap'd file named by $XENSIM_STATE) and the helpers the preload library's
+ * modules share. Not for clients: they use xensim.h.
+ */
+#ifndef XENSIM_SIM_H
+#define XENSIM_SIM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xensim.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+#define SIM_MAGIC        0x58454e53494d3031ULL /* "XENSIM01" */
+#define SIM_NR_DOMIDS    0x7FF0u    /* domids 0 .. 0x7FEF, as Xen */
+#define SIM_NR_PORTS     65536u     /* dom0's event channel ports */
+#define SIM_PAGE         4096u
+#define SIM_STORE_PORT   1u         /* guest-side port of every xenstore ring */
+#define SIM_NR_VIRQS     32u
+
+/* Counter index space (see counter_name() in state.c). */
+#define CTR_HYPERCALL    0     /* + hypercall number (< 64) */
+#define CTR_DOMCTL       64    /* + domctl cmd (< 127), 127 = others */
+#define CTR_SYSCTL       192   /* + sysctl cmd (< 63), 63 = others */
+#define CTR_XENVER       256   /* + XENVER_ cmd (< 32) */
+#define CTR_SCHEDOP      288   /* + SCHEDOP_ cmd (< 16) */
+#define CTR_MISC         304
+enum {
+    CTR_ENOSYS = CTR_MISC, CTR_MULTICALL_ENTRIES, CTR_EVTCHN_OPEN,
+    CTR_EVTCHN_NOTIFY, CTR_EVTCHN_BIND_VIRQ, CTR_EVTCHN_BIND_INTERDOMAIN,
+    CTR_EVTCHN_BIND_UNBOUND, CTR_EVTCHN_UNBIND, CTR_EVTCHN_PENDING,
+    CTR_GNTTAB_MAP, CTR_GNTTAB_UNMAP, CTR_VIRQ_RAISED, CTR_EVENTS_SENT,
+    CTR_EVENTS_DROPPED, CTR_XENCALL_OPEN,
+    CTR_END
+};
+#define SIM_NR_COUNTERS  CTR_END
+
+enum sim_dom_state { DOM_FREE = 0, DOM_ALIVE, DOM_DYING };
+
+struct sim_domain {
+    uint32_t state;            /* enum sim_dom_state */
+    uint32_t shutdown;         /* guest has shut down (or crashed) */
+    uint32_t reason;           /* SHUTDOWN_* when shutdown */
+    uint32_t pause_count;      /* pauses by the control software */
+    uint64_t mem_kb;
+    uint32_t vcpus;
+    uint32_t introduced;       /* set by the CLI after XS_INTRODUCE succeeded */
+    uint8_t  uuid[16];
+    char     name[64];
+    uint64_t created_ns;
+    uint64_t cpu_ns;           /* accumulated while not running */
+    uint64_t run_since_ns;     /* 0 when not running */
+    uint32_t store_peer;       /* dom0 port xenstored bound to our ring, 0 none */
+    uint32_t guest_ep;         /* endpoint of the simulated guest, 0 none */
+    uint32_t guest_pending;    /* an event to the guest is queued */
+    int32_t  guest_pid;
+    uint32_t ring_maps;        /* live grant mappings of the ring page */
+    uint32_t pad;
+};
+
+enum sim_port_type { PORT_FREE = 0, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ,
+                     PORT_RESERVED };
+
+struct sim_port {
+    uint32_t type;
+    uint32_t ep;               /* owning endpoint (socket) */
+    uint32_t remote_dom;
+    uint32_t remote_port;
+    uint32_t virq;
+    uint32_t pending;          /* a datagram for this port is queued */
+};
+
+struct sim_state {
+    uint64_t magic;
+    uint64_t size;
+    uint64_t hostid;           /* names the abstract sockets of this host */
+    pthread_mutex_t lock;      /* robust, process-shared */
+    uint32_t alive;            /* cleared when the host is torn down */
+    uint32_t next_domid;       /* never reused */
+    uint32_t next_ep;
+    uint32_t port_hint;
+    int32_t  xenstored_pid;
+    int32_t  supervisor_pid;
+    uint32_t xsd_port;         /* dom0's own xenbus port (/proc/xen/xsd_port) */
+    uint32_t ndomains;         /* including dom0 */
+    uint32_t virq_port[SIM_NR_VIRQS];
+    uint64_t boot_ns;
+    uint64_t counters[2][SIM_NR_COUNTERS]; /* [0] clients, [1] xenstored */
+    struct sim_port ports[SIM_NR_PORTS];
+    struct sim_domain doms[SIM_NR_DOMIDS];
+};
+
+#define SIM_RINGS_OFFSET  ((sizeof(struct sim_state) + SIM_PAGE - 1) & ~(uint64_t)(SIM_PAGE - 1))
+#define SIM_FILE_SIZE     (SIM_RINGS_OFFSET + (uint64_t)SIM_NR_DOMIDS * SIM_PAGE)
+
+/* state.c */
+struct sim_state *sim_state(void);       /* attach lazily; NULL + errno */
+void sim_lock(struct sim_state *s);
+void sim_unlock(struct sim_state *s);
+void *sim_ring(struct sim_state *s, uint32_t domid);
+int sim_ring_domid(struct sim_state *s, const void *addr); /* -1 if not a ring */
+uint64_t sim_now_ns(void);
+void sim_count(int idx);
+bool sim_debug(void);
+void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool sim_is_xenstored(void);
+/* Under the lock: release a dying domain whose ring is no longer mapped. */
+bool sim_domain_reap_locked(struct sim_state *s, uint32_t domid);
+uint64_t sim_cpu_time_locked(const struct sim_domain *d);
+
+/* evtchn.c */
+void sim_raise_virq(struct sim_state *s, uint32_t virq);
+/* Deliver an event on dom0 port `port` to whoever owns it. */
+void sim_deliver_dom0(struct sim_state *s, uint32_t port);
+void sim_ep_address(struct sim_state *s, uint32_t ep, void *sun, unsigned *len);
+
+/* hypercall.c */
+long sim_hypercall(unsigned op, const uint64_t arg[6]);
+
+#endif

@@ -1,0 +1,54 @@
+# tests/sim/sim.mk: the simulated Xen host (included by the top Makefile).
+# Builds the preload library, the xensim CLI, the test fixture object and
+# the simulator's own test programs. Never built with sanitizers: the
+# library is also LD_PRELOADed into Debian's xenstored.
+
+SIM_DIR          := $(BUILD)/sim
+SIM_PRELOAD      := $(SIM_DIR)/libxensim.so
+SIM_CLI          := $(SIM_DIR)/xensim
+SIM_FIXTURE_OBJS := $(SIM_DIR)/simhost.o
+
+SIM_CFLAGS   := $(BASE_CFLAGS) -Itests/sim
+SIM_LIB_SRCS := state evtchn gnttab hypercall dummy
+SIM_CLI_SRCS := cli toolstack host guest xsclient
+SIM_HEADERS  := $(wildcard tests/sim/*.h)
+SIM_TESTS    := $(SIM_DIR)/test_sim_host $(SIM_DIR)/test_sim_libxl
+
+TEST_PROGS       += $(SIM_TESTS)
+CHECK_EXTRA_DEPS += sim
+
+.PHONY: sim
+sim: $(SIM_PRELOAD) $(SIM_CLI) $(SIM_FIXTURE_OBJS) $(SIM_TESTS)
+
+$(SIM_DIR):
+	mkdir -p $@
+
+$(SIM_DIR)/lib_%.o: tests/sim/%.c $(SIM_HEADERS) | $(SIM_DIR)
+	$(CC) $(SIM_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(SIM_DIR)/cli_%.o: tests/sim/%.c $(SIM_HEADERS) | $(SIM_DIR)
+	$(CC) $(SIM_CFLAGS) -c $< -o $@
+
+$(SIM_PRELOAD): $(patsubst %,$(SIM_DIR)/lib_%.o,$(SIM_LIB_SRCS))
+	$(CC) -shared -Wl,-soname,libxensim.so -Wl,-z,defs -o $@ $^ -lpthread
+
+$(SIM_CLI): $(patsubst %,$(SIM_DIR)/cli_%.o,$(SIM_CLI_SRCS)) $(SIM_PRELOAD)
+	$(CC) -o $@ $(filter %.o,$^) -L$(SIM_DIR) -lxensim -Wl,-rpath,'$$ORIGIN'
+
+# The fixture runs the CLI (by absolute path) to start and drive hosts.
+$(SIM_FIXTURE_OBJS): tests/sim/simhost.c $(SIM_HEADERS) | $(SIM_DIR) $(SIM_CLI)
+	$(CC) $(SIM_CFLAGS) -DSIMHOST_CLI='"$(abspath $(SIM_CLI))"' -c $< -o $@
+
+# The simulator's own tests: Check programs, the preload linked first.
+SIM_TEST_LINK = -Wl,--no-as-needed $(SIM_PRELOAD) -Wl,--as-needed \
+	-Wl,-rpath,$(abspath $(SIM_DIR))
+
+$(SIM_DIR)/test_sim_host: tests/sim/test_sim_host.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS)
+	$(CC) $(SIM_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
+	    $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) -lxenctrl -lxenstore $(CHECK_LIBS)
+
+# Linked against Debian's real libxenlight and its headers (not ours).
+$(SIM_DIR)/test_sim_libxl: tests/sim/test_sim_libxl.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS)
+	$(CC) $(SIM_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
+	    $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) \
+	    -l:libxenlight.so.4.17 -lxenctrl -lxentoollog $(CHECK_LIBS)

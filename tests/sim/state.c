@@ -1,0 +1,603 @@
+/*
+ * state.c: the simulated host's shared state: lazy attachment to the file
+ * named by $XENSIM_STATE, its robust process-shared lock, the domain table
+ * (create/shutdown/pause/destroy, domids never reused) and the counters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim.h"
+
+#include <xen/xen.h>
+
+static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sim_state *attached;
+static char attached_path[PATH_MAX];
+
+uint64_t sim_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool sim_debug(void)
+{
+    const char *d = getenv(XENSIM_DEBUG_ENV);
+    return d && *d;
+}
+
+void sim_log(const char *fmt, ...)
+{
+    if (!sim_debug())
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof(buf) - 2)
+        n = sizeof(buf) - 2;
+    buf[n++] = '\n';
+    char head[64];
+    int h = snprintf(head, sizeof(head), "xensim[%d]: ", (int)getpid());
+    if (write(2, head, (size_t)h) < 0 || write(2, buf, (size_t)n) < 0)
+        return;
+}
+
+bool sim_is_xenstored(void)
+{
+    static int cached = -1;
+    if (cached < 0)
+        cached = strcmp(program_invocation_short_name, "xenstored") == 0;
+    return cached;
+}
+
+static struct sim_state *map_state(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != SIM_FILE_SIZE) {
+        close(fd);
+        errno = EINVAL;
+        return NULL;
+    }
+    void *p = mmap(NULL, SIM_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    int e = errno;
+    close(fd);
+    if (p == MAP_FAILED) {
+        errno = e;
+        return NULL;
+    }
+    struct sim_state *s = p;
+    if (s->magic != SIM_MAGIC || s->size != SIM_FILE_SIZE) {
+        munmap(p, SIM_FILE_SIZE);
+        errno = EINVAL;
+        return NULL;
+    }
+    return s;
+}
+
+/*
+ * Attach on first use, and again whenever $XENSIM_STATE names another host
+ * (a test process may run several hosts one after the other). An old
+ * mapping is kept: another thread may still be using it.
+ */
+struct sim_state *sim_state(void)
+{
+    const char *path = getenv(XENSIM_STATE_ENV);
+    if (!path || !*path) {
+        errno = ENOENT;
+        return NULL;
+    }
+    pthread_mutex_lock(&attach_lock);
+    struct sim_state *s = attached;
+    if (!s || strcmp(path, attached_path) != 0) {
+        s = map_state(path);
+        if (s) {
+            attached = s;
+            snprintf(attached_path, sizeof(attached_path), "%s", path);
+        }
+    }
+    pthread_mutex_unlock(&attach_lock);
+    return s;
+}
+
+void sim_lock(struct sim_state *s)
+{
+    int r = pthread_mutex_lock(&s->lock);
+    if (r == EOWNERDEAD)            /* a holder died: the table is still sane */
+        pthread_mutex_consistent(&s->lock);
+}
+
+void sim_unlock(struct sim_state *s)
+{
+    pthread_mutex_unlock(&s->lock);
+}
+
+void *sim_ring(struct sim_state *s, uint32_t domid)
+{
+    return (char *)s + SIM_RINGS_OFFSET + (uint64_t)domid * SIM_PAGE;
+}
+
+int sim_ring_domid(struct sim_state *s, const void *addr)
+{
+    const char *base = (const char *)s + SIM_RINGS_OFFSET;
+    const char *a = addr;
+    if (a < base || a >= base + (uint64_t)SIM_NR_DOMIDS * SIM_PAGE)
+        return -1;
+    if ((uint64_t)(a - base) % SIM_PAGE)
+        return -1;
+    return (int)((uint64_t)(a - base) / SIM_PAGE);
+}
+
+void sim_count(int idx)
+{
+    struct sim_state *s = sim_state();
+    if (s && idx >= 0 && idx < SIM_NR_COUNTERS)
+        __atomic_fetch_add(&s->counters[sim_is_xenstored()][idx], 1, __ATOMIC_RELAXED);
+}
+
+uint64_t sim_cpu_time_locked(const struct sim_domain *d)
+{
+    uint64_t t = d->cpu_ns;
+    if (d->run_since_ns) {
+        /* a simulated guest uses about a quarter of a cpu per vcpu */
+        t += (sim_now_ns() - d->run_since_ns) / 4 * (d->vcpus ? d->vcpus : 1);
+    }
+    return t;
+}
+
+static void stop_running_locked(struct sim_domain *d)
+{
+    d->cpu_ns = sim_cpu_time_locked(d);
+    d->run_since_ns = 0;
+}
+
+static void update_running_locked(struct sim_domain *d)
+{
+    bool run = d->state == DOM_ALIVE && !d->shutdown && !d->pause_count;
+    if (run && !d->run_since_ns)
+        d->run_since_ns = sim_now_ns();
+    else if (!run && d->run_since_ns)
+        stop_running_locked(d);
+}
+
+bool sim_domain_reap_locked(struct sim_state *s, uint32_t domid)
+{
+    struct sim_domain *d = &s->doms[domid];
+    if (domid == 0 || d->state != DOM_DYING || d->ring_maps)
+        return false;
+    memset(d, 0, sizeof(*d));
+    s->ndomains--;
+    return true;
+}
+
+/* ------------------------------------------------------------ exported API */
+
+EXPORT int xensim_state_create(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    if (ftruncate(fd, (off_t)SIM_FILE_SIZE) < 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return -e;
+    }
+    struct sim_state *s = mmap(NULL, SIM_FILE_SIZE, PROT_READ | PROT_WRITE,
+                               MAP_SHARED, fd, 0);
+    close(fd);
+    if (s == MAP_FAILED)
+        return -errno;
+
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&s->lock, &ma);
+    pthread_mutexattr_destroy(&ma);
+
+    if (getrandom(&s->hostid, sizeof(s->hostid), 0) != sizeof(s->hostid))
+        s->hostid = sim_now_ns() ^ (uint64_t)getpid();
+    s->alive = 1;
+    s->next_domid = 1;
+    s->next_ep = 1;
+    s->port_hint = 1;
+    s->boot_ns = sim_now_ns();
+    /* Port 1: the dom0 end of dom0's own xenbus ring (nobody listens). */
+    s->xsd_port = 1;
+    s->ports[1].type = PORT_RESERVED;
+    s->port_hint = 2;
+
+    struct sim_domain *d0 = &s->doms[0];
+    d0->state = DOM_ALIVE;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    d0->vcpus = ncpu > 0 ? (uint32_t)ncpu : 1;
+    d0->mem_kb = 1024 * 1024;
+    snprintf(d0->name, sizeof(d0->name), "Domain-0");
+    d0->created_ns = s->boot_ns;
+    d0->run_since_ns = s->boot_ns;
+    s->ndomains = 1;
+
+    __atomic_store_n(&s->size, SIM_FILE_SIZE, __ATOMIC_RELEASE);
+    __atomic_store_n(&s->magic, SIM_MAGIC, __ATOMIC_RELEASE);
+    munmap(s, SIM_FILE_SIZE);
+    return 0;
+}
+
+EXPORT int xensim_host_set_pids(pid_t xenstored, pid_t supervisor)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    s->xenstored_pid = xenstored;
+    s->supervisor_pid = supervisor;
+    return 0;
+}
+
+EXPORT int xensim_host_get_pids(pid_t *xenstored, pid_t *supervisor)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    if (xenstored)
+        *xenstored = s->xenstored_pid;
+    if (supervisor)
+        *supervisor = s->supervisor_pid;
+    return 0;
+}
+
+EXPORT int xensim_host_shutdown(void)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    __atomic_store_n(&s->alive, 0, __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+EXPORT bool xensim_host_alive(void)
+{
+    struct sim_state *s = sim_state();
+    return s && __atomic_load_n(&s->alive, __ATOMIC_SEQ_CST);
+}
+
+EXPORT uint32_t xensim_xsd_port(void)
+{
+    struct sim_state *s = sim_state();
+    return s ? s->xsd_port : 0;
+}
+
+EXPORT int xensim_domain_create(const char *name, uint64_t mem_kb, uint32_t vcpus,
+                                const uint8_t uuid[16])
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    if (!vcpus || vcpus > 512 || !mem_kb)
+        return -EINVAL;
+    sim_lock(s);
+    if (s->next_domid >= SIM_NR_DOMIDS) {
+        sim_unlock(s);
+        return -ENOSPC;
+    }
+    uint32_t domid = s->next_domid++;
+    struct sim_domain *d = &s->doms[domid];
+    memset(d, 0, sizeof(*d));
+    d->state = DOM_ALIVE;
+    d->mem_kb = mem_kb;
+    d->vcpus = vcpus;
+    snprintf(d->name, sizeof(d->name), "%s", name ? name : "");
+    if (uuid)
+        memcpy(d->uuid, uuid, 16);
+    d->created_ns = sim_now_ns();
+    update_running_locked(d);
+    s->ndomains++;
+    sim_unlock(s);
+    return (int)domid;
+}
+
+static struct sim_domain *live_domain(struct sim_state *s, uint32_t domid)
+{
+    if (domid >= SIM_NR_DOMIDS || s->doms[domid].state == DOM_FREE)
+        return NULL;
+    return &s->doms[domid];
+}
+
+EXPORT int xensim_domain_shutdown(uint32_t domid, uint32_t reason)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    if (domid == 0 || reason > 255)
+        return -EINVAL;
+    sim_lock(s);
+    struct sim_domain *d = live_domain(s, domid);
+    int rc = 0;
+    if (!d)
+        rc = -ESRCH;
+    else if (!d->shutdown && d->state == DOM_ALIVE) {
+        /* As Xen: the first shutdown reason sticks. */
+        d->shutdown = 1;
+        d->reason = reason;
+        update_running_locked(d);
+    }
+    sim_unlock(s);
+    if (rc == 0)
+        sim_raise_virq(s, VIRQ_DOM_EXC);
+    return rc;
+}
+
+EXPORT int xensim_domain_pause(uint32_t domid)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    sim_lock(s);
+    struct sim_domain *d = live_domain(s, domid);
+    int rc = 0;
+    if (!d || domid == 0)
+        rc = d ? -EINVAL : -ESRCH;
+    else if (d->state != DOM_ALIVE)
+        rc = -EINVAL;
+    else {
+        d->pause_count++;
+        update_running_locked(d);
+    }
+    sim_unlock(s);
+    return rc;
+}
+
+EXPORT int xensim_domain_unpause(uint32_t domid)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    sim_lock(s);
+    struct sim_domain *d = live_domain(s, domid);
+    int rc = 0;
+    if (!d || domid == 0)
+        rc = d ? -EINVAL : -ESRCH;
+    else if (!d->pause_count)
+        rc = -EINVAL;               /* as Xen: not paused by the controller */
+    else {
+        d->pause_count--;
+        update_running_locked(d);
+    }
+    sim_unlock(s);
+    return rc;
+}
+
+/*
+ * Destroy: the domain is dying until nobody maps its xenstore ring any
+ * more (xenstored unmaps it when it notices), then it is gone. VIRQ_DOM_EXC
+ * is raised now and again when it goes (from the unmap), as Xen does.
+ */
+EXPORT int xensim_domain_destroy(uint32_t domid)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    if (domid == 0)
+        return -EINVAL;
+    sim_lock(s);
+    struct sim_domain *d = live_domain(s, domid);
+    if (!d) {
+        sim_unlock(s);
+        return -ESRCH;
+    }
+    if (d->state == DOM_ALIVE) {
+        d->state = DOM_DYING;
+        update_running_locked(d);
+    }
+    sim_domain_reap_locked(s, domid);
+    sim_unlock(s);
+    sim_raise_virq(s, VIRQ_DOM_EXC);
+    return 0;
+}
+
+EXPORT int xensim_domain_info(uint32_t domid, struct xensim_dominfo *out)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    sim_lock(s);
+    struct sim_domain *d = live_domain(s, domid);
+    if (!d) {
+        sim_unlock(s);
+        return -ESRCH;
+    }
+    memset(out, 0, sizeof(*out));
+    out->domid = domid;
+    memcpy(out->name, d->name, sizeof(out->name));
+    out->mem_kb = d->mem_kb;
+    out->max_kb = d->mem_kb + 1024;
+    out->vcpus = d->vcpus;
+    memcpy(out->uuid, d->uuid, 16);
+    out->dying = d->state == DOM_DYING;
+    out->shutdown = d->shutdown;
+    out->reason = d->reason;
+    out->paused = d->pause_count > 0;
+    out->introduced = d->introduced;
+    out->cpu_ns = sim_cpu_time_locked(d);
+    out->ring_maps = d->ring_maps;
+    out->guest_pid = d->guest_pid;
+    sim_unlock(s);
+    return 0;
+}
+
+EXPORT int xensim_domain_next(uint32_t from)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    sim_lock(s);
+    int found = -ESRCH;
+    uint32_t end = s->next_domid;
+    for (uint32_t i = from; i < end && i < SIM_NR_DOMIDS; i++)
+        if (s->doms[i].state != DOM_FREE) {
+            found = (int)i;
+            break;
+        }
+    sim_unlock(s);
+    return found;
+}
+
+EXPORT int xensim_domain_set_introduced(uint32_t domid)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    sim_lock(s);
+    struct sim_domain *d = live_domain(s, domid);
+    if (d)
+        d->introduced = 1;
+    sim_unlock(s);
+    return d ? 0 : -ESRCH;
+}
+
+EXPORT int xensim_domain_set_guest_pid(uint32_t domid, pid_t pid)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    sim_lock(s);
+    struct sim_domain *d = live_domain(s, domid);
+    if (d)
+        d->guest_pid = pid;
+    sim_unlock(s);
+    return d ? 0 : -ESRCH;
+}
+
+/* ------------------------------------------------------------ counters */
+
+static const char *const hypercall_names[64] = {
+    [12] = "memory_op", [13] = "multicall", [17] = "xen_version",
+    [20] = "grant_table_op", [24] = "vcpu_op", [29] = "sched_op",
+    [32] = "event_channel_op", [33] = "physdev_op", [34] = "hvm_op",
+    [35] = "sysctl", [36] = "domctl", [41] = "dm_op", [42] = "hypfs_op",
+};
+static const char *const domctl_names[127] = {
+    [1] = "createdomain", [2] = "destroydomain", [3] = "pausedomain",
+    [4] = "unpausedomain", [5] = "getdomaininfo", [11] = "max_mem",
+    [13] = "getvcpucontext", [14] = "getvcpuinfo", [15] = "max_vcpus",
+    [23] = "settimeoffset", [30] = "sethvmcontext", [31] = "gethvmcontext",
+    [35] = "set_target", [48] = "gettscinfo",
+};
+static const char *const sysctl_names[63] = {
+    [1] = "readconsole", [3] = "physinfo", [4] = "sched_id",
+    [6] = "getdomaininfolist", [8] = "getcpuinfo", [17] = "numainfo",
+    [18] = "cpupool_op", [22] = "cputopoinfo",
+};
+static const char *const xenver_names[32] = {
+    [0] = "version", [1] = "extraversion", [2] = "compile_info",
+    [3] = "capabilities", [4] = "changeset", [5] = "platform_parameters",
+    [6] = "get_features", [7] = "pagesize", [8] = "guest_handle",
+    [9] = "commandline", [10] = "build_id",
+};
+static const char *const schedop_names[16] = {
+    [0] = "yield", [1] = "block", [2] = "shutdown", [3] = "poll",
+    [4] = "remote_shutdown", [5] = "shutdown_code", [6] = "watchdog",
+};
+static const char *const misc_names[CTR_END - CTR_MISC] = {
+    "enosys", "multicall.entries", "evtchn.open", "evtchn.notify",
+    "evtchn.bind_virq", "evtchn.bind_interdomain", "evtchn.bind_unbound",
+    "evtchn.unbind", "evtchn.pending", "gnttab.map", "gnttab.unmap",
+    "virq.raised", "events.sent", "events.dropped", "xencall.open",
+};
+
+static void counter_name(int idx, char *buf, size_t len)
+{
+    const char *n = NULL, *group;
+    int sub;
+    if (idx < CTR_DOMCTL) {
+        group = "hypercall"; sub = idx; n = hypercall_names[sub];
+    } else if (idx < CTR_SYSCTL) {
+        group = "domctl"; sub = idx - CTR_DOMCTL;
+        n = sub == 127 ? "other" : domctl_names[sub];
+    } else if (idx < CTR_XENVER) {
+        group = "sysctl"; sub = idx - CTR_SYSCTL;
+        n = sub == 63 ? "other" : sysctl_names[sub];
+    } else if (idx < CTR_SCHEDOP) {
+        group = "xen_version"; sub = idx - CTR_XENVER; n = xenver_names[sub];
+    } else if (idx < CTR_MISC) {
+        group = "sched_op"; sub = idx - CTR_SCHEDOP; n = schedop_names[sub];
+    } else {
+        snprintf(buf, len, "%s", misc_names[idx - CTR_MISC]);
+        return;
+    }
+    if (n)
+        snprintf(buf, len, "%s.%s", group, n);
+    else
+        snprintf(buf, len, "%s.%d", group, sub);
+}
+
+EXPORT int xensim_counter_get(const char *name, uint64_t *value)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    int who = 0;
+    if (strncmp(name, "xenstored.", 10) == 0) {
+        who = 1;
+        name += 10;
+    }
+    char buf[64];
+    for (int i = 0; i < SIM_NR_COUNTERS; i++) {
+        counter_name(i, buf, sizeof(buf));
+        if (strcmp(buf, name) == 0) {
+            *value = __atomic_load_n(&s->counters[who][i], __ATOMIC_RELAXED);
+            return 0;
+        }
+    }
+    *value = 0;
+    return -ENOENT;
+}
+
+EXPORT bool xensim_counter_iter(unsigned *cursor, const char **name, uint64_t *value)
+{
+    static __thread char buf[80];
+    struct sim_state *s = sim_state();
+    if (!s)
+        return false;
+    while (*cursor < 2u * SIM_NR_COUNTERS) {
+        unsigned who = *cursor / SIM_NR_COUNTERS, i = *cursor % SIM_NR_COUNTERS;
+        (*cursor)++;
+        uint64_t v = __atomic_load_n(&s->counters[who][i], __ATOMIC_RELAXED);
+        if (!v)
+            continue;
+        char n[64];
+        counter_name((int)i, n, sizeof(n));
+        snprintf(buf, sizeof(buf), "%s%s", who ? "xenstored." : "", n);
+        *name = buf;
+        *value = v;
+        return true;
+    }
+    return false;
+}
+
+EXPORT void xensim_counters_reset(void)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return;
+    for (int w = 0; w < 2; w++)
+        for (int i = 0; i < SIM_NR_COUNTERS; i++)
+            __atomic_store_n(&s->counters[w][i], 0, __ATOMIC_RELAXED);
+}

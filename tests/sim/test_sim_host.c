@@ -1,0 +1,428 @@
+/*
+ * test_sim_host.c: tests of the simulated Xen host itself, driven by
+ * Debian's clients: xenstore-utils, libxenctrl and libxenstore against a
+ * private host per test; guests over their rings; counters; teardown.
+ */
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenctrl.h>
+#include <xenstore.h>
+
+#include "simhost.h"
+#include "xensim.h"
+
+static simhost *host;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void setup(void)
+{
+    host = simhost_start();
+    ck_assert_msg(host != NULL, "could not start a simulated host");
+}
+
+static void teardown(void)
+{
+    if (host)
+        ck_assert_int_eq(simhost_stop(host), 0);
+    host = NULL;
+}
+
+/* Run a shell command line; its stdout (trailing newline removed). */
+static char *sh(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *sh(int *status, const char *fmt, ...)
+{
+    char cmd[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    char *buf = calloc(1, 65536);
+    size_t n = fread(buf, 1, 65535, f);
+    buf[n] = 0;
+    while (n && buf[n - 1] == '\n')
+        buf[--n] = 0;
+    int st = pclose(f);
+    if (status)
+        *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return buf;
+}
+
+static char *xs_value(const char *path)
+{
+    struct xs_handle *xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+    unsigned len;
+    char *v = xs_read(xs, XBT_NULL, path, &len);
+    xs_close(xs);
+    return v;
+}
+
+/* Poll a condition with a deadline (not a sleep-and-hope). */
+#define WAIT_FOR(cond, ms) ({ uint64_t _d = now_ms() + (ms); bool _ok;      \
+        while (!(_ok = (cond)) && now_ms() < _d) {                           \
+            struct timespec _ts = { 0, 1000000 }; nanosleep(&_ts, NULL); }   \
+        _ok; })
+
+static bool value_is(const char *path, const char *want)
+{
+    char *v = xs_value(path);
+    bool ok = v && !strcmp(v, want);
+    free(v);
+    return ok;
+}
+
+static bool dom_state(int domid, bool shutdown, uint32_t reason)
+{
+    struct xensim_dominfo di;
+    return xensim_domain_info((uint32_t)domid, &di) == 0 && di.shutdown == shutdown &&
+           (!shutdown || di.reason == reason);
+}
+
+/* ------------------------------------------------------------ host */
+
+START_TEST(start_and_stop_leave_nothing)
+{
+    simhost *h = host;
+    host = NULL;
+    pid_t xs = simhost_xenstored_pid(h), sup = simhost_supervisor_pid(h);
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", simhost_dir(h));
+    ck_assert(simhost_pid_running(xs));
+    ck_assert(simhost_pid_running(sup));
+    struct stat st;
+    ck_assert_int_eq(stat(dir, &st), 0);
+    fprintf(stderr, "xenstored start-to-first-answer: %lu us\n", simhost_startup_us(h));
+    ck_assert_int_eq(simhost_stop(h), 0);
+    ck_assert(!simhost_pid_running(xs));
+    ck_assert(!simhost_pid_running(sup));
+    ck_assert_int_ne(stat(dir, &st), 0);
+    ck_assert_ptr_null(getenv("XENSIM_STATE"));
+}
+END_TEST
+
+/* A test process that dies without stopping its host leaves nothing. */
+START_TEST(crashed_owner_leaves_nothing)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        simhost *h = simhost_start();
+        if (!h)
+            _exit(1);
+        char line[4200];
+        int n = snprintf(line, sizeof(line), "%d %d %s\n", (int)simhost_xenstored_pid(h),
+                         (int)simhost_supervisor_pid(h), simhost_dir(h));
+        if (write(p[1], line, (size_t)n) != n)
+            _exit(1);
+        abort();            /* no simhost_stop */
+    }
+    close(p[1]);
+    char buf[4200] = { 0 };
+    ck_assert_int_gt(read(p[0], buf, sizeof(buf) - 1), 0);
+    close(p[0]);
+    int xs, sup;
+    char dir[4096];
+    ck_assert_int_eq(sscanf(buf, "%d %d %4095s", &xs, &sup, dir), 3);
+    waitpid(child, NULL, 0);
+    struct stat st;
+    ck_assert(WAIT_FOR(!simhost_pid_running(xs) && !simhost_pid_running(sup) &&
+                       stat(dir, &st) < 0, 10000));
+}
+END_TEST
+
+/* ------------------------------------------------------------ xenstore-utils */
+
+START_TEST(xenstore_utils_work)
+{
+    int st;
+    char *v = sh(&st, "xenstore-read /local/domain/0/name");
+    ck_assert_int_eq(st, 0);
+    ck_assert_str_eq(v, "Domain-0");
+    free(v);
+    int d = simhost_create_domain("utilvm", 64, 1, NULL);
+    ck_assert_int_gt(d, 0);
+    v = sh(&st, "xenstore-ls /local/domain/%d", d);
+    ck_assert_int_eq(st, 0);
+    ck_assert_msg(strstr(v, "name = \"utilvm\""), "%s", v);
+    ck_assert_msg(strstr(v, "shutdown = \"\""), "%s", v);
+    free(v);
+    v = sh(&st, "xenstore-read /local/domain/%d/vm", d);
+    char *name = sh(NULL, "xenstore-read %s/name", v);
+    ck_assert_str_eq(name, "utilvm");
+    free(name);
+    free(v);
+    v = sh(&st, "xenstore-write /test/a hello && xenstore-read /test/a");
+    ck_assert_int_eq(st, 0);
+    ck_assert_str_eq(v, "hello");
+    free(v);
+}
+END_TEST
+
+/* ------------------------------------------------------------ hypercalls */
+
+START_TEST(libxenctrl_sees_domains)
+{
+    int a = simhost_create_domain("a", 100, 2, NULL);
+    int b = simhost_create_domain("b", 200, 1, NULL);
+    int c = simhost_create_domain("c", 300, 1, NULL);
+    ck_assert(a > 0 && b > a && c > b);
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+    ck_assert_ptr_nonnull(xch);
+
+    xc_domaininfo_t list[8];
+    ck_assert_int_eq(xc_domain_getinfolist(xch, 0, 8, list), 4);
+    ck_assert_int_eq(list[0].domain, 0);
+    ck_assert_int_eq(list[2].domain, b);
+    ck_assert_uint_eq(list[2].tot_pages * 4, 200 * 1024);
+    ck_assert_uint_eq(list[2].max_pages * 4, 200 * 1024 + 1024);
+    ck_assert_uint_eq(list[1].nr_online_vcpus, 2);
+
+    /* 4.17 semantics: the first domain at or after the id asked for */
+    ck_assert_int_eq(simhost_destroy_domain(b), 0);
+    ck_assert_int_eq(simhost_wait_gone(b, 5000), 0);
+    xc_dominfo_t info;
+    ck_assert_int_eq(xc_domain_getinfo(xch, (uint32_t)b, 1, &info), 1);
+    ck_assert_int_eq(info.domid, c);
+    ck_assert_int_eq(info.max_memkb, 300 * 1024 + 1024);
+    uint64_t t1 = info.cpu_time;
+    ck_assert(WAIT_FOR(xc_domain_getinfo(xch, (uint32_t)c, 1, &info) == 1 &&
+                       info.cpu_time > t1, 2000));
+    ck_assert_int_lt(xc_domain_getinfo(xch, (uint32_t)c + 1, 1, &info), 0);
+    ck_assert_int_eq(errno, ESRCH);
+
+    ck_assert_int_eq(xc_domain_pause(xch, (uint32_t)a), 0);
+    ck_assert_int_eq(xc_domain_getinfo(xch, (uint32_t)a, 1, &info), 1);
+    ck_assert(info.paused);
+    ck_assert_int_eq(xc_domain_unpause(xch, (uint32_t)a), 0);
+    ck_assert_int_eq(xc_domain_getinfo(xch, (uint32_t)a, 1, &info), 1);
+    ck_assert(!info.paused && info.blocked);
+
+    ck_assert_int_eq(xc_domain_shutdown(xch, (uint32_t)a, SHUTDOWN_reboot), 0);
+    ck_assert_int_eq(xc_domain_getinfo(xch, (uint32_t)a, 1, &info), 1);
+    ck_assert(info.shutdown && info.shutdown_reason == SHUTDOWN_reboot);
+
+    xc_physinfo_t phys;
+    ck_assert_int_eq(xc_physinfo(xch, &phys), 0);
+    ck_assert_uint_gt(phys.nr_cpus, 0);
+    ck_assert_int_eq(xc_version(xch, XENVER_version, NULL), (4 << 16) | 17);
+
+    /* A domain destroyed through libxenctrl also goes. */
+    ck_assert_int_eq(xc_domain_destroy(xch, (uint32_t)a), 0);
+    ck_assert_int_eq(simhost_wait_gone(a, 5000), 0);
+    /* Unsimulated: ENOSYS */
+    ck_assert_int_lt(xc_domain_setmaxmem(xch, (uint32_t)c, 1024), 0);
+    ck_assert_int_eq(errno, ENOSYS);
+    xc_interface_close(xch);
+}
+END_TEST
+
+START_TEST(counters_count_hypercalls)
+{
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+    ck_assert_ptr_nonnull(xch);
+    simhost_counters_reset();
+    xc_dominfo_t info;
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(xc_domain_getinfo(xch, 0, 1, &info), 1);
+    xc_domaininfo_t di;
+    ck_assert_int_eq(xc_domain_getinfolist(xch, 0, 1, &di), 1);
+    ck_assert_uint_eq(simhost_counter("domctl.getdomaininfo"), 3);
+    ck_assert_uint_eq(simhost_counter("sysctl.getdomaininfolist"), 1);
+    ck_assert_uint_eq(simhost_counter("hypercall.domctl"), 3);
+    ck_assert_uint_eq(simhost_counter("hypercall.sysctl"), 1);
+    /* xenstored's own calls are counted apart */
+    int d = simhost_create_domain("cnt", 64, 1, NULL);
+    ck_assert_int_eq(simhost_destroy_domain(d), 0);
+    ck_assert_int_eq(simhost_wait_gone(d, 5000), 0);
+    ck_assert_uint_eq(simhost_counter("domctl.getdomaininfo"), 3);
+    ck_assert_uint_ge(simhost_counter("xenstored.domctl.getdomaininfo"), 1);
+    ck_assert_uint_eq(simhost_counter("xenstored.gnttab.unmap"), 1);
+    char *out = NULL;
+    ck_assert_int_eq(simhost_cli(&out, "counters", (char *)NULL), 0);
+    ck_assert_msg(strstr(out, "domctl.getdomaininfo 3\n"), "%s", out);
+    free(out);
+    xc_interface_close(xch);
+}
+END_TEST
+
+/* @releaseDomain fires for an introduced domain when it is destroyed. */
+START_TEST(release_domain_watch_fires)
+{
+    int d = simhost_create_domain("rel", 64, 1, NULL);
+    ck_assert_int_gt(d, 0);
+    struct xs_handle *xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+    ck_assert(xs_watch(xs, "@releaseDomain", "rel"));
+    unsigned n;
+    char **ev = xs_read_watch(xs, &n);      /* fires once on registration */
+    ck_assert_ptr_nonnull(ev);
+    free(ev);
+    ck_assert_int_eq(simhost_destroy_domain(d), 0);
+    int fd = xs_fileno(xs);
+    bool fired = false;
+    uint64_t deadline = now_ms() + 5000;
+    while (!fired && now_ms() < deadline) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 100) == 1 && (ev = xs_read_watch(xs, &n))) {
+            fired = !strcmp(ev[XS_WATCH_PATH], "@releaseDomain");
+            free(ev);
+        }
+    }
+    ck_assert(fired);
+    ck_assert_int_eq(simhost_wait_gone(d, 5000), 0);
+    xs_close(xs);
+}
+END_TEST
+
+/* ------------------------------------------------------------ guests */
+
+START_TEST(guest_obeys_shutdown_request)
+{
+    int d = simhost_create_domain("obedient", 64, 1, "obey");
+    ck_assert_int_gt(d, 0);
+    char path[64];
+    snprintf(path, sizeof(path), "/local/domain/%d/control/shutdown", d);
+    ck_assert_int_eq(simhost_request_shutdown(d, "reboot"), 0);
+    ck_assert(WAIT_FOR(dom_state(d, true, SHUTDOWN_reboot), 5000));
+    ck_assert(value_is(path, ""));        /* acknowledged before shutting down */
+}
+END_TEST
+
+START_TEST(guest_ack_only_never_shuts_down)
+{
+    int d = simhost_create_domain("stubborn", 64, 1, "ack-only");
+    ck_assert_int_gt(d, 0);
+    char path[64];
+    snprintf(path, sizeof(path), "/local/domain/%d/control/shutdown", d);
+    ck_assert_int_eq(simhost_request_shutdown(d, "poweroff"), 0);
+    ck_assert(WAIT_FOR(value_is(path, ""), 5000));
+    /* a round trip through the guest after the acknowledgement */
+    ck_assert_int_eq(simhost_guest_write(d, "data/after", "1"), 0);
+    ck_assert(dom_state(d, false, 0));
+}
+END_TEST
+
+START_TEST(guest_ignores_shutdown_request)
+{
+    int d = simhost_create_domain("deaf", 64, 1, "ignore");
+    ck_assert_int_gt(d, 0);
+    char path[64];
+    snprintf(path, sizeof(path), "/local/domain/%d/control/shutdown", d);
+    ck_assert_int_eq(simhost_request_shutdown(d, "poweroff"), 0);
+    ck_assert_int_eq(simhost_guest_write(d, "data/after", "1"), 0);
+    ck_assert(value_is(path, "poweroff"));
+    ck_assert(dom_state(d, false, 0));
+    /* switching it to obey makes it answer the pending request */
+    char id[16];
+    snprintf(id, sizeof(id), "%d", d);
+    ck_assert_int_eq(simhost_cli(NULL, "guest-policy", id, "obey", (char *)NULL), 0);
+    ck_assert(WAIT_FOR(dom_state(d, true, SHUTDOWN_poweroff), 5000));
+}
+END_TEST
+
+START_TEST(guest_crashes_instead)
+{
+    int d = simhost_create_domain("fragile", 64, 1, "crash");
+    ck_assert_int_gt(d, 0);
+    ck_assert_int_eq(simhost_request_shutdown(d, "poweroff"), 0);
+    ck_assert(WAIT_FOR(dom_state(d, true, SHUTDOWN_crash), 5000));
+}
+END_TEST
+
+START_TEST(guest_writes_large_value_over_ring)
+{
+    int d = simhost_create_domain("writer", 64, 1, "ignore");
+    ck_assert_int_gt(d, 0);
+    char id[16], path[64];
+    snprintf(id, sizeof(id), "%d", d);
+    /* 2000 bytes: more than the 1 KiB ring, within xenstored's 2048 quota */
+    ck_assert_int_eq(simhost_cli(NULL, "guest-write", id, "data/big", "--size", "2000",
+                                 (char *)NULL), 0);
+    snprintf(path, sizeof(path), "/local/domain/%d/data/big", d);
+    char *v = xs_value(path);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_uint_eq(strlen(v), 2000);
+    ck_assert(v[0] == 'a' && v[1999] == 'a' + 1999 % 26);
+    free(v);
+    /* a guest cannot write dom0's nodes */
+    ck_assert_int_eq(simhost_cli(NULL, "guest-write", id, "/local/domain/0/name", "x",
+                                 (char *)NULL), 1);
+    ck_assert(value_is("/local/domain/0/name", "Domain-0"));
+    /* and without a guest process, the CLI acts as the guest itself */
+    int e = simhost_create_domain("noguest", 64, 1, NULL);
+    snprintf(id, sizeof(id), "%d", e);
+    ck_assert_int_eq(simhost_cli(NULL, "guest-write", id, "data/x", "y", (char *)NULL), 0);
+    snprintf(path, sizeof(path), "/local/domain/%d/data/x", e);
+    ck_assert(value_is(path, "y"));
+}
+END_TEST
+
+START_TEST(bulk_creation)
+{
+    char *out = NULL;
+    ck_assert_int_eq(simhost_cli(&out, "create-bulk", "300", "--nodes", "minimal",
+                                 (char *)NULL), 0);
+    free(out);
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+    ck_assert_ptr_nonnull(xch);
+    static xc_domaininfo_t list[400];
+    ck_assert_int_eq(xc_domain_getinfolist(xch, 0, 400, list), 301);
+    xc_interface_close(xch);
+    ck_assert(value_is("/local/domain/300/name", "bulk299"));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("sim_host");
+    TCase *t = tcase_create("host");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, start_and_stop_leave_nothing);
+    tcase_add_test(t, xenstore_utils_work);
+    tcase_add_test(t, libxenctrl_sees_domains);
+    tcase_add_test(t, counters_count_hypercalls);
+    tcase_add_test(t, release_domain_watch_fires);
+    tcase_add_test(t, guest_obeys_shutdown_request);
+    tcase_add_test(t, guest_ack_only_never_shuts_down);
+    tcase_add_test(t, guest_ignores_shutdown_request);
+    tcase_add_test(t, guest_crashes_instead);
+    tcase_add_test(t, guest_writes_large_value_over_ring);
+    tcase_add_test(t, bulk_creation);
+    suite_add_tcase(s, t);
+    TCase *c = tcase_create("crash");
+    tcase_set_timeout(c, 30);
+    tcase_add_test(c, crashed_owner_leaves_nothing);
+    suite_add_tcase(s, c);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,69 @@
+/*
+ * xensim.h: the control API exported by libxensim.so (the simulated
+ * hypervisor), used by the xensim CLI, the simulated guests and the test
+ * fixture. Every call attaches lazily to the host named by $XENSIM_STATE.
+ */
+#ifndef XENSIM_H
+#define XENSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define XENSIM_STATE_ENV "XENSIM_STATE"   /* path of the shared state file */
+#define XENSIM_DEBUG_ENV "XENSIM_DEBUG"   /* non-empty: log unemulated calls */
+
+struct xensim_dominfo {
+    uint32_t domid;
+    char     name[64];
+    uint64_t mem_kb, max_kb;
+    uint32_t vcpus;
+    uint8_t  uuid[16];
+    bool     dying, shutdown, paused, introduced;
+    uint32_t reason;            /* SHUTDOWN_* when shutdown */
+    uint64_t cpu_ns;
+    uint32_t ring_maps;
+    pid_t    guest_pid;
+};
+
+/* Host life cycle (used by the supervisor). */
+int  xensim_state_create(const char *path);        /* 0 or -errno */
+int  xensim_host_set_pids(pid_t xenstored, pid_t supervisor);
+int  xensim_host_get_pids(pid_t *xenstored, pid_t *supervisor);
+int  xensim_host_shutdown(void);                   /* clears "alive" */
+bool xensim_host_alive(void);
+uint32_t xensim_xsd_port(void);
+
+/* Domains. Return >= 0 or -errno. */
+int  xensim_domain_create(const char *name, uint64_t mem_kb, uint32_t vcpus,
+                          const uint8_t uuid[16]);
+int  xensim_domain_shutdown(uint32_t domid, uint32_t reason);  /* guest side */
+int  xensim_domain_pause(uint32_t domid);
+int  xensim_domain_unpause(uint32_t domid);
+int  xensim_domain_destroy(uint32_t domid);
+int  xensim_domain_info(uint32_t domid, struct xensim_dominfo *out);
+int  xensim_domain_next(uint32_t from);            /* first domid >= from */
+int  xensim_domain_set_introduced(uint32_t domid);
+int  xensim_domain_set_guest_pid(uint32_t domid, pid_t pid);
+
+/* Guest side of a domain's xenstore ring. */
+void *xensim_guest_ring(uint32_t domid);
+/* Become the guest endpoint of domid: returns a socket fd receiving one
+ * datagram per event; -errno if another live guest holds it. */
+int  xensim_guest_attach(uint32_t domid);
+void xensim_guest_detach(uint32_t domid, int fd);
+int  xensim_guest_notify(uint32_t domid);          /* kick xenstored */
+/* Wait up to timeout_ms for an event on fd; 1 event, 0 timeout. */
+int  xensim_guest_wait(uint32_t domid, int fd, int timeout_ms);
+/* An abstract unix socket address private to this host: fills sun. */
+int  xensim_named_address(const char *name, void *sockaddr_un, unsigned *len);
+
+/* Counters. Names like "domctl.getdomaininfo"; xenstored's own calls are
+ * counted apart under "xenstored.<name>". */
+int  xensim_counter_get(const char *name, uint64_t *value);
+/* Iterate: returns false past the end. Only non-zero counters. */
+bool xensim_counter_iter(unsigned *cursor, const char **name, uint64_t *value);
+void xensim_counters_reset(void);
+
+#endif

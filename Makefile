@@ -59,6 +59,7 @@ all: lib tools
 # STATICLIB, LIB_LIBS, CHECK_LIBS and append to TEST_PROGS, TOOLS.
 -include gen.mk
 -include tests/unit/unit.mk
+-include tests/abi/abi.mk
 -include tests/sim/sim.mk
 -include tools/tools.mk
 -include bench/bench.mk
@@ -113,13 +114,17 @@ tools: $(TOOLS)
 
 check: deps
 	$(MAKE) all $(TEST_PROGS) $(CHECK_EXTRA_DEPS)
-	BUILD_DIR=$(BUILD) tests/run-tests tests/static/run $(TEST_PROGS)
+	BUILD_DIR=$(BUILD) SAN_PRELOAD="$(SAN_PRELOAD)" tests/run-tests tests/static/run $(TEST_PROGS)
 
+# SAN_PRELOAD: the sanitizer runtime, preloaded when a test runs a program
+# that is not instrumented (Debian's binaries) on the instrumented library.
 check-asan: deps
-	$(MAKE) BUILD=build/asan SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
+	$(MAKE) BUILD=build/asan SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    SAN_PRELOAD="$$($(CC) -print-file-name=libasan.so)" check
 
 check-tsan: deps
-	$(MAKE) BUILD=build/tsan SANFLAGS="-fsanitize=thread" check
+	$(MAKE) BUILD=build/tsan SANFLAGS="-fsanitize=thread" \
+	    SAN_PRELOAD="$$($(CC) -print-file-name=libtsan.so)" check
 
 # ---------------------------------------------------------------- install
 LIBDIR_INST := $(PREFIX)/lib/lightcore

@@ -280,6 +280,226 @@ void libxl_osevent_occurred_timeout(libxl_ctx *ctx, void *for_libxl)
 int libxl_osevent_fd(libxl_ctx *ctx, int *fd_r);
 int libxl_osevent_dispatch(libxl_ctx *ctx) LIBXL_EXTERNAL_CALLERS_ONLY;
 
+
+/*
+ * ==================================================================
+ * Event generators: domain death and disk eject
+ * (xswatch.c, evgen_death.c, evgen_eject.c)
+ * ==================================================================
+ *
+ * Common rules for every libxl_evenable_FOO / libxl_evdisable_FOO pair:
+ *  - evenable starts generating the events described below and stores a
+ *    non-NULL handle in *evgen_out (returns 0), or returns an ERROR_* code
+ *    and generates nothing. Each event carries the user value given here.
+ *  - Enabling the same thing several times is allowed: every occurrence is
+ *    then reported once to each evgen, with its own user value. Apart from
+ *    that, each occurrence is reported exactly once.
+ *  - evdisable stops generation and frees the handle. Events generated
+ *    before the call may still be delivered afterwards. It may be called
+ *    from inside event_occurs, also for the very event being delivered.
+ *  - Handles belong to their ctx: libxl_ctx_free disables every one still
+ *    enabled, after which they must not be passed to evdisable.
+ *  - Events nobody retrieves are kept until libxl_ctx_free.
+ *  - If the connection to xenstored is lost, the disaster callback is told
+ *    once; later evenable calls fail with ERROR_FAIL.
+ */
+
+/*
+ * libxl_evenable_domain_death: report what happens to domain domid:
+ *  - DOMAIN_SHUTDOWN, with u.domain_shutdown.shutdown_reason, when the
+ *    domain has shut down, rebooted, suspended, crashed or been told to
+ *    stop by a watchdog, but still exists. At most once per evgen, even if
+ *    the domain is resumed and shuts down again (re-enable to hear about
+ *    that).
+ *  - DOMAIN_DEATH when the domain no longer exists or is being destroyed
+ *    (dying counts as dead). A domain destroyed without shutting down
+ *    first, or whose shutdown was not yet seen, gives DEATH only. After
+ *    DEATH the evgen reports nothing more but stays allocated until
+ *    evdisable.
+ * The state is checked as soon as the event loop runs after enabling: a
+ * domain that does not exist (or is dying) is reported dead, one already
+ * shut down is reported shut down, whatever other evgens exist.
+ * Cost: enabling and disabling are O(1); one hypervisor state change costs
+ * one domain-list query for all of the ctx's evgens together (unless the
+ * watched domids span more than about 32,000), and only the evgens of the
+ * domains that changed are touched.
+ */
+typedef struct libxl__evgen_domain_death libxl_evgen_domain_death;
+int libxl_evenable_domain_death(libxl_ctx *ctx, uint32_t domid,
+                         libxl_ev_user, libxl_evgen_domain_death **evgen_out);
+void libxl_evdisable_domain_death(libxl_ctx *ctx, libxl_evgen_domain_death*);
+
+/*
+ * libxl_evenable_disk_eject: report DISK_EJECT each time the guest domid
+ * (or its device-model stub domain) asks for the medium of its virtual
+ * disk vdev (e.g. "hdc", "xvdb") to be ejected. The library acknowledges
+ * each request in xenstore, as libxl 4.17 does; emptying the drive is up
+ * to the application (e.g. libxl_cdrom_insert with the event's disk).
+ * The event carries u.disk_eject.vdev, a copy of vdev owned by the event,
+ * and u.disk_eject.disk: an empty, read-only, removable cdrom with the
+ * backend domain and kind from the toolstack's own records of that disk
+ * (never from nodes the guest can write).
+ * The guest's writes are untrusted: only the exact value "eject" is a
+ * request; anything else is logged (with "Domain N:") and ignored, as are
+ * requests for a disk the toolstack has no consistent record of (removed).
+ * vdev is copied; an invalid vdev gives ERROR_INVAL.
+ */
+typedef struct libxl__evgen_disk_eject libxl_evgen_disk_eject;
+int libxl_evenable_disk_eject(libxl_ctx *ctx, uint32_t domid, const char *vdev,
+                        libxl_ev_user, libxl_evgen_disk_eject **evgen_out);
+void libxl_evdisable_disk_eject(libxl_ctx *ctx, libxl_evgen_disk_eject*);
+
+/* ----- end of event generators ----- */
+
+/*
+ * ==================================================================
+ * Child processes and SIGCHLD (childproc.c, sigchld.c, forklock.c)
+ * ==================================================================
+ *
+ * The library sometimes runs child processes (helper programs, a pty
+ * helper). POSIX gives a process one SIGCHLD disposition and one pool of
+ * exit statuses, so the application says who owns them with
+ * libxl_childproc_setmode. What each mode promises:
+ *
+ *  libxl_sigchld_owner_libxl (the default): while the library has a child
+ *    that needs SIGCHLD (see "pidfd children" below) it keeps a handler
+ *    installed, and it restores the previous disposition as soon as the
+ *    last such child has been reaped. While that handler is installed the
+ *    library reaps every child of the process; statuses of children that
+ *    are not the library's go to reaped_callback, or are logged if there
+ *    is none or it returns ERROR_UNKNOWN_CHILD. The application should not
+ *    reap children or install a SIGCHLD handler meanwhile.
+ *    Several default-mode ctxs may coexist in one process: a status reaped
+ *    by one ctx for a child of another ctx is handed to that ctx (unlike
+ *    libxl 4.17, whose ctxs steal each other's children). Each status is
+ *    reported exactly once, to the ctx that started the child.
+ *
+ *  libxl_sigchld_owner_mainloop: the application owns SIGCHLD. It reaps
+ *    and passes each status to libxl_childproc_reaped (on every ctx, until
+ *    one returns 0), or calls libxl_childproc_sigchld_occurred and lets
+ *    the library reap its own children. reaped_callback is not used.
+ *
+ *  libxl_sigchld_owner_libxl_always: like the default mode, but the
+ *    handler stays installed from setmode until libxl_ctx_free, and the
+ *    application relies on reaped_callback for its own children. Only one
+ *    ctx in the process should use this mode.
+ *
+ *  libxl_sigchld_owner_libxl_always_selective_reap: the handler stays
+ *    installed from setmode until libxl_ctx_free, but the library reaps
+ *    only its own children (waitpid on each of them); the application
+ *    reaps its own synchronously. Any number of ctxs may use this mode.
+ *
+ * pidfd children (beyond libxl 4.17): on Linux 5.3 and later the library
+ * starts its own children with clone3(CLONE_PIDFD) and no exit signal.
+ * Such a child raises no SIGCHLD, is invisible to waitpid(-1) and wait()
+ * (only __WALL or __WCLONE would see it) and is reaped through its pidfd.
+ * This is used in every mode unless a fork_replacement hook is given (the
+ * library then calls it, as the hook asks, and falls back to SIGCHLD), the
+ * kernel lacks clone3 (ENOSYS, or EPERM from a seccomp filter), or the
+ * environment variable LIGHTCORE_CHILD_NOPIDFD is set to a non-empty
+ * value other than "0". So with a modern kernel and no fork_replacement the
+ * default mode never installs a SIGCHLD handler at all, and the application
+ * may run and reap children of its own in any mode.
+ *
+ * The SIGCHLD handler is one per process and serves every ctx that needs
+ * it (LIBXL_HAVE_SIGCHLD_SHARING): it writes a byte to each such ctx's
+ * close-on-exec self-pipe, which that ctx watches like any other fd, so
+ * statuses are processed by whichever thread runs the ctx's event loop
+ * (or the application's loop, through the osevent hooks), never inside
+ * the handler. The handler takes no mutex, preserves errno and is safe
+ * against any interrupted library call. The library never changes a
+ * thread's signal mask, except briefly around creating a child.
+ *
+ * File descriptors: the library creates every fd close-on-exec. A forked
+ * child that does not exec must call libxl_postfork_child_noexec (below).
+ */
+#define LIBXL_HAVE_SIGCHLD_OWNER_SELECTIVE_REAP 1
+#define LIBXL_HAVE_SIGCHLD_SHARING 1
+
+typedef enum {
+    /* The library owns SIGCHLD while it has children that need it, and
+     * then reaps every child of the process. */
+    libxl_sigchld_owner_libxl,
+
+    /* The application owns SIGCHLD, reaps, and tells the library with
+     * libxl_childproc_reaped or libxl_childproc_sigchld_occurred (never
+     * from a signal handler). */
+    libxl_sigchld_owner_mainloop,
+
+    /* The library owns SIGCHLD all the time and reaps every child; the
+     * application hears of its own through reaped_callback. */
+    libxl_sigchld_owner_libxl_always,
+
+    /* The library owns SIGCHLD all the time but reaps only its own
+     * children; the application reaps its own with waitpid. */
+    libxl_sigchld_owner_libxl_always_selective_reap,
+} libxl_sigchld_owner;
+
+typedef struct {
+    libxl_sigchld_owner chldowner;
+
+    /* Both optional. */
+
+    /* Called instead of fork(); must behave exactly like fork (return 0
+     * in the child, the pid in the parent, or -1 with errno set). It may
+     * not call the library. Giving it makes the library's children plain
+     * SIGCHLD children (no pidfd). A failure is reported by the operation
+     * that needed the child, as a failed fork. */
+    pid_t (*fork_replacement)(void *user);
+
+    /* In the modes where the library reaps every child (libxl and
+     * libxl_always), called for each reaped child that is not the
+     * library's, with the ctx lock released, from the event loop (never
+     * from the signal handler). Returns 0 if the child is the
+     * application's (or it keeps no records), ERROR_UNKNOWN_CHILD if it is
+     * not (the library then logs it); any other value is a disaster as
+     * for libxl_event_register_callbacks. It may call the library. Not
+     * used in mainloop mode. */
+    int (*reaped_callback)(pid_t, int status, void *user);
+} libxl_childproc_hooks;
+
+/*
+ * Choose the mode for ctx. hooks NULL means { libxl_sigchld_owner_libxl,
+ * 0, 0 }. *hooks is not copied and must outlast ctx. Call it before ctx
+ * has any children (at initialisation); a call while it has some is
+ * logged and ignored.
+ */
+void libxl_childproc_setmode(libxl_ctx *ctx, const libxl_childproc_hooks *hooks,
+                             void *user);
+
+/*
+ * Mainloop mode only: the application reaped pid with status. Returns 0
+ * if pid was started by this ctx (the status is then processed, and the
+ * ctx's operations may proceed), else ERROR_UNKNOWN_CHILD; nothing else.
+ * Not from a signal handler.
+ */
+int libxl_childproc_reaped(libxl_ctx *ctx, pid_t, int status)
+                           LIBXL_EXTERNAL_CALLERS_ONLY;
+
+/*
+ * Mainloop mode only: a SIGCHLD happened. The library reaps those of its
+ * own children that have exited (and nothing else) and processes them.
+ * Not from a signal handler.
+ */
+void libxl_childproc_sigchld_occurred(libxl_ctx *ctx)
+                           LIBXL_EXTERNAL_CALLERS_ONLY;
+
+/*
+ * In a child made by fork() that will not exec at once and wants to use
+ * the library: call this first, on any ctx (one call covers all of
+ * them). Afterwards every ctx inherited from the parent is dead: do not
+ * use it, nor free it; allocate a new one. The call closes the library's
+ * inherited pipes, sockets, pidfds and pty fds, forgets the parent's
+ * children and restores the SIGCHLD disposition the library had replaced.
+ * It does not reclaim memory or other resources. Until it has returned,
+ * make no other library call and, if a ctx owned SIGCHLD, neither fork
+ * nor change SIGCHLD. Calling it and then exec'ing anyway is harmless.
+ */
+void libxl_postfork_child_noexec(libxl_ctx *ctx);
+
+/* ----- end of child processes ----- */
+
+
 #ifdef __cplusplus
 }
 #endif

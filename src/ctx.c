@@ -57,6 +57,7 @@ out:
 
 static void ctx_release(libxl_ctx *ctx)
 {
+    libxl__evgens_dispose(ctx);   /* evgens and watches: before the core */
     libxl__ev_state_dispose(ctx); /* event core: before the handles go */
     if (ctx->xsh) xs_close(ctx->xsh);
     if (ctx->xch) xc_interface_close(ctx->xch);
@@ -101,6 +102,7 @@ int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags,
     }
     pthread_mutexattr_destroy(&attr);
     libxl__ev_state_init(ctx); /* event core: lazy, cannot fail */
+    libxl__evgens_init(ctx);   /* watches and evgens: lazy, cannot fail */
 
     ctx->xch = xc_interface_open(lg, lg, 0);
     if (!ctx->xch) {
@@ -143,6 +145,7 @@ int libxl__ctx_alloc_bare(libxl_ctx **pctx, xentoollog_logger *lg)
     }
     pthread_mutexattr_destroy(&attr);
     libxl__ev_state_init(ctx);
+    libxl__evgens_init(ctx);   /* watches and evgens */
     *pctx = ctx;
     return 0;
 }

@@ -26,6 +26,9 @@
 /* event core (ev_core.h): needs libxl_ctx; its state lives in ctx->ev */
 #include "ev_core.h"
 
+/* xenstore watches and event generators (evgen.h; xswatch.c, evgen_*.c) */
+#include "evgen.h"
+
 /* ------------------------------------------------------------------ ctx */
 
 struct libxl__ctx {
@@ -40,6 +43,12 @@ struct libxl__ctx {
     /* The event core's state (ev_core.h; private to ev_*.c, osevent_*.c,
      * event_queue.c). */
     libxl__ev_state ev;
+
+    /* --- xenstore watches and event generators (evgen.h) --- */
+    libxl__xswatch_state xsw;      /* xswatch.c */
+    libxl__death_state death;      /* evgen_death.c */
+    libxl__eject_state eject;      /* evgen_eject.c */
+    /* --- end of event generators --- */
 
     /* Filled on the first libxl_get_version_info, then constant. */
     libxl_version_info version_info;

@@ -1,0 +1,315 @@
+/*
+ * test_eject.c: DISK_EJECT events (libxl_evenable_disk_eject) against the
+ * simulated host: a real eject, and hostile guest writes that must never
+ * produce an event (one scenario per test).
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxl.h>
+#include <libxl_event.h>
+#include <xenstore.h>
+
+#include "simhost.h"
+#include "testlog.h"
+
+#define MASK_EJECT (1ULL << LIBXL_EVENT_TYPE_DISK_EJECT)
+#define HDC 5632        /* (22 << 8) | (0 << 6) */
+#define HDD 5696        /* (22 << 8) | (1 << 6) */
+
+static simhost *host;
+static libxl_ctx *ctx;
+static xentoollog_logger *lg;
+static struct xs_handle *xs;    /* the test's own dom0 (toolstack) handle */
+static int dom;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void xwrite(const char *path, const char *v, unsigned len)
+{
+    ck_assert_msg(xs_write(xs, XBT_NULL, path, v, len), "write %s", path);
+}
+
+static void xwritef(const char *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void xwritef(const char *v, const char *fmt, ...)
+{
+    char path[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof(path), fmt, ap);
+    va_end(ap);
+    xwrite(path, v, strlen(v));
+}
+
+/* A cdrom as a toolstack creates it: frontend (guest-owned), backend
+ * directory and the /libxl record. */
+static void make_disk(int devid, const char *vdev)
+{
+    char fe[96], be[96], v[160];
+    snprintf(fe, sizeof(fe), "/local/domain/%d/device/vbd/%d", dom, devid);
+    snprintf(be, sizeof(be), "/local/domain/0/backend/qdisk/%d/%d", dom, devid);
+    xwritef(be, "%s/backend", fe);
+    xwritef("0", "%s/backend-id", fe);
+    xwritef("", "%s/eject", fe);
+    struct xs_permissions perms[2] = {
+        { .id = (unsigned)dom, .perms = XS_PERM_NONE },
+        { .id = 0, .perms = XS_PERM_READ },
+    };
+    ck_assert(xs_set_permissions(xs, XBT_NULL, fe, perms, 2));
+    snprintf(v, sizeof(v), "%s/eject", fe);
+    ck_assert(xs_set_permissions(xs, XBT_NULL, v, perms, 2));
+    snprintf(v, sizeof(v), "%s/backend", fe);
+    ck_assert(xs_set_permissions(xs, XBT_NULL, v, perms, 2));
+    xwritef(fe, "%s/frontend", be);
+    snprintf(v, sizeof(v), "%d", dom);
+    xwritef(v, "%s/frontend-id", be);
+    xwritef("qdisk", "%s/type", be);
+    xwritef(vdev, "%s/dev", be);
+    xwritef(be, "/libxl/%d/device/vbd/%d/backend", dom, devid);
+    xwritef(fe, "/libxl/%d/device/vbd/%d/frontend", dom, devid);
+}
+
+static void setup(void)
+{
+    host = simhost_start();
+    ck_assert_msg(host != NULL, "could not start a simulated host");
+    lg = testlog_new();
+    ck_assert_int_eq(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, lg), 0);
+    xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+    dom = simhost_create_domain("cdguest", 64, 1, NULL);
+    ck_assert_int_gt(dom, 0);
+    make_disk(HDC, "hdc");
+    make_disk(HDD, "hdd");
+}
+
+static void teardown(void)
+{
+    libxl_ctx_free(ctx);
+    xs_close(xs);
+    xtl_logger_destroy(lg);
+    ck_assert_int_eq(simhost_stop(host), 0);
+}
+
+static libxl_event *wait_event(uint64_t mask, int ms)
+{
+    uint64_t deadline = now_ms() + (uint64_t)ms;
+    int fd;
+
+    ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
+    for (;;) {
+        libxl_event *ev = NULL;
+        int r = libxl_event_check(ctx, &ev, mask, NULL, NULL);
+        if (!r) return ev;
+        ck_assert_int_eq(r, ERROR_NOT_READY);
+        uint64_t now = now_ms();
+        if (now >= deadline) return NULL;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        poll(&p, 1, (int)(deadline - now));
+        ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
+    }
+}
+
+static char *eject_path(int devid)
+{
+    static char p[128];
+    snprintf(p, sizeof(p), "/local/domain/%d/device/vbd/%d/eject", dom, devid);
+    return p;
+}
+
+/* Drive the loop until the library has logged needle (bounded). */
+static void wait_log(const char *needle)
+{
+    uint64_t deadline = now_ms() + 5000;
+    while (!testlog_contains(lg, XTL_DEBUG, needle) && now_ms() < deadline)
+        ck_assert_ptr_null(wait_event(MASK_EJECT, 20));
+    if (!testlog_contains(lg, XTL_DEBUG, needle)) {
+        char *d = testlog_dump(lg);
+        ck_abort_msg("no log line with \"%s\"; log:\n%s", needle, d);
+    }
+}
+
+static void check_real_eject(libxl_ev_user user)
+{
+    ck_assert_int_eq(simhost_guest_write(dom, eject_path(HDC), "eject"), 0);
+    libxl_event *ev = wait_event(MASK_EJECT, 10000);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->domid, dom);
+    ck_assert_uint_eq(ev->for_user, user);
+    ck_assert_ptr_nonnull(ev->u.disk_eject.vdev);
+    ck_assert_str_eq(ev->u.disk_eject.vdev, "hdc");
+    libxl_device_disk *disk = &ev->u.disk_eject.disk;
+    ck_assert_str_eq(disk->vdev, "hdc");
+    ck_assert_str_eq(disk->pdev_path, "");
+    ck_assert_int_eq(disk->backend_domid, 0);
+    ck_assert_int_eq(disk->backend, LIBXL_DISK_BACKEND_QDISK);
+    ck_assert_int_eq(disk->format, LIBXL_DISK_FORMAT_EMPTY);
+    ck_assert(disk->removable && disk->is_cdrom && !disk->readwrite);
+    libxl_event_free(ctx, ev);
+    /* Acknowledged as libxl does: the node is emptied. */
+    unsigned len = 99;
+    char *v = xs_read(xs, XBT_NULL, eject_path(HDC), &len);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_uint_eq(len, 0);
+    free(v);
+}
+
+START_TEST(real_eject)
+{
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 42, &g), 0);
+    check_real_eject(42);
+    ck_assert_ptr_null(wait_event(MASK_EJECT, 200));
+    check_real_eject(42);      /* and again */
+    libxl_evdisable_disk_eject(ctx, g);
+}
+END_TEST
+
+START_TEST(hostile_values_ignored)
+{
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 1, &g), 0);
+    const char *p = eject_path(HDC);
+    static const char *const garbage[] = { "ejectx", "Eject", "ejec",
+                                           " eject", "garbage" };
+    for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+        ck_assert_int_eq(simhost_guest_write(dom, p, garbage[i]), 0);
+    wait_log("ignoring value \"garbage\"");
+    /* NUL-suffixed values (libxl 4.17 accepts these). */
+    xwrite(p, "eject\0junk", 10);
+    wait_log("eject\\x00junk");
+    xwrite(p, "eject\0", 6);
+    wait_log("(6 bytes)");
+    /* Below the node. */
+    char sub[160];
+    snprintf(sub, sizeof(sub), "%s/sub", p);
+    ck_assert_int_eq(simhost_guest_write(dom, sub, "eject"), 0);
+    wait_log("below the eject node");
+    /* Oversized. */
+    char id[16];
+    snprintf(id, sizeof(id), "%d", dom);
+    ck_assert_int_eq(simhost_cli(NULL, "guest-write", id, p, "--size", "2000",
+                                 (char *)NULL), 0);
+    wait_log("(2000 bytes)");
+    static char big[4000];
+    memcpy(big, "eject", 5);
+    xwrite(p, big, sizeof(big));  /* beyond a guest's quota: as dom0 */
+    wait_log("(4000 bytes)");
+    /* Removed node. */
+    ck_assert_int_eq(simhost_cli(NULL, "guest-rm", id, p, (char *)NULL), 0);
+    wait_log("is gone");
+    ck_assert_ptr_null(wait_event(MASK_EJECT, 200));
+    ck_assert(testlog_contains(lg, XTL_WARN, ": Domain "));
+    /* Still alive: a real eject after all that is reported once. */
+    check_real_eject(1);
+    ck_assert_ptr_null(wait_event(MASK_EJECT, 200));
+}
+END_TEST
+
+START_TEST(other_vdev_ignored)
+{
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 1, &g), 0);
+    ck_assert_int_eq(simhost_guest_write(dom, eject_path(HDD), "eject"), 0);
+    ck_assert_ptr_null(wait_event(MASK_EJECT, 300));
+    check_real_eject(1);
+}
+END_TEST
+
+START_TEST(forged_frontend_backend_ignored)
+{
+    char p[160], forged[128];
+    snprintf(p, sizeof(p), "/local/domain/%d/device/vbd/%d/backend", dom, HDC);
+    snprintf(forged, sizeof(forged), "/local/domain/7/backend/vbd/%d/%d", dom, HDC);
+    ck_assert_int_eq(simhost_guest_write(dom, p, forged), 0);
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 9, &g), 0);
+    check_real_eject(9);      /* backend 0 / qdisk, from the toolstack */
+    ck_assert(testlog_contains(lg, XTL_WARN, "using the toolstack's"));
+}
+END_TEST
+
+START_TEST(toolstack_mismatch_ignored)
+{
+    char p[160];
+    snprintf(p, sizeof(p), "/local/domain/0/backend/qdisk/%d/%d/frontend-id",
+             dom, HDC);
+    xwrite(p, "999", 3);
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 9, &g), 0);
+    ck_assert(testlog_contains(lg, XTL_WARN, "does not point back"));
+    ck_assert_int_eq(simhost_guest_write(dom, eject_path(HDC), "eject"), 0);
+    wait_log("no valid record");
+    ck_assert_ptr_null(wait_event(MASK_EJECT, 200));
+}
+END_TEST
+
+START_TEST(removed_disk_no_event)
+{
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 9, &g), 0);
+    char p[128];
+    snprintf(p, sizeof(p), "/libxl/%d/device/vbd/%d", dom, HDC);
+    ck_assert(xs_rm(xs, XBT_NULL, p));
+    ck_assert_int_eq(simhost_guest_write(dom, eject_path(HDC), "eject"), 0);
+    wait_log("no valid record");
+    ck_assert_ptr_null(wait_event(MASK_EJECT, 200));
+}
+END_TEST
+
+START_TEST(evdisable_stops_ejects)
+{
+    libxl_evgen_disk_eject *g, *h;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 1, &g), 0);
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 2, &h), 0);
+    libxl_evdisable_disk_eject(ctx, g);
+    check_real_eject(2);
+    ck_assert_ptr_null(wait_event(MASK_EJECT, 200));
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "nonsense!", 1, &g),
+                     ERROR_INVAL);
+    /* h is left for libxl_ctx_free. */
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("eject");
+    struct { const char *name; const TTest *t; } tests[] = {
+        { "real_eject", real_eject },
+        { "hostile_values_ignored", hostile_values_ignored },
+        { "other_vdev_ignored", other_vdev_ignored },
+        { "forged_frontend_backend_ignored", forged_frontend_backend_ignored },
+        { "toolstack_mismatch_ignored", toolstack_mismatch_ignored },
+        { "removed_disk_no_event", removed_disk_no_event },
+        { "evdisable_stops_ejects", evdisable_stops_ejects },
+    };
+    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+        TCase *tc = tcase_create(tests[i].name);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, tests[i].t);
+        suite_add_tcase(s, tc);
+    }
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,321 @@
+/*
+ * test_xswatch.c: the internal xenstore watch multiplexer (xswatch.c)
+ * against the simulated host's real xenstored: many watches over one
+ * connection, callbacks that register and deregister, late events for
+ * removed watches, and the loss of xenstored (a disaster reported once,
+ * waiting threads released). One scenario per test.
+ */
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "simhost.h"
+#include "testlog.h"
+
+static simhost *host;
+static libxl_ctx *ctx;
+static xentoollog_logger *lg;
+static struct xs_handle *xs;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void setup(void)
+{
+    host = simhost_start();
+    ck_assert_msg(host != NULL, "could not start a simulated host");
+    lg = testlog_new();
+    ck_assert_int_eq(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, lg), 0);
+    xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+}
+
+static void teardown(void)
+{
+    libxl_ctx_free(ctx);
+    xs_close(xs);
+    xtl_logger_destroy(lg);
+    simhost_stop(host);   /* may report xenstored already gone */
+}
+
+/* Run the loop (single-fd style) until done() or the deadline. */
+static bool drive_until(bool (*done)(void), int ms)
+{
+    uint64_t deadline = now_ms() + (uint64_t)ms;
+    int fd;
+
+    ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
+    while (!done()) {
+        uint64_t now = now_ms();
+        if (now >= deadline) return false;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        poll(&p, 1, (int)(deadline - now));
+        ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
+    }
+    return true;
+}
+
+/* ------------------------------------------------------ many watches */
+
+enum { NW = 200 };
+static libxl__ev_xswatch watches[NW];
+static int fired[NW];
+static int total_fired;
+
+static void count_cb(libxl__egc *egc, libxl__ev_xswatch *w,
+                     const char *watch_path, const char *event_path)
+{
+    (void)egc;
+    int i = (int)(w - watches);
+    ck_assert_str_eq(watch_path, w->path);
+    ck_assert(!strncmp(event_path, watch_path, strlen(watch_path)));
+    fired[i]++;
+    total_fired++;
+}
+
+static bool all_fired_once(void) { return total_fired >= NW; }
+static bool all_fired_twice(void) { return total_fired >= 2 * NW; }
+
+START_TEST(many_watches_one_connection)
+{
+    char path[64];
+    libxl__ctx_lock(ctx);
+    for (int i = 0; i < NW; i++) {
+        libxl__ev_xswatch_init(&watches[i]);
+        snprintf(path, sizeof(path), "/test/w%d", i);
+        ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &watches[i],
+                                                    count_cb, path), 0);
+    }
+    libxl__ctx_unlock(ctx);
+    /* Each fires once on registration. */
+    ck_assert(drive_until(all_fired_once, 10000));
+    for (int i = NW - 1; i >= 0; i--) {
+        snprintf(path, sizeof(path), "/test/w%d/child", i);
+        ck_assert(xs_write(xs, XBT_NULL, path, "x", 1));
+    }
+    ck_assert(drive_until(all_fired_twice, 10000));
+    for (int i = 0; i < NW; i++) ck_assert_int_eq(fired[i], 2);
+    libxl__ctx_lock(ctx);
+    for (int i = 0; i < NW; i += 2)
+        libxl__ev_xswatch_deregister(ctx, &watches[i]);
+    libxl__ctx_unlock(ctx);
+    /* The other half is released by libxl_ctx_free. */
+}
+END_TEST
+
+/* ------------------------------- (de)registration inside callbacks */
+
+static libxl__ev_xswatch wa, wb, wc;
+static int a_calls, b_calls, c_calls;
+
+static void c_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
+                 const char *ep)
+{
+    (void)egc; (void)w; (void)wp; (void)ep;
+    c_calls++;
+}
+
+static void b_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
+                 const char *ep)
+{
+    (void)w; (void)wp; (void)ep;
+    b_calls++;
+    /* Remove itself. */
+    libxl__ev_xswatch_deregister(egc->ctx, &wb);
+}
+
+static void a_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
+                 const char *ep)
+{
+    (void)w; (void)wp; (void)ep;
+    a_calls++;
+    if (a_calls == 2) {
+        /* Register a new one and remove another one from here. */
+        ck_assert_int_eq(libxl__ev_xswatch_register(egc->ctx, &wc, c_cb,
+                                                    "/test/c"), 0);
+        libxl__ev_xswatch_deregister(egc->ctx, &wa);
+    }
+}
+
+static bool b_and_a_once(void) { return a_calls >= 1 && b_calls >= 1; }
+static bool c_once(void) { return c_calls >= 1; }
+
+START_TEST(register_deregister_inside_callbacks)
+{
+    libxl__ev_xswatch_init(&wa);
+    libxl__ev_xswatch_init(&wb);
+    libxl__ev_xswatch_init(&wc);
+    libxl__ctx_lock(ctx);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &wa, a_cb, "/test/a"), 0);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &wb, b_cb, "/test/b"), 0);
+    libxl__ctx_unlock(ctx);
+    ck_assert(drive_until(b_and_a_once, 10000));
+    ck_assert(!libxl__ev_xswatch_isregistered(&wb));
+    ck_assert(xs_write(xs, XBT_NULL, "/test/b", "1", 1));
+    ck_assert(xs_write(xs, XBT_NULL, "/test/a", "1", 1));
+    ck_assert(drive_until(c_once, 10000));
+    ck_assert(!libxl__ev_xswatch_isregistered(&wa));
+    ck_assert(libxl__ev_xswatch_isregistered(&wc));
+    ck_assert(xs_write(xs, XBT_NULL, "/test/a", "2", 1));
+    ck_assert(xs_write(xs, XBT_NULL, "/test/c", "2", 1));
+    c_calls = 0;
+    ck_assert(drive_until(c_once, 10000));
+    ck_assert_int_eq(a_calls, 2);
+    ck_assert_int_eq(b_calls, 1);
+}
+END_TEST
+
+/* ------------------------------------------------------ late events */
+
+static libxl__ev_xswatch old_w, new_w;
+static int old_calls, new_calls;
+static char new_paths[8][64];
+
+static void old_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
+                   const char *ep)
+{
+    (void)egc; (void)w; (void)wp; (void)ep;
+    old_calls++;
+}
+
+static void new_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
+                   const char *ep)
+{
+    (void)egc; (void)w; (void)wp;
+    if (new_calls < 8) snprintf(new_paths[new_calls], 64, "%s", ep);
+    new_calls++;
+}
+
+static bool old_once(void) { return old_calls >= 1; }
+static bool new_once(void) { return new_calls >= 1; }
+
+START_TEST(late_event_for_removed_watch_dropped)
+{
+    libxl__ev_xswatch_init(&old_w);
+    libxl__ev_xswatch_init(&new_w);
+    libxl__ctx_lock(ctx);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &old_w, old_cb, "/test/old"), 0);
+    int wfd = xs_fileno(ctx->xsh);
+    libxl__ctx_unlock(ctx);
+    ck_assert(drive_until(old_once, 10000));
+
+    /* Queue an event for old_w without letting the library see it. */
+    ck_assert(xs_write(xs, XBT_NULL, "/test/old", "x", 1));
+    struct pollfd p = { .fd = wfd, .events = POLLIN };
+    ck_assert_int_eq(poll(&p, 1, 5000), 1);
+
+    /* Remove it and give its slot to a new watch on another path. */
+    libxl__ctx_lock(ctx);
+    libxl__ev_xswatch_deregister(ctx, &old_w);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &new_w, new_cb, "/test/new"), 0);
+    libxl__ctx_unlock(ctx);
+    ck_assert(drive_until(new_once, 10000));
+    ck_assert_int_eq(old_calls, 1);
+    for (int i = 0; i < new_calls && i < 8; i++)
+        ck_assert_str_eq(new_paths[i], "/test/new");
+    ck_assert(testlog_contains(lg, XTL_DEBUG, "removed watch"));
+}
+END_TEST
+
+/* --------------------------------------------------- xenstored killed */
+
+static int disasters;
+static void on_disaster(void *user, libxl_event_type type, const char *msg,
+                        int errnoval)
+{
+    (void)user; (void)type; (void)msg; (void)errnoval;
+    __atomic_add_fetch(&disasters, 1, __ATOMIC_SEQ_CST);
+}
+
+static int wait_rc = 12345;
+static void *waiter(void *arg)
+{
+    (void)arg;
+    libxl_event *ev = NULL;
+    int rc = libxl_event_wait(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL);
+    if (!rc) libxl_event_free(ctx, ev);
+    __atomic_store_n(&wait_rc, rc, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+START_TEST(xenstored_killed_is_a_disaster)
+{
+    static const libxl_event_hooks hooks = { .disaster = on_disaster };
+    libxl_event_register_callbacks(ctx, &hooks, NULL);
+    int d = simhost_create_domain("bystander", 64, 1, NULL);
+    ck_assert_int_gt(d, 0);
+    libxl_evgen_domain_death *g;
+    ck_assert_int_eq(libxl_evenable_domain_death(ctx, d, 0, &g), 0);
+    /* Let every pending watch event be consumed first (a DEATH for a
+     * domain that does not exist comes after the initial scan), so only
+     * the loss itself can wake the loop. */
+    libxl_evgen_domain_death *nx;
+    ck_assert_int_eq(libxl_evenable_domain_death(ctx, 3333, 0, &nx), 0);
+    libxl_event *first;
+    ck_assert_int_eq(libxl_event_wait(ctx, &first, LIBXL_EVENTMASK_ALL, NULL, NULL), 0);
+    ck_assert_int_eq(first->domid, 3333);
+    libxl_event_free(ctx, first);
+
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, waiter, NULL), 0);
+    ck_assert_int_eq(kill(simhost_xenstored_pid(host), SIGKILL), 0);
+
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    int r = pthread_timedjoin_np(t, NULL, &until);
+    ck_assert_msg(r == 0, "libxl_event_wait still blocked after xenstored died");
+    ck_assert_int_eq(wait_rc, ERROR_FAIL);
+    ck_assert_int_eq(__atomic_load_n(&disasters, __ATOMIC_SEQ_CST), 1);
+    ck_assert(testlog_contains(lg, XTL_CRITICAL, "xenstored"));
+
+    /* Later calls fail rather than pretend, and no second disaster. */
+    libxl_evgen_domain_death *g2;
+    ck_assert_int_ne(libxl_evenable_domain_death(ctx, d, 0, &g2), 0);
+    libxl_event *ev;
+    ck_assert_int_eq(libxl_event_wait(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL),
+                     ERROR_FAIL);
+    ck_assert_int_eq(__atomic_load_n(&disasters, __ATOMIC_SEQ_CST), 1);
+    libxl_evdisable_domain_death(ctx, g);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("xswatch");
+    struct { const char *name; const TTest *t; } tests[] = {
+        { "many_watches_one_connection", many_watches_one_connection },
+        { "register_deregister_inside_callbacks", register_deregister_inside_callbacks },
+        { "late_event_for_removed_watch_dropped", late_event_for_removed_watch_dropped },
+        { "xenstored_killed_is_a_disaster", xenstored_killed_is_a_disaster },
+    };
+    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+        TCase *tc = tcase_create(tests[i].name);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, tests[i].t);
+        suite_add_tcase(s, tc);
+    }
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,15 @@
+# abi.mk: the drop-in probes (included by the top Makefile).
+# dropin-debian: Debian's headers and Debian's libxenlight. Run as it is, and
+#   with LD_LIBRARY_PATH=$(BUILD) so it binds to lightcore instead (ABI).
+# dropin-ours: the same source compiled against lightcore's headers (API).
+DROPIN_DEBIAN := $(BUILD)/tests/dropin-debian
+DROPIN_OURS   := $(BUILD)/tests/dropin-ours
+
+$(DROPIN_DEBIAN): tests/abi/dropin.c | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog
+
+$(DROPIN_OURS): tests/abi/dropin.c $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog
+
+CHECK_EXTRA_DEPS += $(DROPIN_DEBIAN) $(DROPIN_OURS)

@@ -2,6 +2,7 @@
 #
 # Targets:
 #   make               library (build/libxenlight.so.4.17 + static archive), tools
+#   make demo          the main job: lightxl against a simulated Xen host
 #   make check         build everything and run every test suite
 #   make check-asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-tsan    the same under ThreadSanitizer
@@ -51,7 +52,7 @@ INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard test
 TEST_PROGS  := $(UNIT_TESTS) $(INTEG_TESTS)
 TOOLS       :=
 
-.PHONY: all lib tools check check-asan check-tsan install clean deps distclean
+.PHONY: all lib tools check check-asan check-tsan install clean deps distclean demo
 all: lib tools
 
 # ---------------------------------------------------------------- fragments
@@ -111,6 +112,10 @@ $(BUILD)/tests/test_%: tests/integration/test_%.c $(STATICLIB) $(SIM_FIXTURE_OBJ
 	    -Wl,-rpath,$(abspath $(dir $(SIM_PRELOAD))) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
 
 tools: $(TOOLS)
+
+# The README's main job: lightxl against a private simulated Xen host.
+demo: deps
+	BUILD=$(BUILD) tools/demo
 
 check: deps
 	$(MAKE) all $(TEST_PROGS) $(CHECK_EXTRA_DEPS)

@@ -8,12 +8,19 @@
  *   0 success, 1 other failure, 2 bad arguments, 3 no such domain,
  *   4 timed out, 5 hypervisor or xenstored unreachable.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
 
 #include <libxl.h>
+#include <libxl_event.h>
 #include <libxl_utils.h>
 
 enum {
@@ -207,12 +214,317 @@ static int cmd_list(int argc, char **argv)
     return rc;
 }
 
+
+/* ------------------------------------------------------ event loop */
+
+/*
+ * The event-driven commands run one loop over the library's single
+ * pollable fd (libxl_osevent_fd) and a signalfd for SIGINT/SIGTERM: poll,
+ * libxl_osevent_dispatch, then drain the queue with libxl_event_check.
+ */
+struct event_loop {
+    int lib_fd;
+    int sig_fd;
+};
+
+static int event_loop_open(struct event_loop *loop)
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &mask, NULL)) return -1;
+    loop->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (loop->sig_fd < 0) return -1;
+    if (libxl_osevent_fd(ctx, &loop->lib_fd)) {
+        close(loop->sig_fd);
+        return -1;
+    }
+    return 0;
+}
+
+static void event_loop_close(struct event_loop *loop)
+{
+    close(loop->sig_fd);
+}
+
+/* Wait up to timeout_ms (-1: forever) and dispatch. 1 if interrupted by a
+ * signal, 0 otherwise, -1 on error. */
+static int event_loop_step(struct event_loop *loop, int timeout_ms)
+{
+    struct pollfd pfd[2] = {{loop->lib_fd, POLLIN, 0}, {loop->sig_fd, POLLIN, 0}};
+    int r = poll(pfd, 2, timeout_ms);
+    if (r < 0) return errno == EINTR ? 0 : -1;
+    if (pfd[1].revents) return 1;
+    if (pfd[0].revents && libxl_osevent_dispatch(ctx)) return -1;
+    return 0;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) +
+           (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* One JSON line from the library's (indented) JSON text: drop each newline
+ * and the indentation after it. Strings never hold a raw newline. */
+static void print_json_line(const char *json)
+{
+    for (const char *p = json; *p; p++) {
+        if (*p == '\n') {
+            while (p[1] == ' ') p++;
+            continue;
+        }
+        putchar(*p);
+    }
+    putchar('\n');
+}
+
+static void print_event(const libxl_event *ev, bool json)
+{
+    if (json) {
+        char *text = libxl_event_to_json(ctx, (libxl_event *)ev);
+        if (text) print_json_line(text);
+        free(text);
+    } else {
+        char *name = libxl_domid_to_name(ctx, ev->domid);
+        printf("domain %u (%s): ", ev->domid, name ? name : "?");
+        switch (ev->type) {
+        case LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN:
+            printf("shutdown, reason %s\n", libxl_shutdown_reason_to_string(
+                       ev->u.domain_shutdown.shutdown_reason) ?: "unknown");
+            break;
+        case LIBXL_EVENT_TYPE_DOMAIN_DEATH:
+            printf("death\n");
+            break;
+        case LIBXL_EVENT_TYPE_DISK_EJECT:
+            printf("disk eject, vdev %s\n",
+                   ev->u.disk_eject.vdev ? ev->u.disk_eject.vdev : "?");
+            break;
+        default:
+            printf("%s\n", libxl_event_type_to_string(ev->type) ?: "event");
+            break;
+        }
+        free(name);
+    }
+    fflush(stdout);
+}
+
+/* ------------------------------------------------------------ events */
+
+static int cmd_events(int argc, char **argv)
+{
+    const struct command *self = find_command("events");
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, 'j'},
+        {"eject", required_argument, NULL, 'e'},
+        {NULL, 0, NULL, 0},
+    };
+    enum { MAX_EJECT = 64 };
+    struct { uint32_t domid; char *vdev; } ejects[MAX_EJECT];
+    int nejects = 0, opt, rc = EXIT_OK;
+    bool json = false;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "hje:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h': command_usage(stdout, self); return EXIT_OK;
+        case 'j': json = true; break;
+        case 'e': {
+            char *colon = strchr(optarg, ':');
+            uint32_t domid;
+            if (!colon || nejects == MAX_EJECT) {
+                command_usage(stderr, self);
+                return EXIT_USAGE;
+            }
+            *colon = '\0';
+            if (libxl_domain_qualifier_to_domid(ctx, optarg, &domid)) {
+                fprintf(stderr, "lightxl: no such domain: %s\n", optarg);
+                return EXIT_NO_DOMAIN;
+            }
+            ejects[nejects].domid = domid;
+            ejects[nejects].vdev = colon + 1;
+            nejects++;
+            break;
+        }
+        default: command_usage(stderr, self); return EXIT_USAGE;
+        }
+    }
+
+    /* The domains to watch: those named, or every domain but dom0. */
+    uint32_t *domids = NULL;
+    int ndomids = 0;
+    if (optind < argc) {
+        domids = calloc((size_t)(argc - optind), sizeof(*domids));
+        for (int i = optind; domids && i < argc; i++) {
+            if (libxl_domain_qualifier_to_domid(ctx, argv[i], &domids[ndomids])) {
+                fprintf(stderr, "lightxl: no such domain: %s\n", argv[i]);
+                free(domids);
+                return EXIT_NO_DOMAIN;
+            }
+            ndomids++;
+        }
+    } else {
+        int nb = 0;
+        libxl_dominfo *list = libxl_list_domain(ctx, &nb);
+        if (!list) return EXIT_FAILED;
+        domids = calloc((size_t)nb + 1, sizeof(*domids));
+        for (int i = 0; domids && i < nb; i++)
+            if (list[i].domid != 0) domids[ndomids++] = list[i].domid;
+        libxl_dominfo_list_free(list, nb);
+    }
+    if (!domids) return EXIT_FAILED;
+
+    libxl_evgen_domain_death **deaths = calloc((size_t)ndomids + 1, sizeof(*deaths));
+    libxl_evgen_disk_eject **ejectgens = calloc((size_t)nejects + 1, sizeof(*ejectgens));
+    struct event_loop loop;
+    if (!deaths || !ejectgens || event_loop_open(&loop)) {
+        rc = EXIT_FAILED;
+        goto out;
+    }
+    for (int i = 0; i < ndomids; i++) {
+        if (libxl_evenable_domain_death(ctx, domids[i], 0, &deaths[i])) {
+            fprintf(stderr, "lightxl: cannot watch domain %u\n", domids[i]);
+            rc = EXIT_FAILED;
+            goto out_loop;
+        }
+    }
+    for (int i = 0; i < nejects; i++) {
+        if (libxl_evenable_disk_eject(ctx, ejects[i].domid, ejects[i].vdev, 0,
+                                      &ejectgens[i])) {
+            fprintf(stderr, "lightxl: cannot watch disk %s of domain %u\n",
+                    ejects[i].vdev, ejects[i].domid);
+            rc = EXIT_FAILED;
+            goto out_loop;
+        }
+    }
+    /* Always said (on stderr), so a script knows when the watches are in
+     * place and no later event can be missed. */
+    fprintf(stderr, "lightxl: watching %d domain(s) and %d disk(s); "
+            "Ctrl-C stops\n", ndomids, nejects);
+
+    for (;;) {
+        libxl_event *ev;
+        while (!libxl_event_check(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL)) {
+            print_event(ev, json);
+            libxl_event_free(ctx, ev);
+        }
+        int r = event_loop_step(&loop, -1);
+        if (r > 0) break;       /* interrupted: a normal end */
+        if (r < 0) {
+            fprintf(stderr, "lightxl: event loop failed\n");
+            rc = EXIT_FAILED;
+            break;
+        }
+    }
+
+out_loop:
+    for (int i = 0; i < ndomids; i++)
+        if (deaths[i]) libxl_evdisable_domain_death(ctx, deaths[i]);
+    for (int i = 0; i < nejects; i++)
+        if (ejectgens[i]) libxl_evdisable_disk_eject(ctx, ejectgens[i]);
+    event_loop_close(&loop);
+out:
+    free(deaths);
+    free(ejectgens);
+    free(domids);
+    return rc;
+}
+
+/* -------------------------------------------------------------- wait */
+
+static int cmd_wait(int argc, char **argv)
+{
+    const struct command *self = find_command("wait");
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"timeout", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    double timeout_s = 0; /* 0: forever */
+    int opt;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "ht:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h': command_usage(stdout, self); return EXIT_OK;
+        case 't': timeout_s = atof(optarg); break;
+        default: command_usage(stderr, self); return EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        command_usage(stderr, self);
+        return EXIT_USAGE;
+    }
+
+    uint32_t domid;
+    if (libxl_domain_qualifier_to_domid(ctx, argv[optind], &domid) ||
+        libxl_domain_info(ctx, NULL, domid) == ERROR_DOMAIN_NOTFOUND) {
+        fprintf(stderr, "lightxl: no such domain: %s\n", argv[optind]);
+        return EXIT_NO_DOMAIN;
+    }
+
+    libxl_evgen_domain_death *death = NULL;
+    struct event_loop loop;
+    struct timespec start;
+    bool progress = isatty(STDOUT_FILENO);
+    int rc = EXIT_OK;
+
+    if (event_loop_open(&loop)) return EXIT_FAILED;
+    if (libxl_evenable_domain_death(ctx, domid, 0, &death)) {
+        event_loop_close(&loop);
+        return EXIT_FAILED;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    if (!progress) /* a script may wait for this before it acts */
+        fprintf(stderr, "lightxl: waiting for domain %u to be gone\n", domid);
+
+    for (bool gone = false; !gone;) {
+        libxl_event *ev;
+        while (!libxl_event_check(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL)) {
+            if (ev->type == LIBXL_EVENT_TYPE_DOMAIN_DEATH) gone = true;
+            libxl_event_free(ctx, ev);
+        }
+        if (gone) break;
+        double elapsed = seconds_since(&start);
+        if (timeout_s > 0 && elapsed >= timeout_s) {
+            rc = EXIT_TIMEDOUT;
+            break;
+        }
+        if (progress) {
+            printf("\rwaiting for domain %u to be gone ... %.0fs", domid, elapsed);
+            fflush(stdout);
+        }
+        int r = event_loop_step(&loop, 1000);
+        if (r != 0) {
+            rc = EXIT_FAILED;
+            break;
+        }
+    }
+    if (progress) printf("\r\033[K");
+    if (rc == EXIT_TIMEDOUT)
+        fprintf(stderr, "lightxl: timed out waiting for domain %u\n", domid);
+    else if (rc == EXIT_OK)
+        printf("domain %u is gone\n", domid);
+
+    libxl_evdisable_domain_death(ctx, death);
+    event_loop_close(&loop);
+    return rc;
+}
+
 /* ---------------------------------------------------------- dispatch */
 
 static const struct command commands[] = {
     {"list", cmd_list, "[-l] [DOMAIN]",
      "list domains (xl's table; -l: JSON, one object per domain)"},
     {"info", cmd_info, "", "show the hypervisor's version information"},
+    {"events", cmd_events, "[--json] [--eject DOM:VDEV] [DOMAIN...]",
+     "print domain shutdown/death and disk eject events until interrupted"},
+    {"wait", cmd_wait, "[--timeout SECONDS] DOMAIN",
+     "block until the domain is gone"},
 };
 
 static const struct command *find_command(const char *name)
@@ -235,8 +547,8 @@ static void usage(FILE *f)
             "An xl-style tool built on lightcore's libxenlight.\n\n"
             "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-8s %-16s %s\n", commands[i].name, commands[i].args,
-                commands[i].summary);
+        fprintf(f, "  %-8s %s\n  %-8s   %s\n", commands[i].name, commands[i].args,
+                "", commands[i].summary);
     fprintf(f,
             "\n'lightxl COMMAND --help' describes one command.\n"
             "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 no such domain,\n"

@@ -68,7 +68,7 @@ static char *run_probe(const char *prog, bool on_lightcore)
                           domid_args[3], NULL};
     const char *env_debian[] = {preload_env, NULL};
     const char *env_ours[] = {preload_env, libpath_env,
-                              "ASAN_OPTIONS=detect_leaks=0", NULL};
+                              "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0", NULL};
     char *out = NULL, *err = NULL;
     int status = subproc_run(&out, &err, argv,
                              on_lightcore ? env_ours : env_debian, 30000);
@@ -109,7 +109,7 @@ START_TEST(lightcore_is_what_gets_loaded)
     snprintf(path, sizeof(path), "%s", subproc_build_path("tests/dropin-debian"));
     const char *argv[] = {path, NULL};
     const char *env[] = {preload_env, libpath_env, "LD_DEBUG=libs",
-                         "ASAN_OPTIONS=detect_leaks=0", NULL};
+                         "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0", NULL};
     char *out = NULL, *err = NULL;
     ck_assert_int_eq(subproc_run(&out, &err, argv, env, 30000), 0);
     char want[PATH_MAX + 64];

@@ -1,0 +1,393 @@
+/*
+ * test_lightxl.c: the lightxl CLI run as a subprocess against a private
+ * simulated host: output formats (list compared with Debian's own xl),
+ * exit codes for each failure class, events for a scripted sequence, and
+ * the README's `make demo` leaving nothing behind.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "simhost.h"
+#include "subproc.h"
+
+#define DEBIAN_XL "/usr/lib/xen-4.17/bin/xl"
+
+static simhost *host;
+static char preload_env[PATH_MAX * 2 + 32];
+static char lightxl[PATH_MAX];
+
+static void setup(void)
+{
+    host = simhost_start();
+    ck_assert_ptr_nonnull(host);
+    char cli[PATH_MAX];
+    snprintf(cli, sizeof(cli), "%s", simhost_cli_path());
+    const char *san = getenv("SAN_PRELOAD");
+    snprintf(preload_env, sizeof(preload_env), "LD_PRELOAD=%s%s%s/libxensim.so",
+             san && *san ? san : "", san && *san ? " " : "", dirname(cli));
+    snprintf(lightxl, sizeof(lightxl), "%s", subproc_build_path("lightxl"));
+}
+
+static void teardown(void)
+{
+    ck_assert_int_eq(simhost_stop(host), 0);
+}
+
+/* Run a program with the simulator preloaded; returns its exit status. */
+static int run(char **out, char **err, const char *const argv[])
+{
+    const char *env[] = {preload_env, "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0", NULL};
+    return subproc_run(out, err, argv, env, 30000);
+}
+
+/* The text with every "N.N" at the end of a line replaced by "T". */
+static char *mask_times(const char *text)
+{
+    char *copy = strdup(text), *w = copy;
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        size_t keep = n;
+        while (keep > 0 && (line[keep - 1] == '.' ||
+                            (line[keep - 1] >= '0' && line[keep - 1] <= '9')))
+            keep--;
+        bool masked = keep < n && memchr(line + keep, '.', n - keep);
+        memcpy(w, line, masked ? keep : n);
+        w += masked ? keep : n;
+        if (masked) *w++ = 'T';
+        if (end) *w++ = '\n';
+        line = end ? end + 1 : line + n;
+    }
+    *w = '\0';
+    return copy;
+}
+
+START_TEST(list_matches_debian_xl)
+{
+    int web = simhost_create_domain("web", 512, 2, NULL);
+    int db = simhost_create_domain("db-with-a-long-name-for-the-column", 1024, 1, NULL);
+    int idle = simhost_create_domain("idle", 128, 4, NULL);
+    int crashed = simhost_create_domain("crashed", 64, 1, NULL);
+    ck_assert_int_eq(simhost_shutdown_domain(web, "poweroff"), 0);
+    ck_assert_int_eq(simhost_crash_domain(crashed), 0);
+    char id[16];
+    snprintf(id, sizeof(id), "%d", idle);
+    ck_assert_int_eq(simhost_cli(NULL, "pause", id, NULL), 0);
+    (void)db;
+
+    char *ours = NULL, *theirs = NULL;
+    const char *lx[] = {lightxl, "list", NULL};
+    const char *xl[] = {DEBIAN_XL, "list", NULL};
+    ck_assert_int_eq(run(&ours, NULL, lx), 0);
+    ck_assert_int_eq(run(&theirs, NULL, xl), 0);
+    char *a = mask_times(ours), *b = mask_times(theirs);
+    ck_assert_msg(!strcmp(a, b), "lightxl list:\n%s\nxl list:\n%s", ours, theirs);
+    ck_assert_ptr_nonnull(strstr(ours, "---sc-")); /* crashed */
+    ck_assert_ptr_nonnull(strstr(ours, "--p---")); /* paused */
+    free(a); free(b); free(ours); free(theirs);
+
+    /* One domain by name and by id. */
+    const char *by_name[] = {lightxl, "list", "web", NULL};
+    ck_assert_int_eq(run(&ours, NULL, by_name), 0);
+    ck_assert_ptr_nonnull(strstr(ours, "\nweb "));
+    ck_assert_ptr_null(strstr(ours, "Domain-0"));
+    free(ours);
+}
+END_TEST
+
+START_TEST(list_long_is_dominfo_json)
+{
+    int web = simhost_create_domain("web", 256, 2, NULL);
+    char *out = NULL;
+    const char *argv[] = {lightxl, "list", "-l", NULL};
+    ck_assert_int_eq(run(&out, NULL, argv), 0);
+    ck_assert_msg(out[0] == '[' && strstr(out, "\n]\n"), "%s", out);
+    char want[64];
+    snprintf(want, sizeof(want), "\"domid\": %d,", web);
+    ck_assert_ptr_nonnull(strstr(out, want));
+    ck_assert_ptr_nonnull(strstr(out, "\"current_memkb\": 262144,"));
+    ck_assert_ptr_nonnull(strstr(out, "\"domain_type\": \"pv\""));
+    free(out);
+}
+END_TEST
+
+START_TEST(info_prints_the_version)
+{
+    char *out = NULL;
+    const char *argv[] = {lightxl, "info", NULL};
+    ck_assert_int_eq(run(&out, NULL, argv), 0);
+    ck_assert_ptr_nonnull(strstr(out, "xen_major              : 4\n"));
+    ck_assert_ptr_nonnull(strstr(out, "xen_minor              : 17\n"));
+    ck_assert_ptr_nonnull(strstr(out, "xen_version            : 4.17"));
+    free(out);
+}
+END_TEST
+
+START_TEST(exit_codes_for_each_failure)
+{
+    char *err = NULL;
+    const char *nodomain[] = {lightxl, "list", "no-such-domain", NULL};
+    ck_assert_int_eq(run(NULL, &err, nodomain), 3);
+    ck_assert_ptr_nonnull(strstr(err, "no such domain"));
+    free(err);
+
+    const char *noid[] = {lightxl, "wait", "31000", NULL};
+    ck_assert_int_eq(run(NULL, NULL, noid), 3);
+
+    const char *badcmd[] = {lightxl, "frobnicate", NULL};
+    ck_assert_int_eq(run(NULL, NULL, badcmd), 2);
+    const char *badopt[] = {lightxl, "list", "--bogus", NULL};
+    ck_assert_int_eq(run(NULL, NULL, badopt), 2);
+    const char *noargs[] = {lightxl, NULL};
+    ck_assert_int_eq(run(NULL, NULL, noargs), 2);
+
+    int dom = simhost_create_domain("stays", 64, 1, NULL);
+    char id[16];
+    snprintf(id, sizeof(id), "%d", dom);
+    const char *timeout[] = {lightxl, "wait", "--timeout", "0.3", id, NULL};
+    ck_assert_int_eq(run(NULL, &err, timeout), 4);
+    ck_assert_ptr_nonnull(strstr(err, "timed out"));
+    free(err);
+
+    /* xenstored unreachable: exit 5 with a clear message. */
+    const char *env[] = {preload_env, "XENSTORED_PATH=/nonexistent/socket",
+                         "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0", NULL};
+    const char *list[] = {lightxl, "list", NULL};
+    ck_assert_int_eq(subproc_run(NULL, &err, list, env, 30000), 5);
+    ck_assert_ptr_nonnull(strstr(err, "cannot reach"));
+    free(err);
+}
+END_TEST
+
+START_TEST(help_for_the_tool_and_each_command)
+{
+    const char *cmds[] = {"list", "info", "events", "wait"};
+    char *out = NULL;
+    const char *top[] = {lightxl, "--help", NULL};
+    ck_assert_int_eq(run(&out, NULL, top), 0);
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        ck_assert_ptr_nonnull(strstr(out, cmds[i]));
+    ck_assert_ptr_nonnull(strstr(out, "Exit codes"));
+    free(out);
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        const char *one[] = {lightxl, cmds[i], "--help", NULL};
+        ck_assert_int_eq(run(&out, NULL, one), 0);
+        ck_assert_ptr_nonnull(strstr(out, "Usage: lightxl"));
+        free(out);
+    }
+}
+END_TEST
+
+/* Start `lightxl events ARGS...` with stdout and stderr to files; returns
+ * its pid once it says its watches are in place. */
+static pid_t start_events(const char *out_path, const char *err_path,
+                          const char *extra)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        freopen(out_path, "w", stdout);
+        freopen(err_path, "w", stderr);
+        putenv(preload_env);
+        putenv("ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0");
+        execl(lightxl, lightxl, "events", extra, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 1000; i++) { /* up to 10 s */
+        char *text = NULL;
+        FILE *f = fopen(err_path, "r");
+        size_t cap = 0;
+        if (f && getdelim(&text, &cap, '\0', f) > 0 && strstr(text, "watching")) {
+            free(text);
+            fclose(f);
+            return pid;
+        }
+        free(text);
+        if (f) fclose(f);
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ck_abort_msg("lightxl events did not start");
+    return -1;
+}
+
+/* Wait (bounded) until the file holds at least n lines; return its text. */
+static char *wait_lines(const char *path, int n)
+{
+    for (int i = 0; i < 1000; i++) {
+        FILE *f = fopen(path, "r");
+        char *text = NULL;
+        size_t cap = 0;
+        int lines = 0;
+        if (f && getdelim(&text, &cap, '\0', f) > 0)
+            for (char *p = text; *p; p++) lines += *p == '\n';
+        if (f) fclose(f);
+        if (lines >= n) return text;
+        free(text);
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ck_abort_msg("expected %d lines in %s", n, path);
+    return NULL;
+}
+
+static void run_events_script(bool json)
+{
+    int a = simhost_create_domain("alpha", 64, 1, "obey");
+    int b = simhost_create_domain("bravo", 64, 1, NULL);
+    int c = simhost_create_domain("charlie", 64, 1, NULL);
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    snprintf(out_path, sizeof(out_path), "%s/events.out", simhost_dir(host));
+    snprintf(err_path, sizeof(err_path), "%s/events.err", simhost_dir(host));
+    pid_t pid = start_events(out_path, err_path, json ? "--json" : NULL);
+
+    /* alpha: asked to reboot and obeys; bravo crashes; charlie is destroyed
+     * without shutting down; then alpha and bravo are destroyed. */
+    ck_assert_int_eq(simhost_request_shutdown(a, "reboot"), 0);
+    char *text = wait_lines(out_path, 1);
+    free(text);
+    ck_assert_int_eq(simhost_crash_domain(b), 0);
+    free(wait_lines(out_path, 2));
+    ck_assert_int_eq(simhost_destroy_domain(c), 0);
+    free(wait_lines(out_path, 3));
+    ck_assert_int_eq(simhost_destroy_domain(a), 0);
+    free(wait_lines(out_path, 4));
+    ck_assert_int_eq(simhost_destroy_domain(b), 0);
+    text = wait_lines(out_path, 5);
+
+    kill(pid, SIGTERM);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    char expect[512];
+    if (json)
+        snprintf(expect, sizeof(expect),
+                 "{\"domid\": %d,\"domuuid\": \"*\",\"type.domain_shutdown\": {\"shutdown_reason\": 1}}\n"
+                 "{\"domid\": %d,\"domuuid\": \"*\",\"type.domain_shutdown\": {\"shutdown_reason\": 3}}\n"
+                 "{\"domid\": %d,\"domuuid\": \"*\",\"type.domain_death\": {}}\n"
+                 "{\"domid\": %d,\"domuuid\": \"*\",\"type.domain_death\": {}}\n"
+                 "{\"domid\": %d,\"domuuid\": \"*\",\"type.domain_death\": {}}\n",
+                 a, b, c, a, b);
+    else
+        snprintf(expect, sizeof(expect),
+                 "domain %d (alpha): shutdown, reason reboot\n"
+                 "domain %d (bravo): shutdown, reason crash\n"
+                 "domain %d (charlie): death\n"
+                 "domain %d (alpha): death\n"
+                 "domain %d (bravo): death\n", a, b, c, a, b);
+    /* Compare with the uuids (random) blanked out. */
+    char *masked = strdup(text);
+    for (char *p = masked; (p = strstr(p, "\"domuuid\": \"")); ) {
+        p += strlen("\"domuuid\": \"");
+        char *end = strchr(p, '"');
+        memmove(p + 1, end, strlen(end) + 1);
+        *p = '*';
+    }
+    ck_assert_msg(!strcmp(masked, expect), "got:\n%s\nwanted:\n%s", masked, expect);
+    free(masked);
+    free(text);
+}
+
+START_TEST(events_for_a_scripted_sequence)
+{
+    run_events_script(false);
+}
+END_TEST
+
+START_TEST(events_as_json_lines)
+{
+    run_events_script(true);
+}
+END_TEST
+
+/* Processes whose command line mentions dir (leftovers of a demo). */
+static int processes_mentioning(const char *needle)
+{
+    int count = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char path[300], buf[4096];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        for (size_t i = 0; i < n; i++) if (!buf[i]) buf[i] = ' ';
+        buf[n] = '\0';
+        if (strstr(buf, needle) && atoi(e->d_name) != getpid() &&
+            simhost_pid_running(atoi(e->d_name)))
+            count++;
+    }
+    if (d) closedir(d);
+    return count;
+}
+
+START_TEST(make_demo_runs_and_leaves_nothing)
+{
+    char *out = NULL, *err = NULL;
+    char build[PATH_MAX];
+    ck_assert_ptr_nonnull(realpath(subproc_build_path("."), build));
+    char build_env[PATH_MAX + 16];
+    snprintf(build_env, sizeof(build_env), "BUILD=%s", build);
+    /* The demo starts its own host; it must not see ours. */
+    const char *argv[] = {"tools/demo", NULL};
+    const char *env[] = {build_env, "XENSIM_STATE=", "LD_PRELOAD=",
+                         "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0", NULL};
+    int status = subproc_run(&out, &err, argv, env, 120000);
+    ck_assert_msg(status == 0, "demo exited %d\n%s\n%s", status, out, err);
+    ck_assert_ptr_nonnull(strstr(out, "domain 1 (web): shutdown, reason poweroff"));
+    ck_assert_ptr_nonnull(strstr(out, "domain 2 (db): shutdown, reason crash"));
+    ck_assert_ptr_nonnull(strstr(out, "domain 3 (batch): death"));
+    ck_assert_ptr_nonnull(strstr(out, "nothing left behind"));
+
+    /* Its host directory is gone and no process of it survives. */
+    char *dir = strstr(out, "host directory: ");
+    ck_assert_ptr_nonnull(dir);
+    dir += strlen("host directory: ");
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%.*s", (int)strcspn(dir, " \n"), dir);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_int_eq(processes_mentioning(path), 0);
+    free(out);
+    free(err);
+}
+END_TEST
+
+static Suite *lightxl_suite(void)
+{
+    Suite *s = suite_create("lightxl");
+    TCase *tc = tcase_create("lightxl");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 150);
+    tcase_add_test(tc, list_matches_debian_xl);
+    tcase_add_test(tc, list_long_is_dominfo_json);
+    tcase_add_test(tc, info_prints_the_version);
+    tcase_add_test(tc, exit_codes_for_each_failure);
+    tcase_add_test(tc, help_for_the_tool_and_each_command);
+    tcase_add_test(tc, events_for_a_scripted_sequence);
+    tcase_add_test(tc, events_as_json_lines);
+    tcase_add_test(tc, make_demo_runs_and_leaves_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(lightxl_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -119,7 +119,8 @@ demo: deps
 
 check: deps
 	$(MAKE) all $(TEST_PROGS) $(CHECK_EXTRA_DEPS)
-	BUILD_DIR=$(BUILD) SAN_PRELOAD="$(SAN_PRELOAD)" tests/run-tests tests/static/run $(TEST_PROGS)
+	BUILD_DIR=$(BUILD) SAN_PRELOAD="$(SAN_PRELOAD)" tests/run-tests tests/static/run $(TEST_PROGS) \
+	    tests/sim/run-unprivileged
 
 # SAN_PRELOAD: the sanitizer runtime, preloaded when a test runs a program
 # that is not instrumented (Debian's binaries) on the instrumented library.

@@ -8,7 +8,6 @@
  *     prints the same too.
  */
 #include <check.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +26,8 @@ static void setup(void)
     host = simhost_start();
     ck_assert_ptr_nonnull(host);
 
-    /* Programs not linked with the simulator get it preloaded (after the
-     * sanitizer runtime, when the library under test is instrumented). */
-    char cli[PATH_MAX];
-    snprintf(cli, sizeof(cli), "%s", simhost_cli_path());
-    const char *san = getenv("SAN_PRELOAD");
-    snprintf(preload_env, sizeof(preload_env), "LD_PRELOAD=%s%s%s/libxensim.so",
-             san && *san ? san : "", san && *san ? " " : "", dirname(cli));
+    /* Programs not linked with the simulator get it preloaded. */
+    snprintf(preload_env, sizeof(preload_env), "%s", simhost_preload_env());
 
     char build[PATH_MAX];
     ck_assert_ptr_nonnull(realpath(subproc_build_path("."), build));

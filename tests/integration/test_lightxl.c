@@ -6,7 +6,6 @@
  */
 #include <check.h>
 #include <dirent.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,11 +28,8 @@ static void setup(void)
 {
     host = simhost_start();
     ck_assert_ptr_nonnull(host);
-    char cli[PATH_MAX];
-    snprintf(cli, sizeof(cli), "%s", simhost_cli_path());
-    const char *san = getenv("SAN_PRELOAD");
-    snprintf(preload_env, sizeof(preload_env), "LD_PRELOAD=%s%s%s/libxensim.so",
-             san && *san ? san : "", san && *san ? " " : "", dirname(cli));
+    /* Programs not linked with the simulator get it preloaded. */
+    snprintf(preload_env, sizeof(preload_env), "%s", simhost_preload_env());
     snprintf(lightxl, sizeof(lightxl), "%s", subproc_build_path("lightxl"));
 }
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -333,4 +334,18 @@ uint64_t simhost_counter(const char *name)
 void simhost_counters_reset(void)
 {
     xensim_counters_reset();
+}
+
+const char *simhost_preload_env(void)
+{
+    static char env[2 * PATH_MAX + 32];
+    char cli[PATH_MAX];
+    const char *san = getenv("SAN_PRELOAD");
+    snprintf(cli, sizeof(cli), "%s", simhost_cli_path());
+    char *slash = strrchr(cli, '/');
+    if (slash) *slash = '\0';
+    snprintf(env, sizeof(env), "LD_PRELOAD=%s%s%s/libxensim.so",
+             san && *san ? san : "", san && *san ? " " : "",
+             slash ? cli : ".");
+    return env;
 }

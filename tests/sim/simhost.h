@@ -36,6 +36,14 @@ unsigned long simhost_startup_us(const simhost *h);
 const char *simhost_cli_path(void);
 
 /*
+ * "LD_PRELOAD=..." for a subprocess that is not linked with the simulator
+ * (Debian's xl, lightxl, a probe): libxensim.so, preceded by the sanitizer
+ * runtime named in $SAN_PRELOAD when the tests run under a sanitizer.
+ * Static storage.
+ */
+const char *simhost_preload_env(void);
+
+/*
  * Run `xensim ARG...` (NULL-terminated) against the current host. Returns
  * its exit status (-1 if it could not run); *out (if not NULL) receives its
  * standard output, NUL-terminated, to be freed.

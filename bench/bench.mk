@@ -26,3 +26,40 @@ $(BENCH_DIR)/death_bench_xen: bench/death_bench.c $(SIM_FIXTURE_OBJS) $(SIM_PREL
 	$(CC) -I/usr/include -Itests/sim $(BASE_CFLAGS) -DBENCH_IS_XEN \
 	    -DBENCH_LABEL='"libxl 4.17"' -o $@ $< $(BENCH_LINK) \
 	    -l:libxenlight.so.4.17 -lxenctrl -lxenstore -lxentoollog
+
+# ---- ops_bench (asynchronous operations; src/ao.c, src/domain_ops.c) ----
+# One binary built against Debian's headers and library; it runs every
+# measurement twice, with Debian's library and with lightcore's shared
+# library (LD_LIBRARY_PATH, same soname), and prints them side by side.
+BENCH_PROGS += $(BENCH_DIR)/ops_bench
+
+.PHONY: bench-ops
+bench: bench-ops
+bench-ops: $(BENCH_DIR)/ops_bench $(SHLIB)
+	$(BENCH_DIR)/ops_bench
+
+$(BENCH_DIR)/ops_bench: bench/ops_bench.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) | $(BENCH_DIR)
+	$(CC) -I/usr/include -Itests/sim $(BASE_CFLAGS) \
+	    -DLIGHTCORE_LIBDIR='"$(abspath $(BUILD))"' -o $@ $< $(BENCH_LINK) \
+	    -l:libxenlight.so.4.17 -lxenctrl -lxenstore -lxentoollog -lpthread
+
+# ---- ABI drop-in probe for asynchronous operations (tests/abi/dropin_ops.c)
+# Lives here for now because tests/abi has no fragment of its own. Built
+# against Debian's headers and library; test_ao_dropin runs it with both
+# libraries. Under sanitizers our shared library needs its runtime
+# preloaded into the (uninstrumented) probe.
+DROPIN_OPS := $(BUILD)/abi/dropin_ops
+CHECK_EXTRA_DEPS += $(DROPIN_OPS)
+SAN_RUNTIME := $(if $(findstring address,$(SANFLAGS)),$(shell $(CC) -print-file-name=libasan.so),$(if $(findstring thread,$(SANFLAGS)),$(shell $(CC) -print-file-name=libtsan.so)))
+
+$(DROPIN_OPS): tests/abi/dropin_ops.c $(SIM_PRELOAD)
+	mkdir -p $(dir $@)
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< \
+	    -Wl,--no-as-needed $(SIM_PRELOAD) -Wl,--as-needed \
+	    -Wl,-rpath,$(abspath $(dir $(SIM_PRELOAD))) \
+	    -l:libxenlight.so.4.17 -lxenstore -lxentoollog
+
+$(BUILD)/tests/test_ao_dropin: $(DROPIN_OPS) $(SHLIB)
+$(BUILD)/tests/test_ao_dropin: TEST_CFLAGS += -DDROPIN_OPS='"$(abspath $(DROPIN_OPS))"' \
+	-DLIGHTCORE_LIBDIR='"$(abspath $(BUILD))"' \
+	$(if $(SAN_RUNTIME),-DSAN_RUNTIME='"$(SAN_RUNTIME)"')

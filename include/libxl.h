@@ -195,6 +195,136 @@ int libxl_domain_info(libxl_ctx *ctx, libxl_dominfo *info_r,
 libxl_dominfo *libxl_list_domain(libxl_ctx *ctx, int *nb_domain_out);
 void libxl_dominfo_list_free(libxl_dominfo *list, int nb_domain);
 
+/* ==================================================================
+ * Asynchronous operations and the domain operations built on them
+ * (src/ao.c, src/domain_ops.c)
+ * ==================================================================
+ *
+ * See libxl_asyncop_how and libxl_asyncprogress_how above for how a
+ * long-running call completes. In addition:
+ *  - A call that returns an error other than 0 with ao_how != NULL did not
+ *    start: no callback or event follows.
+ *  - Completion is delivered exactly once. A progress callback of an
+ *    operation has always returned before its completion is delivered.
+ *  - libxl_ctx_free and operations in flight: while any asynchronous
+ *    operation of the ctx has not delivered its completion (or, for a
+ *    synchronous call, has not returned), libxl_ctx_free logs an error,
+ *    frees nothing and returns ERROR_INVAL; the ctx stays fully usable.
+ *    Abort the operations (libxl_ao_abort), let them complete, then free
+ *    the ctx. (libxl 4.17 aborts the process instead.)
+ */
+
+/*
+ * LIBXL_HAVE_AO_ABORT indicates the availability of libxl_ao_abort
+ */
+#define LIBXL_HAVE_AO_ABORT 1
+
+/*
+ * libxl_ao_abort: ask an operation in progress to stop. It looks for the
+ * oldest operation started with an ao_how equal to *how (same callback and
+ * for_callback, or no callback and the same for_event); how == NULL
+ * matches the oldest synchronous one (which must then be running on
+ * another thread). Returns
+ *  - 0: found; the abort was requested. The operation completes later,
+ *    with ERROR_ABORTED if it was cut short (possibly half-done, see each
+ *    operation), or with its real result if it finished anyway;
+ *  - ERROR_NOTFOUND: no such operation in progress (it may have just
+ *    completed, perhaps on another thread); nothing was done;
+ *  - ERROR_ABORTED: that operation had already been asked to abort.
+ * Waits on things outside the library (guests, xenstore, the hypervisor)
+ * hear the abort at once. Reusing a for_callback / for_event value across
+ * threads risks aborting the wrong operation.
+ */
+int libxl_ao_abort(libxl_ctx *ctx, const libxl_asyncop_how *how)
+                   LIBXL_EXTERNAL_CALLERS_ONLY;
+
+/*
+ * LIBXL_HAVE_FN_USING_QMP_ASYNC: libxl_domain_pause, _unpause, _shutdown
+ * and _reboot take an ao_how (of the functions libxl 4.17 lists under this
+ * macro, these are the ones lightcore implements).
+ */
+#define LIBXL_HAVE_FN_USING_QMP_ASYNC 1
+
+/*
+ * libxl_domain_pause / libxl_domain_unpause: pause or unpause a domain
+ * (the hypervisor counts pauses). Both complete within the call.
+ *  - pause: a hypervisor refusal (no such domain, domain 0...) is the
+ *    call's result, ERROR_FAIL, with no completion;
+ *  - unpause: as libxl 4.17, failures (no such domain, not paused) are the
+ *    operation's result, ERROR_FAIL.
+ */
+int libxl_domain_pause(libxl_ctx *ctx, uint32_t domid,
+                       const libxl_asyncop_how *ao_how)
+                       LIBXL_EXTERNAL_CALLERS_ONLY;
+int libxl_domain_unpause(libxl_ctx *ctx, uint32_t domid,
+                         const libxl_asyncop_how *ao_how)
+                         LIBXL_EXTERNAL_CALLERS_ONLY;
+#if defined(LIBXL_API_VERSION) && LIBXL_API_VERSION < 0x041300
+static inline int libxl_domain_pause_0x041200(
+    libxl_ctx *ctx, uint32_t domid)
+{
+    return libxl_domain_pause(ctx, domid, NULL);
+}
+static inline int libxl_domain_unpause_0x041200(
+    libxl_ctx *ctx, uint32_t domid)
+{
+    return libxl_domain_unpause(ctx, domid, NULL);
+}
+#define libxl_domain_pause libxl_domain_pause_0x041200
+#define libxl_domain_unpause libxl_domain_unpause_0x041200
+#endif
+
+/*
+ * libxl_domain_shutdown / libxl_domain_reboot: ask the guest to power off
+ * or reboot by writing "poweroff" / "reboot" to its control/shutdown node,
+ * and wait for the guest to acknowledge (empty or remove the node). The
+ * operation completes with 0 on acknowledgement (the guest then shuts
+ * down in its own time: watch for DOMAIN_SHUTDOWN), ERROR_TIMEDOUT if the
+ * guest has not acknowledged within 60 s, or ERROR_ABORTED; the request
+ * stays written in both cases. Results of the call itself (nothing
+ * started): ERROR_FAIL (no such domain, xenstore write failed), or
+ * ERROR_NOPARAVIRT for an HVM guest whose PV drivers have not registered
+ * (HVM_PARAM_CALLBACK_IRQ is 0; PV and PVH guests are always asked).
+ */
+int libxl_domain_shutdown(libxl_ctx *ctx, uint32_t domid,
+                          const libxl_asyncop_how *ao_how)
+                          LIBXL_EXTERNAL_CALLERS_ONLY;
+int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid,
+                        const libxl_asyncop_how *ao_how)
+                        LIBXL_EXTERNAL_CALLERS_ONLY;
+#if defined(LIBXL_API_VERSION) && LIBXL_API_VERSION < 0x041300
+static inline int libxl_domain_shutdown_0x041200(libxl_ctx *ctx,
+                                                 uint32_t domid)
+{
+    return libxl_domain_shutdown(ctx, domid, NULL);
+}
+#define libxl_domain_shutdown libxl_domain_shutdown_0x041200
+static inline int libxl_domain_reboot_0x041200(libxl_ctx *ctx,
+                                               uint32_t domid)
+{
+    return libxl_domain_reboot(ctx, domid, NULL);
+}
+#define libxl_domain_reboot libxl_domain_reboot_0x041200
+#endif
+
+/*
+ * libxl_domain_destroy: remove the domain's devices from xenstore
+ * (frontends, and the backends they and libxl's records name), destroy it
+ * in the hypervisor, wait until the hypervisor has forgotten it, then
+ * remove /local/domain/N, /vm/UUID and /libxl/N. Completes with 0,
+ * ERROR_DOMAIN_NOTFOUND (no such domain; nothing done), ERROR_FAIL, or -
+ * when the domain is still present 10 s after its destruction, or the
+ * operation is aborted while waiting - ERROR_TIMEDOUT / ERROR_ABORTED,
+ * after the xenstore directories have been removed all the same (the
+ * domain is destroyed; only its disappearance is late). The call itself
+ * fails with ERROR_INVAL for domain 0.
+ */
+int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
+                         const libxl_asyncop_how *ao_how)
+                         LIBXL_EXTERNAL_CALLERS_ONLY;
+
+/* ========================= end of asynchronous operations ========= */
+
 #ifdef __cplusplus
 }
 #endif

@@ -153,6 +153,8 @@ int libxl__ctx_alloc_bare(libxl_ctx **pctx, xentoollog_logger *lg)
 int libxl_ctx_free(libxl_ctx *ctx)
 {
     if (!ctx) return 0;
+    /* asynchronous operations (ao.h): refuse while any is in flight */
+    if (libxl__ao_ctx_busy(ctx)) return ERROR_INVAL;
     ctx_release(ctx);
     return 0;
 }

@@ -29,6 +29,9 @@
 /* xenstore watches and event generators (evgen.h; xswatch.c, evgen_*.c) */
 #include "evgen.h"
 
+/* asynchronous operations (ao.h; ao.c, ao_wait.c, domain_ops.c) */
+#include "ao.h"
+
 /* ------------------------------------------------------------------ ctx */
 
 struct libxl__ctx {
@@ -49,6 +52,10 @@ struct libxl__ctx {
     libxl__death_state death;      /* evgen_death.c */
     libxl__eject_state eject;      /* evgen_eject.c */
     /* --- end of event generators --- */
+
+    /* --- asynchronous operations (ao.h) --- */
+    libxl__ao_state ao;            /* ao.c, domain_ops.c */
+    /* --- end of asynchronous operations --- */
 
     /* Filled on the first libxl_get_version_info, then constant. */
     libxl_version_info version_info;

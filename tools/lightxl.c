@@ -282,15 +282,19 @@ static void print_json_line(const char *json)
     putchar('\n');
 }
 
-static void print_event(const libxl_event *ev, bool json)
+/* known_name: the domain's name as it was when watching began (a
+ * destroyed domain's name is gone from xenstore by the time its death is
+ * printed); NULL to look it up now. */
+static void print_event(const libxl_event *ev, bool json, const char *known_name)
 {
     if (json) {
         char *text = libxl_event_to_json(ctx, (libxl_event *)ev);
         if (text) print_json_line(text);
         free(text);
     } else {
-        char *name = libxl_domid_to_name(ctx, ev->domid);
-        printf("domain %u (%s): ", ev->domid, name ? name : "?");
+        char *name = known_name ? NULL : libxl_domid_to_name(ctx, ev->domid);
+        const char *shown = known_name ? known_name : name;
+        printf("domain %u (%s): ", ev->domid, shown ? shown : "?");
         switch (ev->type) {
         case LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN:
             printf("shutdown, reason %s\n", libxl_shutdown_reason_to_string(
@@ -378,10 +382,13 @@ static int cmd_events(int argc, char **argv)
     }
     if (!domids) return EXIT_FAILED;
 
+    char **names = calloc((size_t)ndomids + 1, sizeof(*names));
+    for (int i = 0; names && i < ndomids; i++)
+        names[i] = libxl_domid_to_name(ctx, domids[i]);
     libxl_evgen_domain_death **deaths = calloc((size_t)ndomids + 1, sizeof(*deaths));
     libxl_evgen_disk_eject **ejectgens = calloc((size_t)nejects + 1, sizeof(*ejectgens));
     struct event_loop loop;
-    if (!deaths || !ejectgens || event_loop_open(&loop)) {
+    if (!names || !deaths || !ejectgens || event_loop_open(&loop)) {
         rc = EXIT_FAILED;
         goto out;
     }
@@ -409,7 +416,10 @@ static int cmd_events(int argc, char **argv)
     for (;;) {
         libxl_event *ev;
         while (!libxl_event_check(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL)) {
-            print_event(ev, json);
+            const char *name = NULL;
+            for (int i = 0; names && i < ndomids && !name; i++)
+                if (domids[i] == ev->domid) name = names[i];
+            print_event(ev, json, name);
             libxl_event_free(ctx, ev);
         }
         int r = event_loop_step(&loop, -1);
@@ -428,30 +438,131 @@ out_loop:
         if (ejectgens[i]) libxl_evdisable_disk_eject(ctx, ejectgens[i]);
     event_loop_close(&loop);
 out:
+    for (int i = 0; names && i < ndomids; i++)
+        free(names[i]);
+    free(names);
     free(deaths);
     free(ejectgens);
     free(domids);
     return rc;
 }
 
-/* -------------------------------------------------------------- wait */
+/* ------------------------------------------------ waiting on a domain */
 
-static int cmd_wait(int argc, char **argv)
+enum wait_until { UNTIL_GONE, UNTIL_SHUTDOWN };
+
+/*
+ * Block until domain domid is gone (or has shut down, for UNTIL_SHUTDOWN;
+ * a domain that is gone counts too), with death events from evgen (already
+ * enabled by the caller, so nothing between the caller's action and this
+ * wait can be missed). timeout_s 0 waits forever. On a terminal, one
+ * updating line shows what is awaited and for how long. Returns an exit
+ * code; *reason_r gets the shutdown reason when there was one.
+ */
+static int wait_for_domain(uint32_t domid, enum wait_until until,
+                           double timeout_s, int *reason_r)
 {
-    const struct command *self = find_command("wait");
+    const char *what = until == UNTIL_GONE ? "to be gone" : "to shut down";
+    bool progress = isatty(STDOUT_FILENO);
+    struct event_loop loop;
+    struct timespec start;
+    int rc = EXIT_OK;
+
+    if (event_loop_open(&loop)) return EXIT_FAILED;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    if (!progress) /* a script may wait for this line before it acts */
+        fprintf(stderr, "lightxl: waiting for domain %u %s\n", domid, what);
+
+    for (bool done = false; !done;) {
+        libxl_event *ev;
+        while (!libxl_event_check(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL)) {
+            if (ev->domid == domid) {
+                if (ev->type == LIBXL_EVENT_TYPE_DOMAIN_DEATH) done = true;
+                if (ev->type == LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN) {
+                    if (reason_r)
+                        *reason_r = ev->u.domain_shutdown.shutdown_reason;
+                    if (until == UNTIL_SHUTDOWN) done = true;
+                }
+            }
+            libxl_event_free(ctx, ev);
+        }
+        if (done) break;
+        double elapsed = seconds_since(&start);
+        if (timeout_s > 0 && elapsed >= timeout_s) {
+            rc = EXIT_TIMEDOUT;
+            break;
+        }
+        if (progress) {
+            printf("\rwaiting for domain %u %s ... %.0fs", domid, what, elapsed);
+            fflush(stdout);
+        }
+        int step_ms = 1000; /* the progress line's refresh */
+        if (timeout_s > 0 && (timeout_s - elapsed) * 1000 < step_ms)
+            step_ms = (int)((timeout_s - elapsed) * 1000) + 1;
+        if (event_loop_step(&loop, step_ms) != 0) {
+            rc = EXIT_FAILED;
+            break;
+        }
+    }
+    if (progress) {
+        printf("\r\033[K");
+        fflush(stdout);
+    }
+    if (rc == EXIT_TIMEDOUT)
+        fprintf(stderr, "lightxl: timed out waiting for domain %u %s\n",
+                domid, what);
+    event_loop_close(&loop);
+    return rc;
+}
+
+/* Resolve a DOMAIN argument; prints the error. 0 or an exit code. */
+static int resolve_domain(const char *arg, uint32_t *domid)
+{
+    int rc = libxl_domain_qualifier_to_domid(ctx, arg, domid);
+    if (!rc) rc = libxl_domain_info(ctx, NULL, *domid);
+    if (rc == ERROR_INVAL || rc == ERROR_DOMAIN_NOTFOUND) {
+        fprintf(stderr, "lightxl: no such domain: %s\n", arg);
+        return EXIT_NO_DOMAIN;
+    }
+    if (rc) {
+        fprintf(stderr, "lightxl: cannot look up domain %s\n", arg);
+        return exit_code_for(rc);
+    }
+    return 0;
+}
+
+/* Parse "[-w] [-F] [--timeout S] DOMAIN"-style options shared by several
+ * commands. Returns -1 to go on, or an exit code. */
+struct domain_args {
+    bool wait, fallback;
+    double timeout_s;
+    uint32_t domid;
+};
+
+static int parse_domain_args(const struct command *self, int argc, char **argv,
+                             const char *shortopts, struct domain_args *a)
+{
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
+        {"wait", no_argument, NULL, 'w'},
         {"timeout", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
-    double timeout_s = 0; /* 0: forever */
     int opt;
-
+    memset(a, 0, sizeof(*a));
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "ht:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case 'h': command_usage(stdout, self); return EXIT_OK;
-        case 't': timeout_s = atof(optarg); break;
+        case 'w': a->wait = true; break;
+        case 'F': a->fallback = true; break;
+        case 't':
+            a->timeout_s = atof(optarg);
+            if (a->timeout_s <= 0) {
+                command_usage(stderr, self);
+                return EXIT_USAGE;
+            }
+            break;
         default: command_usage(stderr, self); return EXIT_USAGE;
         }
     }
@@ -459,60 +570,178 @@ static int cmd_wait(int argc, char **argv)
         command_usage(stderr, self);
         return EXIT_USAGE;
     }
+    int rc = resolve_domain(argv[optind], &a->domid);
+    return rc ? rc : -1;
+}
 
-    uint32_t domid;
-    if (libxl_domain_qualifier_to_domid(ctx, argv[optind], &domid) ||
-        libxl_domain_info(ctx, NULL, domid) == ERROR_DOMAIN_NOTFOUND) {
-        fprintf(stderr, "lightxl: no such domain: %s\n", argv[optind]);
-        return EXIT_NO_DOMAIN;
+/* -------------------------------------------------------------- wait */
+
+static int cmd_wait(int argc, char **argv)
+{
+    struct domain_args a;
+    int r = parse_domain_args(find_command("wait"), argc, argv, "ht:", &a);
+    if (r >= 0) return r;
+
+    libxl_evgen_domain_death *death = NULL;
+    if (libxl_evenable_domain_death(ctx, a.domid, 0, &death))
+        return EXIT_FAILED;
+    int rc = wait_for_domain(a.domid, UNTIL_GONE, a.timeout_s, NULL);
+    if (rc == EXIT_OK)
+        printf("domain %u is gone\n", a.domid);
+    libxl_evdisable_domain_death(ctx, death);
+    return rc;
+}
+
+/* --------------------------------------------- pause, unpause, destroy */
+
+static int report_op(const char *what, uint32_t domid, int rc)
+{
+    if (rc) {
+        fprintf(stderr, "lightxl: %s of domain %u failed: %s\n", what, domid,
+                libxl_error_to_string(rc) ?: "error");
+        if (rc == ERROR_FAIL && libxl_domain_info(ctx, NULL, domid) ==
+                                ERROR_DOMAIN_NOTFOUND)
+            return EXIT_NO_DOMAIN;
     }
+    return exit_code_for(rc);
+}
+
+static int cmd_pause(int argc, char **argv)
+{
+    struct domain_args a;
+    int r = parse_domain_args(find_command("pause"), argc, argv, "h", &a);
+    if (r >= 0) return r;
+    return report_op("pause", a.domid, libxl_domain_pause(ctx, a.domid, NULL));
+}
+
+static int cmd_unpause(int argc, char **argv)
+{
+    struct domain_args a;
+    int r = parse_domain_args(find_command("unpause"), argc, argv, "h", &a);
+    if (r >= 0) return r;
+    return report_op("unpause", a.domid,
+                     libxl_domain_unpause(ctx, a.domid, NULL));
+}
+
+static int cmd_destroy(int argc, char **argv)
+{
+    struct domain_args a;
+    int r = parse_domain_args(find_command("destroy"), argc, argv, "h", &a);
+    if (r >= 0) return r;
+    return report_op("destroy", a.domid,
+                     libxl_domain_destroy(ctx, a.domid, NULL));
+}
+
+/* ------------------------------------------------- shutdown, reboot */
+
+struct op_state {
+    bool done;
+    int rc;
+};
+
+static void op_completed(libxl_ctx *c, int rc, void *for_callback)
+{
+    struct op_state *op = for_callback;
+    (void)c;
+    op->rc = rc;
+    op->done = true;
+}
+
+/*
+ * xl's shutdown and reboot: ask the guest through its PV control node and
+ * wait for its acknowledgement, then with -w until it has shut down. The
+ * request runs asynchronously (callback style) on the event loop, so
+ * --timeout bounds the whole command: when it passes, the request is
+ * aborted with libxl_ao_abort. -F asks for xl's fallback (an ACPI power
+ * event for HVM guests without PV drivers), which lightcore does not
+ * provide: such a guest gets a clear error either way.
+ */
+static int shutdown_or_reboot(const char *name, bool reboot, int argc,
+                              char **argv)
+{
+    struct domain_args a;
+    int r = parse_domain_args(find_command(name), argc, argv, "hwFt:", &a);
+    if (r >= 0) return r;
 
     libxl_evgen_domain_death *death = NULL;
     struct event_loop loop;
     struct timespec start;
-    bool progress = isatty(STDOUT_FILENO);
-    int rc = EXIT_OK;
+    struct op_state op = {false, 0};
+    libxl_asyncop_how how = {.callback = op_completed};
+    how.u.for_callback = &op;
+    int exit_rc = EXIT_OK;
 
     if (event_loop_open(&loop)) return EXIT_FAILED;
-    if (libxl_evenable_domain_death(ctx, domid, 0, &death)) {
+    if (a.wait && libxl_evenable_domain_death(ctx, a.domid, 0, &death)) {
         event_loop_close(&loop);
         return EXIT_FAILED;
     }
     clock_gettime(CLOCK_MONOTONIC, &start);
-    if (!progress) /* a script may wait for this before it acts */
-        fprintf(stderr, "lightxl: waiting for domain %u to be gone\n", domid);
 
-    for (bool gone = false; !gone;) {
-        libxl_event *ev;
-        while (!libxl_event_check(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL)) {
-            if (ev->type == LIBXL_EVENT_TYPE_DOMAIN_DEATH) gone = true;
-            libxl_event_free(ctx, ev);
+    int rc = reboot ? libxl_domain_reboot(ctx, a.domid, &how)
+                    : libxl_domain_shutdown(ctx, a.domid, &how);
+    if (rc == ERROR_NOPARAVIRT) {
+        fprintf(stderr, "lightxl: domain %u has no PV control interface%s\n",
+                a.domid, a.fallback ? "; the ACPI fallback (-F) is not "
+                "available in lightcore" : "");
+        exit_rc = EXIT_FAILED;
+        goto out;
+    }
+    if (rc) {
+        exit_rc = report_op(name, a.domid, rc);
+        goto out;
+    }
+
+    /* The guest's acknowledgement (the operation's completion). */
+    bool aborted = false;
+    while (!op.done) {
+        if (a.timeout_s > 0 && !aborted && seconds_since(&start) >= a.timeout_s) {
+            libxl_ao_abort(ctx, &how);
+            aborted = true;
         }
-        if (gone) break;
-        double elapsed = seconds_since(&start);
-        if (timeout_s > 0 && elapsed >= timeout_s) {
-            rc = EXIT_TIMEDOUT;
-            break;
-        }
-        if (progress) {
-            printf("\rwaiting for domain %u to be gone ... %.0fs", domid, elapsed);
-            fflush(stdout);
-        }
-        int r = event_loop_step(&loop, 1000);
-        if (r != 0) {
-            rc = EXIT_FAILED;
-            break;
+        if (event_loop_step(&loop, 200) < 0) {
+            exit_rc = EXIT_FAILED;
+            goto out;
         }
     }
-    if (progress) printf("\r\033[K");
-    if (rc == EXIT_TIMEDOUT)
-        fprintf(stderr, "lightxl: timed out waiting for domain %u\n", domid);
-    else if (rc == EXIT_OK)
-        printf("domain %u is gone\n", domid);
+    if (op.rc == ERROR_ABORTED && aborted) {
+        fprintf(stderr, "lightxl: timed out waiting for domain %u to "
+                "acknowledge the %s request\n", a.domid, name);
+        exit_rc = EXIT_TIMEDOUT;
+        goto out;
+    }
+    if (op.rc) {
+        exit_rc = report_op(name, a.domid, op.rc);
+        goto out;
+    }
 
-    libxl_evdisable_domain_death(ctx, death);
+    if (a.wait) {
+        double left = 0;
+        if (a.timeout_s > 0) {
+            left = a.timeout_s - seconds_since(&start);
+            if (left <= 0) left = 0.001;
+        }
+        int reason = -1;
+        exit_rc = wait_for_domain(a.domid, UNTIL_SHUTDOWN, left, &reason);
+        if (exit_rc == EXIT_OK)
+            printf("domain %u has shut down, reason %s\n", a.domid,
+                   reason >= 0 ? libxl_shutdown_reason_to_string(reason)
+                               : "unknown (destroyed)");
+    }
+out:
+    if (death) libxl_evdisable_domain_death(ctx, death);
     event_loop_close(&loop);
-    return rc;
+    return exit_rc;
+}
+
+static int cmd_shutdown(int argc, char **argv)
+{
+    return shutdown_or_reboot("shutdown", false, argc, argv);
+}
+
+static int cmd_reboot(int argc, char **argv)
+{
+    return shutdown_or_reboot("reboot", true, argc, argv);
 }
 
 /* ---------------------------------------------------------- dispatch */
@@ -525,6 +754,14 @@ static const struct command commands[] = {
      "print domain shutdown/death and disk eject events until interrupted"},
     {"wait", cmd_wait, "[--timeout SECONDS] DOMAIN",
      "block until the domain is gone"},
+    {"pause", cmd_pause, "DOMAIN", "pause a domain"},
+    {"unpause", cmd_unpause, "DOMAIN", "unpause a domain"},
+    {"shutdown", cmd_shutdown, "[-w] [-F] [--timeout SECONDS] DOMAIN",
+     "ask the guest to power off (-w: wait until it has shut down)"},
+    {"reboot", cmd_reboot, "[-w] [-F] [--timeout SECONDS] DOMAIN",
+     "ask the guest to reboot (-w: wait until it has shut down)"},
+    {"destroy", cmd_destroy, "DOMAIN",
+     "destroy a domain and remove its xenstore entries"},
 };
 
 static const struct command *find_command(const char *name)

@@ -166,7 +166,8 @@ END_TEST
 
 START_TEST(help_for_the_tool_and_each_command)
 {
-    const char *cmds[] = {"list", "info", "events", "wait"};
+    const char *cmds[] = {"list", "info", "events", "wait", "pause", "unpause",
+                          "shutdown", "reboot", "destroy"};
     char *out = NULL;
     const char *top[] = {lightxl, "--help", NULL};
     ck_assert_int_eq(run(&out, NULL, top), 0);
@@ -180,6 +181,86 @@ START_TEST(help_for_the_tool_and_each_command)
         ck_assert_ptr_nonnull(strstr(out, "Usage: lightxl"));
         free(out);
     }
+}
+END_TEST
+
+/* Run lightxl with args; return the exit status, output in *out. */
+static int lightxl_run(char **out, char **err, const char *a1, const char *a2,
+                       const char *a3, const char *a4, const char *a5)
+{
+    const char *argv[] = {lightxl, a1, a2, a3, a4, a5, NULL};
+    return run(out, err, argv);
+}
+
+START_TEST(pause_and_unpause)
+{
+    int d = simhost_create_domain("pausable", 64, 1, NULL);
+    char id[16], *out = NULL;
+    snprintf(id, sizeof(id), "%d", d);
+    ck_assert_int_eq(lightxl_run(NULL, NULL, "pause", "pausable", NULL, NULL, NULL), 0);
+    ck_assert_int_eq(lightxl_run(&out, NULL, "list", id, NULL, NULL, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "--p---"));
+    free(out);
+    ck_assert_int_eq(lightxl_run(NULL, NULL, "unpause", id, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(lightxl_run(&out, NULL, "list", id, NULL, NULL, NULL), 0);
+    ck_assert_ptr_null(strstr(out, "--p---"));
+    free(out);
+    ck_assert_int_eq(lightxl_run(NULL, NULL, "pause", "nosuch", NULL, NULL, NULL), 3);
+}
+END_TEST
+
+START_TEST(shutdown_and_reboot_wait)
+{
+    int a = simhost_create_domain("obeys", 64, 1, "obey");
+    int b = simhost_create_domain("reboots", 64, 1, "obey");
+    char *out = NULL;
+    ck_assert_int_eq(lightxl_run(&out, NULL, "shutdown", "-w", "obeys", NULL, NULL), 0);
+    char want[64];
+    snprintf(want, sizeof(want), "domain %d has shut down, reason poweroff", a);
+    ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+    free(out);
+    ck_assert_int_eq(lightxl_run(&out, NULL, "reboot", "-w", "reboots", NULL, NULL), 0);
+    snprintf(want, sizeof(want), "domain %d has shut down, reason reboot", b);
+    ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+    free(out);
+    ck_assert_int_eq(lightxl_run(&out, NULL, "list", "obeys", NULL, NULL, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "---s--"));
+    free(out);
+}
+END_TEST
+
+START_TEST(shutdown_of_a_guest_that_ignores_it_times_out)
+{
+    simhost_create_domain("stubborn", 64, 1, "ignore");
+    simhost_create_domain("ackonly", 64, 1, "ack-only");
+    char *err = NULL;
+    /* No acknowledgement: the request is aborted at the deadline. */
+    ck_assert_int_eq(lightxl_run(NULL, &err, "shutdown", "-w", "--timeout", "0.5",
+                                 "stubborn"), 4);
+    ck_assert_ptr_nonnull(strstr(err, "acknowledge"));
+    free(err);
+    /* Acknowledged, but the guest never shuts down. */
+    ck_assert_int_eq(lightxl_run(NULL, &err, "shutdown", "-w", "--timeout", "0.5",
+                                 "ackonly"), 4);
+    ck_assert_ptr_nonnull(strstr(err, "timed out waiting for domain"));
+    free(err);
+}
+END_TEST
+
+START_TEST(destroy_removes_the_domain)
+{
+    int d = simhost_create_domain("doomed", 64, 1, NULL);
+    char id[16], path[64], *out = NULL;
+    snprintf(id, sizeof(id), "%d", d);
+    ck_assert_int_eq(lightxl_run(NULL, NULL, "destroy", "doomed", NULL, NULL, NULL), 0);
+    ck_assert_int_eq(lightxl_run(NULL, NULL, "list", id, NULL, NULL, NULL), 3);
+    /* Its xenstore directory went with it. */
+    snprintf(path, sizeof(path), "/local/domain/%d", d);
+    const char *xsread[] = {"xenstore-read", path, NULL};
+    ck_assert_int_ne(run(&out, NULL, xsread), 0);
+    free(out);
+    ck_assert_int_eq(lightxl_run(NULL, NULL, "destroy", id, NULL, NULL, NULL), 3);
+    ck_assert_int_eq(lightxl_run(NULL, NULL, "destroy", "0", NULL, NULL, NULL), 2);
 }
 END_TEST
 
@@ -372,6 +453,10 @@ static Suite *lightxl_suite(void)
     tcase_add_test(tc, info_prints_the_version);
     tcase_add_test(tc, exit_codes_for_each_failure);
     tcase_add_test(tc, help_for_the_tool_and_each_command);
+    tcase_add_test(tc, pause_and_unpause);
+    tcase_add_test(tc, shutdown_and_reboot_wait);
+    tcase_add_test(tc, shutdown_of_a_guest_that_ignores_it_times_out);
+    tcase_add_test(tc, destroy_removes_the_domain);
     tcase_add_test(tc, events_for_a_scripted_sequence);
     tcase_add_test(tc, events_as_json_lines);
     tcase_add_test(tc, make_demo_runs_and_leaves_nothing);

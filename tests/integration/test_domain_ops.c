@@ -1,0 +1,460 @@
+/*
+ * test_domain_ops.c: libxl_domain_pause, _unpause, _shutdown, _reboot and
+ * _destroy (src/domain_ops.c) on the simulated host: each completion style
+ * for each operation, completion inside the initiating call, libxl 4.17's
+ * results for missing domains, guests that obey / acknowledge / ignore a
+ * shutdown request (the documented timeout, shortened), abort of the
+ * waits, and destroy's cleanup of devices and xenstore directories, its
+ * timeout and its abort while a domain refuses to disappear.
+ */
+#include <check.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sys/mman.h>
+
+#include "internal.h"
+#include "simhost.h"
+
+#include <xengnttab.h>          /* after xenctrl.h (internal.h) */
+
+static simhost *host;
+static libxl_ctx *ctx;
+static xentoollog_logger_stdiostream *logger;
+static struct xs_handle *xs;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void setup(void)
+{
+    host = simhost_start();
+    ck_assert_msg(host != NULL, "could not start a simulated host");
+    logger = xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
+    ck_assert_int_eq(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0,
+                                     (xentoollog_logger *)logger), 0);
+    xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+}
+
+static void teardown(void)
+{
+    xs_close(xs);
+    ck_assert_int_eq(libxl_ctx_free(ctx), 0);
+    xtl_logger_destroy((xentoollog_logger *)logger);
+    ck_assert_int_eq(simhost_stop(host), 0);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static atomic_int completions, last_rc;
+static void on_complete(libxl_ctx *c, int rc, void *u)
+{
+    (void)c;
+    ck_assert_ptr_eq(u, (void *)0x5a);
+    atomic_store(&last_rc, rc);
+    atomic_fetch_add(&completions, 1);
+}
+static const libxl_asyncop_how cb_how = { .callback = on_complete,
+                                          .u.for_callback = (void *)0x5a };
+
+static void reset(void)
+{
+    atomic_store(&completions, 0);
+    atomic_store(&last_rc, 999);
+}
+
+/* Drive the loop until a completion callback, or the deadline. */
+static bool drive_callback(int timeout_ms)
+{
+    int fd;
+    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
+    while (!atomic_load(&completions)) {
+        uint64_t now = now_ms();
+        if (now >= deadline) return false;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        poll(&p, 1, 20);
+        libxl_osevent_dispatch(ctx);
+    }
+    return true;
+}
+
+/* The OPERATION_COMPLETE event for for_user (its rc), or 999 on timeout. */
+static int wait_complete_event(uint64_t for_user, uint32_t domid, int timeout_ms)
+{
+    int fd;
+    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
+    for (;;) {
+        libxl_event *ev = NULL;
+        if (!libxl_event_check(ctx, &ev,
+                               1ULL << LIBXL_EVENT_TYPE_OPERATION_COMPLETE,
+                               NULL, NULL)) {
+            ck_assert_int_eq(ev->for_user, for_user);
+            ck_assert_int_eq(ev->domid, domid);
+            int rc = ev->u.operation_complete.rc;
+            libxl_event_free(ctx, ev);
+            return rc;
+        }
+        uint64_t now = now_ms();
+        if (now >= deadline) return 999;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        poll(&p, 1, 20);
+        libxl_osevent_dispatch(ctx);
+    }
+}
+
+static bool is_paused(int domid)
+{
+    libxl_dominfo info;
+    libxl_dominfo_init(&info);
+    ck_assert_int_eq(libxl_domain_info(ctx, &info, (uint32_t)domid), 0);
+    bool p = info.paused;
+    libxl_dominfo_dispose(&info);
+    return p;
+}
+
+static bool xs_exists(const char *path)
+{
+    unsigned n;
+    char **l = xs_directory(xs, XBT_NULL, path, &n);
+    free(l);
+    if (l) return true;
+    char *v = xs_read(xs, XBT_NULL, path, NULL);
+    free(v);
+    return v != NULL;
+}
+
+static char *xs_get(const char *fmt, int domid)
+{
+    char path[128];
+    snprintf(path, sizeof(path), fmt, domid);
+    return xs_read(xs, XBT_NULL, path, NULL);
+}
+
+/* Wait (bounded) until the hypervisor reports the domain shut down. */
+static int wait_shutdown_reason(int domid, int timeout_ms)
+{
+    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    while (now_ms() < deadline) {
+        libxl_dominfo info;
+        libxl_dominfo_init(&info);
+        int rc = libxl_domain_info(ctx, &info, (uint32_t)domid);
+        int reason = info.shutdown ? (int)info.shutdown_reason : -1;
+        libxl_dominfo_dispose(&info);
+        if (rc == 0 && reason >= 0) return reason;
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------ pause / unpause */
+
+START_TEST(pause_unpause_three_styles)
+{
+    int d = simhost_create_domain("p", 64, 1, NULL);
+    ck_assert_int_gt(d, 0);
+
+    /* synchronous */
+    ck_assert_int_eq(libxl_domain_pause(ctx, (uint32_t)d, NULL), 0);
+    ck_assert(is_paused(d));
+    ck_assert_int_eq(libxl_domain_unpause(ctx, (uint32_t)d, NULL), 0);
+    ck_assert(!is_paused(d));
+
+    /* callback: completes inside the initiating call */
+    reset();
+    ck_assert_int_eq(libxl_domain_pause(ctx, (uint32_t)d, &cb_how), 0);
+    ck_assert_int_eq(atomic_load(&completions), 1);
+    ck_assert_int_eq(atomic_load(&last_rc), 0);
+    ck_assert(is_paused(d));
+    reset();
+    ck_assert_int_eq(libxl_domain_unpause(ctx, (uint32_t)d, &cb_how), 0);
+    ck_assert_int_eq(atomic_load(&completions), 1);
+    ck_assert_int_eq(atomic_load(&last_rc), 0);
+    ck_assert(!is_paused(d));
+
+    /* event */
+    libxl_asyncop_how ev_how = { .u.for_event = 31 };
+    ck_assert_int_eq(libxl_domain_pause(ctx, (uint32_t)d, &ev_how), 0);
+    ck_assert_int_eq(wait_complete_event(31, (uint32_t)d, 5000), 0);
+    ck_assert(is_paused(d));
+    ev_how.u.for_event = 32;
+    ck_assert_int_eq(libxl_domain_unpause(ctx, (uint32_t)d, &ev_how), 0);
+    ck_assert_int_eq(wait_complete_event(32, (uint32_t)d, 5000), 0);
+    ck_assert(!is_paused(d));
+}
+END_TEST
+
+/* libxl 4.17 on this host (Debian's library, verified): pause failures are
+ * the call's result; unpause failures are the operation's. */
+START_TEST(pause_unpause_failures_as_libxl)
+{
+    int d = simhost_create_domain("q", 64, 1, NULL);
+    ck_assert_int_eq(libxl_domain_pause(ctx, 77, NULL), ERROR_FAIL);
+    reset();
+    ck_assert_int_eq(libxl_domain_pause(ctx, 77, &cb_how), ERROR_FAIL);
+    ck_assert_int_eq(atomic_load(&completions), 0);
+    ck_assert_int_eq(libxl_domain_pause(ctx, 0, NULL), ERROR_FAIL);
+    ck_assert_int_eq(libxl_domain_unpause(ctx, 77, NULL), ERROR_FAIL);
+    reset();
+    ck_assert_int_eq(libxl_domain_unpause(ctx, 77, &cb_how), 0);
+    ck_assert_int_eq(atomic_load(&completions), 1);
+    ck_assert_int_eq(atomic_load(&last_rc), ERROR_FAIL);
+    ck_assert_int_eq(libxl_domain_unpause(ctx, (uint32_t)d, NULL), ERROR_FAIL);
+    /* pauses nest */
+    ck_assert_int_eq(libxl_domain_pause(ctx, (uint32_t)d, NULL), 0);
+    ck_assert_int_eq(libxl_domain_pause(ctx, (uint32_t)d, NULL), 0);
+    ck_assert_int_eq(libxl_domain_unpause(ctx, (uint32_t)d, NULL), 0);
+    ck_assert(is_paused(d));
+    ck_assert_int_eq(libxl_domain_unpause(ctx, (uint32_t)d, NULL), 0);
+    ck_assert(!is_paused(d));
+}
+END_TEST
+
+/* ---------------------------------------------------- shutdown / reboot */
+
+START_TEST(shutdown_obeyed_three_styles)
+{
+    int a = simhost_create_domain("a", 64, 1, "obey");
+    int b = simhost_create_domain("b", 64, 1, "obey");
+    int c = simhost_create_domain("c", 64, 1, "obey");
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)a, NULL), 0);
+    ck_assert_int_eq(wait_shutdown_reason(a, 10000), LIBXL_SHUTDOWN_REASON_POWEROFF);
+
+    reset();
+    ck_assert_int_eq(libxl_domain_reboot(ctx, (uint32_t)b, &cb_how), 0);
+    ck_assert(drive_callback(10000));
+    ck_assert_int_eq(atomic_load(&last_rc), 0);
+    ck_assert_int_eq(wait_shutdown_reason(b, 10000), LIBXL_SHUTDOWN_REASON_REBOOT);
+
+    libxl_asyncop_how ev_how = { .u.for_event = 77 };
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)c, &ev_how), 0);
+    ck_assert_int_eq(wait_complete_event(77, (uint32_t)c, 10000), 0);
+    ck_assert_int_eq(wait_shutdown_reason(c, 10000), LIBXL_SHUTDOWN_REASON_POWEROFF);
+}
+END_TEST
+
+START_TEST(shutdown_acknowledged_only)
+{
+    int d = simhost_create_domain("ack", 64, 1, "ack-only");
+    ck_assert_int_eq(libxl_domain_reboot(ctx, (uint32_t)d, NULL), 0);
+    char *v = xs_get("/local/domain/%d/control/shutdown", d);
+    ck_assert_str_eq(v ? v : "(null)", "");
+    free(v);
+    ck_assert_int_eq(libxl_domain_info(ctx, NULL, (uint32_t)d), 0);
+}
+END_TEST
+
+START_TEST(shutdown_ignored_times_out)
+{
+    int d = simhost_create_domain("deaf", 64, 1, "ignore");
+    libxl__domain_ops_set_timeouts(ctx, 200, 0);
+    uint64_t t0 = now_ms();
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)d, NULL), ERROR_TIMEDOUT);
+    uint64_t el = now_ms() - t0;
+    ck_assert_uint_ge(el, 190);
+    ck_assert_uint_lt(el, 5000);
+    char *v = xs_get("/local/domain/%d/control/shutdown", d);
+    ck_assert_str_eq(v ? v : "(null)", "poweroff");   /* request left */
+    free(v);
+    /* async: the timeout is the operation's result */
+    reset();
+    ck_assert_int_eq(libxl_domain_reboot(ctx, (uint32_t)d, &cb_how), 0);
+    ck_assert(drive_callback(5000));
+    ck_assert_int_eq(atomic_load(&last_rc), ERROR_TIMEDOUT);
+}
+END_TEST
+
+START_TEST(shutdown_abort_hears_it)
+{
+    int d = simhost_create_domain("deaf2", 64, 1, "ignore");
+    reset();
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)d, &cb_how), 0);
+    uint64_t t0 = now_ms();
+    ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), 0);
+    ck_assert(drive_callback(5000));
+    ck_assert_int_eq(atomic_load(&last_rc), ERROR_ABORTED);
+    ck_assert_uint_lt(now_ms() - t0, 2000);
+    ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), ERROR_NOTFOUND);
+}
+END_TEST
+
+START_TEST(shutdown_missing_domain)
+{
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, 77, NULL), ERROR_FAIL);
+    reset();
+    ck_assert_int_eq(libxl_domain_reboot(ctx, 77, &cb_how), ERROR_FAIL);
+    ck_assert_int_eq(atomic_load(&completions), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------- destroy */
+
+/* Give the domain a disk the way libxl records one. */
+static void add_disk(int d)
+{
+    char p[160], v[160];
+    snprintf(v, sizeof(v), "/local/domain/0/backend/vbd/%d/51712", d);
+    snprintf(p, sizeof(p), "/local/domain/%d/device/vbd/51712/backend", d);
+    ck_assert(xs_write(xs, XBT_NULL, p, v, strlen(v)));
+    snprintf(p, sizeof(p), "%s/frontend", v);
+    ck_assert(xs_write(xs, XBT_NULL, p, "x", 1));
+    snprintf(p, sizeof(p), "/libxl/%d/device/vbd/51712/backend", d);
+    ck_assert(xs_write(xs, XBT_NULL, p, v, strlen(v)));
+    snprintf(p, sizeof(p), "/libxl/%d/device/vbd/51712/frontend", d);
+    snprintf(v, sizeof(v), "/local/domain/%d/device/vbd/51712", d);
+    ck_assert(xs_write(xs, XBT_NULL, p, v, strlen(v)));
+}
+
+static void check_destroyed(int d, const char *vm)
+{
+    char p[128];
+    ck_assert_int_eq(libxl_domain_info(ctx, NULL, (uint32_t)d),
+                     ERROR_DOMAIN_NOTFOUND);
+    snprintf(p, sizeof(p), "/local/domain/%d", d);
+    ck_assert(!xs_exists(p));
+    snprintf(p, sizeof(p), "/libxl/%d", d);
+    ck_assert(!xs_exists(p));
+    snprintf(p, sizeof(p), "/local/domain/0/backend/vbd/%d", d);
+    ck_assert(!xs_exists(p));
+    ck_assert(!xs_exists(vm));
+}
+
+START_TEST(destroy_three_styles)
+{
+    int d[3];
+    char *vm[3];
+    for (int i = 0; i < 3; i++) {
+        d[i] = simhost_create_domain(i == 0 ? "x0" : i == 1 ? "x1" : "x2",
+                                     64, 1, "obey");
+        ck_assert_int_gt(d[i], 0);
+        add_disk(d[i]);
+        vm[i] = xs_get("/local/domain/%d/vm", d[i]);
+        ck_assert_ptr_nonnull(vm[i]);
+        ck_assert(xs_exists(vm[i]));
+    }
+    ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d[0], NULL), 0);
+    check_destroyed(d[0], vm[0]);
+
+    reset();
+    ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d[1], &cb_how), 0);
+    ck_assert(drive_callback(10000));
+    ck_assert_int_eq(atomic_load(&last_rc), 0);
+    check_destroyed(d[1], vm[1]);
+
+    libxl_asyncop_how ev_how = { .u.for_event = 5 };
+    ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d[2], &ev_how), 0);
+    ck_assert_int_eq(wait_complete_event(5, (uint32_t)d[2], 10000), 0);
+    check_destroyed(d[2], vm[2]);
+    for (int i = 0; i < 3; i++) free(vm[i]);
+}
+END_TEST
+
+START_TEST(destroy_missing_and_dom0)
+{
+    ck_assert_int_eq(libxl_domain_destroy(ctx, 77, NULL), ERROR_DOMAIN_NOTFOUND);
+    reset();
+    ck_assert_int_eq(libxl_domain_destroy(ctx, 77, &cb_how), 0);
+    ck_assert_int_eq(atomic_load(&completions), 1);
+    ck_assert_int_eq(atomic_load(&last_rc), ERROR_DOMAIN_NOTFOUND);
+    ck_assert_int_eq(libxl_domain_destroy(ctx, 0, NULL), ERROR_INVAL);
+    ck_assert_int_eq(libxl_domain_info(ctx, NULL, 0), 0);
+}
+END_TEST
+
+/* Keep a domain "dying": map its xenstore ring as a backend would. */
+static void *pin_ring(int d, xengnttab_handle **g)
+{
+    *g = xengnttab_open(NULL, 0);
+    ck_assert_ptr_nonnull(*g);
+    void *ring = xengnttab_map_grant_ref(*g, (uint32_t)d,
+                                         GNTTAB_RESERVED_XENSTORE,
+                                         PROT_READ | PROT_WRITE);
+    ck_assert_ptr_nonnull(ring);
+    return ring;
+}
+
+START_TEST(destroy_times_out_when_domain_lingers)
+{
+    int d = simhost_create_domain("zombie", 64, 1, NULL);
+    char *vm = xs_get("/local/domain/%d/vm", d);
+    xengnttab_handle *g;
+    void *ring = pin_ring(d, &g);
+    libxl__domain_ops_set_timeouts(ctx, 0, 200);
+    uint64_t t0 = now_ms();
+    ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d, NULL), ERROR_TIMEDOUT);
+    ck_assert_uint_ge(now_ms() - t0, 190);
+    libxl_dominfo info;
+    libxl_dominfo_init(&info);
+    ck_assert_int_eq(libxl_domain_info(ctx, &info, (uint32_t)d), 0);
+    ck_assert(info.dying);
+    libxl_dominfo_dispose(&info);
+    char p[64];
+    snprintf(p, sizeof(p), "/local/domain/%d", d);
+    ck_assert(!xs_exists(p));                 /* cleaned up all the same */
+    ck_assert(!xs_exists(vm));
+    xengnttab_unmap(g, ring, 1);
+    ck_assert_int_eq(simhost_wait_gone(d, 5000), 0);
+    xengnttab_close(g);
+    free(vm);
+}
+END_TEST
+
+START_TEST(destroy_abort_while_waiting)
+{
+    int d = simhost_create_domain("zombie2", 64, 1, NULL);
+    xengnttab_handle *g;
+    void *ring = pin_ring(d, &g);
+    reset();
+    ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d, &cb_how), 0);
+    ck_assert_int_eq(atomic_load(&completions), 0);
+    ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), 0);
+    ck_assert(drive_callback(5000));
+    ck_assert_int_eq(atomic_load(&last_rc), ERROR_ABORTED);
+    ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), ERROR_NOTFOUND);
+    xengnttab_unmap(g, ring, 1);
+    ck_assert_int_eq(simhost_wait_gone(d, 5000), 0);
+    xengnttab_close(g);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("domain_ops");
+    TCase *t = tcase_create("domain_ops");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, pause_unpause_three_styles);
+    tcase_add_test(t, pause_unpause_failures_as_libxl);
+    tcase_add_test(t, shutdown_obeyed_three_styles);
+    tcase_add_test(t, shutdown_acknowledged_only);
+    tcase_add_test(t, shutdown_ignored_times_out);
+    tcase_add_test(t, shutdown_abort_hears_it);
+    tcase_add_test(t, shutdown_missing_domain);
+    tcase_add_test(t, destroy_three_styles);
+    tcase_add_test(t, destroy_missing_and_dom0);
+    tcase_add_test(t, destroy_times_out_when_domain_lingers);
+    tcase_add_test(t, destroy_abort_while_waiting);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -142,9 +142,14 @@ static void pvcontrol_answer(libxl__egc *egc, libxl__xswait *xsw, int rc,
     /* The guest acknowledges by emptying (or removing) the node. */
     if (!rc && value && *value) return;
     libxl__xswait_stop(xsw);
-    if (rc)
+    /* An abort is the caller's own decision, not a failure to report. */
+    if (rc == ERROR_ABORTED)
+        LOGD(egc->ctx, DEBUG, ao->domid,
+             "control request aborted before the guest acknowledged it");
+    else if (rc)
         LOGD(egc->ctx, ERROR, ao->domid,
-             "guest didn't acknowledge control request: %d", rc);
+             "guest didn't acknowledge control request: %s",
+             libxl_error_to_string(rc) ? libxl_error_to_string(rc) : "error");
     libxl__ao_complete(egc, ao, rc);
 }
 

@@ -63,3 +63,16 @@ $(BUILD)/tests/test_ao_dropin: $(DROPIN_OPS) $(SHLIB)
 $(BUILD)/tests/test_ao_dropin: TEST_CFLAGS += -DDROPIN_OPS='"$(abspath $(DROPIN_OPS))"' \
 	-DLIGHTCORE_LIBDIR='"$(abspath $(BUILD))"' \
 	$(if $(SAN_RUNTIME),-DSAN_RUNTIME='"$(SAN_RUNTIME)"')
+
+# ---- child_bench (child processes; src/childproc.c) ----
+# Spawn-and-reap throughput: the pidfd path, the SIGCHLD fallback and a
+# bare posix_spawn+waitpid loop, in one run. Needs no simulated host.
+BENCH_PROGS += $(BENCH_DIR)/child_bench
+
+.PHONY: bench-child
+bench: bench-child
+bench-child: $(BENCH_DIR)/child_bench
+	$(BENCH_DIR)/child_bench
+
+$(BENCH_DIR)/child_bench: bench/child_bench.c $(STATICLIB) | $(BENCH_DIR)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) $(STATICLIB) $(LIB_LIBS)

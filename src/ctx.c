@@ -57,6 +57,7 @@ out:
 
 static void ctx_release(libxl_ctx *ctx)
 {
+    libxl__childproc_dispose(ctx); /* child processes: before the core */
     libxl__evgens_dispose(ctx);   /* evgens and watches: before the core */
     libxl__ev_state_dispose(ctx); /* event core: before the handles go */
     if (ctx->xsh) xs_close(ctx->xsh);
@@ -103,8 +104,13 @@ int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags,
     pthread_mutexattr_destroy(&attr);
     libxl__ev_state_init(ctx); /* event core: lazy, cannot fail */
     libxl__evgens_init(ctx);   /* watches and evgens: lazy, cannot fail */
+    libxl__childproc_init(ctx); /* child processes: lazy, cannot fail */
 
+    /* child processes: libxenctrl and libxenstore may make an fd without
+     * close-on-exec for a moment; no fork() may run meanwhile. */
+    libxl__forklock_acquire();
     ctx->xch = xc_interface_open(lg, lg, 0);
+    libxl__forklock_release();
     if (!ctx->xch) {
         LOGE(ctx, ERROR, "cannot open the hypervisor interface (libxenctrl);"
              " is this a Xen dom0?");
@@ -112,7 +118,9 @@ int libxl_ctx_alloc(libxl_ctx **pctx, int version, unsigned flags,
         goto out;
     }
 
+    libxl__forklock_acquire(); /* child processes: as above */
     ctx->xsh = xs_open(0);
+    libxl__forklock_release();
     if (!ctx->xsh) {
         LOGE(ctx, ERROR, "cannot connect to xenstored; is it running?");
         rc = ERROR_FAIL;
@@ -146,6 +154,7 @@ int libxl__ctx_alloc_bare(libxl_ctx **pctx, xentoollog_logger *lg)
     pthread_mutexattr_destroy(&attr);
     libxl__ev_state_init(ctx);
     libxl__evgens_init(ctx);   /* watches and evgens */
+    libxl__childproc_init(ctx); /* child processes */
     *pctx = ctx;
     return 0;
 }

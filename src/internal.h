@@ -32,6 +32,8 @@
 /* asynchronous operations (ao.h; ao.c, ao_wait.c, domain_ops.c) */
 #include "ao.h"
 
+#include "childproc.h" /* child processes (childproc.c, sigchld.c, forklock.c, pty.c) */
+
 /* ------------------------------------------------------------------ ctx */
 
 struct libxl__ctx {
@@ -52,6 +54,8 @@ struct libxl__ctx {
     libxl__death_state death;      /* evgen_death.c */
     libxl__eject_state eject;      /* evgen_eject.c */
     /* --- end of event generators --- */
+
+    libxl__childproc_state chld;   /* child processes (childproc.h) */
 
     /* --- asynchronous operations (ao.h) --- */
     libxl__ao_state ao;            /* ao.c, domain_ops.c */

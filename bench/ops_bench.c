@@ -7,6 +7,9 @@
  *
  *   - synchronous pause+unpause round trip, 1 thread, and 2 threads sharing
  *     one ctx (each on its own domain): time per round trip, throughput;
+ *   - the same round trip as bare xc_domain_pause / xc_domain_unpause calls
+ *     on one shared xc handle (no libxl at all), 1 and 2 threads: the
+ *     ceiling the simulated hypervisor allows;
  *   - libxl_domain_destroy: time per domain (domains with libxl's nodes,
  *     introduced to xenstored);
  *   - libxl_list_domain with 10,000 domains.
@@ -26,6 +29,7 @@
 #include <unistd.h>
 
 #include <libxl.h>
+#include <xenctrl.h>
 
 #include "simhost.h"
 
@@ -83,6 +87,71 @@ static int child_pause(uint32_t d1, uint32_t d2, long n)
     return 0;
 }
 
+/* The ceiling: bare hypercalls through libxenctrl, one shared handle (as
+ * a libxl ctx has), no libxl. */
+static xc_interface *raw_xch;
+
+static void *raw_loop(void *p)
+{
+    struct pause_arg *a = p;
+    for (long i = 0; i < a->n; i++) {
+        if (xc_domain_pause(raw_xch, a->domid)) a->failures++;
+        if (xc_domain_unpause(raw_xch, a->domid)) a->failures++;
+    }
+    return NULL;
+}
+
+/* The machine's ceiling: work that shares nothing at all between the
+ * threads (on a loaded 2-cpu machine, even this gains less than 2x). */
+static void *cpu_loop(void *p)
+{
+    struct pause_arg *a = p;
+    volatile uint64_t x = a->domid;
+    for (long i = 0; i < a->n * 100; i++) x = x * 6364136223846793005u + 1;
+    return NULL;
+}
+
+static double two_threads(void *(*fn)(void *), struct pause_arg *a,
+                          struct pause_arg *b)
+{
+    pthread_t ta, tb;
+    uint64_t t0 = now_ns();
+    pthread_create(&ta, NULL, fn, a);
+    pthread_create(&tb, NULL, fn, b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    return (double)(now_ns() - t0) / (double)(a->n + b->n);
+}
+
+static int child_raw(uint32_t d1, uint32_t d2, long n)
+{
+    struct pause_arg a = { d1, n / 10, 0 }, b;
+
+    raw_xch = xc_interface_open(NULL, NULL, 0);
+    if (!raw_xch) return 1;
+    raw_loop(&a);                                    /* warm up */
+    a.n = n;
+    uint64_t t0 = now_ns();
+    raw_loop(&a);
+    double one = (double)(now_ns() - t0) / (double)n;
+
+    a = (struct pause_arg){ d1, n, 0 };
+    b = (struct pause_arg){ d2, n, 0 };
+    double two = two_threads(raw_loop, &a, &b);
+    printf("raw_rt_ns %.1f\nraw_rt2_ns %.1f\nraw_failures %d\n", one, two,
+           a.failures + b.failures);
+
+    a = (struct pause_arg){ 1, n, 0 };
+    b = (struct pause_arg){ 2, n, 0 };
+    t0 = now_ns();
+    cpu_loop(&a);
+    one = (double)(now_ns() - t0) / (double)n;
+    two = two_threads(cpu_loop, &a, &b);
+    printf("cpu_1_ns %.1f\ncpu_2_ns %.1f\n", one, two);
+    xc_interface_close(raw_xch);
+    return 0;
+}
+
 static int child_destroy(uint32_t first, uint32_t last)
 {
     int failures = 0;
@@ -114,6 +183,14 @@ static int child_main(int argc, char **argv)
     xentoollog_logger_stdiostream *lg =
         xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
     int rc = 1;
+
+    if (argc == 5 && !strcmp(argv[1], "raw")) {
+        rc = child_raw((uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]),
+                       atol(argv[4]));
+        fflush(stdout);
+        xtl_logger_destroy((xentoollog_logger *)lg);
+        return rc;
+    }
 
     Dl_info dli;
     if (dladdr((void *)libxl_ctx_alloc, &dli) && dli.dli_fname)
@@ -252,6 +329,11 @@ int main(int argc, char **argv)
     double pl1 = run_child(LIB_LIGHTCORE, "pause_rt_ns", pargs);
     double px2 = run_child(LIB_XEN, "pause_rt2_ns", pargs);
     double pl2 = run_child(LIB_LIGHTCORE, "pause_rt2_ns", pargs);
+    char *rargs[] = { "raw", a1, a2, a3, NULL };
+    double rw1 = run_child(LIB_XEN, "raw_rt_ns", rargs);
+    double rw2 = run_child(LIB_XEN, "raw_rt2_ns", rargs);
+    double cpu1 = run_child(LIB_XEN, "cpu_1_ns", rargs);
+    double cpu2 = run_child(LIB_XEN, "cpu_2_ns", rargs);
 
     int ndestroy = quick ? 50 : 200, last;
     double dx = -1, dl = -1;
@@ -285,6 +367,13 @@ int main(int argc, char **argv)
         "lightcore 2T gain >= 1.5x");
     printf("%-38s %12.2f %12.2f\n", "  2-thread throughput gain (x)",
            px2 > 0 ? px1 / px2 : 0, pl2 > 0 ? pl1 / pl2 : 0);
+    printf("%-38s %12.2f %12.2f   (no libxl: 1 thread, 2 threads)\n",
+           "raw xc pause+unpause (us/rt)", rw1 / 1e3, rw2 / 1e3);
+    printf("%-38s %12.2f   (the simulator's ceiling)\n",
+           "  raw 2-thread throughput gain (x)", rw2 > 0 ? rw1 / rw2 : 0);
+    printf("%-38s %12.2f   (the machine's ceiling now)\n",
+           "  shared-nothing loop 2-thread gain (x)",
+           cpu2 > 0 ? cpu1 / cpu2 : 0);
     row("destroy (ms/domain)", dx / 1e6, dl / 1e6, "ms", "ratio <= 0.3");
     row("list_domain, 10000 domains (ms)", lx / 1e6, ll / 1e6, "ms",
         "lightcore < 2 ms");

@@ -139,6 +139,8 @@ bool libxl__ao_ctx_busy(libxl_ctx *ctx)
     if (busy)
         LOG(ctx, ERROR, "libxl_ctx_free: %u asynchronous operation(s) still"
             " in progress; the context was not freed", ctx->ao.live);
+    else
+        libxl__domain_ops_ctx_dispose(ctx);
     CTX_UNLOCK(ctx);
     return busy;
 }

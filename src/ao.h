@@ -147,6 +147,12 @@ typedef struct libxl__ao_state {
     /* Tunables of domain_ops.c (0 = the default); for tests. */
     int shutdown_ack_timeout_ms;      /* default 60 s, as libxl */
     int destroy_timeout_ms;           /* default 10 s */
+    /* domain_ops.c: one @releaseDomain watch for every destroy of the
+     * ctx, registered at the first and kept until the ctx is freed (so a
+     * destroy costs no watch and unwatch round trips), and the destroys
+     * waiting for their domain to disappear. */
+    libxl__ev_xswatch destroy_release;
+    struct libxl__destroy_wait *destroy_waiters;
 } libxl__ao_state;
 
 /* The building blocks of the macros below. */
@@ -317,7 +323,11 @@ void libxl__domain_ops_set_timeouts(libxl_ctx *ctx, int shutdown_ack_ms,
 /* ----------------------------------------------------------- ctx glue */
 
 /* ctx_free: true (logged) if any ao exists, in which case the ctx must
- * not be freed. Takes the lock itself. */
+ * not be freed; otherwise releases what the operations keep per ctx
+ * (libxl__domain_ops_ctx_dispose). Takes the lock itself. */
 bool libxl__ao_ctx_busy(libxl_ctx *ctx);
+
+/* With the lock held and no ao left: drop domain_ops.c's per-ctx watch. */
+void libxl__domain_ops_ctx_dispose(libxl_ctx *ctx);
 
 #endif /* LIGHTCORE_AO_H */

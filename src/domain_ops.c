@@ -221,13 +221,27 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid,
  * A timeout or an abort during step 2 still does step 3 (the domain is
  * already destroyed, only its final disappearance is late) and completes
  * with ERROR_TIMEDOUT / ERROR_ABORTED.
+ *
+ * Cost. On a host with many domains every xenstore request is slow
+ * (xenstored visits each introduced domain per request), so step 2 uses
+ * one @releaseDomain watch per ctx (ctx->ao.destroy_release), registered
+ * by the first destroy and kept until the ctx is freed, shared by all the
+ * destroys in flight (ctx->ao.destroy_waiters): a destroy then makes no
+ * watch / unwatch requests (nor does xswatch.c open and close its
+ * connection-loss sentinel each time). Since the watch outlives the
+ * destroys, a release may already have been reported before a destroy
+ * joins the waiters: each one checks its domain once when it joins.
  */
+struct libxl__destroy_wait {
+    struct libxl__destroy_wait *next, **pprev;   /* on destroy_waiters */
+};
+
 typedef struct {
     libxl__ao *ao;
     uint32_t domid;
     char dom_path[48], libxl_path[48];
     char *vm_path;                    /* ao pool; NULL if none */
-    libxl__ev_xswatch release;
+    struct libxl__destroy_wait wait;  /* linked while waiting (pprev) */
     libxl__ao_time timeout;
 } destroy_state;
 
@@ -319,12 +333,21 @@ static void destroy_remove_devices(destroy_state *ds)
         xs_rm_logged(ctx, ds->domid, be_dirs[i]);
 }
 
+static void waiter_unlink(struct libxl__destroy_wait *w)
+{
+    if (!w->pprev) return;
+    *w->pprev = w->next;
+    if (w->next) w->next->pprev = w->pprev;
+    w->next = NULL;
+    w->pprev = NULL;
+}
+
 /* Step 3 and completion. */
 static void destroy_finish(libxl__egc *egc, destroy_state *ds, int rc)
 {
     libxl_ctx *ctx = egc->ctx;
 
-    libxl__ev_xswatch_deregister(ctx, &ds->release);
+    waiter_unlink(&ds->wait);
     libxl__ao_time_deregister(ctx, &ds->timeout);
     if (ds->vm_path) xs_rm_logged(ctx, ds->domid, ds->vm_path);
     xs_rm_logged(ctx, ds->domid, ds->dom_path);
@@ -334,22 +357,36 @@ static void destroy_finish(libxl__egc *egc, destroy_state *ds, int rc)
     libxl__ao_complete(egc, ds->ao, rc);
 }
 
-static void destroy_check_gone(libxl__egc *egc, libxl__ev_xswatch *w,
-                               const char *watch_path, const char *event_path)
+/* Finish ds if its domain is gone (or cannot be looked up); true if so. */
+static bool destroy_check_gone(libxl__egc *egc, destroy_state *ds)
 {
-    destroy_state *ds = (destroy_state *)((char *)w -
-                                          offsetof(destroy_state, release));
     xc_domaininfo_t info;
     int found;
-    (void)watch_path; (void)event_path;
 
     found = domain_getinfo(egc->ctx, ds->domid, &info);
     if (found < 0) {
         LOGED(egc->ctx, ERROR, ds->domid, "getting domain info");
         destroy_finish(egc, ds, ERROR_FAIL);
-        return;
+        return true;
     }
-    if (!found) destroy_finish(egc, ds, 0);
+    if (found) return false;
+    destroy_finish(egc, ds, 0);
+    return true;
+}
+
+static void destroy_released(libxl__egc *egc, libxl__ev_xswatch *w,
+                             const char *watch_path, const char *event_path)
+{
+    libxl_ctx *ctx = egc->ctx;
+    struct libxl__destroy_wait *wt, *next;
+    (void)w; (void)watch_path; (void)event_path;
+
+    /* destroy_finish unlinks only the waiter it finishes */
+    for (wt = ctx->ao.destroy_waiters; wt; wt = next) {
+        next = wt->next;
+        destroy_check_gone(egc, (destroy_state *)((char *)wt -
+                                   offsetof(destroy_state, wait)));
+    }
 }
 
 static void destroy_timeout(libxl__egc *egc, libxl__ao_time *t, int rc)
@@ -360,6 +397,39 @@ static void destroy_timeout(libxl__egc *egc, libxl__ao_time *t, int rc)
         LOGD(egc->ctx, ERROR, ds->domid, "domain still present %d ms after"
              " its destruction", ctx_destroy_timeout(egc->ctx));
     destroy_finish(egc, ds, rc);
+}
+
+/* Step 2: join the waiters (registering the ctx's watch if need be) and
+ * check once, for a release reported before we joined. */
+static void destroy_wait_start(libxl__egc *egc, destroy_state *ds)
+{
+    libxl_ctx *ctx = egc->ctx;
+    libxl__ao_state *st = &ctx->ao;
+    int rc;
+
+    rc = libxl__ao_time_register(ds->ao, &ds->timeout, destroy_timeout,
+                                 ctx_destroy_timeout(ctx));
+    if (rc) goto out;
+    if (!libxl__ev_xswatch_isregistered(&st->destroy_release)) {
+        rc = libxl__ev_xswatch_register(ctx, &st->destroy_release,
+                                        destroy_released, "@releaseDomain");
+        if (rc) goto out;
+    }
+    ds->wait.next = st->destroy_waiters;
+    if (ds->wait.next) ds->wait.next->pprev = &ds->wait.next;
+    ds->wait.pprev = &st->destroy_waiters;
+    st->destroy_waiters = &ds->wait;
+    destroy_check_gone(egc, ds);
+    rc = 0;
+out:
+    if (rc) destroy_finish(egc, ds, rc);
+}
+
+void libxl__domain_ops_ctx_dispose(libxl_ctx *ctx)
+{
+    /* No ao exists, so nobody waits. */
+    libxl__ev_xswatch_deregister(ctx, &ctx->ao.destroy_release);
+    ctx->ao.destroy_waiters = NULL;
 }
 
 int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
@@ -380,7 +450,6 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
     ds->domid = domid;
     snprintf(ds->dom_path, sizeof(ds->dom_path), "/local/domain/%u", domid);
     snprintf(ds->libxl_path, sizeof(ds->libxl_path), "/libxl/%u", domid);
-    libxl__ev_xswatch_init(&ds->release);
     libxl__ao_time_init(&ds->timeout);
 
     AO_UNLOCKED(ao, {
@@ -408,12 +477,7 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
         goto fail;
     }
 
-    rc = libxl__ao_time_register(ao, &ds->timeout, destroy_timeout,
-                                 ctx_destroy_timeout(ctx));
-    if (!rc)
-        rc = libxl__ev_xswatch_register(ctx, &ds->release, destroy_check_gone,
-                                        "@releaseDomain");
-    if (rc) destroy_finish(egc, ds, rc);
+    destroy_wait_start(egc, ds);
     return AO_INPROGRESS;
 
 fail:

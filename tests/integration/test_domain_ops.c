@@ -428,6 +428,45 @@ START_TEST(destroy_abort_while_waiting)
 }
 END_TEST
 
+/* Destroys share the ctx's one @releaseDomain watch, which outlives them:
+ * one waiting (its domain kept dying) while another comes and goes, the
+ * waiter leaving (aborted), and a destroy after that, when the watch is
+ * already there and has nothing new to report. (The simulated xenstored
+ * reports a release once, when it drops the domain, so a domain kept
+ * dying longer is never reported gone.) */
+START_TEST(destroy_waiters_share_the_release_watch)
+{
+    int z = simhost_create_domain("lingers", 64, 1, NULL);
+    int d0 = simhost_create_domain("y0", 64, 1, NULL);
+    int d1 = simhost_create_domain("y1", 64, 1, NULL);
+    char *v0 = xs_get("/local/domain/%d/vm", d0);
+    char *v1 = xs_get("/local/domain/%d/vm", d1);
+    ck_assert(v0 && v1);
+    add_disk(d1);
+    xengnttab_handle *g;
+    void *ring = pin_ring(z, &g);
+
+    reset();
+    ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)z, &cb_how), 0);
+    ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d0, NULL), 0);
+    check_destroyed(d0, v0);
+    ck_assert_int_eq(atomic_load(&completions), 0);   /* z still dying */
+
+    ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), 0);
+    ck_assert(drive_callback(5000));
+    ck_assert_int_eq(atomic_load(&last_rc), ERROR_ABORTED);
+    xengnttab_unmap(g, ring, 1);
+    ck_assert_int_eq(simhost_wait_gone(z, 5000), 0);
+
+    ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d1, NULL), 0);
+    check_destroyed(d1, v1);
+    ck_assert_int_eq(atomic_load(&completions), 1);
+    xengnttab_close(g);
+    free(v0);
+    free(v1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("domain_ops");
@@ -445,6 +484,7 @@ static Suite *suite(void)
     tcase_add_test(t, destroy_missing_and_dom0);
     tcase_add_test(t, destroy_times_out_when_domain_lingers);
     tcase_add_test(t, destroy_abort_while_waiting);
+    tcase_add_test(t, destroy_waiters_share_the_release_watch);
     suite_add_tcase(s, t);
     return s;
 }

@@ -27,7 +27,7 @@ struct xencall_handle {
 
 /* ------------------------------------------------------------ domctl */
 
-static void fill_info_locked(struct sim_state *s, uint32_t domid,
+static void fill_info_locked(struct sim_state *s, uint32_t domid, uint64_t now,
                              struct xen_domctl_getdomaininfo *out)
 {
     const struct sim_domain *d = &s->doms[domid];
@@ -47,7 +47,7 @@ static void fill_info_locked(struct sim_state *s, uint32_t domid,
     out->tot_pages = d->mem_kb / 4;
     out->max_pages = (d->mem_kb + 1024) / 4;   /* as Xen: memory + 1 MiB */
     out->shared_info_frame = 0x1000 + domid;
-    out->cpu_time = sim_cpu_time_locked(d);
+    out->cpu_time = sim_cpu_time_locked(d, now);
     out->nr_online_vcpus = d->vcpus;
     out->max_vcpu_id = d->vcpus ? d->vcpus - 1 : XEN_INVALID_MAX_VCPU_ID;
     memcpy(out->handle, d->uuid, sizeof(out->handle));
@@ -67,29 +67,31 @@ static int first_domain_from_locked(struct sim_state *s, uint32_t from)
 static long do_domctl(struct sim_state *s, struct xen_domctl *dc)
 {
     uint32_t cmd = dc->cmd;
-    sim_count(CTR_DOMCTL + (cmd < 127 ? (int)cmd : 127));
+    sim_count_in(s, CTR_DOMCTL + (cmd < 127 ? (int)cmd : 127));
     if (dc->interface_version != XEN_DOMCTL_INTERFACE_VERSION)
         return -EACCES;
     switch (cmd) {
     case XEN_DOMCTL_getdomaininfo: {
+        uint64_t now = sim_now_ns();
         sim_lock(s);
+        now = sim_now_locked(s, now);
         int id = first_domain_from_locked(s, dc->domain);
         if (id >= 0) {
-            fill_info_locked(s, (uint32_t)id, &dc->u.getdomaininfo);
+            fill_info_locked(s, (uint32_t)id, now, &dc->u.getdomaininfo);
             dc->domain = (domid_t)id;
         }
         sim_unlock(s);
         return id >= 0 ? 0 : -ESRCH;
     }
     case XEN_DOMCTL_destroydomain:
-        return xensim_domain_destroy(dc->domain);
+        return sim_domain_destroy_in(s, dc->domain);
     case XEN_DOMCTL_pausedomain:
-        return xensim_domain_pause(dc->domain);
+        return sim_domain_pause_in(s, dc->domain);
     case XEN_DOMCTL_unpausedomain:
-        return xensim_domain_unpause(dc->domain);
+        return sim_domain_unpause_in(s, dc->domain);
     default:
         sim_log("domctl %u (domain %u): not simulated", cmd, dc->domain);
-        sim_count(CTR_ENOSYS);
+        sim_count_in(s, CTR_ENOSYS);
         return -ENOSYS;
     }
 }
@@ -99,7 +101,7 @@ static long do_domctl(struct sim_state *s, struct xen_domctl *dc)
 static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
 {
     uint32_t cmd = sc->cmd;
-    sim_count(CTR_SYSCTL + (cmd < 63 ? (int)cmd : 63));
+    sim_count_in(s, CTR_SYSCTL + (cmd < 63 ? (int)cmd : 63));
     if (sc->interface_version != XEN_SYSCTL_INTERFACE_VERSION)
         return -EACCES;
     switch (cmd) {
@@ -107,10 +109,12 @@ static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
         struct xen_sysctl_getdomaininfolist *l = &sc->u.getdomaininfolist;
         xen_domctl_getdomaininfo_t *buf = l->buffer.p;
         uint32_t n = 0;
+        uint64_t now = sim_now_ns();
         sim_lock(s);
+        now = sim_now_locked(s, now);
         int id = first_domain_from_locked(s, l->first_domain);
         while (id >= 0 && n < l->max_domains) {
-            fill_info_locked(s, (uint32_t)id, &buf[n++]);
+            fill_info_locked(s, (uint32_t)id, now, &buf[n++]);
             id = first_domain_from_locked(s, (uint32_t)id + 1);
         }
         sim_unlock(s);
@@ -143,16 +147,16 @@ static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
     }
     default:
         sim_log("sysctl %u: not simulated", cmd);
-        sim_count(CTR_ENOSYS);
+        sim_count_in(s, CTR_ENOSYS);
         return -ENOSYS;
     }
 }
 
 /* ------------------------------------------------------------ xen_version */
 
-static long do_xen_version(uint64_t cmd, void *arg)
+static long do_xen_version(struct sim_state *s, uint64_t cmd, void *arg)
 {
-    sim_count(CTR_XENVER + (cmd < 32 ? (int)cmd : 31));
+    sim_count_in(s, CTR_XENVER + (cmd < 32 ? (int)cmd : 31));
     switch (cmd) {
     case XENVER_version:
         return (4 << 16) | 17;
@@ -204,24 +208,24 @@ static long do_xen_version(uint64_t cmd, void *arg)
     }
     default:
         sim_log("xen_version %lu: not simulated", (unsigned long)cmd);
-        sim_count(CTR_ENOSYS);
+        sim_count_in(s, CTR_ENOSYS);
         return -ENOSYS;
     }
 }
 
 /* ------------------------------------------------------------ sched_op */
 
-static long do_sched_op(uint64_t cmd, void *arg)
+static long do_sched_op(struct sim_state *s, uint64_t cmd, void *arg)
 {
-    sim_count(CTR_SCHEDOP + (cmd < 16 ? (int)cmd : 15));
+    sim_count_in(s, CTR_SCHEDOP + (cmd < 16 ? (int)cmd : 15));
     if (cmd == SCHEDOP_remote_shutdown) {
         const struct sched_remote_shutdown *rs = arg;
         if (rs->domain_id == 0)
             return -EINVAL;
-        return xensim_domain_shutdown(rs->domain_id, rs->reason);
+        return sim_domain_shutdown_in(s, rs->domain_id, rs->reason);
     }
     sim_log("sched_op %lu: not simulated", (unsigned long)cmd);
-    sim_count(CTR_ENOSYS);
+    sim_count_in(s, CTR_ENOSYS);
     return -ENOSYS;
 }
 
@@ -232,20 +236,20 @@ long sim_hypercall(unsigned op, const uint64_t a[6])
     struct sim_state *s = sim_state();
     if (!s)
         return -ENODEV;
-    sim_count(CTR_HYPERCALL + (op < 64 ? (int)op : 63));
+    sim_count_in(s, CTR_HYPERCALL + (op < 64 ? (int)op : 63));
     switch (op) {
     case __HYPERVISOR_domctl:
         return do_domctl(s, (struct xen_domctl *)(uintptr_t)a[0]);
     case __HYPERVISOR_sysctl:
         return do_sysctl(s, (struct xen_sysctl *)(uintptr_t)a[0]);
     case __HYPERVISOR_xen_version:
-        return do_xen_version(a[0], (void *)(uintptr_t)a[1]);
+        return do_xen_version(s, a[0], (void *)(uintptr_t)a[1]);
     case __HYPERVISOR_sched_op:
-        return do_sched_op(a[0], (void *)(uintptr_t)a[1]);
+        return do_sched_op(s, a[0], (void *)(uintptr_t)a[1]);
     case __HYPERVISOR_multicall: {
         multicall_entry_t *e = (multicall_entry_t *)(uintptr_t)a[0];
         for (uint64_t i = 0; i < a[1]; i++) {
-            sim_count(CTR_MULTICALL_ENTRIES);
+            sim_count_in(s, CTR_MULTICALL_ENTRIES);
             uint64_t sub[6];
             for (int j = 0; j < 6; j++)
                 sub[j] = e[i].args[j];
@@ -256,7 +260,7 @@ long sim_hypercall(unsigned op, const uint64_t a[6])
     }
     default:
         sim_log("hypercall %u: not simulated", op);
-        sim_count(CTR_ENOSYS);
+        sim_count_in(s, CTR_ENOSYS);
         return -ENOSYS;
     }
 }
@@ -373,7 +377,9 @@ EXPORT void xencall_free_buffer_pages(xencall_handle *h, void *p, size_t nr_page
 EXPORT void *xencall_alloc_buffer(xencall_handle *h, size_t size)
 {
     (void)h;
-    return calloc(1, size ? size : 1);
+    /* Not zeroed (nor are the real library's cached buffers): calloc
+     * would clear every buffer of a thread's malloc arena each call. */
+    return malloc(size ? size : 1);
 }
 
 EXPORT void xencall_free_buffer(xencall_handle *h, void *p)

@@ -14,7 +14,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-#define SIM_MAGIC        0x58454e53494d3031ULL /* "XENSIM01" */
+#define SIM_MAGIC        0x58454e53494d3032ULL /* "XENSIM02" */
 #define SIM_NR_DOMIDS    0x7FF0u    /* domids 0 .. 0x7FEF, as Xen */
 #define SIM_NR_PORTS     65536u     /* dom0's event channel ports */
 #define SIM_PAGE         4096u
@@ -37,6 +37,7 @@ enum {
     CTR_END
 };
 #define SIM_NR_COUNTERS  CTR_END
+#define SIM_CTR_STRIPES  8u  /* counters are per cpu (modulo this) */
 
 enum sim_dom_state { DOM_FREE = 0, DOM_ALIVE, DOM_DYING };
 
@@ -88,7 +89,10 @@ struct sim_state {
     uint32_t ndomains;         /* including dom0 */
     uint32_t virq_port[SIM_NR_VIRQS];
     uint64_t boot_ns;
-    uint64_t counters[2][SIM_NR_COUNTERS]; /* [0] clients, [1] xenstored */
+    uint64_t clock_hw;         /* latest time used under the lock */
+    /* [cpu % stripes][0 clients, 1 xenstored][counter]; a stripe is
+     * 2.5 KiB, so stripes never share a cache line */
+    uint64_t counters[SIM_CTR_STRIPES][2][SIM_NR_COUNTERS];
     struct sim_port ports[SIM_NR_PORTS];
     struct sim_domain doms[SIM_NR_DOMIDS];
 };
@@ -104,12 +108,21 @@ void *sim_ring(struct sim_state *s, uint32_t domid);
 int sim_ring_domid(struct sim_state *s, const void *addr); /* -1 if not a ring */
 uint64_t sim_now_ns(void);
 void sim_count(int idx);
+void sim_count_in(struct sim_state *s, int idx);   /* s may be NULL */
 bool sim_debug(void);
 void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool sim_is_xenstored(void);
 /* Under the lock: release a dying domain whose ring is no longer mapped. */
 bool sim_domain_reap_locked(struct sim_state *s, uint32_t domid);
-uint64_t sim_cpu_time_locked(const struct sim_domain *d);
+/* Under the lock: the table's time for a clock reading taken before it
+ * (sim_now_ns()); the cpu time of a domain at that time. */
+uint64_t sim_now_locked(struct sim_state *s, uint64_t now);
+uint64_t sim_cpu_time_locked(const struct sim_domain *d, uint64_t now);
+/* The xensim_domain_* operations on an attached state (hypercalls). */
+int sim_domain_shutdown_in(struct sim_state *s, uint32_t domid, uint32_t reason);
+int sim_domain_pause_in(struct sim_state *s, uint32_t domid);
+int sim_domain_unpause_in(struct sim_state *s, uint32_t domid);
+int sim_domain_destroy_in(struct sim_state *s, uint32_t domid);
 
 /* evtchn.c */
 void sim_raise_virq(struct sim_state *s, uint32_t virq);

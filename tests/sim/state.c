@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +21,21 @@
 
 #include <xen/xen.h>
 
+/*
+ * Attachments: one record per state file mapped by this process, newest
+ * first, never freed (a thread may still use an old mapping, and the list
+ * keeps them reachable). The newest is published with release semantics
+ * so that the common case (same $XENSIM_STATE as last time) takes no lock
+ * and writes no shared memory: every hypercall of every thread passes
+ * here, and a mutex would serialise them.
+ */
+struct attachment {
+    struct sim_state *s;
+    struct attachment *older;
+    char path[];
+};
 static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sim_state *attached;
-static char attached_path[PATH_MAX];
+static struct attachment *attached;       /* atomic */
 
 uint64_t sim_now_ns(void)
 {
@@ -104,13 +117,26 @@ struct sim_state *sim_state(void)
         errno = ENOENT;
         return NULL;
     }
+    struct attachment *a = __atomic_load_n(&attached, __ATOMIC_ACQUIRE);
+    if (a && strcmp(path, a->path) == 0)
+        return a->s;
+
     pthread_mutex_lock(&attach_lock);
-    struct sim_state *s = attached;
-    if (!s || strcmp(path, attached_path) != 0) {
+    a = __atomic_load_n(&attached, __ATOMIC_ACQUIRE);
+    struct sim_state *s = a ? a->s : NULL;
+    if (!a || strcmp(path, a->path) != 0) {
         s = map_state(path);
-        if (s) {
-            attached = s;
-            snprintf(attached_path, sizeof(attached_path), "%s", path);
+        size_t len = strlen(path) + 1;
+        struct attachment *n = s ? malloc(sizeof(*n) + len) : NULL;
+        if (n) {
+            n->s = s;
+            n->older = a;
+            memcpy(n->path, path, len);
+            __atomic_store_n(&attached, n, __ATOMIC_RELEASE);
+        } else if (s) {
+            munmap(s, SIM_FILE_SIZE);
+            s = NULL;
+            errno = ENOMEM;
         }
     }
     pthread_mutex_unlock(&attach_lock);
@@ -145,36 +171,66 @@ int sim_ring_domid(struct sim_state *s, const void *addr)
     return (int)((uint64_t)(a - base) / SIM_PAGE);
 }
 
-void sim_count(int idx)
+/* Counters are striped by cpu so that threads (of any process) counting
+ * the same event on different cpus do not fight over one cache line;
+ * readers add the stripes up. */
+void sim_count_in(struct sim_state *s, int idx)
 {
-    struct sim_state *s = sim_state();
-    if (s && idx >= 0 && idx < SIM_NR_COUNTERS)
-        __atomic_fetch_add(&s->counters[sim_is_xenstored()][idx], 1, __ATOMIC_RELAXED);
+    if (!s || idx < 0 || idx >= SIM_NR_COUNTERS)
+        return;
+    int cpu = sched_getcpu();
+    unsigned stripe = cpu > 0 ? (unsigned)cpu % SIM_CTR_STRIPES : 0;
+    __atomic_fetch_add(&s->counters[stripe][sim_is_xenstored()][idx], 1,
+                       __ATOMIC_RELAXED);
 }
 
-uint64_t sim_cpu_time_locked(const struct sim_domain *d)
+void sim_count(int idx)
+{
+    sim_count_in(sim_state(), idx);
+}
+
+static uint64_t counter_sum(struct sim_state *s, int who, int idx)
+{
+    uint64_t v = 0;
+    for (unsigned k = 0; k < SIM_CTR_STRIPES; k++)
+        v += __atomic_load_n(&s->counters[k][who][idx], __ATOMIC_RELAXED);
+    return v;
+}
+
+/*
+ * The clock of the domain table. Callers read the clock before taking the
+ * lock (keeping a slow clock read out of the critical section) and turn
+ * the reading into the table's time under the lock: never earlier than any
+ * time used under the lock before, so the times the table sees, and the
+ * cpu times it reports, never go backwards.
+ */
+uint64_t sim_now_locked(struct sim_state *s, uint64_t now)
+{
+    if (now < s->clock_hw)
+        now = s->clock_hw;
+    s->clock_hw = now;
+    return now;
+}
+
+uint64_t sim_cpu_time_locked(const struct sim_domain *d, uint64_t now)
 {
     uint64_t t = d->cpu_ns;
-    if (d->run_since_ns) {
+    if (d->run_since_ns && now > d->run_since_ns) {
         /* a simulated guest uses about a quarter of a cpu per vcpu */
-        t += (sim_now_ns() - d->run_since_ns) / 4 * (d->vcpus ? d->vcpus : 1);
+        t += (now - d->run_since_ns) / 4 * (d->vcpus ? d->vcpus : 1);
     }
     return t;
 }
 
-static void stop_running_locked(struct sim_domain *d)
-{
-    d->cpu_ns = sim_cpu_time_locked(d);
-    d->run_since_ns = 0;
-}
-
-static void update_running_locked(struct sim_domain *d)
+static void update_running_locked(struct sim_domain *d, uint64_t now)
 {
     bool run = d->state == DOM_ALIVE && !d->shutdown && !d->pause_count;
-    if (run && !d->run_since_ns)
-        d->run_since_ns = sim_now_ns();
-    else if (!run && d->run_since_ns)
-        stop_running_locked(d);
+    if (run && !d->run_since_ns) {
+        d->run_since_ns = now ? now : 1;
+    } else if (!run && d->run_since_ns) {
+        d->cpu_ns = sim_cpu_time_locked(d, now);
+        d->run_since_ns = 0;
+    }
 }
 
 bool sim_domain_reap_locked(struct sim_state *s, uint32_t domid)
@@ -292,7 +348,9 @@ EXPORT int xensim_domain_create(const char *name, uint64_t mem_kb, uint32_t vcpu
         return -errno;
     if (!vcpus || vcpus > 512 || !mem_kb)
         return -EINVAL;
+    uint64_t now = sim_now_ns();
     sim_lock(s);
+    now = sim_now_locked(s, now);
     if (s->next_domid >= SIM_NR_DOMIDS) {
         sim_unlock(s);
         return -ENOSPC;
@@ -306,8 +364,8 @@ EXPORT int xensim_domain_create(const char *name, uint64_t mem_kb, uint32_t vcpu
     snprintf(d->name, sizeof(d->name), "%s", name ? name : "");
     if (uuid)
         memcpy(d->uuid, uuid, 16);
-    d->created_ns = sim_now_ns();
-    update_running_locked(d);
+    d->created_ns = now;
+    update_running_locked(d, now);
     s->ndomains++;
     sim_unlock(s);
     return (int)domid;
@@ -320,14 +378,13 @@ static struct sim_domain *live_domain(struct sim_state *s, uint32_t domid)
     return &s->doms[domid];
 }
 
-EXPORT int xensim_domain_shutdown(uint32_t domid, uint32_t reason)
+int sim_domain_shutdown_in(struct sim_state *s, uint32_t domid, uint32_t reason)
 {
-    struct sim_state *s = sim_state();
-    if (!s)
-        return -errno;
     if (domid == 0 || reason > 255)
         return -EINVAL;
+    uint64_t now = sim_now_ns();
     sim_lock(s);
+    now = sim_now_locked(s, now);
     struct sim_domain *d = live_domain(s, domid);
     int rc = 0;
     if (!d)
@@ -336,7 +393,7 @@ EXPORT int xensim_domain_shutdown(uint32_t domid, uint32_t reason)
         /* As Xen: the first shutdown reason sticks. */
         d->shutdown = 1;
         d->reason = reason;
-        update_running_locked(d);
+        update_running_locked(d, now);
     }
     sim_unlock(s);
     if (rc == 0)
@@ -344,12 +401,19 @@ EXPORT int xensim_domain_shutdown(uint32_t domid, uint32_t reason)
     return rc;
 }
 
-EXPORT int xensim_domain_pause(uint32_t domid)
+EXPORT int xensim_domain_shutdown(uint32_t domid, uint32_t reason)
 {
     struct sim_state *s = sim_state();
     if (!s)
         return -errno;
+    return sim_domain_shutdown_in(s, domid, reason);
+}
+
+int sim_domain_pause_in(struct sim_state *s, uint32_t domid)
+{
+    uint64_t now = sim_now_ns();
     sim_lock(s);
+    now = sim_now_locked(s, now);
     struct sim_domain *d = live_domain(s, domid);
     int rc = 0;
     if (!d || domid == 0)
@@ -358,7 +422,34 @@ EXPORT int xensim_domain_pause(uint32_t domid)
         rc = -EINVAL;
     else {
         d->pause_count++;
-        update_running_locked(d);
+        update_running_locked(d, now);
+    }
+    sim_unlock(s);
+    return rc;
+}
+
+EXPORT int xensim_domain_pause(uint32_t domid)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    return sim_domain_pause_in(s, domid);
+}
+
+int sim_domain_unpause_in(struct sim_state *s, uint32_t domid)
+{
+    uint64_t now = sim_now_ns();
+    sim_lock(s);
+    now = sim_now_locked(s, now);
+    struct sim_domain *d = live_domain(s, domid);
+    int rc = 0;
+    if (!d || domid == 0)
+        rc = d ? -EINVAL : -ESRCH;
+    else if (!d->pause_count)
+        rc = -EINVAL;               /* as Xen: not paused by the controller */
+    else {
+        d->pause_count--;
+        update_running_locked(d, now);
     }
     sim_unlock(s);
     return rc;
@@ -369,19 +460,7 @@ EXPORT int xensim_domain_unpause(uint32_t domid)
     struct sim_state *s = sim_state();
     if (!s)
         return -errno;
-    sim_lock(s);
-    struct sim_domain *d = live_domain(s, domid);
-    int rc = 0;
-    if (!d || domid == 0)
-        rc = d ? -EINVAL : -ESRCH;
-    else if (!d->pause_count)
-        rc = -EINVAL;               /* as Xen: not paused by the controller */
-    else {
-        d->pause_count--;
-        update_running_locked(d);
-    }
-    sim_unlock(s);
-    return rc;
+    return sim_domain_unpause_in(s, domid);
 }
 
 /*
@@ -389,14 +468,13 @@ EXPORT int xensim_domain_unpause(uint32_t domid)
  * more (xenstored unmaps it when it notices), then it is gone. VIRQ_DOM_EXC
  * is raised now and again when it goes (from the unmap), as Xen does.
  */
-EXPORT int xensim_domain_destroy(uint32_t domid)
+int sim_domain_destroy_in(struct sim_state *s, uint32_t domid)
 {
-    struct sim_state *s = sim_state();
-    if (!s)
-        return -errno;
     if (domid == 0)
         return -EINVAL;
+    uint64_t now = sim_now_ns();
     sim_lock(s);
+    now = sim_now_locked(s, now);
     struct sim_domain *d = live_domain(s, domid);
     if (!d) {
         sim_unlock(s);
@@ -404,7 +482,7 @@ EXPORT int xensim_domain_destroy(uint32_t domid)
     }
     if (d->state == DOM_ALIVE) {
         d->state = DOM_DYING;
-        update_running_locked(d);
+        update_running_locked(d, now);
     }
     sim_domain_reap_locked(s, domid);
     sim_unlock(s);
@@ -412,11 +490,20 @@ EXPORT int xensim_domain_destroy(uint32_t domid)
     return 0;
 }
 
+EXPORT int xensim_domain_destroy(uint32_t domid)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    return sim_domain_destroy_in(s, domid);
+}
+
 EXPORT int xensim_domain_info(uint32_t domid, struct xensim_dominfo *out)
 {
     struct sim_state *s = sim_state();
     if (!s)
         return -errno;
+    uint64_t now = sim_now_ns();
     sim_lock(s);
     struct sim_domain *d = live_domain(s, domid);
     if (!d) {
@@ -435,7 +522,7 @@ EXPORT int xensim_domain_info(uint32_t domid, struct xensim_dominfo *out)
     out->reason = d->reason;
     out->paused = d->pause_count > 0;
     out->introduced = d->introduced;
-    out->cpu_ns = sim_cpu_time_locked(d);
+    out->cpu_ns = sim_cpu_time_locked(d, sim_now_locked(s, now));
     out->ring_maps = d->ring_maps;
     out->guest_pid = d->guest_pid;
     sim_unlock(s);
@@ -562,7 +649,7 @@ EXPORT int xensim_counter_get(const char *name, uint64_t *value)
     for (int i = 0; i < SIM_NR_COUNTERS; i++) {
         counter_name(i, buf, sizeof(buf));
         if (strcmp(buf, name) == 0) {
-            *value = __atomic_load_n(&s->counters[who][i], __ATOMIC_RELAXED);
+            *value = counter_sum(s, who, i);
             return 0;
         }
     }
@@ -579,7 +666,7 @@ EXPORT bool xensim_counter_iter(unsigned *cursor, const char **name, uint64_t *v
     while (*cursor < 2u * SIM_NR_COUNTERS) {
         unsigned who = *cursor / SIM_NR_COUNTERS, i = *cursor % SIM_NR_COUNTERS;
         (*cursor)++;
-        uint64_t v = __atomic_load_n(&s->counters[who][i], __ATOMIC_RELAXED);
+        uint64_t v = counter_sum(s, (int)who, (int)i);
         if (!v)
             continue;
         char n[64];
@@ -597,7 +684,8 @@ EXPORT void xensim_counters_reset(void)
     struct sim_state *s = sim_state();
     if (!s)
         return;
-    for (int w = 0; w < 2; w++)
-        for (int i = 0; i < SIM_NR_COUNTERS; i++)
-            __atomic_store_n(&s->counters[w][i], 0, __ATOMIC_RELAXED);
+    for (unsigned k = 0; k < SIM_CTR_STRIPES; k++)
+        for (int w = 0; w < 2; w++)
+            for (int i = 0; i < SIM_NR_COUNTERS; i++)
+                __atomic_store_n(&s->counters[k][w][i], 0, __ATOMIC_RELAXED);
 }

@@ -235,17 +235,30 @@ int libxl__recvmsg_fds(libxl_ctx *ctx, int fd, int nfds, int *fds_r);
 /*
  * Open count (1..LIBXL__OPENPTY_MAX) pty pairs in a helper child (openpty
  * may need to fork, so it must not run in a process with a SIGCHLD
- * handler), passed back over a socketpair. Without blocking the ctx:
- * callback(egc, op, rc) follows once, rc 0 with master[] and slave[] set
- * (close-on-exec, owned by the caller, also when the callback does not
- * take them: they stay in op until libxl__openptys_dispose), or ERROR_*
- * with none (ERROR_TIMEDOUT after timeout_ms if > 0).
+ * handler), passed back over a socketpair. Receiving never blocks the
+ * ctx: the socket is an fd registration read with MSG_DONTWAIT.
+ * callback(egc, op, rc) follows once (never from inside libxl__openptys):
+ * rc 0 with master[] and slave[] set (close-on-exec, owned by the caller,
+ * also when the callback does not take them: they stay in op until
+ * libxl__openptys_dispose), or ERROR_* with none (ERROR_TIMEDOUT after
+ * timeout_ms if > 0; ERROR_FAIL if the helper died or sent something
+ * other than the fds).
+ *
+ * Inside an operation (ao set): the helper child holds ao until it has
+ * been reaped (libxl__ev_child_start_ao), so the operation's completion
+ * is never delivered while it still exists; the timeout is an abortable
+ * one (libxl__ao_time); and libxl_ao_abort cuts the wait short with
+ * ERROR_ABORTED (the helper is killed; with or without a timeout).
+ * libxl__openptys returns ERROR_ABORTED, nothing registered, if ao is
+ * already aborting. With ao NULL nothing is abortable and the timeout is
+ * a plain one.
  */
 typedef struct libxl__openpty_state libxl__openpty_state;
 typedef void libxl__openpty_callback(libxl__egc *egc, libxl__openpty_state *op,
                                      int rc);
 struct libxl__openpty_state {
     /* filled by the caller */
+    libxl__ao *ao;               /* the operation this is part of, or NULL */
     int count;
     int timeout_ms;
     libxl__openpty_callback *callback;
@@ -256,27 +269,40 @@ struct libxl__openpty_state {
     int sock;
     libxl__carefd *sock_cf;
     libxl__ev_fd sock_reg;
-    libxl__ev_time timeout;
+    libxl__ev_time timeout;      /* ao NULL */
+    libxl__ao_time ao_timeout;   /* ao set */
     bool got_fds, child_gone, done;
     int child_status;
 };
+/* Sets every field, ao to NULL. */
 void libxl__openptys_init(libxl__openpty_state *op);
 int libxl__openptys(libxl__egc *egc, libxl__openpty_state *op);
-/* Close whatever result fds op still holds; abandon a running helper. */
+/* Close whatever result fds op still holds; abandon a running helper (it
+ * is killed, reaped by the library, and keeps holding op->ao until then). */
 void libxl__openptys_dispose(libxl_ctx *ctx, libxl__openpty_state *op);
 
 /*
  * Run a program on a fresh pty (its controlling terminal and fds 0-2) and
  * relay what it prints: output(egc, pr, buf, len) for each chunk read from
  * the pty master (with echo, as a terminal shows it); libxl__ptyrun_input
- * sends it input. callback(egc, pr, rc, status) follows once the program
- * has exited and its output is drained (rc 0), or on failure (ERROR_*,
- * status -1), or when timeout_ms > 0 expires (ERROR_TIMEDOUT; the program
- * is killed). Like libxl's bootloader.
+ * sends it input (buffered until the program runs). callback(egc, pr, rc,
+ * status) follows once (never from inside libxl__ptyrun_start): rc 0 and
+ * its wait status once the program has exited and what it printed has
+ * been relayed; or ERROR_* with status -1 on failure, ERROR_TIMEDOUT when
+ * timeout_ms > 0 expires (covering the pty helper too; the program is
+ * killed). Like libxl's bootloader. By then every fd of pr is closed.
+ *
+ * Inside an operation (ao set) the pty helper and the program are
+ * libxl__ev_child_start_ao children (each holds ao until reaped), the
+ * timeout is abortable, and libxl_ao_abort ends the run with
+ * ERROR_ABORTED (the program or helper gets SIGKILL; the operation may
+ * complete at once and its completion is delivered after the reap).
+ * libxl__ptyrun_start fails with ERROR_ABORTED if ao is already aborting.
  */
 typedef struct libxl__ptyrun_state libxl__ptyrun_state;
 struct libxl__ptyrun_state {
     /* filled by the caller */
+    libxl__ao *ao;                /* or NULL */
     const char *path;
     char *const *argv;
     char *const *envp;
@@ -291,15 +317,41 @@ struct libxl__ptyrun_state {
     int master;
     libxl__carefd *master_cf;
     libxl__ev_fd master_reg;
-    libxl__ev_time timeout;
+    libxl__ev_time timeout;       /* ao NULL */
+    libxl__ao_time ao_timeout;    /* ao set */
     char *inbuf;
     size_t inlen;
     bool running, exited, done;
     int status;
 };
+/* Sets every field, ao to NULL. */
 void libxl__ptyrun_init(libxl__ptyrun_state *pr);
+/* 0 (callback follows) or ERROR_* (nothing registered, no callback). */
 int libxl__ptyrun_start(libxl__egc *egc, libxl__ptyrun_state *pr);
 int libxl__ptyrun_input(libxl_ctx *ctx, libxl__ptyrun_state *pr,
                         const char *buf, size_t len);
+
+/*
+ * An internal operation (not exported) built on the above, in any of the
+ * three completion styles (ao_how NULL: synchronous): run path with argv
+ * (envp: this process's environment) on a pty, write input (if not NULL)
+ * to the terminal once the program runs, and collect what it prints
+ * (echoed input included, at most LIBXL__PTY_RUN_MAX_OUTPUT bytes; more
+ * is discarded and logged). timeout_ms > 0 bounds the whole run (pty
+ * helper included): ERROR_TIMEDOUT. libxl_ao_abort ends it with
+ * ERROR_ABORTED. Before completion is delivered every child of the
+ * operation has been reaped and every fd closed.
+ *
+ * Results, written when the operation completes (so the storage must stay
+ * valid until then; either pointer may be NULL): *status_r the program's
+ * wait status (-1 unless rc is 0); *output_r what it printed, malloc'ed
+ * and NUL-terminated, for the caller to free, whatever rc (NULL if
+ * nothing could be collected). Both are set to -1 / NULL on entry. rc 0
+ * means the program ran and exited, with any status.
+ */
+#define LIBXL__PTY_RUN_MAX_OUTPUT (1024 * 1024)
+int libxl__pty_run(libxl_ctx *ctx, const char *path, char *const argv[],
+                   const char *input, int timeout_ms, char **output_r,
+                   int *status_r, const libxl_asyncop_how *ao_how);
 
 #endif /* LIGHTCORE_CHILDPROC_H */

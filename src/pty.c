@@ -3,8 +3,10 @@
  * full validation (libxl__recvmsg_fds), opening ptys in a helper child
  * (libxl__openptys: openpty may fork, which must not happen in a process
  * with a SIGCHLD handler, so a child of our own does it and passes the fds
- * back with SCM_RIGHTS), and running a program on a pty while relaying
- * what it prints (libxl__ptyrun_*, like libxl's bootloader).
+ * back with SCM_RIGHTS), running a program on a pty while relaying what
+ * it prints (libxl__ptyrun_*, like libxl's bootloader), and an internal
+ * operation built on that (libxl__pty_run). Helper and runner work inside
+ * an ao when given one: children held until reaped, abortable timeouts.
  */
 #include <fcntl.h>
 #include <pty.h>
@@ -132,6 +134,10 @@ static void pty_child(void *varg)
 
 void libxl__openptys_init(libxl__openpty_state *op)
 {
+    op->ao = NULL;
+    op->count = 0;
+    op->timeout_ms = 0;
+    op->callback = NULL;
     for (int i = 0; i < LIBXL__OPENPTY_MAX; i++)
         op->master[i] = op->slave[i] = -1;
     libxl__ev_child_init(&op->child);
@@ -139,6 +145,7 @@ void libxl__openptys_init(libxl__openpty_state *op)
     op->sock_cf = NULL;
     libxl__ev_fd_init(&op->sock_reg);
     libxl__ev_time_init(&op->timeout);
+    libxl__ao_time_init(&op->ao_timeout);
     op->got_fds = op->child_gone = op->done = false;
     op->child_status = -1;
 }
@@ -152,11 +159,13 @@ static void openptys_close_results(libxl__openpty_state *op)
     }
 }
 
-/* Stop everything but the results. */
+/* Stop everything but the results. A helper still running is killed; the
+ * library reaps it (and it keeps holding op->ao until then). */
 static void openptys_stop(libxl_ctx *ctx, libxl__openpty_state *op)
 {
     libxl__ev_fd_deregister(ctx, &op->sock_reg);
     libxl__ev_time_deregister(ctx, &op->timeout);
+    libxl__ao_time_deregister(ctx, &op->ao_timeout);
     libxl__ev_child_kill_deregister(ctx, &op->child, SIGKILL, NULL);
     libxl__carefd_close(op->sock_cf);
     op->sock_cf = NULL;
@@ -213,10 +222,14 @@ static void openptys_death(libxl__egc *egc, libxl__ev_child *ch, pid_t pid,
         ((char *)ch - offsetof(libxl__openpty_state, child));
     libxl_ctx *ctx = egc->ctx;
 
-    (void)pid;
     op->child_gone = true;
     op->child_status = status;
-    if (rc) { openptys_finish(egc, op, rc); return; }
+    if (rc) {
+        /* ERROR_ABORTED: killed, and reaped later by the library */
+        LOG(ctx, DEBUG, "pty helper [%d] abandoned (rc %d)", (int)pid, rc);
+        openptys_finish(egc, op, rc);
+        return;
+    }
     if (!op->got_fds) {
         /* its message may be queued but not yet seen */
         rc = openptys_receive(ctx, op);
@@ -239,7 +252,20 @@ static void openptys_timeout(libxl__egc *egc, libxl__ev_time *ev,
     libxl__openpty_state *op = (libxl__openpty_state *)
         ((char *)ev - offsetof(libxl__openpty_state, timeout));
     (void)requested_abs;
-    LOG(egc->ctx, ERROR, "pty helper timed out");
+    LOG(egc->ctx, ERROR, "pty helper timed out after %d ms", op->timeout_ms);
+    openptys_finish(egc, op, rc);
+}
+
+/* ERROR_TIMEDOUT, or ERROR_ABORTED when op->ao is aborted */
+static void openptys_ao_timeout(libxl__egc *egc, libxl__ao_time *t, int rc)
+{
+    libxl__openpty_state *op = (libxl__openpty_state *)
+        ((char *)t - offsetof(libxl__openpty_state, ao_timeout));
+    if (rc == ERROR_TIMEDOUT)
+        LOG(egc->ctx, ERROR, "pty helper timed out after %d ms",
+            op->timeout_ms);
+    else
+        LOG(egc->ctx, DEBUG, "pty helper: operation aborted");
     openptys_finish(egc, op, rc);
 }
 
@@ -252,6 +278,7 @@ int libxl__openptys(libxl__egc *egc, libxl__openpty_state *op)
     int rc;
 
     if (op->count < 1 || op->count > LIBXL__OPENPTY_MAX) return ERROR_INVAL;
+    if (op->ao && libxl__ao_aborting(op->ao)) return ERROR_ABORTED;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
         LOGE(ctx, ERROR, "cannot create a socketpair for the pty helper");
         return ERROR_FAIL;
@@ -262,20 +289,26 @@ int libxl__openptys(libxl__egc *egc, libxl__openpty_state *op)
     rc = libxl__ev_fd_register(ctx, &op->sock_reg, openptys_sock_cb,
                                op->sock, POLLIN);
     if (rc) goto out;
-    if (op->timeout_ms > 0) {
+    if (op->timeout_ms > 0 && op->ao)
+        rc = libxl__ao_time_register(op->ao, &op->ao_timeout,
+                                     openptys_ao_timeout, op->timeout_ms);
+    else if (op->timeout_ms > 0)
         rc = libxl__ev_time_register_rel(ctx, &op->timeout, openptys_timeout,
                                          op->timeout_ms);
-        if (rc) goto out;
-    }
+    if (rc) goto out;
     arg.sock = sv[1];
     arg.count = op->count;
     libxl__child_spec_init(&spec);
     spec.child_fn = pty_child;
     spec.child_arg = &arg;   /* the child has its own copy of this frame */
-    rc = libxl__ev_child_start(egc, &op->child, &spec, openptys_death);
+    if (op->ao)
+        rc = libxl__ev_child_start_ao(egc, op->ao, &op->child, &spec,
+                                      openptys_death);
+    else
+        rc = libxl__ev_child_start(egc, &op->child, &spec, openptys_death);
 
 out:
-    close(sv[1]);
+    if (sv[1] >= 0) close(sv[1]);
     if (rc) openptys_stop(ctx, op);
     return rc;
 }
@@ -284,26 +317,33 @@ out:
 
 void libxl__ptyrun_init(libxl__ptyrun_state *pr)
 {
+    pr->ao = NULL;
+    pr->path = NULL;
+    pr->argv = pr->envp = NULL;
+    pr->timeout_ms = 0;
+    pr->output = NULL;
+    pr->callback = NULL;
     libxl__openptys_init(&pr->pty);
     libxl__ev_child_init(&pr->child);
     pr->master = -1;
     pr->master_cf = NULL;
     libxl__ev_fd_init(&pr->master_reg);
     libxl__ev_time_init(&pr->timeout);
+    libxl__ao_time_init(&pr->ao_timeout);
     pr->inbuf = NULL;
     pr->inlen = 0;
     pr->running = pr->exited = pr->done = false;
     pr->status = -1;
 }
 
-static void ptyrun_finish(libxl__egc *egc, libxl__ptyrun_state *pr, int rc)
+/* Stop everything (a program still running is killed and reaped by the
+ * library, holding pr->ao until then) and close every fd. */
+static void ptyrun_stop(libxl_ctx *ctx, libxl__ptyrun_state *pr)
 {
-    libxl_ctx *ctx = egc->ctx;
-
-    if (pr->done) return;
     libxl__openptys_dispose(ctx, &pr->pty);
     libxl__ev_fd_deregister(ctx, &pr->master_reg);
     libxl__ev_time_deregister(ctx, &pr->timeout);
+    libxl__ao_time_deregister(ctx, &pr->ao_timeout);
     libxl__ev_child_kill_deregister(ctx, &pr->child, SIGKILL, NULL);
     libxl__carefd_close(pr->master_cf);
     pr->master_cf = NULL;
@@ -311,6 +351,12 @@ static void ptyrun_finish(libxl__egc *egc, libxl__ptyrun_state *pr, int rc)
     free(pr->inbuf);
     pr->inbuf = NULL;
     pr->inlen = 0;
+}
+
+static void ptyrun_finish(libxl__egc *egc, libxl__ptyrun_state *pr, int rc)
+{
+    if (pr->done) return;
+    ptyrun_stop(egc->ctx, pr);
     pr->done = true;
     pr->callback(egc, pr, rc, rc ? -1 : pr->status);
 }
@@ -384,7 +430,22 @@ static void ptyrun_timeout(libxl__egc *egc, libxl__ev_time *ev,
     libxl__ptyrun_state *pr = (libxl__ptyrun_state *)
         ((char *)ev - offsetof(libxl__ptyrun_state, timeout));
     (void)requested_abs;
-    LOG(egc->ctx, ERROR, "program on a pty timed out");
+    LOG(egc->ctx, ERROR, "program on a pty (%s) timed out after %d ms",
+        pr->path, pr->timeout_ms);
+    ptyrun_finish(egc, pr, rc);
+}
+
+/* ERROR_TIMEDOUT, or ERROR_ABORTED when pr->ao is aborted */
+static void ptyrun_ao_timeout(libxl__egc *egc, libxl__ao_time *t, int rc)
+{
+    libxl__ptyrun_state *pr = (libxl__ptyrun_state *)
+        ((char *)t - offsetof(libxl__ptyrun_state, ao_timeout));
+    if (rc == ERROR_TIMEDOUT)
+        LOG(egc->ctx, ERROR, "program on a pty (%s) timed out after %d ms",
+            pr->path, pr->timeout_ms);
+    else
+        LOG(egc->ctx, DEBUG, "program on a pty (%s): operation aborted",
+            pr->path);
     ptyrun_finish(egc, pr, rc);
 }
 
@@ -415,7 +476,11 @@ static void ptyrun_pty_ready(libxl__egc *egc, libxl__openpty_state *op, int rc)
     spec.envp = pr->envp;
     spec.stdfd[0] = spec.stdfd[1] = spec.stdfd[2] = slave;
     spec.setsid_ctty = true;
-    rc = libxl__ev_child_start(egc, &pr->child, &spec, ptyrun_death);
+    if (pr->ao)
+        rc = libxl__ev_child_start_ao(egc, pr->ao, &pr->child, &spec,
+                                      ptyrun_death);
+    else
+        rc = libxl__ev_child_start(egc, &pr->child, &spec, ptyrun_death);
     close(slave);      /* only the program holds it now */
     if (rc) goto out;
     pr->running = true;
@@ -430,16 +495,26 @@ int libxl__ptyrun_start(libxl__egc *egc, libxl__ptyrun_state *pr)
     libxl_ctx *ctx = egc->ctx;
     int rc;
 
+    /* One timeout (ours) covers the helper and the program. */
+    pr->pty.ao = pr->ao;
     pr->pty.count = 1;
-    pr->pty.timeout_ms = pr->timeout_ms;
+    pr->pty.timeout_ms = 0;
     pr->pty.callback = ptyrun_pty_ready;
-    if (pr->timeout_ms > 0) {
+    if (pr->timeout_ms > 0 && pr->ao)
+        rc = libxl__ao_time_register(pr->ao, &pr->ao_timeout,
+                                     ptyrun_ao_timeout, pr->timeout_ms);
+    else if (pr->timeout_ms > 0)
         rc = libxl__ev_time_register_rel(ctx, &pr->timeout, ptyrun_timeout,
                                          pr->timeout_ms);
-        if (rc) return rc;
-    }
+    else
+        rc = 0;
+    if (rc) goto out;
     rc = libxl__openptys(egc, &pr->pty);
-    if (rc) libxl__ev_time_deregister(ctx, &pr->timeout);
+out:
+    if (rc) {
+        libxl__ev_time_deregister(ctx, &pr->timeout);
+        libxl__ao_time_deregister(ctx, &pr->ao_timeout);
+    }
     return rc;
 }
 
@@ -455,4 +530,130 @@ int libxl__ptyrun_input(libxl_ctx *ctx, libxl__ptyrun_state *pr,
     pr->inlen += len;
     if (pr->master >= 0) ptyrun_flush_input(ctx, pr);
     return 0;
+}
+
+/* ------------------------------------- the operation: libxl__pty_run */
+
+typedef struct {
+    libxl__ao *ao;
+    libxl__ptyrun_state pr;
+    char **output_r;
+    int *status_r;
+    char *out;                   /* malloc'ed; NUL-terminated */
+    size_t len, cap;
+    bool overflowed;
+} pty_run_state;
+
+static void pty_run_output(libxl__egc *egc, libxl__ptyrun_state *pr,
+                           const char *buf, size_t len)
+{
+    pty_run_state *prs = (pty_run_state *)
+        ((char *)pr - offsetof(pty_run_state, pr));
+    size_t room = LIBXL__PTY_RUN_MAX_OUTPUT - prs->len;
+
+    if (len > room) {
+        if (!prs->overflowed)
+            LOG(egc->ctx, WARN, "%s printed more than %d bytes; the rest is"
+                " discarded", pr->path, LIBXL__PTY_RUN_MAX_OUTPUT);
+        prs->overflowed = true;
+        len = room;
+    }
+    if (!len || !prs->out) return;
+    if (prs->len + len + 1 > prs->cap) {
+        size_t cap = prs->cap;
+        while (prs->len + len + 1 > cap) cap *= 2;
+        char *n = realloc(prs->out, cap);
+        if (!n) {
+            LOGE(egc->ctx, ERROR, "cannot keep the output of %s", pr->path);
+            free(prs->out);
+            prs->out = NULL;
+            return;
+        }
+        prs->out = n;
+        prs->cap = cap;
+    }
+    memcpy(prs->out + prs->len, buf, len);
+    prs->len += len;
+    prs->out[prs->len] = 0;
+}
+
+static void pty_run_done(libxl__egc *egc, libxl__ptyrun_state *pr, int rc,
+                         int status)
+{
+    pty_run_state *prs = (pty_run_state *)
+        ((char *)pr - offsetof(pty_run_state, pr));
+
+    if (prs->status_r) *prs->status_r = status;
+    if (prs->output_r) *prs->output_r = prs->out;
+    else free(prs->out);
+    prs->out = NULL;
+    libxl__ao_complete(egc, prs->ao, rc);
+}
+
+/* A copy of argv in the ao's pool (the caller's need only last for the
+ * call); NULL if out of memory. */
+static char **pty_run_copy_argv(libxl__ao *ao, char *const argv[])
+{
+    size_t n = 0;
+    char **copy;
+
+    while (argv[n]) n++;
+    copy = libxl__ao_zalloc(ao, (n + 1) * sizeof(*copy));
+    if (!copy) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        copy[i] = libxl__ao_sprintf(ao, "%s", argv[i]);
+        if (!copy[i]) return NULL;
+    }
+    return copy;
+}
+
+int libxl__pty_run(libxl_ctx *ctx, const char *path, char *const argv[],
+                   const char *input, int timeout_ms, char **output_r,
+                   int *status_r, const libxl_asyncop_how *ao_how)
+{
+    pty_run_state *prs;
+    int rc;
+
+    if (output_r) *output_r = NULL;
+    if (status_r) *status_r = -1;
+    if (!path || !argv || !argv[0]) return ERROR_INVAL;
+
+    AO_CREATE(ctx, LIBXL__NO_DOMID, ao_how);
+    prs = libxl__ao_zalloc(ao, sizeof(*prs));
+    if (!prs) { rc = ERROR_NOMEM; goto out; }
+    prs->ao = ao;
+    prs->output_r = output_r;
+    prs->status_r = status_r;
+    prs->cap = 256;
+    prs->out = malloc(prs->cap);
+    if (!prs->out) {
+        LOGE(ctx, ERROR, "cannot allocate an output buffer for %s", path);
+        rc = ERROR_NOMEM;
+        goto out;
+    }
+    prs->out[0] = 0;
+    libxl__ptyrun_init(&prs->pr);
+    prs->pr.ao = ao;
+    prs->pr.path = libxl__ao_sprintf(ao, "%s", path);
+    prs->pr.argv = pty_run_copy_argv(ao, argv);
+    if (!prs->pr.path || !prs->pr.argv) { rc = ERROR_NOMEM; goto out; }
+    prs->pr.timeout_ms = timeout_ms;
+    prs->pr.output = pty_run_output;
+    prs->pr.callback = pty_run_done;
+    if (input && *input) {
+        /* buffered until the program runs: nothing is registered yet */
+        rc = libxl__ptyrun_input(ctx, &prs->pr, input, strlen(input));
+        if (rc) goto out;
+    }
+    rc = libxl__ptyrun_start(egc, &prs->pr);
+
+out:
+    if (rc) {
+        if (prs) {
+            free(prs->pr.inbuf);
+            free(prs->out);
+        }
+        return AO_CREATE_FAIL(rc);
+    }
+    return AO_INPROGRESS;
 }

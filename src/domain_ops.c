@@ -243,7 +243,17 @@ typedef struct {
     char *vm_path;                    /* ao pool; NULL if none */
     struct libxl__destroy_wait wait;  /* linked while waiting (pprev) */
     libxl__ao_time timeout;
+    libxl__ao_time recheck;           /* while the domain is still dying */
+    int recheck_ms;                   /* its next interval (backoff) */
 } destroy_state;
+
+/* xenstored fires @releaseDomain when it drops a dying domain, but not
+ * when the hypervisor finally frees it (on a real host that can be seconds
+ * later, once its memory is relinquished). So while a destroyed domain is
+ * still present, its destroy also re-checks on a timer, starting at 10 ms
+ * and backing off to 200 ms. */
+#define DESTROY_RECHECK_FIRST_MS 10
+#define DESTROY_RECHECK_MAX_MS 200
 
 /* Unlocked helpers: they use only ctx->xsh and ds (owned by the
  * initiator until it registers the wait). */
@@ -349,6 +359,7 @@ static void destroy_finish(libxl__egc *egc, destroy_state *ds, int rc)
 
     waiter_unlink(&ds->wait);
     libxl__ao_time_deregister(ctx, &ds->timeout);
+    libxl__ao_time_deregister(ctx, &ds->recheck);
     if (ds->vm_path) xs_rm_logged(ctx, ds->domid, ds->vm_path);
     xs_rm_logged(ctx, ds->domid, ds->dom_path);
     xs_rm_logged(ctx, ds->domid, ds->libxl_path);
@@ -357,11 +368,14 @@ static void destroy_finish(libxl__egc *egc, destroy_state *ds, int rc)
     libxl__ao_complete(egc, ds->ao, rc);
 }
 
-/* Finish ds if its domain is gone (or cannot be looked up); true if so. */
+static void destroy_recheck(libxl__egc *egc, libxl__ao_time *t, int rc);
+
+/* Finish ds if its domain is gone (or cannot be looked up); true if so.
+ * Otherwise make sure a re-check is pending. */
 static bool destroy_check_gone(libxl__egc *egc, destroy_state *ds)
 {
     xc_domaininfo_t info;
-    int found;
+    int found, rc;
 
     found = domain_getinfo(egc->ctx, ds->domid, &info);
     if (found < 0) {
@@ -369,9 +383,31 @@ static bool destroy_check_gone(libxl__egc *egc, destroy_state *ds)
         destroy_finish(egc, ds, ERROR_FAIL);
         return true;
     }
-    if (found) return false;
-    destroy_finish(egc, ds, 0);
-    return true;
+    if (!found) {
+        destroy_finish(egc, ds, 0);
+        return true;
+    }
+    if (!libxl__ao_time_isregistered(&ds->recheck)) {
+        rc = libxl__ao_time_register(ds->ao, &ds->recheck, destroy_recheck,
+                                     ds->recheck_ms);
+        if (rc) {
+            /* Only an abort or no memory: finish with that. */
+            destroy_finish(egc, ds, rc);
+            return true;
+        }
+        ds->recheck_ms = ds->recheck_ms * 2 > DESTROY_RECHECK_MAX_MS
+                             ? DESTROY_RECHECK_MAX_MS : ds->recheck_ms * 2;
+    }
+    return false;
+}
+
+static void destroy_recheck(libxl__egc *egc, libxl__ao_time *t, int rc)
+{
+    destroy_state *ds = (destroy_state *)((char *)t -
+                                          offsetof(destroy_state, recheck));
+    /* An abort is handled once, by the main timeout's callback. */
+    if (rc == ERROR_ABORTED) return;
+    destroy_check_gone(egc, ds);
 }
 
 static void destroy_released(libxl__egc *egc, libxl__ev_xswatch *w,
@@ -451,6 +487,8 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
     snprintf(ds->dom_path, sizeof(ds->dom_path), "/local/domain/%u", domid);
     snprintf(ds->libxl_path, sizeof(ds->libxl_path), "/libxl/%u", domid);
     libxl__ao_time_init(&ds->timeout);
+    libxl__ao_time_init(&ds->recheck);
+    ds->recheck_ms = DESTROY_RECHECK_FIRST_MS;
 
     AO_UNLOCKED(ao, {
         found = domain_getinfo(ctx, domid, &info);

@@ -467,6 +467,27 @@ START_TEST(destroy_waiters_share_the_release_watch)
 }
 END_TEST
 
+/* As on a real host (found by the real-Xen suite): the domain stays dying
+ * for a while after xenstored let it go, and no @releaseDomain announces
+ * its final disappearance. Destroy must still notice it is gone. */
+START_TEST(destroy_notices_a_domain_freed_after_its_release)
+{
+    ck_assert_int_eq(simhost_cli(NULL, "relinquish-delay", "400", NULL), 0);
+    int d = simhost_create_domain("lingers", 64, 1, NULL);
+    ck_assert_int_gt(d, 0);
+    libxl__domain_ops_set_timeouts(ctx, 0, 5000);
+
+    uint64_t start = now_ms();
+    ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d, NULL), 0);
+    uint64_t took = now_ms() - start;
+    ck_assert_msg(took >= 350, "destroy returned after %llu ms, before the "
+                  "domain could be gone", (unsigned long long)took);
+    ck_assert_msg(took < 3000, "destroy took %llu ms", (unsigned long long)took);
+    ck_assert_int_eq(libxl_domain_info(ctx, NULL, (uint32_t)d),
+                     ERROR_DOMAIN_NOTFOUND);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("domain_ops");
@@ -485,6 +506,7 @@ static Suite *suite(void)
     tcase_add_test(t, destroy_times_out_when_domain_lingers);
     tcase_add_test(t, destroy_abort_while_waiting);
     tcase_add_test(t, destroy_waiters_share_the_release_watch);
+    tcase_add_test(t, destroy_notices_a_domain_freed_after_its_release);
     suite_add_tcase(s, t);
     return s;
 }

@@ -148,6 +148,15 @@ static int cmd_wait_gone(int argc, char **argv)
     return 0;
 }
 
+/* Set the host's relinquish delay (see xensim_set_relinquish_ms). */
+static int cmd_relinquish_delay(int argc, char **argv)
+{
+    if (argc != 2)
+        return cli_usage("relinquish-delay MS");
+    return report("relinquish-delay",
+                  xensim_set_relinquish_ms((uint32_t)strtoul(argv[1], NULL, 10)));
+}
+
 /* "NAME VALUE" per non-zero counter, or one value. */
 static int cmd_counters(int argc, char **argv)
 {
@@ -189,6 +198,7 @@ static void help(void)
            "list | info DOMID          domains (see cli.c for the columns)\n"
            "wait-gone DOMID [MS]       wait until the domain has disappeared\n"
            "counters [--reset|NAME]    hypercall counters\n"
+           "relinquish-delay MS        destroyed domains stay dying MS after release\n"
            "guest DOMID [--policy P] [--ack-delay MS] [--daemon]\n"
            "guest-write DOMID PATH VALUE|--size N   write over the ring as the guest\n"
            "guest-rm DOMID PATH        remove over the ring as the guest\n"
@@ -211,6 +221,7 @@ int main(int argc, char **argv)
         { "counters", cmd_counters }, { "guest", cmd_guest },
         { "guest-write", cmd_guest_write }, { "guest-rm", cmd_guest_write },
         { "guest-policy", cmd_guest_policy },
+        { "relinquish-delay", cmd_relinquish_delay },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(argv[1], cmds[i].name))

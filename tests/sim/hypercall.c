@@ -59,7 +59,7 @@ static void fill_info_locked(struct sim_state *s, uint32_t domid, uint64_t now,
 static int first_domain_from_locked(struct sim_state *s, uint32_t from)
 {
     for (uint32_t i = from; i < s->next_domid && i < SIM_NR_DOMIDS; i++)
-        if (s->doms[i].state != DOM_FREE)
+        if (sim_domain_present_locked(s, i))
             return (int)i;
     return -1;
 }
@@ -127,7 +127,7 @@ static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
         uint64_t used = 0;
         sim_lock(s);
         for (uint32_t i = 0; i < s->next_domid && i < SIM_NR_DOMIDS; i++)
-            if (s->doms[i].state != DOM_FREE)
+            if (sim_domain_present_locked(s, i))
                 used += s->doms[i].mem_kb / 4;
         sim_unlock(s);
         memset(p, 0, sizeof(*p));

@@ -60,6 +60,8 @@ struct sim_domain {
     int32_t  guest_pid;
     uint32_t ring_maps;        /* live grant mappings of the ring page */
     uint32_t pad;
+    uint64_t gone_at_ns;       /* dying, let go by xenstored: freed at this
+                                  time (sim_now_ns); 0 = not yet scheduled */
 };
 
 enum sim_port_type { PORT_FREE = 0, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ,
@@ -87,6 +89,7 @@ struct sim_state {
     int32_t  supervisor_pid;
     uint32_t xsd_port;         /* dom0's own xenbus port (/proc/xen/xsd_port) */
     uint32_t ndomains;         /* including dom0 */
+    uint32_t relinquish_ms;    /* a dying domain outlives its ring this long */
     uint32_t virq_port[SIM_NR_VIRQS];
     uint64_t boot_ns;
     uint64_t clock_hw;         /* latest time used under the lock */
@@ -114,6 +117,9 @@ void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool sim_is_xenstored(void);
 /* Under the lock: release a dying domain whose ring is no longer mapped. */
 bool sim_domain_reap_locked(struct sim_state *s, uint32_t domid);
+/* Whether domid exists (lock held); frees a dying domain whose
+ * relinquish delay has passed. Use it instead of testing state. */
+bool sim_domain_present_locked(struct sim_state *s, uint32_t domid);
 /* Under the lock: the table's time for a clock reading taken before it
  * (sim_now_ns()); the cpu time of a domain at that time. */
 uint64_t sim_now_locked(struct sim_state *s, uint64_t now);

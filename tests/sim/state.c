@@ -233,13 +233,40 @@ static void update_running_locked(struct sim_domain *d, uint64_t now)
     }
 }
 
+/*
+ * A dying domain nobody maps any more is freed. With a relinquish delay
+ * (xensim relinquish-delay MS), as on a real host where Xen takes a while
+ * to release a dead domain's memory, it stays present (dying) for that
+ * long after xenstored let it go, and then vanishes with no further
+ * notification: xenstored reports @releaseDomain when it drops the domain,
+ * never when the hypervisor finally frees it.
+ */
 bool sim_domain_reap_locked(struct sim_state *s, uint32_t domid)
 {
     struct sim_domain *d = &s->doms[domid];
     if (domid == 0 || d->state != DOM_DYING || d->ring_maps)
         return false;
+    if (s->relinquish_ms) {
+        uint64_t now = sim_now_ns();
+        if (!d->gone_at_ns) {
+            d->gone_at_ns = now + (uint64_t)s->relinquish_ms * 1000000u;
+            return false;
+        }
+        if (now < d->gone_at_ns)
+            return false;
+    }
     memset(d, 0, sizeof(*d));
     s->ndomains--;
+    return true;
+}
+
+bool sim_domain_present_locked(struct sim_state *s, uint32_t domid)
+{
+    struct sim_domain *d = &s->doms[domid];
+    if (d->state == DOM_FREE)
+        return false;
+    if (d->gone_at_ns && sim_domain_reap_locked(s, domid))
+        return false;
     return true;
 }
 
@@ -373,7 +400,7 @@ EXPORT int xensim_domain_create(const char *name, uint64_t mem_kb, uint32_t vcpu
 
 static struct sim_domain *live_domain(struct sim_state *s, uint32_t domid)
 {
-    if (domid >= SIM_NR_DOMIDS || s->doms[domid].state == DOM_FREE)
+    if (domid >= SIM_NR_DOMIDS || !sim_domain_present_locked(s, domid))
         return NULL;
     return &s->doms[domid];
 }
@@ -538,7 +565,7 @@ EXPORT int xensim_domain_next(uint32_t from)
     int found = -ESRCH;
     uint32_t end = s->next_domid;
     for (uint32_t i = from; i < end && i < SIM_NR_DOMIDS; i++)
-        if (s->doms[i].state != DOM_FREE) {
+        if (sim_domain_present_locked(s, i)) {
             found = (int)i;
             break;
         }
@@ -688,4 +715,15 @@ EXPORT void xensim_counters_reset(void)
         for (int w = 0; w < 2; w++)
             for (int i = 0; i < SIM_NR_COUNTERS; i++)
                 __atomic_store_n(&s->counters[k][w][i], 0, __ATOMIC_RELAXED);
+}
+
+EXPORT int xensim_set_relinquish_ms(uint32_t ms)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    sim_lock(s);
+    s->relinquish_ms = ms;
+    sim_unlock(s);
+    return 0;
 }

@@ -46,6 +46,9 @@ int  xensim_domain_info(uint32_t domid, struct xensim_dominfo *out);
 int  xensim_domain_next(uint32_t from);            /* first domid >= from */
 int  xensim_domain_set_introduced(uint32_t domid);
 int  xensim_domain_set_guest_pid(uint32_t domid, pid_t pid);
+/* How long a destroyed domain stays present (dying) after xenstored has
+ * let it go, as on a real host; 0 (the default) frees it at once. */
+int  xensim_set_relinquish_ms(uint32_t ms);
 
 /* Guest side of a domain's xenstore ring. */
 void *xensim_guest_ring(uint32_t domid);

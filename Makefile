@@ -61,6 +61,7 @@ all: lib tools
 -include gen.mk
 -include tests/unit/unit.mk
 -include tests/abi/abi.mk
+-include tests/realxen/realxen.mk
 -include tests/sim/sim.mk
 -include tools/tools.mk
 -include bench/bench.mk

@@ -40,22 +40,60 @@ typedef struct libxl__ev_xswatch libxl__ev_xswatch;
 typedef void libxl__ev_xswatch_callback(libxl__egc *egc, libxl__ev_xswatch *w,
                                         const char *watch_path,
                                         const char *event_path);
+/* The answer to a request made with libxl__ev_xswatch_read / _write
+ * (op says which): err is 0 or the errno value of xenstored's refusal;
+ * data and len the value read (not NUL-terminated: any bytes). */
+typedef void libxl__ev_xswatch_reply_callback(libxl__egc *egc,
+                                              libxl__ev_xswatch *w, int op,
+                                              int err, const char *data,
+                                              unsigned len);
+enum { LIBXL__XSWATCH_READ = 1, LIBXL__XSWATCH_WRITE = 2 };
+
 struct libxl__ev_xswatch {
     /* all private */
     libxl__ev_xswatch_callback *callback;   /* NULL when Idle */
+    libxl__ev_xswatch_reply_callback *reply;
     char *path;
     uint32_t slot;
 };
 
 void libxl__ev_xswatch_init(libxl__ev_xswatch *w);
-/* Returns 0, ERROR_NOMEM or ERROR_FAIL (no xenstore, connection lost,
- * xenstored refused the watch). */
+/* Returns 0, ERROR_NOMEM, ERROR_INVAL (a path xenstored would refuse) or
+ * ERROR_FAIL (no xenstore, connection lost). It does not wait for
+ * xenstored: the watch is in place by the time its first event (the one
+ * xenstored sends for every new watch) arrives, and a refusal by
+ * xenstored itself (out of resources) is reported as a disaster. */
 int libxl__ev_xswatch_register(libxl_ctx *ctx, libxl__ev_xswatch *w,
                                libxl__ev_xswatch_callback *cb,
                                const char *path);
 void libxl__ev_xswatch_deregister(libxl_ctx *ctx, libxl__ev_xswatch *w);
 static inline bool libxl__ev_xswatch_isregistered(const libxl__ev_xswatch *w)
 { return w->callback != NULL; }
+
+/*
+ * Asynchronous requests on the watch connection, on behalf of an Active
+ * watch w (typically: read the node that fired). They are sent at once
+ * and answered, in order, by a call to reply (the last one given for w)
+ * from the event loop; an answer that arrives after w was deregistered is
+ * dropped. Returns 0, ERROR_INVAL (bad path, value too long), ERROR_NOMEM
+ * or ERROR_FAIL (w not Active, connection lost).
+ */
+int libxl__ev_xswatch_read(libxl_ctx *ctx, libxl__ev_xswatch *w,
+                           const char *path,
+                           libxl__ev_xswatch_reply_callback *reply);
+int libxl__ev_xswatch_write(libxl_ctx *ctx, libxl__ev_xswatch *w,
+                            const char *path, const char *value,
+                            unsigned len,
+                            libxl__ev_xswatch_reply_callback *reply);
+/* True if the watch connection delivers watch events and answers in the
+ * order xenstored produced them (a socket to xenstored does; the kernel's
+ * xenbus device hands watch events over on a thread of its own, so may
+ * not): then an event that arrives before the answer to a request was
+ * caused by a change made before xenstored handled that request. */
+bool libxl__xswatch_ordered(libxl_ctx *ctx);
+
+/* The fd of the watch connection, or -1 (for tests). */
+int libxl__xswatch_fd(libxl_ctx *ctx);
 
 /* True once the xenstored connection has been found lost. */
 bool libxl__xswatch_conn_lost(libxl_ctx *ctx);
@@ -71,31 +109,40 @@ typedef struct libxl__xswatch_state {
     uint32_t nslots;
     uint32_t free_head;            /* first free slot, or UINT32_MAX */
     uint32_t nwatches;             /* Active registrations */
-    libxl__ev_fd pipe_reg;         /* xs_fileno(ctx->xsh) */
-    libxl__ev_fd sentinel_reg;     /* see xswatch.c: connection loss */
-    int sentinel_fd;
+    /* The watch connection (xswatch.c), open while nwatches > 0. */
+    int fd;                        /* -1 when closed */
+    bool is_socket;
     bool lost;
+    libxl__ev_fd reg;
+    uint64_t conn_gen;             /* bumped at every open and close */
+    uint64_t nsent;                /* requests queued, ever */
+    char *in;                      /* received, not yet handled */
+    size_t in_len;
+    char *out;                     /* queued for xenstored */
+    size_t out_off, out_len, out_cap;
 } libxl__xswatch_state;
 
 /* ------------------------------------------------------ domain death */
 
 typedef struct libxl__death_dom libxl__death_dom;
+typedef struct libxl__death_chunk libxl__death_chunk;
+typedef struct libxl__death_slab libxl__death_slab;
 
 typedef struct libxl__death_state {
     libxl__ev_xswatch watch;       /* @releaseDomain, while any evgen */
     libxl__ev_time rescan;         /* immediate scan after an enable */
-    libxl__death_dom **by_domid;   /* DOMID_FIRST_RESERVED entries */
-    libxl__death_dom **dense;      /* every record, any order */
-    uint32_t ndense, dense_cap;
-    uint32_t lo, hi;               /* watched domid range (if ndense) */
-    bool range_dirty;              /* lo/hi may be too wide */
-    uint32_t n_not_dead;           /* records not known to be dead */
-    libxl__death_dom *pending;     /* records with new evgens to tell */
+    libxl__death_chunk **chunks;   /* records by domid, in chunks */
+    uint16_t *seen;                /* state code last seen, by domid */
     libxl__death_dom *reserved;    /* evgens for impossible domids */
-    xc_domaininfo_t *buf;
-    uint32_t buf_cap;
-    uint64_t scan_gen;
+    uint32_t nrecs;                /* records (domids with evgens) */
+    uint32_t pending;              /* records with new evgens to tell:
+                                      first domid + 1, or 0 */
     uint32_t nevgens;
+    libxl__death_slab *slabs;      /* evgen storage */
+    libxl_evgen_domain_death *free_evgens;
+    xc_hypercall_buffer_t buf;     /* getdomaininfolist, kept */
+    int buf_pages;
+    uint32_t buf_cap;              /* entries */
 } libxl__death_state;
 
 /* --------------------------------------------------------- disk eject */
@@ -108,8 +155,8 @@ typedef struct libxl__eject_state {
 
 /* Cannot fail (everything is lazy). */
 void libxl__evgens_init(libxl_ctx *ctx);
-/* Disables every evgen, releases every watch and the connection-loss
- * sentinel; makes no callback. Call before libxl__ev_state_dispose. */
+/* Disables every evgen, releases every watch and closes the watch
+ * connection; makes no callback. Call before libxl__ev_state_dispose. */
 void libxl__evgens_dispose(libxl_ctx *ctx);
 
 /* The parts, for the function above. */

@@ -25,7 +25,19 @@
  * Cost. Everything the event needs is read when the evgen is enabled (and
  * again only when the toolstack's pointer changes, which a second watch
  * reports), so an eject costs one read of the eject node and the
- * acknowledging write.
+ * acknowledging write. Both go out on the watch connection without
+ * blocking (libxl__ev_xswatch_read / _write) and their answers come back
+ * through the event loop; the event is reported once the acknowledgement
+ * has been accepted, as libxl does after its xs_write.
+ *
+ * Our own acknowledgement fires the watch again. On a connection that
+ * keeps xenstored's order (libxl__xswatch_ordered) no read is needed for
+ * an event that arrives while our write is outstanding: it was caused by
+ * a write xenstored handled before ours (ours included), whose value ours
+ * has replaced; a later guest write fires after the answer and is read.
+ * Likewise an event that arrives while a read is outstanding is covered
+ * by that read. Without that order such events are remembered and the
+ * node is read once more when the outstanding request completes.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -50,6 +62,8 @@ struct libxl__evgen_disk_eject {
     char *be_ptr_path;             /* /libxl/FE/device/vbd/DEVID/backend */
     libxl__ev_xswatch eject_watch, be_ptr_watch;
     unsigned complaints;
+    bool reading, acking;          /* a request is outstanding */
+    bool dirty;                    /* read again when it completes */
 
     /* The disk as the toolstack described it (valid if have_backend). */
     bool have_backend;
@@ -288,64 +302,122 @@ static libxl_event *eject_event(libxl_evgen_disk_eject *evg)
     return ev;
 }
 
+static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, int op,
+                        int err, const char *data, unsigned len);
+
+static void start_read(libxl__egc *egc, libxl_evgen_disk_eject *evg)
+{
+    int rc = libxl__ev_xswatch_read(egc->ctx, &evg->eject_watch,
+                                    evg->eject_path, eject_reply);
+    if (rc) {
+        LOGD(egc->ctx, ERROR, evg->domid, "cannot read %s (error %d)",
+             evg->eject_path, rc);
+        return;
+    }
+    evg->reading = true;
+}
+
+/* After a request completed: a read that events during it still need. */
+static void read_again_if_needed(libxl__egc *egc, libxl_evgen_disk_eject *evg)
+{
+    if (evg->reading || evg->acking || !evg->dirty) return;
+    evg->dirty = false;
+    start_read(egc, evg);
+}
+
+static void read_done(libxl__egc *egc, libxl_evgen_disk_eject *evg,
+                      int err, const char *v, unsigned len)
+{
+    libxl_ctx *ctx = egc->ctx;
+    char ex[80];
+
+    if (err) {
+        if (err == ENOENT)
+            COMPLAIN(evg, "eject node %s of vdev %s is gone; ignored",
+                     evg->eject_path, evg->vdev);
+        else
+            LOGD(ctx, ERROR, evg->domid, "cannot read %s: %s",
+                 evg->eject_path, strerror(err));
+        return;
+    }
+    if (len == 0) return;                       /* idle, or our own ack */
+    if (len != 5 || memcmp(v, "eject", 5)) {
+        excerpt(v, len < 32 ? len : 32, ex, sizeof(ex));
+        COMPLAIN(evg, "ignoring value \"%s\" at %s (%u bytes): not an eject",
+                 ex, evg->eject_path, len);
+        return;
+    }
+    /* Acknowledge, as libxl does, whatever we then report. */
+    int rc = libxl__ev_xswatch_write(ctx, &evg->eject_watch, evg->eject_path,
+                                     "", 0, eject_reply);
+    if (rc) {
+        libxl__event_disaster(egc, "cannot acknowledge a disk eject",
+                              rc == ERROR_NOMEM ? ENOMEM : EIO,
+                              LIBXL_EVENT_TYPE_DISK_EJECT);
+        return;
+    }
+    evg->acking = true;
+}
+
+static void ack_done(libxl__egc *egc, libxl_evgen_disk_eject *evg, int err)
+{
+    libxl_ctx *ctx = egc->ctx;
+
+    if (err) {
+        libxl__event_disaster(egc, "cannot acknowledge a disk eject", err,
+                              LIBXL_EVENT_TYPE_DISK_EJECT);
+        return;
+    }
+    if (!evg->have_backend) {
+        LOGD(ctx, WARN, evg->domid, "eject request for vdev %s ignored: the"
+             " toolstack has no valid record of that disk (removed?)",
+             evg->vdev);
+        return;
+    }
+    libxl_event *ev = eject_event(evg);
+    if (!ev) {
+        libxl__event_disaster(egc, "out of memory for a disk eject event",
+                              ENOMEM, LIBXL_EVENT_TYPE_DISK_EJECT);
+        return;
+    }
+    libxl__event_occurred(egc, ev);
+}
+
+static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, int op,
+                        int err, const char *data, unsigned len)
+{
+    libxl_evgen_disk_eject *evg =
+        (void *)((char *)w - offsetof(libxl_evgen_disk_eject, eject_watch));
+
+    if (op == LIBXL__XSWATCH_READ) {
+        evg->reading = false;
+        read_done(egc, evg, err, data, len);
+    } else {
+        evg->acking = false;
+        ack_done(egc, evg, err);
+    }
+    /* The callbacks above only queue events: evg is still there. */
+    read_again_if_needed(egc, evg);
+}
+
 static void eject_cb(libxl__egc *egc, libxl__ev_xswatch *w,
                      const char *watch_path, const char *event_path)
 {
     libxl_evgen_disk_eject *evg =
         (void *)((char *)w - offsetof(libxl_evgen_disk_eject, eject_watch));
-    libxl_ctx *ctx = egc->ctx;
-    unsigned len;
-    char ex[80];
-    char *v;
 
     if (strcmp(watch_path, event_path)) {
         COMPLAIN(evg, "ignoring a write to %s below the eject node of vdev"
                  " %s", event_path, evg->vdev);
         return;
     }
-    v = xs_read(ctx->xsh, XBT_NULL, watch_path, &len);
-    if (!v) {
-        int e = errno;
-        if (libxl__xswatch_check_conn_error(egc, e)) return;
-        if (e == ENOENT)
-            COMPLAIN(evg, "eject node %s of vdev %s is gone; ignored",
-                     watch_path, evg->vdev);
-        else
-            LOGED(ctx, ERROR, evg->domid, "cannot read %s", watch_path);
+    if (evg->reading || evg->acking) {
+        /* Covered by the outstanding request, if the order holds (see
+         * the top of this file); else read once more after it. */
+        if (!libxl__xswatch_ordered(egc->ctx)) evg->dirty = true;
         return;
     }
-    if (len == 0) goto out;                     /* idle, or our own ack */
-    if (len != 5 || memcmp(v, "eject", 5)) {
-        excerpt(v, len < 32 ? len : 32, ex, sizeof(ex));
-        COMPLAIN(evg, "ignoring value \"%s\" at %s (%u bytes): not an eject",
-                 ex, watch_path, len);
-        goto out;
-    }
-
-    /* Acknowledge, as libxl does, whatever we then report. */
-    if (!xs_write(ctx->xsh, XBT_NULL, watch_path, "", 0)) {
-        int e = errno;
-        if (!libxl__xswatch_check_conn_error(egc, e))
-            libxl__event_disaster(egc, "cannot acknowledge a disk eject", e,
-                                  LIBXL_EVENT_TYPE_DISK_EJECT);
-        goto out;
-    }
-    if (!evg->have_backend) {
-        LOGD(ctx, WARN, evg->domid, "eject request for vdev %s ignored: the"
-             " toolstack has no valid record of that disk (removed?)",
-             evg->vdev);
-        goto out;
-    }
-    libxl_event *ev = eject_event(evg);
-    if (!ev) {
-        libxl__event_disaster(egc, "out of memory for a disk eject event",
-                              ENOMEM, LIBXL_EVENT_TYPE_DISK_EJECT);
-        goto out;
-    }
-    libxl__event_occurred(egc, ev);
-
-out:
-    free(v);
+    start_read(egc, evg);
 }
 
 static void be_ptr_cb(libxl__egc *egc, libxl__ev_xswatch *w,

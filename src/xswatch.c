@@ -1,27 +1,46 @@
 /*
  * xswatch.c: internal xenstore watches (libxl__ev_xswatch) multiplexed over
- * the ctx's one xenstore connection, and detection of that connection's
+ * one xenstore connection of the ctx, and detection of that connection's
  * loss. It owns ctx->xsw: the slot table that maps watch tokens back to
- * their registrations, the event-core registration of libxenstore's watch
- * fd, and the connection-loss sentinel. It also owns the per-ctx setup
- * and teardown of all event generators (libxl__evgens_init / _dispose).
+ * their registrations, the watch connection and its event-core
+ * registration. It also owns the per-ctx setup and teardown of all event
+ * generators (libxl__evgens_init / _dispose).
  *
  * Tokens are "<slot>.<generation>" in hex. A slot is reused only with a
  * new generation, so an event xenstored queued for a watch that has since
  * been removed (or whose slot now serves another watch) is recognised in
  * O(1) and dropped.
  *
- * Connection loss. libxenstore reads the connection on a thread of its
- * own; when xenstored goes away that thread closes the socket but never
- * makes the watch fd readable, so an event loop watching only that fd
- * would wait forever. While any watch exists we therefore also hold a
- * second, idle unix-socket connection to the same xenstored (the
- * "sentinel"): xenstored never writes to it, so it becomes readable only
- * at end-of-file, when xenstored has gone. Failures of xs_check_watch and
- * POLLERR/POLLHUP on either fd count as loss too. Loss is reported once
- * as a disaster, which also wakes every thread blocked in the library.
+ * The watch connection. Watches do not go through libxenstore (ctx->xsh):
+ * its xs_watch waits for xenstored's answer (milliseconds on a host with
+ * thousands of domains, as xenstored visits every domain per request) and
+ * starts a reader thread through which every later request of the ctx
+ * then has to pass (a thread hand-off per round trip). Instead, while any
+ * watch exists, the ctx holds a connection of its own to xenstored (its
+ * unix socket, or the xenbus device when there is no socket) and speaks
+ * the wire protocol (xen/io/xs_wire.h) on it without blocking: XS_WATCH
+ * and XS_UNWATCH are queued and sent, their answers and the
+ * XS_WATCH_EVENTs are read when the fd is readable. ctx->xsh stays for
+ * synchronous requests and, without watches, never gets a reader thread.
+ *
+ * So a registration returns before xenstored has confirmed it. That keeps
+ * every guarantee users rely on: xenstored answers a connection's
+ * requests in order and fires a new watch once when it is set up, so the
+ * first event arrives after the watch is in place and reports any change
+ * made before. A path xenstored would refuse is refused here, at once
+ * (ERROR_INVAL); a refusal by xenstored itself (out of memory) is
+ * reported as a disaster, since the watch cannot work.
+ *
+ * Connection loss. End-of-file or an error on the watch connection means
+ * xenstored has gone (it never closes a client's connection otherwise).
+ * Requests on ctx->xsh that fail with a connection error count too
+ * (libxl__xswatch_check_conn_error). Loss is reported once as a disaster,
+ * which also wakes every thread blocked in the library. When the last
+ * watch goes, the connection is closed (xenstored drops its watches with
+ * it); the next registration opens a new one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +51,25 @@
 
 #include "internal.h"
 
+#include <xen/io/xs_wire.h>
+
 #define NO_SLOT UINT32_MAX
-/* At most this many watch events are handled per fd callback, so that a
- * flood of writes cannot starve the rest of the event loop; the watch fd
- * stays readable while more are queued. */
-#define EVENTS_PER_ROUND 64
+/* At most this many bytes are read per fd callback, so that a flood of
+ * watch events cannot starve the rest of the event loop; the fd stays
+ * readable while more are queued in the kernel. */
+#define READ_PER_ROUND (64 * 1024)
+#define MSG_HDR ((uint32_t)sizeof(struct xsd_sockmsg))
+/* req_id of a request made for a watch (XS_WATCH, or a read or write
+ * through libxl__ev_xswatch_read / _write): this bit, the operation, the
+ * slot and the low bits of the generation, so that the answer finds its
+ * registration (or is dropped if it has gone). */
+#define REQ_WATCH 0x80000000u
+#define REQ_OP_SHIFT 29
+#define REQ_OP_MASK 3u
+#define REQ_GEN_BITS 8
+#define REQ_SLOT_MASK ((1u << (REQ_OP_SHIFT - REQ_GEN_BITS)) - 1)
+#define REQ_UNWATCH 1u
+enum { OP_WATCH = 0 };
 
 struct libxl__xswatch_slot {
     libxl__ev_xswatch *w;     /* NULL when free */
@@ -46,6 +79,8 @@ struct libxl__xswatch_slot {
 
 /* --------------------------------------------------------------- loss */
 
+static void conn_close(libxl_ctx *ctx);
+
 static void conn_lost(libxl__egc *egc, const char *why, int errnoval)
 {
     libxl_ctx *ctx = egc->ctx;
@@ -53,8 +88,7 @@ static void conn_lost(libxl__egc *egc, const char *why, int errnoval)
 
     if (xs->lost) return;
     xs->lost = true;
-    libxl__ev_fd_deregister(ctx, &xs->pipe_reg);
-    libxl__ev_fd_deregister(ctx, &xs->sentinel_reg);
+    conn_close(ctx);
     libxl__event_disaster(egc, why, errnoval, 0);
 }
 
@@ -81,66 +115,157 @@ bool libxl__xswatch_check_conn_error(libxl__egc *egc, int e)
     return true;
 }
 
-/* ----------------------------------------------------------- sentinel */
-
-static void sentinel_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
-                        short events, short revents)
+int libxl__xswatch_fd(libxl_ctx *ctx)
 {
-    char buf[64];
-    (void)ev; (void)events;
-
-    if (!(revents & (POLLERR | POLLHUP | POLLNVAL))) {
-        ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-        if (r > 0) return;      /* xenstored never writes here; ignore */
-        if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
-        conn_lost(egc, "xenstored closed its connection (it has exited)",
-                  r < 0 ? errno : 0);
-        return;
-    }
-    conn_lost(egc, "xenstored connection hung up", 0);
+    return ctx->xsw.fd;
 }
 
-/* Open and register the sentinel if xenstored is reachable by socket
- * (when it is not, libxenstore talks to a kernel device that cannot go
- * away like a daemon can). Failure to set it up only costs early
- * detection, so it is logged and not fatal. */
-static void sentinel_start(libxl_ctx *ctx)
+/* --------------------------------------------------------- connection */
+
+static void conn_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
+                    short events, short revents);
+
+/* Open a connection as libxenstore's xs_open(0) would: the daemon's
+ * socket, else the xenbus device. Returns the fd (non-blocking) or -1. */
+static int conn_open_fd(libxl_ctx *ctx, bool *is_socket_r)
 {
-    libxl__xswatch_state *xs = &ctx->xsw;
     const char *path = xs_daemon_socket();
     struct sockaddr_un sun;
     struct stat st;
-    int fd = -1, rc;
+    int fd;
 
-    if (xs->sentinel_fd >= 0 || !path) return;
-    if (stat(path, &st) || !S_ISSOCK(st.st_mode)) return;
-    if (strlen(path) >= sizeof(sun.sun_path)) return;
-
-    memset(&sun, 0, sizeof(sun));
-    sun.sun_family = AF_UNIX;
-    memcpy(sun.sun_path, path, strlen(path) + 1);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) goto fail;
-    if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) && errno != EINPROGRESS)
-        goto fail;
-    rc = libxl__ev_fd_register(ctx, &xs->sentinel_reg, sentinel_cb, fd, POLLIN);
-    if (rc) { errno = 0; goto fail; }
-    xs->sentinel_fd = fd;
-    return;
-
-fail:
-    LOGE(ctx, WARN, "cannot watch xenstored at %s for exit; its loss will"
-         " be noticed at the next xenstore request", path);
-    if (fd >= 0) close(fd);
+    if (path && !stat(path, &st) && S_ISSOCK(st.st_mode) &&
+        strlen(path) < sizeof(sun.sun_path)) {
+        memset(&sun, 0, sizeof(sun));
+        sun.sun_family = AF_UNIX;
+        memcpy(sun.sun_path, path, strlen(path) + 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            LOGE(ctx, ERROR, "cannot create a socket for xenstored");
+            return -1;
+        }
+        /* A unix connect does not wait for the server to accept. */
+        if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+            fcntl(fd, F_SETFL, O_NONBLOCK)) {
+            LOGE(ctx, ERROR, "cannot connect to xenstored at %s", path);
+            close(fd);
+            return -1;
+        }
+        *is_socket_r = true;
+        return fd;
+    }
+    /* libxenstore's device paths on Linux. */
+    path = "/dev/xen/xenbus";
+    fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && errno == ENOENT) {
+        path = "/proc/xen/xenbus";
+        fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    }
+    if (fd < 0) {
+        LOGE(ctx, ERROR, "cannot open a xenstore connection (%s)", path);
+        return -1;
+    }
+    *is_socket_r = false;
+    return fd;
 }
 
-static void sentinel_stop(libxl_ctx *ctx)
+static int conn_start(libxl_ctx *ctx)
+{
+    libxl__xswatch_state *xs = &ctx->xsw;
+    bool is_socket = false;
+    int fd, rc;
+
+    if (xs->fd >= 0) return 0;
+    if (!xs->in) {
+        xs->in = malloc(READ_PER_ROUND);
+        if (!xs->in) return ERROR_NOMEM;
+    }
+    fd = conn_open_fd(ctx, &is_socket);
+    if (fd < 0) return ERROR_FAIL;
+    rc = libxl__ev_fd_register(ctx, &xs->reg, conn_cb, fd, POLLIN);
+    if (rc) { close(fd); return rc; }
+    xs->fd = fd;
+    xs->is_socket = is_socket;
+    xs->in_len = 0;
+    xs->out_len = xs->out_off = 0;
+    xs->conn_gen++;
+    return 0;
+}
+
+static void conn_close(libxl_ctx *ctx)
 {
     libxl__xswatch_state *xs = &ctx->xsw;
 
-    libxl__ev_fd_deregister(ctx, &xs->sentinel_reg);
-    if (xs->sentinel_fd >= 0) close(xs->sentinel_fd);
-    xs->sentinel_fd = -1;
+    libxl__ev_fd_deregister(ctx, &xs->reg);
+    if (xs->fd >= 0) close(xs->fd);
+    xs->fd = -1;
+    xs->in_len = 0;
+    xs->out_len = xs->out_off = 0;
+    xs->conn_gen++;
+}
+
+/* Write what is queued; 0, or an errno value (the connection is lost).
+ * Arms POLLOUT while anything is left. */
+static int conn_flush(libxl_ctx *ctx)
+{
+    libxl__xswatch_state *xs = &ctx->xsw;
+
+    while (xs->out_off < xs->out_len) {
+        const char *p = xs->out + xs->out_off;
+        size_t n = xs->out_len - xs->out_off;
+        ssize_t r = xs->is_socket ? send(xs->fd, p, n, MSG_NOSIGNAL)
+                                  : write(xs->fd, p, n);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) break;
+            return errno;
+        }
+        xs->out_off += (size_t)r;
+    }
+    if (xs->out_off == xs->out_len) xs->out_off = xs->out_len = 0;
+    short want = POLLIN | (xs->out_len ? POLLOUT : 0);
+    if (libxl__ev_fd_isregistered(&xs->reg) && xs->reg.events != want &&
+        libxl__ev_fd_modify(ctx, &xs->reg, want)) {
+        /* Without POLLOUT the rest goes out with the next request or
+         * when an answer arrives; nothing is lost. */
+        LOG(ctx, DEBUG, "cannot change the events of the xenstore fd");
+    }
+    return 0;
+}
+
+/* Queue one request whose payload is a (with its NUL) followed by lb
+ * bytes of b, and try to send it. 0, ERROR_INVAL (too long) or
+ * ERROR_NOMEM (nothing queued). A write error is left for the fd
+ * callback to find (POLLERR / end-of-file). */
+static int conn_send(libxl_ctx *ctx, uint32_t type, uint32_t req_id,
+                     const char *a, const char *b, size_t lb)
+{
+    libxl__xswatch_state *xs = &ctx->xsw;
+    size_t la = strlen(a) + 1;
+    struct xsd_sockmsg hdr = {
+        .type = type, .req_id = req_id, .tx_id = 0,
+        .len = (uint32_t)(la + lb),
+    };
+    size_t need = xs->out_len + MSG_HDR + la + lb;
+
+    if (la + lb > XENSTORE_PAYLOAD_MAX) return ERROR_INVAL;
+    if (need > xs->out_cap) {
+        size_t cap = xs->out_cap ? xs->out_cap : 4096;
+        while (cap < need) cap *= 2;
+        char *nb = realloc(xs->out, cap);
+        if (!nb) return ERROR_NOMEM;
+        xs->out = nb;
+        xs->out_cap = cap;
+    }
+    memcpy(xs->out + xs->out_len, &hdr, MSG_HDR);
+    memcpy(xs->out + xs->out_len + MSG_HDR, a, la);
+    if (lb) memcpy(xs->out + xs->out_len + MSG_HDR + la, b, lb);
+    xs->out_len = need;
+    xs->nsent++;
+    int e = conn_flush(ctx);
+    if (e) LOG(ctx, DEBUG, "writing to xenstored failed (errno %d); the"
+               " connection will be found lost", e);
+    return 0;
 }
 
 /* ----------------------------------------------------------- dispatch */
@@ -174,30 +299,143 @@ stale:
         token, path);
 }
 
-static void pipe_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
+/* errno value of an XS_ERROR answer's text. */
+static int errno_of(const char *text)
+{
+    for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
+        if (!strcmp(text, xsd_errors[i].errstring)) return xsd_errors[i].errnum;
+    return EIO;
+}
+
+/* An answer to one of our requests. */
+static void answer(libxl__egc *egc, const struct xsd_sockmsg *m,
+                   const char *body)
+{
+    libxl_ctx *ctx = egc->ctx;
+    libxl__xswatch_state *xs = &ctx->xsw;
+    char err[32] = "";
+    int e = 0;
+
+    if (m->type == XS_ERROR) {
+        snprintf(err, sizeof(err), "%.*s", (int)strnlen(body, m->len), body);
+        e = errno_of(err);
+    }
+    if (!(m->req_id & REQ_WATCH)) {
+        if (e) LOG(ctx, DEBUG, "xenstored refused a request to remove a"
+                   " watch: %s", err);
+        return;
+    }
+    unsigned op = (m->req_id >> REQ_OP_SHIFT) & REQ_OP_MASK;
+    uint32_t slot = (m->req_id >> REQ_GEN_BITS) & REQ_SLOT_MASK;
+    uint32_t gen8 = m->req_id & ((1u << REQ_GEN_BITS) - 1);
+    libxl__ev_xswatch *w = slot < xs->nslots ? xs->slots[slot].w : NULL;
+    if (!w || (xs->slots[slot].gen & ((1u << REQ_GEN_BITS) - 1)) != gen8) {
+        if (e) LOG(ctx, DEBUG, "xenstored refused a request for a watch"
+                   " since removed: %s", err);
+        return;
+    }
+    if (op != OP_WATCH) {
+        if (w->reply) w->reply(egc, w, (int)op, e, body, m->len);
+        return;
+    }
+    if (!e) return;
+    LOG(ctx, ERROR, "xenstored refused the watch on %s: %s", w->path, err);
+    libxl__event_disaster(egc, "xenstored refused a watch", e, 0);
+}
+
+/* Handle every complete message in the input buffer. Returns false if a
+ * callback closed the connection (the buffer then belongs to no one). */
+static bool parse_input(libxl__egc *egc)
+{
+    libxl_ctx *ctx = egc->ctx;
+    libxl__xswatch_state *xs = &ctx->xsw;
+    uint64_t gen = xs->conn_gen;
+    size_t off = 0;
+
+    while (xs->in_len - off >= MSG_HDR) {
+        struct xsd_sockmsg m;
+        memcpy(&m, xs->in + off, MSG_HDR);
+        if (m.len > XENSTORE_PAYLOAD_MAX) {
+            conn_lost(egc, "xenstored sent a malformed message", EPROTO);
+            return false;
+        }
+        if (xs->in_len - off < MSG_HDR + m.len) break;
+        char *body = xs->in + off + MSG_HDR;
+        off += MSG_HDR + m.len;
+        if (m.type == XS_WATCH_EVENT) {
+            /* "path\0token\0": both must be terminated inside the body. */
+            const char *path = body, *token;
+            size_t lp = strnlen(body, m.len);
+            if (lp + 1 >= m.len) goto bad;
+            token = body + lp + 1;
+            if (strnlen(token, m.len - lp - 1) == m.len - lp - 1) goto bad;
+            dispatch_one(egc, path, token);
+        } else {
+            answer(egc, &m, body);
+        }
+        if (xs->conn_gen != gen) return false;
+        continue;
+    bad:
+        LOG(ctx, DEBUG, "ignoring a malformed watch event from xenstored");
+    }
+    if (off) {
+        memmove(xs->in, xs->in + off, xs->in_len - off);
+        xs->in_len -= off;
+    }
+    return true;
+}
+
+static void conn_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
                     short events, short revents)
 {
     libxl_ctx *ctx = egc->ctx;
     libxl__xswatch_state *xs = &ctx->xsw;
-    (void)fd; (void)events;
+    size_t budget = READ_PER_ROUND;
+    (void)ev; (void)events;
 
-    if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
-        conn_lost(egc, "lost the connection to xenstored (watch fd failed)", 0);
+    if (revents & POLLNVAL) {
+        conn_lost(egc, "lost the connection to xenstored (fd invalid)", 0);
         return;
     }
-    for (int n = 0; n < EVENTS_PER_ROUND; n++) {
-        /* Stop if a callback removed the last watch or loss was found. */
-        if (!libxl__ev_fd_isregistered(ev) || xs->lost) return;
-        errno = 0;
-        char **we = xs_check_watch(ctx->xsh);
-        if (!we) {
-            if (errno == EAGAIN) return;
-            conn_lost(egc, "lost the connection to xenstored (reading watch events)",
+    if (xs->out_len) {
+        int e = conn_flush(ctx);
+        if (e) {
+            conn_lost(egc, "lost the connection to xenstored (writing)", e);
+            return;
+        }
+    }
+    if (!(revents & (POLLIN | POLLHUP | POLLERR))) return;
+    /* Requests sent by the callbacks below (a read of the node that
+     * fired, say) are often answered before we get here again: xenstored
+     * runs as soon as it is woken. So after sending, look once more,
+     * which saves a trip round the application's loop. */
+    int retries = 4;
+    while (budget) {
+        size_t room = READ_PER_ROUND - xs->in_len;
+        if (room > budget) room = budget;
+        ssize_t r = read(fd, xs->in + xs->in_len, room);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) {
+                if (revents & (POLLHUP | POLLERR) && budget == READ_PER_ROUND)
+                    conn_lost(egc, "xenstored connection hung up", 0);
+                return;
+            }
+            conn_lost(egc, "lost the connection to xenstored (reading)",
                       errno);
             return;
         }
-        dispatch_one(egc, we[XS_WATCH_PATH], we[XS_WATCH_TOKEN]);
-        free(we);
+        if (r == 0) {
+            conn_lost(egc, "xenstored closed its connection (it has exited)",
+                      0);
+            return;
+        }
+        xs->in_len += (size_t)r;
+        budget -= (size_t)r;
+        uint64_t sent = xs->nsent;
+        if (!parse_input(egc)) return;      /* closed by a callback */
+        if ((size_t)r < room &&             /* drained */
+            (xs->nsent == sent || !retries--)) return;
     }
 }
 
@@ -206,6 +444,7 @@ static void pipe_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
 void libxl__ev_xswatch_init(libxl__ev_xswatch *w)
 {
     w->callback = NULL;
+    w->reply = NULL;
     w->path = NULL;
     w->slot = NO_SLOT;
 }
@@ -216,6 +455,7 @@ static int slot_alloc(libxl_ctx *ctx, uint32_t *slot_r)
 
     if (xs->free_head == NO_SLOT) {
         uint32_t n = xs->nslots ? xs->nslots * 2 : 16;
+        if (n > REQ_SLOT_MASK + 1) return ERROR_NOMEM;
         libxl__xswatch_slot *ns = realloc(xs->slots, n * sizeof(*ns));
         if (!ns) return ERROR_NOMEM;
         for (uint32_t i = xs->nslots; i < n; i++) {
@@ -247,29 +487,28 @@ static void token_of(libxl_ctx *ctx, uint32_t slot, char *buf, size_t size)
     snprintf(buf, size, "%x.%x", slot, ctx->xsw.slots[slot].gen);
 }
 
-/* The first watch brings the fds to the event core; the last one takes
- * them away. */
-static int fds_start(libxl_ctx *ctx)
+static uint32_t req_id_of(libxl_ctx *ctx, uint32_t slot, unsigned op)
 {
-    libxl__xswatch_state *xs = &ctx->xsw;
-    int fd, rc;
-
-    if (libxl__ev_fd_isregistered(&xs->pipe_reg)) return 0;
-    fd = xs_fileno(ctx->xsh);
-    if (fd < 0) {
-        LOGE(ctx, ERROR, "cannot get the xenstore watch fd");
-        return ERROR_FAIL;
-    }
-    rc = libxl__ev_fd_register(ctx, &xs->pipe_reg, pipe_cb, fd, POLLIN);
-    if (rc) return rc;
-    sentinel_start(ctx);
-    return 0;
+    return REQ_WATCH | op << REQ_OP_SHIFT | slot << REQ_GEN_BITS |
+           (ctx->xsw.slots[slot].gen & ((1u << REQ_GEN_BITS) - 1));
 }
 
-static void fds_stop(libxl_ctx *ctx)
+/* What xenstored's XS_WATCH accepts from a privileged connection: an
+ * absolute node path (characters of is_valid_nodename, no empty
+ * component, no trailing slash) or a special "@" event name. */
+static bool path_ok(const char *path)
 {
-    libxl__ev_fd_deregister(ctx, &ctx->xsw.pipe_reg);
-    sentinel_stop(ctx);
+    size_t len = strlen(path);
+
+    if (path[0] == '@') return len > 1 && len <= XENSTORE_REL_PATH_MAX;
+    if (path[0] != '/' || len > XENSTORE_ABS_PATH_MAX) return false;
+    if (len > 1 && path[len - 1] == '/') return false;
+    for (const char *p = path; *p; p++) {
+        if (*p == '/' && p[1] == '/') return false;
+        if (!strchr("0123456789abcdefghijklmnopqrstuvwxyz"
+                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ-/_@", *p)) return false;
+    }
+    return true;
 }
 
 int libxl__ev_xswatch_register(libxl_ctx *ctx, libxl__ev_xswatch *w,
@@ -286,19 +525,21 @@ int libxl__ev_xswatch_register(libxl_ctx *ctx, libxl__ev_xswatch *w,
         LOG(ctx, ERROR, "cannot watch %s: no connection to xenstored", path);
         return ERROR_FAIL;
     }
+    if (!path_ok(path)) {
+        LOG(ctx, ERROR, "cannot watch %s: not a valid xenstore path", path);
+        return ERROR_INVAL;
+    }
     path_copy = strdup(path);
     if (!path_copy) { rc = ERROR_NOMEM; goto out; }
     rc = slot_alloc(ctx, &slot);
     if (rc) goto out;
-    rc = fds_start(ctx);
+    rc = conn_start(ctx);
     if (rc) goto out;
 
     token_of(ctx, slot, token, sizeof(token));
-    if (!xs_watch(ctx->xsh, path, token)) {
-        LOGE(ctx, ERROR, "cannot set xenstore watch on %s", path);
-        rc = ERROR_FAIL;
-        goto out;
-    }
+    rc = conn_send(ctx, XS_WATCH, req_id_of(ctx, slot, OP_WATCH), path,
+                   token, strlen(token) + 1);
+    if (rc) goto out;
 
     xs->slots[slot].w = w;
     w->callback = cb;
@@ -309,7 +550,7 @@ int libxl__ev_xswatch_register(libxl_ctx *ctx, libxl__ev_xswatch *w,
 
 out:
     if (slot != NO_SLOT) slot_free(ctx, slot);
-    if (!xs->nwatches) fds_stop(ctx);
+    if (!xs->nwatches) conn_close(ctx);
     free(path_copy);
     return rc;
 }
@@ -321,17 +562,57 @@ void libxl__ev_xswatch_deregister(libxl_ctx *ctx, libxl__ev_xswatch *w)
 
     if (!w->callback) return;
 
-    if (!xs->lost) {
+    if (--xs->nwatches == 0) {
+        /* xenstored forgets the connection's watches with it. */
+        conn_close(ctx);
+    } else if (xs->fd >= 0) {
         token_of(ctx, w->slot, token, sizeof(token));
-        /* A failure leaves the watch in xenstored; its events will carry
-         * a token whose generation no longer matches and be dropped. */
-        if (!xs_unwatch(ctx->xsh, w->path, token))
-            LOGE(ctx, DEBUG, "cannot remove xenstore watch on %s", w->path);
+        /* Not sent (no memory): the watch stays in xenstored; its events
+         * carry a generation that no longer matches and are dropped. */
+        if (conn_send(ctx, XS_UNWATCH, REQ_UNWATCH, w->path, token,
+                      strlen(token) + 1))
+            LOG(ctx, DEBUG, "cannot remove xenstore watch on %s", w->path);
     }
     slot_free(ctx, w->slot);
     free(w->path);
     libxl__ev_xswatch_init(w);
-    if (--xs->nwatches == 0) fds_stop(ctx);
+}
+
+/* ------------------------------------------------- requests for a watch */
+
+static int watch_request(libxl_ctx *ctx, libxl__ev_xswatch *w, unsigned op,
+                         libxl__ev_xswatch_reply_callback *reply,
+                         uint32_t type, const char *path, const char *value,
+                         unsigned len)
+{
+    libxl__xswatch_state *xs = &ctx->xsw;
+
+    if (!w->callback || xs->lost || xs->fd < 0) return ERROR_FAIL;
+    if (!path_ok(path) || path[0] == '@') return ERROR_INVAL;
+    w->reply = reply;
+    return conn_send(ctx, type, req_id_of(ctx, w->slot, op), path, value, len);
+}
+
+int libxl__ev_xswatch_read(libxl_ctx *ctx, libxl__ev_xswatch *w,
+                           const char *path,
+                           libxl__ev_xswatch_reply_callback *reply)
+{
+    return watch_request(ctx, w, LIBXL__XSWATCH_READ, reply, XS_READ, path,
+                         NULL, 0);
+}
+
+int libxl__ev_xswatch_write(libxl_ctx *ctx, libxl__ev_xswatch *w,
+                            const char *path, const char *value,
+                            unsigned len,
+                            libxl__ev_xswatch_reply_callback *reply)
+{
+    return watch_request(ctx, w, LIBXL__XSWATCH_WRITE, reply, XS_WRITE,
+                         path, value, len);
+}
+
+bool libxl__xswatch_ordered(libxl_ctx *ctx)
+{
+    return ctx->xsw.fd >= 0 && ctx->xsw.is_socket;
 }
 
 /* ------------------------------------------------------- ctx lifetime */
@@ -342,9 +623,8 @@ void libxl__xswatch_state_init(libxl_ctx *ctx)
 
     memset(xs, 0, sizeof(*xs));
     xs->free_head = NO_SLOT;
-    xs->sentinel_fd = -1;
-    libxl__ev_fd_init(&xs->pipe_reg);
-    libxl__ev_fd_init(&xs->sentinel_reg);
+    xs->fd = -1;
+    libxl__ev_fd_init(&xs->reg);
 }
 
 void libxl__xswatch_state_dispose(libxl_ctx *ctx)
@@ -353,7 +633,11 @@ void libxl__xswatch_state_dispose(libxl_ctx *ctx)
 
     /* Every user has deregistered by now (evgens are disposed first);
      * what xenstored still holds goes with the connection. */
-    fds_stop(ctx);
+    conn_close(ctx);
+    free(xs->in);
+    free(xs->out);
+    xs->in = xs->out = NULL;
+    xs->out_cap = 0;
     free(xs->slots);
     xs->slots = NULL;
     xs->nslots = 0;

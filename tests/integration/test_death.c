@@ -143,6 +143,42 @@ START_TEST(destroy_gives_death_only)
 }
 END_TEST
 
+/* Destroyed before the loop ever ran (so before xenstored has confirmed
+ * the @releaseDomain watch, which registration does not wait for), and
+ * several deaths at once among watched neighbours (gaps in the list). */
+START_TEST(death_before_watch_confirmed_and_several_at_once)
+{
+    int d[6];
+    libxl_evgen_domain_death *g[6];
+    for (int i = 0; i < 6; i++) d[i] = new_domain("n");
+    ck_assert_int_eq(libxl_evenable_domain_death(ctx, d[0], 100, &g[0]), 0);
+    ck_assert_int_eq(simhost_destroy_domain(d[0]), 0);
+    expect_free(wait_event(MASK_DOM, 10000), LIBXL_EVENT_TYPE_DOMAIN_DEATH,
+                d[0], 100);
+    for (int i = 1; i < 6; i++)
+        ck_assert_int_eq(libxl_evenable_domain_death(ctx, d[i], 100 + i,
+                                                     &g[i]), 0);
+    ck_assert_ptr_null(wait_event(MASK_DOM, 200));
+    ck_assert_int_eq(simhost_destroy_domain(d[1]), 0);
+    ck_assert_int_eq(simhost_destroy_domain(d[3]), 0);
+    ck_assert_int_eq(simhost_destroy_domain(d[5]), 0);
+    int seen = 0;
+    for (int n = 0; n < 3; n++) {
+        libxl_event *ev = wait_event(MASK_DOM, 10000);
+        ck_assert_ptr_nonnull(ev);
+        ck_assert_int_eq(ev->type, LIBXL_EVENT_TYPE_DOMAIN_DEATH);
+        int i = (int)ev->for_user - 100;
+        ck_assert(i == 1 || i == 3 || i == 5);
+        ck_assert_int_eq(ev->domid, d[i]);
+        ck_assert(!(seen & (1 << i)));
+        seen |= 1 << i;
+        libxl_event_free(ctx, ev);
+    }
+    ck_assert_ptr_null(wait_event(MASK_DOM, 300));
+    for (int i = 0; i < 6; i++) libxl_evdisable_domain_death(ctx, g[i]);
+}
+END_TEST
+
 START_TEST(nonexistent_domain_is_dead)
 {
     libxl_evgen_domain_death *g, *r;
@@ -366,6 +402,7 @@ static Suite *suite(void)
         { "shutdown_then_death", shutdown_then_death, 30 },
         { "crash_reports_shutdown_crash", crash_reports_shutdown_crash, 30 },
         { "destroy_gives_death_only", destroy_gives_death_only, 30 },
+        { "death_before_watch_confirmed_and_several_at_once", death_before_watch_confirmed_and_several_at_once, 30 },
         { "nonexistent_domain_is_dead", nonexistent_domain_is_dead, 30 },
         { "already_shut_down_with_other_evgens", already_shut_down_with_other_evgens, 30 },
         { "two_evgens_one_domain", two_evgens_one_domain, 30 },

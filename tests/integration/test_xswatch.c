@@ -178,7 +178,7 @@ END_TEST
 
 /* ------------------------------------------------------ late events */
 
-static libxl__ev_xswatch old_w, new_w;
+static libxl__ev_xswatch old_w, new_w, keeper_w;
 static int old_calls, new_calls;
 static char new_paths[8][64];
 
@@ -204,9 +204,14 @@ START_TEST(late_event_for_removed_watch_dropped)
 {
     libxl__ev_xswatch_init(&old_w);
     libxl__ev_xswatch_init(&new_w);
+    libxl__ev_xswatch_init(&keeper_w);
     libxl__ctx_lock(ctx);
+    /* A second watch keeps the watch connection open (it closes with the
+     * last watch, and xenstored's queued events with it). */
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &keeper_w, c_cb,
+                                                "/test/keeper"), 0);
     ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &old_w, old_cb, "/test/old"), 0);
-    int wfd = xs_fileno(ctx->xsh);
+    int wfd = libxl__xswatch_fd(ctx);
     libxl__ctx_unlock(ctx);
     ck_assert(drive_until(old_once, 10000));
 
@@ -225,6 +230,48 @@ START_TEST(late_event_for_removed_watch_dropped)
     for (int i = 0; i < new_calls && i < 8; i++)
         ck_assert_str_eq(new_paths[i], "/test/new");
     ck_assert(testlog_contains(lg, XTL_DEBUG, "removed watch"));
+}
+END_TEST
+
+/* ------------------------------------- paths, connection life cycle */
+
+static int cycle_calls;
+static void cycle_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
+                     const char *ep)
+{
+    (void)egc; (void)w; (void)wp; (void)ep;
+    cycle_calls++;
+}
+static bool cycle_once(void) { return cycle_calls >= 1; }
+
+START_TEST(invalid_paths_and_reconnect)
+{
+    static libxl__ev_xswatch w;
+    libxl__ev_xswatch_init(&w);
+    libxl__ctx_lock(ctx);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &w, cycle_cb, "rel/path"),
+                     ERROR_INVAL);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &w, cycle_cb, "/a//b"),
+                     ERROR_INVAL);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &w, cycle_cb, "/a/b/"),
+                     ERROR_INVAL);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &w, cycle_cb, "/a b"),
+                     ERROR_INVAL);
+    ck_assert(!libxl__ev_xswatch_isregistered(&w));
+    ck_assert_int_eq(libxl__xswatch_fd(ctx), -1);
+    for (int round = 0; round < 3; round++) {
+        /* Each time a fresh connection, and the first event arrives. */
+        ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &w, cycle_cb,
+                                                    "/test/cycle"), 0);
+        ck_assert_int_ge(libxl__xswatch_fd(ctx), 0);
+        cycle_calls = 0;
+        libxl__ctx_unlock(ctx);
+        ck_assert(drive_until(cycle_once, 10000));
+        libxl__ctx_lock(ctx);
+        libxl__ev_xswatch_deregister(ctx, &w);
+        ck_assert_int_eq(libxl__xswatch_fd(ctx), -1);
+    }
+    libxl__ctx_unlock(ctx);
 }
 END_TEST
 
@@ -298,6 +345,7 @@ static Suite *suite(void)
         { "many_watches_one_connection", many_watches_one_connection },
         { "register_deregister_inside_callbacks", register_deregister_inside_callbacks },
         { "late_event_for_removed_watch_dropped", late_event_for_removed_watch_dropped },
+        { "invalid_paths_and_reconnect", invalid_paths_and_reconnect },
         { "xenstored_killed_is_a_disaster", xenstored_killed_is_a_disaster },
     };
     for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {

@@ -227,10 +227,10 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid,
  * one @releaseDomain watch per ctx (ctx->ao.destroy_release), registered
  * by the first destroy and kept until the ctx is freed, shared by all the
  * destroys in flight (ctx->ao.destroy_waiters): a destroy then makes no
- * watch / unwatch requests (nor does xswatch.c open and close its
- * connection-loss sentinel each time). Since the watch outlives the
- * destroys, a release may already have been reported before a destroy
- * joins the waiters: each one checks its domain once when it joins.
+ * watch / unwatch requests (nor opens and closes xswatch.c's connection
+ * each time). Since the watch outlives the destroys, a release may already
+ * have been reported before a destroy joins the waiters: each one checks
+ * its domain once when it joins.
  */
 struct libxl__destroy_wait {
     struct libxl__destroy_wait *next, **pprev;   /* on destroy_waiters */

@@ -52,20 +52,7 @@ static void sleep_ms(int ms)
 
 bool simhost_pid_running(pid_t pid)
 {
-    if (pid <= 0)
-        return false;
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = 0;
-    char *rp = strrchr(buf, ')');
-    return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+    return xensim_pid_running(pid);
 }
 
 const char *simhost_cli_path(void)

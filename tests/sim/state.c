@@ -727,3 +727,23 @@ EXPORT int xensim_set_relinquish_ms(uint32_t ms)
     sim_unlock(s);
     return 0;
 }
+
+/* Running means present and neither zombie nor dead: a killed xenstored can
+ * stay a zombie for a while, so kill(pid, 0) is not enough. */
+EXPORT bool xensim_pid_running(pid_t pid)
+{
+    if (pid <= 0)
+        return false;
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = 0;
+    char *rp = strrchr(buf, ')');
+    return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}

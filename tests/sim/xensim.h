@@ -49,6 +49,8 @@ int  xensim_domain_set_guest_pid(uint32_t domid, pid_t pid);
 /* How long a destroyed domain stays present (dying) after xenstored has
  * let it go, as on a real host; 0 (the default) frees it at once. */
 int  xensim_set_relinquish_ms(uint32_t ms);
+/* True when pid exists and is neither a zombie nor dead (/proc/PID/stat). */
+bool xensim_pid_running(pid_t pid);
 
 /* Guest side of a domain's xenstore ring. */
 void *xensim_guest_ring(uint32_t domid);

@@ -16,6 +16,7 @@
 #include <xenstore.h>
 
 #include "simhost.h"
+#include "testev.h"
 #include "testlog.h"
 
 #define MASK_EJECT (1ULL << LIBXL_EVENT_TYPE_DISK_EJECT)
@@ -104,21 +105,7 @@ static void teardown(void)
 
 static libxl_event *wait_event(uint64_t mask, int ms)
 {
-    uint64_t deadline = now_ms() + (uint64_t)ms;
-    int fd;
-
-    ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
-    for (;;) {
-        libxl_event *ev = NULL;
-        int r = libxl_event_check(ctx, &ev, mask, NULL, NULL);
-        if (!r) return ev;
-        ck_assert_int_eq(r, ERROR_NOT_READY);
-        uint64_t now = now_ms();
-        if (now >= deadline) return NULL;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        poll(&p, 1, (int)(deadline - now));
-        ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
-    }
+    return testev_wait(ctx, mask, ms);
 }
 
 static char *eject_path(int devid)

@@ -355,6 +355,27 @@ int libxl__ao_create_fail(libxl__egc *egc, libxl__ao *ao, int rc)
     return rc;
 }
 
+/* ------------------------------------------------- immediate operations */
+
+int libxl__ao_immediate(libxl_ctx *ctx, uint32_t domid,
+                        const libxl_asyncop_how *how,
+                        libxl__ao_step *step, void *arg)
+{
+    int result = 0, rc;
+
+    if (!how) {
+        /* Nothing to deliver and nobody to tell: no ao at all. */
+        rc = step(ctx, domid, arg, &result);
+        return rc ? rc : result;
+    }
+
+    AO_CREATE(ctx, domid, how);
+    AO_UNLOCKED(ao, rc = step(ctx, domid, arg, &result));
+    if (rc) return AO_CREATE_FAIL(rc);
+    libxl__ao_complete(egc, ao, result);
+    return AO_INPROGRESS;
+}
+
 /* ------------------------------------------------------ sub-operations */
 
 libxl__subop *libxl__subop_begin(libxl__ao *ao)

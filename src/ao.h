@@ -185,6 +185,32 @@ int libxl__ao_create_fail(libxl__egc *egc, libxl__ao *ao, int rc);
         errno = ao_errno_;                                                 \
     } while (0)
 
+/* ------------------------------------------------ immediate operations */
+
+/*
+ * An operation whose whole work is one step that needs neither the ctx
+ * lock nor the event loop, such as a single hypercall (pause, unpause),
+ * is written as a step function and started with libxl__ao_immediate
+ * (instead of AO_CREATE ... AO_INPROGRESS). The step runs on the
+ * initiating thread without the lock and returns either
+ *   - 0, with the operation's result in *result: the operation ran and
+ *     *result is its completion (the return value of a synchronous call,
+ *     or the rc of the callback or OPERATION_COMPLETE event, delivered
+ *     before the initiating call returns); or
+ *   - an error: the operation could not start; the initiating call returns
+ *     it and no completion follows (as AO_CREATE_FAIL).
+ * A synchronous call (how == NULL) takes no lock and allocates nothing,
+ * so threads sharing a ctx do not serialise on each other. Such a call is
+ * never seen by libxl_ao_abort (which then returns ERROR_NOTFOUND, as for
+ * an operation that completed first). Takes the lock itself when needed:
+ * call it without the lock, from the public function.
+ */
+typedef int libxl__ao_step(libxl_ctx *ctx, uint32_t domid, void *arg,
+                           int *result);
+int libxl__ao_immediate(libxl_ctx *ctx, uint32_t domid,
+                        const libxl_asyncop_how *how,
+                        libxl__ao_step *step, void *arg);
+
 /*
  * The operation is over with result rc. Call exactly once; a second call
  * is a bug, logged and ignored (the first result stands). The completion

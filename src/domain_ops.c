@@ -6,8 +6,8 @@
  * the operation's completion), and the tunable timeouts of the waits.
  *
  * Hypercalls and xenstore requests made by an initiator run without the
- * ctx lock (AO_UNLOCKED), so threads sharing a ctx do not queue behind
- * each other's round trips.
+ * ctx lock (AO_UNLOCKED, or libxl__ao_immediate), so threads sharing a ctx
+ * do not queue behind each other's round trips.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,48 +48,55 @@ static int domain_getinfo(libxl_ctx *ctx, uint32_t domid,
 
 /* ------------------------------------------------------ pause, unpause */
 
+/* Both are immediate operations (ao.h): one hypercall, no lock, and for a
+ * synchronous call no allocation either. */
+
+/* As libxl 4.17: a failure is the call's return value, no completion. */
+static int pause_step(libxl_ctx *ctx, uint32_t domid, void *arg, int *result)
+{
+    (void)arg;
+    if (xc_domain_pause(ctx->xch, domid) < 0) {
+        LOGED(ctx, ERROR, domid, "Pausing domain");
+        return ERROR_FAIL;
+    }
+    *result = 0;
+    return 0;
+}
+
 int libxl_domain_pause(libxl_ctx *ctx, uint32_t domid,
                        const libxl_asyncop_how *ao_how)
 {
-    AO_CREATE(ctx, domid, ao_how);
-    int r;
-
-    AO_UNLOCKED(ao, r = xc_domain_pause(ctx->xch, domid));
-    if (r < 0) {
-        LOGED(ctx, ERROR, domid, "Pausing domain");
-        return AO_CREATE_FAIL(ERROR_FAIL);
-    }
-    libxl__ao_complete(egc, ao, 0);
-    return AO_INPROGRESS;
+    return libxl__ao_immediate(ctx, domid, ao_how, pause_step, NULL);
 }
 
-/* As libxl 4.17: failures are the operation's result, not the call's.
- * (An HVM guest's device model is not resumed: lightcore starts none.) */
+/*
+ * As libxl 4.17: failures are the operation's result, not the call's.
+ * libxl first reads the domain's type (to resume an HVM guest's device
+ * model, which lightcore never starts) and fails when there is no such
+ * domain; the unpause hypercall fails in exactly the same cases (ESRCH),
+ * so it is made directly and the missing domain is reported as libxl
+ * reports it.
+ */
+static int unpause_step(libxl_ctx *ctx, uint32_t domid, void *arg,
+                        int *result)
+{
+    (void)arg;
+    if (xc_domain_unpause(ctx->xch, domid) < 0) {
+        if (errno == ESRCH)
+            LOG(ctx, ERROR, "unable to get domain type for domid=%u", domid);
+        else
+            LOGED(ctx, ERROR, domid, "Unpausing domain");
+        *result = ERROR_FAIL;
+        return 0;
+    }
+    *result = 0;
+    return 0;
+}
+
 int libxl_domain_unpause(libxl_ctx *ctx, uint32_t domid,
                          const libxl_asyncop_how *ao_how)
 {
-    AO_CREATE(ctx, domid, ao_how);
-    xc_domaininfo_t info;
-    int found, r = 0, rc;
-
-    AO_UNLOCKED(ao, {
-        found = domain_getinfo(ctx, domid, &info);
-        if (found == 1) r = xc_domain_unpause(ctx->xch, domid);
-    });
-    if (found != 1) {
-        LOG(ctx, ERROR, "unable to get domain type for domid=%u", domid);
-        rc = ERROR_FAIL;
-        goto out;
-    }
-    if (r < 0) {
-        LOGED(ctx, ERROR, domid, "Unpausing domain");
-        rc = ERROR_FAIL;
-        goto out;
-    }
-    rc = 0;
-out:
-    libxl__ao_complete(egc, ao, rc);
-    return AO_INPROGRESS;
+    return libxl__ao_immediate(ctx, domid, ao_how, unpause_step, NULL);
 }
 
 /* ----------------------------------------------------- shutdown, reboot */

@@ -14,7 +14,8 @@
  *     introduced to xenstored);
  *   - libxl_list_domain with 10,000 domains.
  *
- * Usage: ops_bench [--quick]     (lightcore's library dir is compiled in;
+ * Usage: ops_bench [--quick] [--threads]   (--threads: only the pause rows;
+ * lightcore's library dir is compiled in;
  * LIGHTCORE_LIBDIR in the environment overrides it)
  */
 #include <dlfcn.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,6 +44,17 @@ static uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time (user + system) of the whole process, ns. */
+static uint64_t cpu_ns(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
+               1000000000u +
+           ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) *
+               1000u;
 }
 
 /* ------------------------------------------------------------ child side */
@@ -64,26 +77,37 @@ static void *pause_loop(void *p)
     return NULL;
 }
 
+/*
+ * Besides wall time per round trip, the CPU time per round trip with one
+ * and with two threads: on a machine busy with other work the wall-clock
+ * gain shows mostly the load, while CPU time spent per round trip shows
+ * what the threads cost each other (lock hand-offs, cache-line transfers,
+ * sleeps and wake-ups).
+ */
 static int child_pause(uint32_t d1, uint32_t d2, long n)
 {
     struct pause_arg a = { d1, n / 10, 0 }, b;
     pause_loop(&a);                                  /* warm up */
     a.n = n;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = now_ns(), c0 = cpu_ns();
     pause_loop(&a);
     double one = (double)(now_ns() - t0) / (double)n;
+    double cpu1 = (double)(cpu_ns() - c0) / (double)n;
 
     a = (struct pause_arg){ d1, n, 0 };
     b = (struct pause_arg){ d2, n, 0 };
     pthread_t ta, tb;
     t0 = now_ns();
+    c0 = cpu_ns();
     pthread_create(&ta, NULL, pause_loop, &a);
     pthread_create(&tb, NULL, pause_loop, &b);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
     double two = (double)(now_ns() - t0) / (double)(2 * n);
-    printf("pause_rt_ns %.1f\npause_rt2_ns %.1f\npause_failures %d\n", one, two,
-           a.failures + b.failures);
+    double cpu2 = (double)(cpu_ns() - c0) / (double)(2 * n);
+    printf("pause_rt_ns %.1f\npause_rt2_ns %.1f\npause_failures %d\n"
+           "pause_cpu_ns %.1f\npause_cpu2_ns %.1f\n", one, two,
+           a.failures + b.failures, cpu1, cpu2);
     return 0;
 }
 
@@ -112,41 +136,45 @@ static void *cpu_loop(void *p)
 }
 
 static double two_threads(void *(*fn)(void *), struct pause_arg *a,
-                          struct pause_arg *b)
+                          struct pause_arg *b, double *cpu)
 {
     pthread_t ta, tb;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = now_ns(), c0 = cpu_ns();
     pthread_create(&ta, NULL, fn, a);
     pthread_create(&tb, NULL, fn, b);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
+    *cpu = (double)(cpu_ns() - c0) / (double)(a->n + b->n);
     return (double)(now_ns() - t0) / (double)(a->n + b->n);
 }
 
 static int child_raw(uint32_t d1, uint32_t d2, long n)
 {
     struct pause_arg a = { d1, n / 10, 0 }, b;
+    double cpu1, cpu2;
 
     raw_xch = xc_interface_open(NULL, NULL, 0);
     if (!raw_xch) return 1;
     raw_loop(&a);                                    /* warm up */
     a.n = n;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = now_ns(), c0 = cpu_ns();
     raw_loop(&a);
     double one = (double)(now_ns() - t0) / (double)n;
+    cpu1 = (double)(cpu_ns() - c0) / (double)n;
 
     a = (struct pause_arg){ d1, n, 0 };
     b = (struct pause_arg){ d2, n, 0 };
-    double two = two_threads(raw_loop, &a, &b);
-    printf("raw_rt_ns %.1f\nraw_rt2_ns %.1f\nraw_failures %d\n", one, two,
-           a.failures + b.failures);
+    double two = two_threads(raw_loop, &a, &b, &cpu2);
+    printf("raw_rt_ns %.1f\nraw_rt2_ns %.1f\nraw_failures %d\n"
+           "raw_cpu_ns %.1f\nraw_cpu2_ns %.1f\n", one, two,
+           a.failures + b.failures, cpu1, cpu2);
 
     a = (struct pause_arg){ 1, n, 0 };
     b = (struct pause_arg){ 2, n, 0 };
     t0 = now_ns();
     cpu_loop(&a);
     one = (double)(now_ns() - t0) / (double)n;
-    two = two_threads(cpu_loop, &a, &b);
+    two = two_threads(cpu_loop, &a, &b, &cpu2);
     printf("cpu_1_ns %.1f\ncpu_2_ns %.1f\n", one, two);
     xc_interface_close(raw_xch);
     return 0;
@@ -221,15 +249,18 @@ static const char *lightcore_dir(void)
 }
 static const char *self;
 
-/* Run "self --child ARGS" with library lib; return the value of key. */
-static double run_child(int lib, const char *key, char *const args[])
+/* Run "self --child ARGS" with library lib; for each of the nkeys keys
+ * store its value (or -1) in values. */
+static void run_child_keys(int lib, char *const args[], int nkeys,
+                           const char *const keys[], double values[])
 {
     int pfd[2];
     char buf[4096];
     size_t len = 0;
-    double value = -1;
 
-    if (pipe(pfd)) return -1;
+    for (int k = 0; k < nkeys; k++) values[k] = -1;
+
+    if (pipe(pfd)) return;
     pid_t pid = fork();
     if (pid == 0) {
         char *argv[16] = { (char *)self, "--child" };
@@ -258,7 +289,6 @@ static double run_child(int lib, const char *key, char *const args[])
     int status;
     waitpid(pid, &status, 0);
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-        size_t kl = strlen(key);
         if (!strncmp(line, "lib ", 4)) {
             /* Make sure the run used the library it is labelled with. */
             bool ours = !strncmp(line + 4, lightcore_dir(),
@@ -266,17 +296,45 @@ static double run_child(int lib, const char *key, char *const args[])
             if (ours != (lib == LIB_LIGHTCORE)) {
                 fprintf(stderr, "ops_bench: the %s run loaded %s\n",
                         lib == LIB_XEN ? "libxl" : "lightcore", line + 4);
-                return -1;
+                for (int k = 0; k < nkeys; k++) values[k] = -1;
+                return;
             }
             continue;
         }
-        if (!strncmp(line, key, kl) && line[kl] == ' ')
-            value = atof(line + kl + 1);
-        else if (strstr(line, "failures") && atof(strchr(line, ' ') + 1) > 0)
+        bool matched = false;
+        for (int k = 0; k < nkeys; k++) {
+            size_t kl = strlen(keys[k]);
+            if (!strncmp(line, keys[k], kl) && line[kl] == ' ') {
+                values[k] = atof(line + kl + 1);
+                matched = true;
+            }
+        }
+        if (matched)
+            continue;
+        if (strstr(line, "failures") && atof(strchr(line, ' ') + 1) > 0)
             fprintf(stderr, "ops_bench: %s (%s)\n", line,
                     lib == LIB_XEN ? "libxl" : "lightcore");
     }
-    return value;
+}
+
+/* The same for one key. */
+static double run_child(int lib, const char *key, char *const args[])
+{
+    double v;
+    run_child_keys(lib, args, 1, &key, &v);
+    return v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void row(const char *what, double xen, double lc, const char *unit,
@@ -305,6 +363,8 @@ static int bulk_create(int count, const char *nodes, int *last)
 int main(int argc, char **argv)
 {
     bool quick = argc > 1 && !strcmp(argv[1], "--quick");
+    /* --threads: only the pause+unpause and thread-scaling rows. */
+    bool threads_only = argc > 1 && !strcmp(argv[argc - 1], "--threads");
     char a1[16], a2[16], a3[16];
 
     if (argc > 1 && !strcmp(argv[1], "--child"))
@@ -324,27 +384,56 @@ int main(int argc, char **argv)
     snprintf(a1, sizeof(a1), "%d", d1);
     snprintf(a2, sizeof(a2), "%d", d2);
     snprintf(a3, sizeof(a3), "%ld", n);
+    /* The thread-scaling figures move with whatever else the machine
+     * runs: repeat, interleaving the libraries, and take medians (of the
+     * times, and of each run's own 2-thread gain). */
+    enum { MAXREPS = 9 };
+    int reps = quick ? 3 : 5;
+    double px1v[MAXREPS], px2v[MAXREPS], pl1v[MAXREPS], pl2v[MAXREPS];
+    double gxv[MAXREPS], glv[MAXREPS], rw1v[MAXREPS], rw2v[MAXREPS];
+    double grv[MAXREPS], gcv[MAXREPS];
+    double cxv[MAXREPS], clv[MAXREPS], crv[MAXREPS];   /* cpu2 / cpu1 */
     char *pargs[] = { "pause", a1, a2, a3, NULL };
-    double px1 = run_child(LIB_XEN, "pause_rt_ns", pargs);
-    double pl1 = run_child(LIB_LIGHTCORE, "pause_rt_ns", pargs);
-    double px2 = run_child(LIB_XEN, "pause_rt2_ns", pargs);
-    double pl2 = run_child(LIB_LIGHTCORE, "pause_rt2_ns", pargs);
     char *rargs[] = { "raw", a1, a2, a3, NULL };
-    double rw1 = run_child(LIB_XEN, "raw_rt_ns", rargs);
-    double rw2 = run_child(LIB_XEN, "raw_rt2_ns", rargs);
-    double cpu1 = run_child(LIB_XEN, "cpu_1_ns", rargs);
-    double cpu2 = run_child(LIB_XEN, "cpu_2_ns", rargs);
+    static const char *const pkeys[] = { "pause_rt_ns", "pause_rt2_ns",
+                                         "pause_cpu_ns", "pause_cpu2_ns" };
+    static const char *const rkeys[] = { "raw_rt_ns", "raw_rt2_ns",
+                                         "cpu_1_ns", "cpu_2_ns",
+                                         "raw_cpu_ns", "raw_cpu2_ns" };
+    for (int i = 0; i < reps; i++) {
+        double v[6];
+        run_child_keys(LIB_XEN, pargs, 4, pkeys, v);
+        px1v[i] = v[0]; px2v[i] = v[1];
+        gxv[i] = v[1] > 0 ? v[0] / v[1] : 0;
+        cxv[i] = v[2] > 0 ? v[3] / v[2] : 0;
+        run_child_keys(LIB_LIGHTCORE, pargs, 4, pkeys, v);
+        pl1v[i] = v[0]; pl2v[i] = v[1];
+        glv[i] = v[1] > 0 ? v[0] / v[1] : 0;
+        clv[i] = v[2] > 0 ? v[3] / v[2] : 0;
+        run_child_keys(LIB_XEN, rargs, 6, rkeys, v);
+        rw1v[i] = v[0]; rw2v[i] = v[1];
+        grv[i] = v[1] > 0 ? v[0] / v[1] : 0;
+        gcv[i] = v[3] > 0 ? v[2] / v[3] : 0;
+        crv[i] = v[4] > 0 ? v[5] / v[4] : 0;
+    }
+    double px1 = median(px1v, reps), px2 = median(px2v, reps);
+    double pl1 = median(pl1v, reps), pl2 = median(pl2v, reps);
+    double rw1 = median(rw1v, reps), rw2 = median(rw2v, reps);
+    double gx = median(gxv, reps), gl = median(glv, reps);
+    double gr = median(grv, reps), gc = median(gcv, reps);
+    double cx = median(cxv, reps), cl = median(clv, reps);
+    double cr = median(crv, reps);
 
     int ndestroy = quick ? 50 : 200, last;
     double dx = -1, dl = -1;
-    int first = bulk_create(ndestroy, "full", &last);
+    int first = threads_only ? -1 : bulk_create(ndestroy, "full", &last);
     if (first > 0) {
         snprintf(a1, sizeof(a1), "%d", first);
         snprintf(a2, sizeof(a2), "%d", last);
         char *dargs[] = { "destroy", a1, a2, NULL };
         dx = run_child(LIB_XEN, "destroy_ns", dargs);
     }
-    first = bulk_create(ndestroy, "full", &last);
+    first = threads_only ? -1 : bulk_create(ndestroy, "full", &last);
     if (first > 0) {
         snprintf(a1, sizeof(a1), "%d", first);
         snprintf(a2, sizeof(a2), "%d", last);
@@ -353,7 +442,7 @@ int main(int argc, char **argv)
     }
 
     double lx = -1, ll = -1;
-    if (bulk_create(10000 - 3, "none", &last) > 0) {
+    if (!threads_only && bulk_create(10000 - 3, "none", &last) > 0) {
         char *largs[] = { "list", quick ? "5" : "20", NULL };
         lx = run_child(LIB_XEN, "list_ns", largs);
         ll = run_child(LIB_LIGHTCORE, "list_ns", largs);
@@ -365,15 +454,16 @@ int main(int argc, char **argv)
         "ratio <= 0.5");
     row("pause+unpause, 2 threads (us/rt)", px2 / 1e3, pl2 / 1e3, "us",
         "lightcore 2T gain >= 1.5x");
-    printf("%-38s %12.2f %12.2f\n", "  2-thread throughput gain (x)",
-           px2 > 0 ? px1 / px2 : 0, pl2 > 0 ? pl1 / pl2 : 0);
+    printf("%-38s %12.2f %12.2f   (median of %d runs)\n",
+           "  2-thread throughput gain (x)", gx, gl, reps);
     printf("%-38s %12.2f %12.2f   (no libxl: 1 thread, 2 threads)\n",
            "raw xc pause+unpause (us/rt)", rw1 / 1e3, rw2 / 1e3);
     printf("%-38s %12.2f   (the simulator's ceiling)\n",
-           "  raw 2-thread throughput gain (x)", rw2 > 0 ? rw1 / rw2 : 0);
+           "  raw 2-thread throughput gain (x)", gr);
+    printf("%-38s %12.2f %12.2f   (raw: %.2f; 1.0 = threads cost each"
+           " other nothing)\n", "  CPU per round trip, 2T / 1T", cx, cl, cr);
     printf("%-38s %12.2f   (the machine's ceiling now)\n",
-           "  shared-nothing loop 2-thread gain (x)",
-           cpu2 > 0 ? cpu1 / cpu2 : 0);
+           "  shared-nothing loop 2-thread gain (x)", gc);
     row("destroy (ms/domain)", dx / 1e6, dl / 1e6, "ms", "ratio <= 0.3");
     row("list_domain, 10000 domains (ms)", lx / 1e6, ll / 1e6, "ms",
         "lightcore < 2 ms");

@@ -100,14 +100,14 @@ $(BUILD)/obj $(BUILD)/tests:
 # ---------------------------------------------------------------- tests
 TEST_CFLAGS := $(CFLAGS) $(shell pkg-config --cflags check 2>/dev/null)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(STATICLIB) $(wildcard tests/common/*.h) | $(BUILD)/tests
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(STATICLIB) $(wildcard tests/common/*.[ch]) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -Itests/common $(TEST_CFLAGS) -o $@ $< $(wildcard tests/common/*.c) \
 	    $(LDFLAGS) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
 
 # Integration programs also link the simulated host's fixture and preload
 # library (placed first, so it interposes on libxencall and friends).
 $(BUILD)/tests/test_%: tests/integration/test_%.c $(STATICLIB) $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) \
-		$(wildcard tests/common/*.h) | $(BUILD)/tests
+		$(wildcard tests/common/*.[ch]) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -Itests/common -Itests/sim $(TEST_CFLAGS) -o $@ $< $(wildcard tests/common/*.c) \
 	    $(SIM_FIXTURE_OBJS) $(LDFLAGS) -Wl,--no-as-needed $(SIM_PRELOAD) -Wl,--as-needed \
 	    -Wl,-rpath,$(abspath $(dir $(SIM_PRELOAD))) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)

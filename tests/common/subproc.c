@@ -11,15 +11,9 @@
 #include <unistd.h>
 
 #include "subproc.h"
+#include "testmain.h"
 
 struct sink { int fd; char *buf; size_t len; };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sink_read(struct sink *s)
 {
@@ -72,10 +66,10 @@ int subproc_run(char **out, char **err, const char *const argv[],
     sinks[0].fd = out_pipe[0];
     sinks[1].fd = err_pipe[0];
 
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = (long long)test_now_ms() + timeout_ms;
     while (sinks[0].fd >= 0 || sinks[1].fd >= 0) {
         struct pollfd pfd[2] = {{sinks[0].fd, POLLIN, 0}, {sinks[1].fd, POLLIN, 0}};
-        long long left = deadline - now_ms();
+        long long left = deadline - (long long)test_now_ms();
         if (left <= 0) break;
         int r = poll(pfd, 2, (int)left);
         if (r < 0 && errno != EINTR) break;

@@ -6,17 +6,11 @@
 #include <libxl_event.h>
 
 #include "testev.h"
-
-static uint64_t testev_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "testmain.h"
 
 libxl_event *testev_wait(libxl_ctx *ctx, uint64_t mask, int ms)
 {
-    uint64_t deadline = testev_now_ms() + (uint64_t)ms;
+    uint64_t deadline = test_now_ms() + (uint64_t)ms;
     int fd;
 
     ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
@@ -25,7 +19,7 @@ libxl_event *testev_wait(libxl_ctx *ctx, uint64_t mask, int ms)
         int r = libxl_event_check(ctx, &ev, mask, NULL, NULL);
         if (!r) return ev;
         ck_assert_int_eq(r, ERROR_NOT_READY);
-        uint64_t now = testev_now_ms();
+        uint64_t now = test_now_ms();
         if (now >= deadline) return NULL;
         struct pollfd p = { .fd = fd, .events = POLLIN };
         poll(&p, 1, (int)(deadline - now));

@@ -18,16 +18,10 @@
 #include <time.h>
 
 #include "internal.h"
+#include "testmain.h"
 
 static libxl_ctx *ctx;
 static xentoollog_logger_stdiostream *logger;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void setup(void)
 {
@@ -45,10 +39,10 @@ static void teardown(void)
 static bool drive_until(atomic_int *flag, int timeout_ms)
 {
     int fd;
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = test_now_ms() + (uint64_t)timeout_ms;
     ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
     while (!atomic_load(flag)) {
-        uint64_t now = now_ms();
+        uint64_t now = test_now_ms();
         if (now >= deadline) return false;
         struct pollfd p = { .fd = fd, .events = POLLIN };
         poll(&p, 1, (int)(deadline - now) < 20 ? (int)(deadline - now) : 20);
@@ -314,8 +308,8 @@ static void *dispatcher(void *arg)
 
 static void seam_wait_for_completion(void)
 {
-    uint64_t deadline = now_ms() + 5000;
-    while (!atomic_load(&completions) && now_ms() < deadline) {
+    uint64_t deadline = test_now_ms() + 5000;
+    while (!atomic_load(&completions) && test_now_ms() < deadline) {
         struct timespec ts = { 0, 1000000 };
         nanosleep(&ts, NULL);
     }
@@ -407,13 +401,13 @@ static void slow_progress(libxl_ctx *c, libxl_event *ev, void *u)
 static void *abort_sync_when_found(void *arg)
 {
     int *rc = arg;
-    uint64_t deadline = now_ms() + 5000;
+    uint64_t deadline = test_now_ms() + 5000;
     do {
         *rc = libxl_ao_abort(ctx, NULL);
         if (*rc != ERROR_NOTFOUND) break;
         struct timespec ts = { 0, 1000000 };
         nanosleep(&ts, NULL);
-    } while (now_ms() < deadline);
+    } while (test_now_ms() < deadline);
     return NULL;
 }
 
@@ -427,7 +421,7 @@ START_TEST(progress_on_other_thread_while_sync_waits)
     atomic_store(&a_returned, 0);
     atomic_store(&slow_cb_done, 0);
     pthread_create(&b, NULL, abort_sync_when_found, &brc);
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     int rc = test_op(&p, NULL);
     int done = atomic_load(&slow_cb_done);
     pthread_mutex_lock(&ar_lock);
@@ -439,7 +433,7 @@ START_TEST(progress_on_other_thread_while_sync_waits)
     ck_assert_int_eq(rc, ERROR_ABORTED);
     ck_assert_int_eq(done, 1);
     ck_assert_int_eq(atomic_load(&cb_saw_a_returned), 0);
-    ck_assert_uint_lt(now_ms() - t0, 5000);
+    ck_assert_uint_lt(test_now_ms() - t0, 5000);
 }
 END_TEST
 
@@ -466,13 +460,13 @@ START_TEST(abort_during)
     ck_assert_int_eq(test_op(&p, &cb_how), 0);
     ck_assert_int_eq(libxl_ao_abort(ctx, &other), ERROR_NOTFOUND);
     ck_assert_int_eq(libxl_ao_abort(ctx, NULL), ERROR_NOTFOUND); /* not sync */
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), 0);
     /* completed by the abort itself, callback made before it returned */
     ck_assert_int_eq(atomic_load(&completions), 1);
     ck_assert_int_eq(atomic_load(&last_rc), ERROR_ABORTED);
     ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), ERROR_NOTFOUND);
-    ck_assert_uint_lt(now_ms() - t0, 1000);
+    ck_assert_uint_lt(test_now_ms() - t0, 1000);
     libxl_osevent_dispatch(ctx);
     ck_assert_int_eq(atomic_load(&completions), 1);
 }
@@ -551,9 +545,9 @@ START_TEST(hold_delays_completion)
     ck_assert(drive_until(&completions, 5000));
     ck_assert_int_eq(atomic_load(&last_rc), 8);
     /* and a synchronous call waits for the release */
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     ck_assert_int_eq(test_op(&p, NULL), 8);
-    ck_assert_uint_ge(now_ms() - t0, 4);
+    ck_assert_uint_ge(test_now_ms() - t0, 4);
 }
 END_TEST
 
@@ -615,10 +609,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -16,6 +16,7 @@
 #include <xenstore.h>
 
 #include "simhost.h"
+#include "testmain.h"
 
 #ifndef DROPIN_OPS
 #error DROPIN_OPS (path of the probe) must be defined
@@ -122,10 +123,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

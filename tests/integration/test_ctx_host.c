@@ -12,6 +12,7 @@
 #include "libxl_utils.h"
 #include "simhost.h"
 #include "testlog.h"
+#include "testmain.h"
 
 static simhost *host;
 static xentoollog_logger *lg;
@@ -207,9 +208,5 @@ static Suite *ctx_host_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ctx_host_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(ctx_host_suite());
 }

@@ -18,6 +18,7 @@
 #include "testev.h"
 #include "testlog.h"
 #include "xensim.h"
+#include "testmain.h"
 
 #define MASK(t) (1ULL << (t))
 #define MASK_DOM (MASK(LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN) | \
@@ -26,13 +27,6 @@
 static simhost *host;
 static libxl_ctx *ctx;
 static xentoollog_logger *lg;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void setup(void)
 {
@@ -268,8 +262,8 @@ START_TEST(evdisable_inside_event_occurs)
     libxl_event_register_callbacks(ctx, &hooks, &g);
     ck_assert_int_eq(libxl_evenable_domain_death(ctx, d, 0, &g), 0);
     ck_assert_int_eq(simhost_destroy_domain(d), 0);
-    uint64_t deadline = now_ms() + 10000;
-    while (g && now_ms() < deadline)
+    uint64_t deadline = test_now_ms() + 10000;
+    while (g && test_now_ms() < deadline)
         wait_event(0, 50);
     ck_assert_ptr_null(g);
     ck_assert_int_eq(occurs_calls, 1);
@@ -277,8 +271,8 @@ START_TEST(evdisable_inside_event_occurs)
     int d2 = new_domain("next");
     ck_assert_int_eq(libxl_evenable_domain_death(ctx, d2, 0, &g), 0);
     ck_assert_int_eq(simhost_destroy_domain(d2), 0);
-    deadline = now_ms() + 10000;
-    while (g && now_ms() < deadline)
+    deadline = test_now_ms() + 10000;
+    while (g && test_now_ms() < deadline)
         wait_event(0, 50);
     ck_assert_ptr_null(g);
     ck_assert_int_eq(occurs_calls, 2);
@@ -410,10 +404,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

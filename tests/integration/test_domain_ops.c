@@ -21,18 +21,12 @@
 #include "simhost.h"
 
 #include <xengnttab.h>          /* after xenctrl.h (internal.h) */
+#include "testmain.h"
 
 static simhost *host;
 static libxl_ctx *ctx;
 static xentoollog_logger_stdiostream *logger;
 static struct xs_handle *xs;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void setup(void)
 {
@@ -76,10 +70,10 @@ static void reset(void)
 static bool drive_callback(int timeout_ms)
 {
     int fd;
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = test_now_ms() + (uint64_t)timeout_ms;
     ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
     while (!atomic_load(&completions)) {
-        uint64_t now = now_ms();
+        uint64_t now = test_now_ms();
         if (now >= deadline) return false;
         struct pollfd p = { .fd = fd, .events = POLLIN };
         poll(&p, 1, 20);
@@ -92,7 +86,7 @@ static bool drive_callback(int timeout_ms)
 static int wait_complete_event(uint64_t for_user, uint32_t domid, int timeout_ms)
 {
     int fd;
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = test_now_ms() + (uint64_t)timeout_ms;
     ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
     for (;;) {
         libxl_event *ev = NULL;
@@ -105,7 +99,7 @@ static int wait_complete_event(uint64_t for_user, uint32_t domid, int timeout_ms
             libxl_event_free(ctx, ev);
             return rc;
         }
-        uint64_t now = now_ms();
+        uint64_t now = test_now_ms();
         if (now >= deadline) return 999;
         struct pollfd p = { .fd = fd, .events = POLLIN };
         poll(&p, 1, 20);
@@ -144,8 +138,8 @@ static char *xs_get(const char *fmt, int domid)
 /* Wait (bounded) until the hypervisor reports the domain shut down. */
 static int wait_shutdown_reason(int domid, int timeout_ms)
 {
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
-    while (now_ms() < deadline) {
+    uint64_t deadline = test_now_ms() + (uint64_t)timeout_ms;
+    while (test_now_ms() < deadline) {
         libxl_dominfo info;
         libxl_dominfo_init(&info);
         int rc = libxl_domain_info(ctx, &info, (uint32_t)domid);
@@ -259,9 +253,9 @@ START_TEST(shutdown_ignored_times_out)
 {
     int d = simhost_create_domain("deaf", 64, 1, "ignore");
     libxl__domain_ops_set_timeouts(ctx, 200, 0);
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)d, NULL), ERROR_TIMEDOUT);
-    uint64_t el = now_ms() - t0;
+    uint64_t el = test_now_ms() - t0;
     ck_assert_uint_ge(el, 190);
     ck_assert_uint_lt(el, 5000);
     char *v = xs_get("/local/domain/%d/control/shutdown", d);
@@ -280,11 +274,11 @@ START_TEST(shutdown_abort_hears_it)
     int d = simhost_create_domain("deaf2", 64, 1, "ignore");
     reset();
     ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)d, &cb_how), 0);
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), 0);
     ck_assert(drive_callback(5000));
     ck_assert_int_eq(atomic_load(&last_rc), ERROR_ABORTED);
-    ck_assert_uint_lt(now_ms() - t0, 2000);
+    ck_assert_uint_lt(test_now_ms() - t0, 2000);
     ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), ERROR_NOTFOUND);
 }
 END_TEST
@@ -391,9 +385,9 @@ START_TEST(destroy_times_out_when_domain_lingers)
     xengnttab_handle *g;
     void *ring = pin_ring(d, &g);
     libxl__domain_ops_set_timeouts(ctx, 0, 200);
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d, NULL), ERROR_TIMEDOUT);
-    ck_assert_uint_ge(now_ms() - t0, 190);
+    ck_assert_uint_ge(test_now_ms() - t0, 190);
     libxl_dominfo info;
     libxl_dominfo_init(&info);
     ck_assert_int_eq(libxl_domain_info(ctx, &info, (uint32_t)d), 0);
@@ -477,9 +471,9 @@ START_TEST(destroy_notices_a_domain_freed_after_its_release)
     ck_assert_int_gt(d, 0);
     libxl__domain_ops_set_timeouts(ctx, 0, 5000);
 
-    uint64_t start = now_ms();
+    uint64_t start = test_now_ms();
     ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d, NULL), 0);
-    uint64_t took = now_ms() - start;
+    uint64_t took = test_now_ms() - start;
     ck_assert_msg(took >= 350, "destroy returned after %llu ms, before the "
                   "domain could be gone", (unsigned long long)took);
     ck_assert_msg(took < 3000, "destroy took %llu ms", (unsigned long long)took);
@@ -513,10 +507,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

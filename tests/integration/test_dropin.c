@@ -15,6 +15,7 @@
 
 #include "simhost.h"
 #include "subproc.h"
+#include "testmain.h"
 
 static simhost *host;
 static char preload_env[PATH_MAX * 2 + 32];
@@ -130,9 +131,5 @@ static Suite *dropin_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(dropin_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(dropin_suite());
 }

@@ -18,6 +18,7 @@
 #include "simhost.h"
 #include "testev.h"
 #include "testlog.h"
+#include "testmain.h"
 
 #define MASK_EJECT (1ULL << LIBXL_EVENT_TYPE_DISK_EJECT)
 #define HDC 5632        /* (22 << 8) | (0 << 6) */
@@ -28,13 +29,6 @@ static libxl_ctx *ctx;
 static xentoollog_logger *lg;
 static struct xs_handle *xs;    /* the test's own dom0 (toolstack) handle */
 static int dom;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void xwrite(const char *path, const char *v, unsigned len)
 {
@@ -118,8 +112,8 @@ static char *eject_path(int devid)
 /* Drive the loop until the library has logged needle (bounded). */
 static void wait_log(const char *needle)
 {
-    uint64_t deadline = now_ms() + 5000;
-    while (!testlog_contains(lg, XTL_DEBUG, needle) && now_ms() < deadline)
+    uint64_t deadline = test_now_ms() + 5000;
+    while (!testlog_contains(lg, XTL_DEBUG, needle) && test_now_ms() < deadline)
         ck_assert_ptr_null(wait_event(MASK_EJECT, 20));
     if (!testlog_contains(lg, XTL_DEBUG, needle)) {
         char *d = testlog_dump(lg);
@@ -313,10 +307,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

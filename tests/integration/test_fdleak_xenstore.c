@@ -36,6 +36,8 @@
 
 #include "../unit/child_testutil.h"
 #include "simhost.h"
+#include "fdprobe.h"
+#include "testmain.h"
 
 static simhost *host;
 static xentoollog_logger *lg;
@@ -57,27 +59,6 @@ static void teardown(void)
 }
 
 /* ------------------------------------------------- what is a leak */
-
-#define MAXFD 1024
-static char *baseline[MAXFD];       /* link target of each fd at start */
-
-static char *fd_target(int fd)
-{
-    char path[64], buf[256];
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    ssize_t r = readlink(path, buf, sizeof(buf) - 1);
-    if (r < 0) return NULL;
-    buf[r] = 0;
-    return strdup(buf);
-}
-
-static void take_baseline(void)
-{
-    for (int fd = 0; fd < MAXFD; fd++) {
-        free(baseline[fd]);
-        baseline[fd] = fd_target(fd);
-    }
-}
 
 /* Inodes of the library's xenstored watch connections, as made. */
 static pthread_mutex_t xs_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -136,97 +117,47 @@ static char leak_example[256];
 static const char *deliberate_target;   /* run 2: the planted pipe */
 static int planted_seen;                /* run 2: children showing it */
 
-/* Parse ls -l output: lines "... N -> TARGET". */
+/* What one child's listing showed. */
+typedef struct { int found[K_COUNT]; bool planted; } child_fds;
+
+static void note_new_fd(const char *line, const char *target, void *arg)
+{
+    child_fds *c = arg;
+    c->found[classify(target)]++;
+    pthread_mutex_lock(&leak_lock);
+    if (deliberate_target && !strcmp(target, deliberate_target))
+        c->planted = true;
+    if (!leak_example[0])
+        snprintf(leak_example, sizeof(leak_example), "%s", line);
+    pthread_mutex_unlock(&leak_lock);
+}
+
 static void check_listing(char *out)
 {
-    int found[K_COUNT] = { 0 };
-    bool any = false, planted = false;
-    char *save = NULL;
+    child_fds c = { { 0 }, false };
+    bool any = fdprobe_new_fds(out, note_new_fd, &c) > 0;
 
-    for (char *line = strtok_r(out, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *arrow = strstr(line, " -> ");
-        if (!arrow) continue;
-        char *num = arrow;
-        while (num > line && num[-1] != ' ') num--;
-        int fd = atoi(num);
-        const char *target = arrow + 4;
-        if (fd < 3 || !strncmp(target, "/proc/", 6)) continue;
-        if (fd < MAXFD && baseline[fd] && !strcmp(baseline[fd], target))
-            continue;
-        found[classify(target)]++;
-        any = true;
-        pthread_mutex_lock(&leak_lock);
-        if (deliberate_target && !strcmp(target, deliberate_target))
-            planted = true;
-        if (!leak_example[0])
-            snprintf(leak_example, sizeof(leak_example), "%s", line);
-        pthread_mutex_unlock(&leak_lock);
-    }
     pthread_mutex_lock(&leak_lock);
-    for (int k = 0; k < K_COUNT; k++) leaks[k] += found[k];
+    for (int k = 0; k < K_COUNT; k++) leaks[k] += c.found[k];
     leaky_children += any;
-    planted_seen += planted;
+    planted_seen += c.planted;
     children_checked++;
     pthread_mutex_unlock(&leak_lock);
 }
 
 /* ------------------------------------------- the application side */
 
-enum method { M_FORK, M_SPAWN, M_VFORK, M_COUNT };
-static const char *const method_name[] = { "fork", "posix_spawn", "vfork" };
-static char *const ls_argv[] = { "/bin/ls", "-l", "/proc/self/fd/", NULL };
-extern char **environ;
-
-/* fork or vfork, dup2 out to 1, exec ls (own frame: vfork's rules). */
-static pid_t __attribute__((noinline)) start_forked(bool use_vfork, int out)
+static void one_child(enum fdprobe_method m)
 {
-    pid_t pid = use_vfork ? vfork() : fork();
-    if (pid == 0) {
-        dup2(out, 1);
-        execve(ls_argv[0], ls_argv, environ);
-        _exit(127);
-    }
-    return pid;
-}
-
-static void one_child(enum method m)
-{
-    enum { OUTSZ = 16384 };
-    char *buf = malloc(OUTSZ);
-    size_t len = 0;
-    int p[2], status;
-    pid_t pid = -1;
-    ssize_t r;
-
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-    if (m == M_SPAWN) {
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-        ck_assert_int_eq(posix_spawn(&pid, ls_argv[0], &fa, NULL, ls_argv,
-                                     environ), 0);
-        posix_spawn_file_actions_destroy(&fa);
-    } else {
-        pid = start_forked(m == M_VFORK, p[1]);
-    }
-    ck_assert_int_gt(pid, 0);
-    close(p[1]);
-    while ((r = read(p[0], buf + len, OUTSZ - 1 - len)) > 0) len += (size_t)r;
-    buf[len] = 0;
-    close(p[0]);
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                  "%s: ls failed (status %#x)", method_name[m], status);
-    check_listing(buf);
-    free(buf);
+    char *listing = fdprobe_child_listing(m);
+    check_listing(listing);
+    free(listing);
 }
 
 static int per_method;
 static void *app_thread(void *arg)
 {
-    enum method m = (enum method)(intptr_t)arg;
+    enum fdprobe_method m = (enum fdprobe_method)(intptr_t)arg;
     for (int i = 0; i < per_method; i++) one_child(m);
     return NULL;
 }
@@ -324,7 +255,7 @@ static void plant(void)
     int p[2];
     ck_assert_int_eq(pipe(p), 0);       /* deliberately inheritable */
     close(p[1]);
-    char *t = fd_target(p[0]);
+    char *t = fdprobe_target(p[0]);
     ck_assert_ptr_nonnull(t);
     planted_fd = p[0];
     snprintf(planted_target, sizeof(planted_target), "%s", t);
@@ -336,7 +267,7 @@ static void plant(void)
 
 START_TEST(no_library_fd_in_any_child)
 {
-    pthread_t lib[2], app[M_COUNT];
+    pthread_t lib[2], app[FDPROBE_METHODS];
 
     run_path = _i == 1;
     planting = _i == 2;
@@ -345,7 +276,7 @@ START_TEST(no_library_fd_in_any_child)
     leaky_children = children_checked = planted_seen = 0;
     leak_example[0] = 0;
     deliberate_target = NULL;
-    take_baseline();
+    fdprobe_take_baseline();
     if (planting) plant();      /* not in the baseline */
     __atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&ctx_cycles, 0, __ATOMIC_RELAXED);
@@ -353,10 +284,10 @@ START_TEST(no_library_fd_in_any_child)
 
     ck_assert_int_eq(pthread_create(&lib[0], NULL, ctx_cycler, NULL), 0);
     ck_assert_int_eq(pthread_create(&lib[1], NULL, long_lived, NULL), 0);
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < FDPROBE_METHODS; m++)
         ck_assert_int_eq(pthread_create(&app[m], NULL, app_thread,
                                         (void *)(intptr_t)m), 0);
-    for (int m = 0; m < M_COUNT; m++) pthread_join(app[m], NULL);
+    for (int m = 0; m < FDPROBE_METHODS; m++) pthread_join(app[m], NULL);
     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
     pthread_join(lib[0], NULL);
     pthread_join(lib[1], NULL);
@@ -373,7 +304,7 @@ START_TEST(no_library_fd_in_any_child)
     if (planting) fprintf(stderr, "; planted pipe seen by %d", planted_seen);
     fprintf(stderr, "\n");
 
-    ck_assert_int_eq(children_checked, per_method * M_COUNT);
+    ck_assert_int_eq(children_checked, per_method * FDPROBE_METHODS);
     ck_assert_int_gt(__atomic_load_n(&ctx_cycles, __ATOMIC_RELAXED), 0);
     ck_assert_int_gt(__atomic_load_n(&pty_runs, __ATOMIC_RELAXED), 0);
     if (!planting) {
@@ -404,9 +335,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(suite());
 }

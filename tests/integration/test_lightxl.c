@@ -17,6 +17,7 @@
 
 #include "simhost.h"
 #include "subproc.h"
+#include "testmain.h"
 
 #define DEBIAN_XL "/usr/lib/xen-4.17/bin/xl"
 
@@ -466,9 +467,5 @@ static Suite *lightxl_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(lightxl_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(lightxl_suite());
 }

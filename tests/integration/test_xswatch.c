@@ -18,18 +18,12 @@
 #include "internal.h"
 #include "simhost.h"
 #include "testlog.h"
+#include "testmain.h"
 
 static simhost *host;
 static libxl_ctx *ctx;
 static xentoollog_logger *lg;
 static struct xs_handle *xs;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void setup(void)
 {
@@ -52,12 +46,12 @@ static void teardown(void)
 /* Run the loop (single-fd style) until done() or the deadline. */
 static bool drive_until(bool (*done)(void), int ms)
 {
-    uint64_t deadline = now_ms() + (uint64_t)ms;
+    uint64_t deadline = test_now_ms() + (uint64_t)ms;
     int fd;
 
     ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
     while (!done()) {
-        uint64_t now = now_ms();
+        uint64_t now = test_now_ms();
         if (now >= deadline) return false;
         struct pollfd p = { .fd = fd, .events = POLLIN };
         poll(&p, 1, (int)(deadline - now));
@@ -360,10 +354,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -21,15 +21,9 @@
 
 #include "simhost.h"
 #include "xensim.h"
+#include "testmain.h"
 
 static simhost *host;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void setup(void)
 {
@@ -77,8 +71,8 @@ static char *xs_value(const char *path)
 }
 
 /* Poll a condition with a deadline (not a sleep-and-hope). */
-#define WAIT_FOR(cond, ms) ({ uint64_t _d = now_ms() + (ms); bool _ok;      \
-        while (!(_ok = (cond)) && now_ms() < _d) {                           \
+#define WAIT_FOR(cond, ms) ({ uint64_t _d = test_now_ms() + (ms); bool _ok;      \
+        while (!(_ok = (cond)) && test_now_ms() < _d) {                           \
             struct timespec _ts = { 0, 1000000 }; nanosleep(&_ts, NULL); }   \
         _ok; })
 
@@ -280,8 +274,8 @@ START_TEST(release_domain_watch_fires)
     ck_assert_int_eq(simhost_destroy_domain(d), 0);
     int fd = xs_fileno(xs);
     bool fired = false;
-    uint64_t deadline = now_ms() + 5000;
-    while (!fired && now_ms() < deadline) {
+    uint64_t deadline = test_now_ms() + 5000;
+    while (!fired && test_now_ms() < deadline) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
         if (poll(&p, 1, 100) == 1 && (ev = xs_read_watch(xs, &n))) {
             fired = !strcmp(ev[XS_WATCH_PATH], "@releaseDomain");
@@ -419,10 +413,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -16,17 +16,11 @@
 #include <xentoollog.h>
 
 #include "simhost.h"
+#include "testmain.h"
 
 static simhost *host;
 static libxl_ctx *ctx;
 static xentoollog_logger_stdiostream *logger;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void setup(void)
 {
@@ -50,14 +44,14 @@ static void teardown(void)
 /* Run libxl's event machinery until an event of the mask, or the deadline. */
 static libxl_event *wait_event(uint64_t typemask, int timeout_ms)
 {
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = test_now_ms() + (uint64_t)timeout_ms;
     for (;;) {
         libxl_event *ev = NULL;
         int r = libxl_event_check(ctx, &ev, typemask, NULL, NULL);
         if (r == 0)
             return ev;
         ck_assert_int_eq(r, ERROR_NOT_READY);
-        uint64_t now = now_ms();
+        uint64_t now = test_now_ms();
         if (now >= deadline)
             return NULL;
         struct pollfd fds[64];
@@ -180,10 +174,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "testlog.h"
+#include "testmain.h"
 
 static xentoollog_logger *lg;
 
@@ -97,9 +98,5 @@ static Suite *ctx_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ctx_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(ctx_suite());
 }

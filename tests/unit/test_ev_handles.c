@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ev_handles.h"
+#include "testmain.h"
 
 #define INDEX_OF(tok) ((uintptr_t)(tok) & (LIBXL__HTAB_MAX_SLOTS - 1))
 #define GEN_OF(tok) ((uintptr_t)(tok) >> LIBXL__HTAB_INDEX_BITS)
@@ -452,9 +453,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ev_timeheap.h"
+#include "testmain.h"
 
 /* For hot loops: Check's ck_assert_* report every passing call to the
  * parent process, which is slow over many iterations. */
@@ -515,9 +516,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

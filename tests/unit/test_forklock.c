@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 
 #include "child_testutil.h"
+#include "fdprobe.h"
+#include "testmain.h"
 
 static xentoollog_logger *lg;
 static libxl_ctx *ctx;
@@ -29,98 +31,23 @@ static void teardown(void)
 
 /* ------------------------------------------------ the fd listing */
 
-#define MAXFD 1024
-static char *baseline[MAXFD];       /* link target of each fd at start */
-
-static char *fd_target(int fd)
-{
-    char path[64], buf[256];
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    ssize_t r = readlink(path, buf, sizeof(buf) - 1);
-    if (r < 0) return NULL;
-    buf[r] = 0;
-    return strdup(buf);
-}
-
-static void take_baseline(void)
-{
-    for (int fd = 0; fd < MAXFD; fd++) {
-        free(baseline[fd]);
-        baseline[fd] = fd_target(fd);
-    }
-}
-
 static pthread_mutex_t leak_lock = PTHREAD_MUTEX_INITIALIZER;
 static int leaks, children_checked;
 static char leak_example[256];
 
-/* Parse ls -l output: lines "... N -> TARGET". */
-static void check_listing(char *out)
+static void note_leak(const char *line, const char *target, void *arg)
 {
-    char *save = NULL;
-    for (char *line = strtok_r(out, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *arrow = strstr(line, " -> ");
-        if (!arrow) continue;
-        char *num = arrow;
-        while (num > line && num[-1] != ' ') num--;
-        int fd = atoi(num);
-        const char *target = arrow + 4;
-        if (fd < 3 || !strncmp(target, "/proc/", 6)) continue;
-        if (fd < MAXFD && baseline[fd] && !strcmp(baseline[fd], target))
-            continue;
-        pthread_mutex_lock(&leak_lock);
-        if (!leaks++) snprintf(leak_example, sizeof(leak_example), "%s", line);
-        pthread_mutex_unlock(&leak_lock);
-    }
+    (void)target; (void)arg;
+    pthread_mutex_lock(&leak_lock);
+    if (!leaks++) snprintf(leak_example, sizeof(leak_example), "%s", line);
+    pthread_mutex_unlock(&leak_lock);
 }
 
-enum method { M_FORK, M_SPAWN, M_VFORK };
-static char *const ls_argv[] = { "/bin/ls", "-l", "/proc/self/fd/", NULL };
-extern char **environ;
-
-/* fork or vfork, dup2 out to 1, exec ls (own frame: vfork's rules). */
-static pid_t __attribute__((noinline)) start_forked(bool use_vfork, int out)
+static void one_child(enum fdprobe_method m)
 {
-    pid_t pid = use_vfork ? vfork() : fork();
-    if (pid == 0) {
-        dup2(out, 1);
-        execve(ls_argv[0], ls_argv, environ);
-        _exit(127);
-    }
-    return pid;
-}
-
-static void one_child(enum method m)
-{
-    int p[2], status;
-    pid_t pid = -1;
-    enum { OUTSZ = 16384 };
-    char *buf = malloc(OUTSZ);
-    size_t len = 0;
-    ssize_t r;
-
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-    if (m == M_SPAWN) {
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-        ck_assert_int_eq(posix_spawn(&pid, ls_argv[0], &fa, NULL, ls_argv,
-                                     environ), 0);
-        posix_spawn_file_actions_destroy(&fa);
-    } else {
-        pid = start_forked(m == M_VFORK, p[1]);
-    }
-    ck_assert_int_gt(pid, 0);
-    close(p[1]);
-    while ((r = read(p[0], buf + len, OUTSZ - 1 - len)) > 0) len += (size_t)r;
-    buf[len] = 0;
-    close(p[0]);
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    check_listing(buf);
-    free(buf);
+    char *listing = fdprobe_child_listing(m);
+    fdprobe_new_fds(listing, note_leak, NULL);
+    free(listing);
     pthread_mutex_lock(&leak_lock);
     children_checked++;
     pthread_mutex_unlock(&leak_lock);
@@ -129,7 +56,7 @@ static void one_child(enum method m)
 static int per_method;
 static void *app_thread(void *arg)
 {
-    enum method m = (enum method)(intptr_t)arg;
+    enum fdprobe_method m = (enum fdprobe_method)(intptr_t)arg;
     for (int i = 0; i < per_method; i++) one_child(m);
     return NULL;
 }
@@ -210,7 +137,7 @@ START_TEST(no_library_fd_in_any_child)
     libxl_childproc_setmode(ctx, &selective, NULL);
     t_set_path(ctx, _i == 1);
     per_method = 300 * t_stress_factor();
-    take_baseline();
+    fdprobe_take_baseline();
     __atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
     ck_assert_int_eq(pthread_create(&lib, NULL,
                                     _i == 2 ? carefd_thread : library_thread,
@@ -301,9 +228,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(suite());
 }

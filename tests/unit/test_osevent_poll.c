@@ -6,6 +6,7 @@
  */
 #include "ev_testutil.h"
 #include "ev_private.h"
+#include "testmain.h"
 
 static xentoollog_logger *lg;
 static libxl_ctx *ctx;
@@ -236,9 +237,5 @@ static Suite *poll_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(poll_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(poll_suite());
 }

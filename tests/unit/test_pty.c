@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "child_testutil.h"
+#include "testmain.h"
 
 static xentoollog_logger *lg;
 static libxl_ctx *ctx;
@@ -200,9 +201,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(suite());
 }

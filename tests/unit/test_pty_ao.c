@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "child_testutil.h"
+#include "testmain.h"
 
 static xentoollog_logger *lg;
 static libxl_ctx *ctx;
@@ -45,13 +46,6 @@ static bool no_children_now(void)
     memset(&si, 0, sizeof(si));
     return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 &&
            errno == ECHILD;
-}
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* ------------------------------------------------ completion styles */
@@ -94,7 +88,7 @@ static void how_for(enum style s, libxl_asyncop_how *how)
  * its rc, or -99999 at the deadline. */
 static int wait_completion_event(int ms, bool *no_children)
 {
-    uint64_t deadline = now_ms() + (uint64_t)ms;
+    uint64_t deadline = test_now_ms() + (uint64_t)ms;
     int fd;
 
     ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
@@ -110,7 +104,7 @@ static int wait_completion_event(int ms, bool *no_children)
             return rc;
         }
         ck_assert_int_eq(r, ERROR_NOT_READY);
-        uint64_t now = now_ms();
+        uint64_t now = test_now_ms();
         if (now >= deadline) return -99999;
         struct pollfd p = { .fd = fd, .events = POLLIN };
         poll(&p, 1, (int)(deadline - now));
@@ -242,10 +236,10 @@ static void fifo_remove(void)
 /* (SIGCHLD, on the fallback path, may interrupt the poll) */
 static bool fifo_readable(int ms)
 {
-    uint64_t deadline = now_ms() + (uint64_t)ms;
+    uint64_t deadline = test_now_ms() + (uint64_t)ms;
     for (;;) {
         struct pollfd p = { .fd = fifo_fd, .events = POLLIN };
-        uint64_t now = now_ms();
+        uint64_t now = test_now_ms();
         if (now >= deadline) return false;
         int r = poll(&p, 1, (int)(deadline - now));
         if (r == 1) return p.revents & POLLIN;
@@ -343,10 +337,10 @@ START_TEST(program_times_out)
     t_set_path(ctx, PATH(_i));
     warm_up();
     before = count_fds();
-    t0 = now_ms();
+    t0 = test_now_ms();
     rc = run_style(s, &ra);
     ck_assert_int_eq(rc, ERROR_TIMEDOUT);
-    ck_assert_uint_ge(now_ms() - t0, 400);
+    ck_assert_uint_ge(test_now_ms() - t0, 400);
     ck_assert(testlog_contains(lg, XTL_ERROR, "timed out after 400 ms"));
     ck_assert_int_eq(ra.status, -1);
     ck_assert_ptr_nonnull(ra.output);
@@ -432,9 +426,9 @@ START_TEST(helper_never_answers)
             ck_assert_int_eq(pthread_create(&th, NULL, sync_runner, &ra), 0);
             /* wait until the operation exists (the helper is forked
              * inside the initiator, with the ctx lock held) */
-            uint64_t deadline = now_ms() + 20000;
+            uint64_t deadline = test_now_ms() + 20000;
             while ((rc = abort_style(s)) == ERROR_NOTFOUND &&
-                   now_ms() < deadline)
+                   test_now_ms() < deadline)
                 sched_yield();
             ck_assert_int_eq(rc, 0);
             pthread_join(th, NULL);
@@ -509,9 +503,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(suite());
 }

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "child_testutil.h"
+#include "testmain.h"
 
 static xentoollog_logger *lg;
 static libxl_ctx *ctx, *ctx2;
@@ -95,9 +96,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(suite());
 }

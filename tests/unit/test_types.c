@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <libxl.h>
+#include "testmain.h"
 
 static const libxl_uuid test_uuid = { { 0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3,
                                         4, 5, 6, 7, 8, 9, 10, 0xff } };
@@ -726,11 +727,5 @@ static Suite *types_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(types_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(types_suite());
 }

@@ -21,6 +21,7 @@ static libxl_ctx *ctx;
 /* ------------------------------------------------ hooks over GLib */
 
 typedef struct { int fd; guint id; void *for_libxl; } gfd;
+static int fd_registrations;      /* registered through the hooks now */
 typedef struct { guint id; void *for_libxl; } gto;
 
 static gboolean gfd_ready(gint fd, GIOCondition cond, gpointer data)
@@ -49,6 +50,7 @@ static int h_fd_register(void *user, int fd, void **for_app, short events,
     g->for_libxl = for_libxl;
     g->id = gfd_add(g, events);
     *for_app = g;
+    fd_registrations++;
     return 0;
 }
 static int h_fd_modify(void *user, int fd, void **for_app, short events)
@@ -65,6 +67,7 @@ static void h_fd_deregister(void *user, int fd, void *for_app)
     gfd *g = for_app;
     if (g->id) g_source_remove(g->id);
     g_free(g);
+    fd_registrations--;
 }
 static gboolean gto_fire(gpointer data)
 {
@@ -128,75 +131,13 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
-/* ------------------------------------------------------------ tests */
-
-enum { NT = 50 };
-static libxl__ev_time tt[NT];
-static int order[NT], nfired, all_fired, fd_done;
-
-static void t_cb(libxl__egc *egc, libxl__ev_time *ev,
-                 const struct timeval *abs, int rc)
+/* Run what GLib has ready, without blocking. */
+static void loop_drain(void)
 {
-    (void)egc; (void)abs;
-    ck_assert_int_eq(rc, ERROR_TIMEDOUT);
-    order[nfired++] = (int)(ev - tt);
-    if (nfired == NT - NT / 5) all_fired = 1;
-}
-
-START_TEST(glib_timeouts_in_order_with_cancellations)
-{
-    for (int i = 0; i < NT; i++) libxl__ev_time_init(&tt[i]);
-    CTX_LOCK(ctx);
-    for (int i = 0; i < NT; i++) {
-        /* deadlines 10 ms apart, registered in scrambled order */
-        int j = (i * 17) % NT;
-        ck_assert_int_eq(libxl__ev_time_register_rel(ctx, &tt[j], t_cb,
-                                                     10 + 10 * j), 0);
-    }
-    for (int i = 0; i < NT; i += 5) libxl__ev_time_deregister(ctx, &tt[i]);
-    CTX_UNLOCK(ctx);
-    run_until(&all_fired);
-    for (int i = 1; i < nfired; i++) ck_assert_int_lt(order[i - 1], order[i]);
-    for (int i = 0; i < nfired; i++) ck_assert_int_ne(order[i] % 5, 0);
-    /* let the cancelled ones' {0,0} occurrences arrive: ignored */
     while (g_main_context_iteration(NULL, FALSE)) ;
-    ck_assert_int_eq(nfired, NT - NT / 5);
-    ck_assert_uint_eq(libxl__htab_count(&ctx->ev.handles), 0);
-}
-END_TEST
-
-static int p[2];
-static libxl__ev_fd f1, f2;
-static void f2_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
-{
-    (void)e; (void)r;
-    t_drain(fd);
-    libxl__ev_fd_deregister(egc->ctx, ev);
-    fd_done = 1;
-}
-static void f1_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
-{
-    (void)fd; (void)e; (void)r;
-    /* switch from watching for output to watching for input */
-    libxl__ev_fd_deregister(egc->ctx, ev);
-    ck_assert_int_eq(libxl__ev_fd_register(egc->ctx, &f2, f2_cb, p[0], POLLIN), 0);
-    t_write1(p[1]);
 }
 
-START_TEST(glib_fd_registrations)
-{
-    int sv[2];
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
-    p[0] = sv[0]; p[1] = sv[1];
-    libxl__ev_fd_init(&f1); libxl__ev_fd_init(&f2);
-    CTX_LOCK(ctx);
-    ck_assert_int_eq(libxl__ev_fd_register(ctx, &f1, f1_cb, p[0], POLLOUT), 0);
-    CTX_UNLOCK(ctx);
-    run_until(&fd_done);
-    ck_assert(!libxl__ev_fd_isregistered(&f2));
-    close(sv[0]); close(sv[1]);
-}
-END_TEST
+#include "loop_scenarios.h"
 
 static Suite *glib_suite(void)
 {
@@ -204,8 +145,7 @@ static Suite *glib_suite(void)
     TCase *tc = tcase_create("osevent_glib");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, glib_timeouts_in_order_with_cancellations);
-    tcase_add_test(tc, glib_fd_registrations);
+    loop_scenarios_add(tc);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -163,77 +163,18 @@ static void teardown(void)
     ev_loop_destroy(loop);
 }
 
-/* ------------------------------------------------------------ tests */
-
-enum { NT = 50 };
-static libxl__ev_time tt[NT];
-static int order[NT], nfired, all_fired;
-
-static void t_cb(libxl__egc *egc, libxl__ev_time *ev,
-                 const struct timeval *abs, int rc)
+/* Run what libev has ready, without blocking. */
+static void loop_drain(void)
 {
-    (void)egc; (void)abs;
-    ck_assert_int_eq(rc, ERROR_TIMEDOUT);
-    order[nfired++] = (int)(ev - tt);
-    if (nfired == NT - NT / 5) all_fired = 1;
-}
-
-START_TEST(libev_timeouts_in_order_with_cancellations)
-{
-    for (int i = 0; i < NT; i++) libxl__ev_time_init(&tt[i]);
-    CTX_LOCK(ctx);
-    for (int i = 0; i < NT; i++) {
-        /* deadlines 10 ms apart, registered in scrambled order */
-        int j = (i * 17) % NT;
-        ck_assert_int_eq(libxl__ev_time_register_rel(ctx, &tt[j], t_cb,
-                                                     10 + 10 * j), 0);
-    }
-    for (int i = 0; i < NT; i += 5) libxl__ev_time_deregister(ctx, &tt[i]);
-    CTX_UNLOCK(ctx);
-    run_until(&all_fired);
-    for (int i = 1; i < nfired; i++) ck_assert_int_lt(order[i - 1], order[i]);
-    for (int i = 0; i < nfired; i++) ck_assert_int_ne(order[i] % 5, 0);
-    /* let the cancelled ones' {0,0} occurrences arrive: ignored */
     while (ev_run(loop, EVRUN_NOWAIT)) ;
-    ck_assert_int_eq(nfired, NT - NT / 5);
-    ck_assert_uint_eq(libxl__htab_count(&ctx->ev.handles), 0);
-}
-END_TEST
-
-static int sv[2];
-static libxl__ev_fd f1, f2, fin, fout;
-static int fd_done, in_calls, out_calls;
-
-static void f2_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
-{
-    (void)e; (void)r;
-    t_drain(fd);
-    libxl__ev_fd_deregister(egc->ctx, ev);
-    fd_done = 1;
 }
 
-static void f1_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
-{
-    (void)fd; (void)e; (void)r;
-    /* switch from watching for output to watching for input */
-    libxl__ev_fd_deregister(egc->ctx, ev);
-    ck_assert_int_eq(libxl__ev_fd_register(egc->ctx, &f2, f2_cb, sv[0], POLLIN), 0);
-    t_write1(sv[1]);
-}
+#include "loop_scenarios.h"
 
-START_TEST(libev_fd_registrations)
-{
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
-    libxl__ev_fd_init(&f1); libxl__ev_fd_init(&f2);
-    CTX_LOCK(ctx);
-    ck_assert_int_eq(libxl__ev_fd_register(ctx, &f1, f1_cb, sv[0], POLLOUT), 0);
-    CTX_UNLOCK(ctx);
-    run_until(&fd_done);
-    ck_assert(!libxl__ev_fd_isregistered(&f2));
-    ck_assert_int_eq(fd_registrations, 0);
-    close(sv[0]); close(sv[1]);
-}
-END_TEST
+/* ------------------------------------------------- libev-only tests */
+
+static libxl__ev_fd fin, fout;
+static int in_calls, out_calls;
 
 static void in_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
 {
@@ -349,8 +290,7 @@ static Suite *libev_suite(void)
     TCase *tc = tcase_create("osevent_libev");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, libev_timeouts_in_order_with_cancellations);
-    tcase_add_test(tc, libev_fd_registrations);
+    loop_scenarios_add(tc);
     tcase_add_test(tc, libev_two_registrations_on_one_fd);
     tcase_add_test(tc, libev_late_occurrences_ignored);
     suite_add_tcase(s, tc);

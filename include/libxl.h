@@ -252,6 +252,9 @@ int libxl_ao_abort(libxl_ctx *ctx, const libxl_asyncop_how *how)
  *    call's result, ERROR_FAIL, with no completion;
  *  - unpause: as libxl 4.17, failures (no such domain, not paused) are the
  *    operation's result, ERROR_FAIL.
+ * Called synchronously (ao_how NULL), neither takes the ctx's lock: threads
+ * sharing a ctx pause and unpause in parallel, and such a call is never
+ * found by libxl_ao_abort(ctx, NULL).
  */
 int libxl_domain_pause(libxl_ctx *ctx, uint32_t domid,
                        const libxl_asyncop_how *ao_how)

@@ -1,7 +1,7 @@
 /*
  * cli.c: `xensim`, the control program of the simulated Xen host: command
  * dispatch, and the hypervisor-side domain commands (shutdown, crash,
- * pause, unpause, destroy, list, info, counters).
+ * pause, unpause, destroy, list, info, counters, hvm-param).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 
 #include <xen/xen.h>
 #include <xen/sched.h>
+#include <xen/hvm/params.h>
 
 static const char *prog = "xensim";
 
@@ -120,10 +121,12 @@ static int cmd_info(int argc, char **argv)
     if ((r = xensim_domain_info(domid, &d)) < 0)
         return report("info", r);
     printf("domid=%u\nname=%s\nmem_kb=%llu\nmax_kb=%llu\nvcpus=%u\nstate=%s\n"
-           "reason=%s\ncpu_ns=%llu\nintroduced=%d\nring_maps=%u\nguest_pid=%d\n",
+           "reason=%s\ncpu_ns=%llu\nintroduced=%d\nring_maps=%u\nguest_pid=%d\n"
+           "hvm=%d\n",
            d.domid, d.name, (unsigned long long)d.mem_kb, (unsigned long long)d.max_kb,
            d.vcpus, state_of(&d), d.shutdown ? cli_reason_name(d.reason) : "-",
-           (unsigned long long)d.cpu_ns, d.introduced, d.ring_maps, (int)d.guest_pid);
+           (unsigned long long)d.cpu_ns, d.introduced, d.ring_maps, (int)d.guest_pid,
+           d.hvm);
     return 0;
 }
 
@@ -145,6 +148,34 @@ static int cmd_wait_gone(int argc, char **argv)
         struct timespec ts = { 0, 1000000 };
         nanosleep(&ts, NULL);
     }
+    return 0;
+}
+
+/* Read (print) or set an HVM parameter of a domain, as the guest would:
+ * "callback-irq" (HVM_PARAM_CALLBACK_IRQ) or a number. Setting the callback
+ * IRQ nonzero is what an HVM guest's PV drivers do when they come up. */
+static int cmd_hvm_param(int argc, char **argv)
+{
+    static const char *syn = "hvm-param DOMID callback-irq|INDEX [VALUE]";
+    uint32_t domid;
+    int r = domid_arg(argc, argv, syn, &domid);
+    if (r)
+        return r;
+    if (argc < 3 || argc > 4)
+        return cli_usage(syn);
+    char *end;
+    uint32_t index = !strcmp(argv[2], "callback-irq")
+        ? HVM_PARAM_CALLBACK_IRQ : (uint32_t)strtoul(argv[2], &end, 0);
+    uint64_t value = 0;
+    if (argc == 4) {
+        value = strtoull(argv[3], &end, 0);
+        if (*end || !*argv[3])
+            return cli_usage(syn);
+        return report("hvm-param", xensim_domain_hvm_param(domid, index, &value, true));
+    }
+    if ((r = xensim_domain_hvm_param(domid, index, &value, false)) < 0)
+        return report("hvm-param", r);
+    printf("%llu\n", (unsigned long long)value);
     return 0;
 }
 
@@ -199,6 +230,7 @@ static void help(void)
            "wait-gone DOMID [MS]       wait until the domain has disappeared\n"
            "counters [--reset|NAME]    hypercall counters\n"
            "relinquish-delay MS        destroyed domains stay dying MS after release\n"
+           "hvm-param DOMID P [VALUE]  read / set (as the guest) an HVM parameter\n"
            "guest DOMID [--policy P] [--ack-delay MS] [--daemon]\n"
            "guest-write DOMID PATH VALUE|--size N   write over the ring as the guest\n"
            "guest-rm DOMID PATH        remove over the ring as the guest\n"
@@ -222,6 +254,7 @@ int main(int argc, char **argv)
         { "guest-write", cmd_guest_write }, { "guest-rm", cmd_guest_write },
         { "guest-policy", cmd_guest_policy },
         { "relinquish-delay", cmd_relinquish_delay },
+        { "hvm-param", cmd_hvm_param },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(argv[1], cmds[i].name))

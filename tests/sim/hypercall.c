@@ -1,8 +1,9 @@
 /*
  * hypercall.c: the simulated hypervisor's hypercalls, reached through an
  * interposed libxencall: domctl (getdomaininfo, destroy, pause, unpause),
- * sysctl (getdomaininfolist, physinfo), xen_version, remote shutdown and
- * multicall. Everything else fails with ENOSYS (logged with $XENSIM_DEBUG).
+ * sysctl (getdomaininfolist, physinfo), xen_version, remote shutdown,
+ * hvm_op get/set_param (HVM_PARAM_CALLBACK_IRQ only) and multicall.
+ * Everything else fails with ENOSYS (logged with $XENSIM_DEBUG).
  */
 #define __XEN_TOOLS__ 1
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <xen/sched.h>
 #include <xen/sysctl.h>
 #include <xen/version.h>
+#include <xen/hvm/hvm_op.h>
 
 #include "sim.h"
 
@@ -41,6 +43,8 @@ static void fill_info_locked(struct sim_state *s, uint32_t domid, uint64_t now,
                  ((d->reason & XEN_DOMINF_shutdownmask) << XEN_DOMINF_shutdownshift);
     if (d->pause_count)
         flags |= XEN_DOMINF_paused;
+    if (d->hvm)
+        flags |= XEN_DOMINF_hvm_guest;
     if (d->state == DOM_ALIVE && !d->shutdown && !d->pause_count)
         flags |= domid == 0 ? XEN_DOMINF_running : XEN_DOMINF_blocked;
     out->flags = flags;
@@ -229,6 +233,21 @@ static long do_sched_op(struct sim_state *s, uint64_t cmd, void *arg)
     return -ENOSYS;
 }
 
+/* ------------------------------------------------------------ hvm_op */
+
+/* What libxenctrl's xc_hvm_param_get / _set issue. */
+static long do_hvm_op(struct sim_state *s, uint64_t op, void *arg)
+{
+    if (op == HVMOP_get_param || op == HVMOP_set_param) {
+        struct xen_hvm_param *hp = arg;
+        return sim_domain_hvm_param_in(s, hp->domid, hp->index, &hp->value,
+                                       op == HVMOP_set_param);
+    }
+    sim_log("hvm_op %lu: not simulated", (unsigned long)op);
+    sim_count_in(s, CTR_ENOSYS);
+    return -ENOSYS;
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 long sim_hypercall(unsigned op, const uint64_t a[6])
@@ -246,6 +265,8 @@ long sim_hypercall(unsigned op, const uint64_t a[6])
         return do_xen_version(s, a[0], (void *)(uintptr_t)a[1]);
     case __HYPERVISOR_sched_op:
         return do_sched_op(s, a[0], (void *)(uintptr_t)a[1]);
+    case __HYPERVISOR_hvm_op:
+        return do_hvm_op(s, a[0], (void *)(uintptr_t)a[1]);
     case __HYPERVISOR_multicall: {
         multicall_entry_t *e = (multicall_entry_t *)(uintptr_t)a[0];
         for (uint64_t i = 0; i < a[1]; i++) {

@@ -14,7 +14,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-#define SIM_MAGIC        0x58454e53494d3032ULL /* "XENSIM02" */
+#define SIM_MAGIC        0x58454e53494d3033ULL /* "XENSIM03" */
 #define SIM_NR_DOMIDS    0x7FF0u    /* domids 0 .. 0x7FEF, as Xen */
 #define SIM_NR_PORTS     65536u     /* dom0's event channel ports */
 #define SIM_PAGE         4096u
@@ -59,9 +59,10 @@ struct sim_domain {
     uint32_t guest_pending;    /* an event to the guest is queued */
     int32_t  guest_pid;
     uint32_t ring_maps;        /* live grant mappings of the ring page */
-    uint32_t pad;
+    uint32_t hvm;              /* an HVM (or PVH) container: hvm_guest flag */
     uint64_t gone_at_ns;       /* dying, let go by xenstored: freed at this
                                   time (sim_now_ns); 0 = not yet scheduled */
+    uint64_t callback_irq;     /* HVM_PARAM_CALLBACK_IRQ (0: no PV drivers) */
 };
 
 enum sim_port_type { PORT_FREE = 0, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ,
@@ -129,6 +130,8 @@ int sim_domain_shutdown_in(struct sim_state *s, uint32_t domid, uint32_t reason)
 int sim_domain_pause_in(struct sim_state *s, uint32_t domid);
 int sim_domain_unpause_in(struct sim_state *s, uint32_t domid);
 int sim_domain_destroy_in(struct sim_state *s, uint32_t domid);
+int sim_domain_hvm_param_in(struct sim_state *s, uint32_t domid, uint32_t index,
+                            uint64_t *value, bool set);
 
 /* evtchn.c */
 void sim_raise_virq(struct sim_state *s, uint32_t virq);

@@ -270,6 +270,29 @@ int simhost_create_domain(const char *name, unsigned mem_mb, unsigned vcpus,
     return domid;
 }
 
+int simhost_create_hvm_domain(const char *name, const char *type,
+                              const char *guest_policy)
+{
+    char flag[16], *out = NULL;
+    snprintf(flag, sizeof(flag), "--%s", type);
+    int rc = guest_policy
+        ? simhost_cli(&out, "create", name, "--mem-mb", "64", flag,
+                      "--guest", guest_policy, (char *)NULL)
+        : simhost_cli(&out, "create", name, "--mem-mb", "64", flag, (char *)NULL);
+    int domid = rc == 0 && out && *out ? atoi(out) : -1;
+    free(out);
+    return domid;
+}
+
+int simhost_set_callback_irq(int domid, unsigned long long value)
+{
+    char id[16], v[24];
+    snprintf(id, sizeof(id), "%d", domid);
+    snprintf(v, sizeof(v), "%llu", value);
+    return simhost_cli(NULL, "hvm-param", id, "callback-irq", v, (char *)NULL) == 0
+        ? 0 : -1;
+}
+
 static int domid_cmd(const char *cmd, int domid, const char *extra)
 {
     char id[16];

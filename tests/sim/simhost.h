@@ -54,6 +54,12 @@ int simhost_cli(char **out, const char *arg, ...) __attribute__((sentinel));
  * else "obey", "ignore", "ack-only" or "crash". Its domid, or -1. */
 int simhost_create_domain(const char *name, unsigned mem_mb, unsigned vcpus,
                           const char *guest_policy);
+/* The same for an HVM container: type "hvm" (an HVM guest, whose PV
+ * drivers are not up until simhost_set_callback_irq) or "pvh". */
+int simhost_create_hvm_domain(const char *name, const char *type,
+                              const char *guest_policy);
+/* Set HVM_PARAM_CALLBACK_IRQ as the guest's PV drivers do; 0 or -1. */
+int simhost_set_callback_irq(int domid, unsigned long long value);
 int simhost_destroy_domain(int domid);                    /* 0 or -1 */
 int simhost_shutdown_domain(int domid, const char *reason); /* guest side */
 int simhost_crash_domain(int domid);

@@ -20,6 +20,7 @@
 #include "sim.h"
 
 #include <xen/xen.h>
+#include <xen/hvm/params.h>
 
 /*
  * Attachments: one record per state file mapped by this process, newest
@@ -575,6 +576,7 @@ EXPORT int xensim_domain_info(uint32_t domid, struct xensim_dominfo *out)
     out->cpu_ns = sim_cpu_time_locked(d, sim_now_locked(s, now));
     out->ring_maps = d->ring_maps;
     out->guest_pid = d->guest_pid;
+    out->hvm = d->hvm != 0;
     sim_unlock(s);
     return 0;
 }
@@ -620,6 +622,54 @@ EXPORT int xensim_domain_set_guest_pid(uint32_t domid, pid_t pid)
         d->guest_pid = pid;
     sim_unlock(s);
     return d ? 0 : -ESRCH;
+}
+
+EXPORT int xensim_domain_set_hvm(uint32_t domid)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    sim_lock(s);
+    struct sim_domain *d = live_domain(s, domid);
+    if (d)
+        d->hvm = 1;
+    sim_unlock(s);
+    return d ? 0 : -ESRCH;
+}
+
+/* HVMOP_get_param / HVMOP_set_param on domid (the checks in Xen's order:
+ * the domain, its type, the parameter). */
+int sim_domain_hvm_param_in(struct sim_state *s, uint32_t domid, uint32_t index,
+                            uint64_t *value, bool set)
+{
+    int rc = 0;
+    sim_lock(s);
+    struct sim_domain *d = live_domain(s, domid);
+    if (!d)
+        rc = -ESRCH;
+    else if (!d->hvm || index >= HVM_NR_PARAMS)
+        rc = -EINVAL;
+    else if (index != HVM_PARAM_CALLBACK_IRQ)
+        rc = -ENOSYS;
+    else if (set)
+        d->callback_irq = *value;
+    else
+        *value = d->callback_irq;
+    sim_unlock(s);
+    if (rc == -ENOSYS) {
+        sim_log("hvm param %u (domain %u): not simulated", index, domid);
+        sim_count_in(s, CTR_ENOSYS);
+    }
+    return rc;
+}
+
+EXPORT int xensim_domain_hvm_param(uint32_t domid, uint32_t index, uint64_t *value,
+                                   bool set)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    return sim_domain_hvm_param_in(s, domid, index, value, set);
 }
 
 /* ------------------------------------------------------------ counters */

@@ -18,6 +18,7 @@
 
 #include <xenctrl.h>
 #include <xenstore.h>
+#include <xen/hvm/params.h>
 
 #include "simhost.h"
 #include "xensim.h"
@@ -288,6 +289,57 @@ START_TEST(release_domain_watch_fires)
 }
 END_TEST
 
+/* HVM containers: the hvm_guest flag, /libxl/N/type, and the callback IRQ
+ * through libxenctrl's xc_hvm_param_get / _set (HVMOP_get/set_param). */
+START_TEST(hvm_domains_and_callback_irq)
+{
+    int h = simhost_create_hvm_domain("hvm", "hvm", NULL);
+    int v = simhost_create_hvm_domain("pvh", "pvh", NULL);
+    int p = simhost_create_domain("pv", 64, 1, NULL);
+    ck_assert(h > 0 && v > 0 && p > 0);
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+    ck_assert_ptr_nonnull(xch);
+    xc_domaininfo_t info[3];
+    ck_assert_int_eq(xc_domain_getinfolist(xch, (uint32_t)h, 3, info), 3);
+    ck_assert(info[0].flags & XEN_DOMINF_hvm_guest);
+    ck_assert(info[1].flags & XEN_DOMINF_hvm_guest);
+    ck_assert(!(info[2].flags & XEN_DOMINF_hvm_guest));
+    char *t = NULL;
+    struct xs_handle *xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+    char path[64];
+    snprintf(path, sizeof(path), "/libxl/%d/type", h);
+    ck_assert_str_eq(t = xs_read(xs, XBT_NULL, path, NULL), "hvm");
+    free(t);
+    snprintf(path, sizeof(path), "/libxl/%d/type", v);
+    ck_assert_str_eq(t = xs_read(xs, XBT_NULL, path, NULL), "pvh");
+    free(t);
+    xs_close(xs);
+
+    uint64_t irq = 99;
+    ck_assert_int_eq(xc_hvm_param_get(xch, (uint32_t)h, HVM_PARAM_CALLBACK_IRQ,
+                                      &irq), 0);
+    ck_assert_uint_eq(irq, 0);                /* no PV drivers yet */
+    ck_assert_int_eq(simhost_set_callback_irq(h, 0x100000005ull), 0);
+    ck_assert_int_eq(xc_hvm_param_get(xch, (uint32_t)h, HVM_PARAM_CALLBACK_IRQ,
+                                      &irq), 0);
+    ck_assert_uint_eq(irq, 0x100000005ull);
+    ck_assert_int_eq(xc_hvm_param_set(xch, (uint32_t)h, HVM_PARAM_CALLBACK_IRQ,
+                                      0), 0);
+    ck_assert_int_eq(xc_hvm_param_get(xch, (uint32_t)h, HVM_PARAM_CALLBACK_IRQ,
+                                      &irq), 0);
+    ck_assert_uint_eq(irq, 0);
+    /* as Xen: not an HVM domain, no such domain */
+    ck_assert_int_eq(xc_hvm_param_get(xch, (uint32_t)p, HVM_PARAM_CALLBACK_IRQ,
+                                      &irq), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(xc_hvm_param_get(xch, 7777, HVM_PARAM_CALLBACK_IRQ, &irq), -1);
+    ck_assert_int_eq(errno, ESRCH);
+    ck_assert_int_ne(simhost_set_callback_irq(p, 1), 0);
+    xc_interface_close(xch);
+}
+END_TEST
+
 /* ------------------------------------------------------------ guests */
 
 START_TEST(guest_obeys_shutdown_request)
@@ -397,6 +449,7 @@ static Suite *suite(void)
     tcase_add_test(t, libxenctrl_sees_domains);
     tcase_add_test(t, counters_count_hypercalls);
     tcase_add_test(t, release_domain_watch_fires);
+    tcase_add_test(t, hvm_domains_and_callback_irq);
     tcase_add_test(t, guest_obeys_shutdown_request);
     tcase_add_test(t, guest_ack_only_never_shuts_down);
     tcase_add_test(t, guest_ignores_shutdown_request);

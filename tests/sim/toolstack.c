@@ -99,6 +99,7 @@ struct newdom {
     uint8_t uuid[16];
     uint64_t mem_kb;
     uint32_t vcpus;
+    const char *type;             /* /libxl/N/type: "pv", "hvm" or "pvh" */
 };
 
 static void uuid_str(const uint8_t u[16], char out[37])
@@ -185,7 +186,7 @@ static int queue_nodes(struct batch *b, const struct newdom *d, enum nodes_level
     e = dir_with_perms(b, e, vm, "n0", ro);
     e = dir_with_perms(b, e, lx, "n0", NULL);
     snprintf(p, sizeof(p), "%s/type", lx);
-    e = node(b, e, p, "pv", NULL);
+    e = node(b, e, p, d->type ? d->type : "pv", NULL);
     e = dnode(b, e, dom, "vm", vm, NULL);
     snprintf(p, sizeof(p), "%s/name", vm);
     e = node(b, e, p, d->name, NULL);
@@ -255,7 +256,7 @@ static int parse_nodes(const char *s)
 int cmd_create(int argc, char **argv)
 {
     static const char *syn = "create NAME [--mem-mb MB | --mem-kb KB] [--vcpus N] "
-        "[--uuid UUID] [--nodes full|minimal|none] [--no-introduce] "
+        "[--uuid UUID] [--nodes full|minimal|none] [--no-introduce] [--hvm|--pvh] "
         "[--guest obey|ignore|ack-only|crash] [--ack-delay MS]";
     if (argc < 2)
         return cli_usage(syn);
@@ -266,6 +267,10 @@ int cmd_create(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--no-introduce")) { introduce = false; continue; }
+        /* HVM containers: HVM guests, and PVH guests (libxl tells them
+         * apart by /libxl/N/type) */
+        if (!strcmp(a, "--hvm")) { d.type = "hvm"; continue; }
+        if (!strcmp(a, "--pvh")) { d.type = "pvh"; continue; }
         if (!v)
             return cli_usage(syn);
         i++;
@@ -296,6 +301,12 @@ int cmd_create(int argc, char **argv)
         return 1;
     }
     d.domid = (uint32_t)domid;
+    if (d.type && (domid = xensim_domain_set_hvm(d.domid)) < 0) {
+        fprintf(stderr, "xensim create: %s\n", strerror(-domid));
+        xsc_close(&c);
+        xensim_domain_destroy(d.domid);
+        return 1;
+    }
     struct batch b = { .c = &c, .window = 64 };
     int e = queue_nodes(&b, &d, (enum nodes_level)level);
     if (!e && introduce)

@@ -25,6 +25,7 @@ struct xensim_dominfo {
     uint64_t cpu_ns;
     uint32_t ring_maps;
     pid_t    guest_pid;
+    bool     hvm;
 };
 
 /* Host life cycle (used by the supervisor). */
@@ -46,6 +47,13 @@ int  xensim_domain_info(uint32_t domid, struct xensim_dominfo *out);
 int  xensim_domain_next(uint32_t from);            /* first domid >= from */
 int  xensim_domain_set_introduced(uint32_t domid);
 int  xensim_domain_set_guest_pid(uint32_t domid, pid_t pid);
+/* Make a new domain an HVM container (XEN_DOMINF_hvm_guest). */
+int  xensim_domain_set_hvm(uint32_t domid);
+/* An HVM parameter, as HVMOP_get_param / HVMOP_set_param: only
+ * HVM_PARAM_CALLBACK_IRQ is simulated (nonzero once the guest's PV drivers
+ * are up); -EINVAL for a PV domain, -ENOSYS for other parameters. */
+int  xensim_domain_hvm_param(uint32_t domid, uint32_t index, uint64_t *value,
+                             bool set);
 /* How long a destroyed domain stays present (dying) after xenstored has
  * let it go, as on a real host; 0 (the default) frees it at once. */
 int  xensim_set_relinquish_ms(uint32_t ms);

@@ -105,16 +105,16 @@ int libxl_domain_unpause(libxl_ctx *ctx, uint32_t domid,
  * libxl 4.17's rule for "can this guest be asked through control/shutdown":
  * PV and PVH guests always can; an HVM guest only once its PV drivers set
  * up the callback interrupt (HVM_PARAM_CALLBACK_IRQ nonzero). The type of
- * a guest the hypervisor calls HVM comes from /libxl/N/type (pvh or hvm;
- * HVM if unreadable). Returns 1, 0 (ERROR_NOPARAVIRT), or ERROR_FAIL.
- * Lock not needed.
+ * a guest the hypervisor calls HVM is what /libxl/N/type names (any case),
+ * HVM if that is missing or names no type; "invalid" is a failure.
+ * Returns 1, 0 (ERROR_NOPARAVIRT), or ERROR_FAIL. Lock not needed.
  */
 static int pvcontrol_available(libxl_ctx *ctx, uint32_t domid)
 {
     xc_domaininfo_t info;
     uint64_t callback_irq = 0;
     char path[64], *type;
-    bool pvh;
+    libxl_domain_type t = LIBXL_DOMAIN_TYPE_HVM;
 
     if (domain_getinfo(ctx, domid, &info) != 1) {
         LOG(ctx, ERROR, "unable to get domain type for domid=%u", domid);
@@ -124,9 +124,14 @@ static int pvcontrol_available(libxl_ctx *ctx, uint32_t domid)
 
     snprintf(path, sizeof(path), "/libxl/%u/type", domid);
     type = xs_read(ctx->xsh, XBT_NULL, path, NULL);
-    pvh = type && !strcmp(type, "pvh");
+    if (!type || libxl_domain_type_from_string(type, &t)) {
+        LOG(ctx, WARN, "unable to get domain type for domid=%u, assuming HVM",
+            domid);
+        t = LIBXL_DOMAIN_TYPE_HVM;
+    }
     free(type);
-    if (pvh) return 1;
+    if (t == LIBXL_DOMAIN_TYPE_INVALID) return ERROR_FAIL;
+    if (t != LIBXL_DOMAIN_TYPE_HVM) return 1;
 
     if (xc_hvm_param_get(ctx->xch, domid, HVM_PARAM_CALLBACK_IRQ,
                          &callback_irq) < 0) {

@@ -7,8 +7,10 @@
  * fresh domains of the same simulated host. It prints what it observes
  * without domids, so the two runs must print the same text.
  *
- * Usage: dropin_ops PLAIN ACKONLY DOOMED   (domids; DOOMED has a disk
- *        recorded the way libxl records one, and is destroyed)
+ * Usage: dropin_ops PLAIN ACKONLY DOOMED [HVM HVMPV]   (domids; DOOMED has
+ *        a disk recorded the way libxl records one, and is destroyed; HVM
+ *        is an HVM guest whose PV drivers are not up, HVMPV one whose are,
+ *        with an ack-only guest)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,7 @@ int main(int argc, char **argv)
     char p[160], *vm;
     int rc;
 
-    if (argc != 4 || !xs) return 2;
+    if ((argc != 4 && argc != 6) || !xs) return 2;
     uint32_t plain = (uint32_t)atoi(argv[1]);
     uint32_t ack = (uint32_t)atoi(argv[2]);
     uint32_t doomed = (uint32_t)atoi(argv[3]);
@@ -118,6 +120,44 @@ int main(int argc, char **argv)
     printf("  control/shutdown='%s'\n", v ? v : "(absent)");
     free(v);
     printf("shutdown ack-only guest: %d\n", libxl_domain_shutdown(ctx, ack, NULL));
+
+    if (argc == 6) {
+        uint32_t hvm = (uint32_t)atoi(argv[4]);
+        uint32_t hvmpv = (uint32_t)atoi(argv[5]);
+        printf("shutdown hvm without pv drivers: %d\n",
+               libxl_domain_shutdown(ctx, hvm, NULL));
+        ASYNC("reboot hvm without pv drivers async",
+              libxl_domain_reboot(ctx, hvm, &cb_how));
+        ev_how.u.for_event = 0x4343;
+        printf("shutdown hvm without pv drivers event-style: %d\n",
+               libxl_domain_shutdown(ctx, hvm, &ev_how));
+        ev = NULL;
+        rc = libxl_event_check(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL);
+        printf("  event_check=%d\n", rc);
+        if (!rc) libxl_event_free(ctx, ev);
+        snprintf(p, sizeof(p), "/local/domain/%u/control/shutdown", hvm);
+        v = xs_read(xs, XBT_NULL, p, NULL);
+        printf("  control/shutdown='%s'\n", v ? v : "(absent)");
+        free(v);
+        static const char *const types[] = { "bogus", "invalid", "pv", "PVH",
+                                             NULL };
+        snprintf(p, sizeof(p), "/libxl/%u/type", hvm);
+        for (int i = 0; i < 5; i++) {
+            /* the guest is deaf: a request written is left in place */
+            if (types[i]) xs_write(xs, XBT_NULL, p, types[i], strlen(types[i]));
+            else xs_rm(xs, XBT_NULL, p);
+            ASYNC(types[i] ? types[i] : "(no type)",
+                  libxl_domain_shutdown(ctx, hvm, &cb_how));
+            if (!libxl_ao_abort(ctx, &cb_how)) printf("  aborted\n");
+        }
+        xs_write(xs, XBT_NULL, p, "hvm", 3);
+        printf("reboot hvm with pv drivers: %d\n",
+               libxl_domain_reboot(ctx, hvmpv, NULL));
+        snprintf(p, sizeof(p), "/local/domain/%u/control/shutdown", hvmpv);
+        v = xs_read(xs, XBT_NULL, p, NULL);
+        printf("  control/shutdown='%s'\n", v ? v : "(absent)");
+        free(v);
+    }
 
     printf("destroy missing: %d\n", libxl_domain_destroy(ctx, 7777, NULL));
     ASYNC("destroy missing async", libxl_domain_destroy(ctx, 7777, &cb_how));

@@ -3,7 +3,8 @@
  * the domain operations. Runs tests/abi/dropin_ops (built against Debian's
  * headers and library) on one simulated host twice, each time on fresh
  * domains: with Debian's libxenlight, then with lightcore's
- * (LD_LIBRARY_PATH). The two outputs must be identical.
+ * (LD_LIBRARY_PATH). The two outputs must be identical. The domains include
+ * HVM guests with and without PV drivers (shutdown's ERROR_NOPARAVIRT).
  */
 #include <check.h>
 #include <stdio.h>
@@ -49,14 +50,19 @@ static char *run_probe(bool lightcore)
     int plain = simhost_create_domain("plain", 64, 1, NULL);
     int ack = simhost_create_domain("ack", 64, 1, "ack-only");
     int doomed = simhost_create_domain("doomed", 64, 1, NULL);
-    ck_assert(plain > 0 && ack > 0 && doomed > 0);
+    int hvm = simhost_create_hvm_domain("hvm", "hvm", NULL);
+    int hvmpv = simhost_create_hvm_domain("hvmpv", "hvm", "ack-only");
+    ck_assert(plain > 0 && ack > 0 && doomed > 0 && hvm > 0 && hvmpv > 0);
+    ck_assert_int_eq(simhost_set_callback_irq(hvmpv, 1), 0);
     add_disk(xs, doomed);
     xs_close(xs);
 
-    char a1[16], a2[16], a3[16];
+    char a1[16], a2[16], a3[16], a4[16], a5[16];
     snprintf(a1, sizeof(a1), "%d", plain);
     snprintf(a2, sizeof(a2), "%d", ack);
     snprintf(a3, sizeof(a3), "%d", doomed);
+    snprintf(a4, sizeof(a4), "%d", hvm);
+    snprintf(a5, sizeof(a5), "%d", hvmpv);
     int pfd[2];
     ck_assert_int_eq(pipe(pfd), 0);
     pid_t pid = fork();
@@ -75,7 +81,7 @@ static char *run_probe(bool lightcore)
         } else {
             unsetenv("LD_LIBRARY_PATH");
         }
-        execl(DROPIN_OPS, DROPIN_OPS, a1, a2, a3, (char *)NULL);
+        execl(DROPIN_OPS, DROPIN_OPS, a1, a2, a3, a4, a5, (char *)NULL);
         _exit(127);
     }
     close(pfd[1]);
@@ -105,6 +111,8 @@ START_TEST(same_results_as_libxl)
         fprintf(stderr, "--- libxl:\n%s--- lightcore:\n%s", xen, ours);
     ck_assert_str_eq(ours, xen);
     ck_assert_ptr_nonnull(strstr(xen, "destroy: 0"));
+    ck_assert_ptr_nonnull(strstr(xen, "shutdown hvm without pv drivers: -10"));
+    ck_assert_ptr_nonnull(strstr(xen, "reboot hvm with pv drivers: 0"));
     free(xen);
     free(ours);
     ck_assert_int_eq(simhost_stop(h), 0);

@@ -4,8 +4,9 @@
  * for each operation, completion inside the initiating call, libxl 4.17's
  * results for missing domains, guests that obey / acknowledge / ignore a
  * shutdown request (the documented timeout, shortened), abort of the
- * waits, and destroy's cleanup of devices and xenstore directories, its
- * timeout and its abort while a domain refuses to disappear.
+ * waits, HVM guests without PV drivers (ERROR_NOPARAVIRT), and destroy's
+ * cleanup of devices and xenstore directories, its timeout and its abort
+ * while a domain refuses to disappear.
  */
 #include <check.h>
 #include <poll.h>
@@ -292,6 +293,137 @@ START_TEST(shutdown_missing_domain)
 }
 END_TEST
 
+/* ------------------------------------------- HVM guests and PV drivers */
+
+/* The events queued for the application, of any type (none expected). */
+static int pending_events(void)
+{
+    int n = 0;
+    libxl_event *ev;
+    while (!libxl_event_check(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL)) {
+        libxl_event_free(ctx, ev);
+        n++;
+    }
+    return n;
+}
+
+static void assert_control_node(int d, const char *want)
+{
+    char *v = xs_get("/local/domain/%d/control/shutdown", d);
+    ck_assert_str_eq(v ? v : "(absent)", want);
+    free(v);
+}
+
+/* An HVM guest whose PV drivers have not set up the callback IRQ cannot be
+ * asked: ERROR_NOPARAVIRT, from the initiating call in every completion
+ * style (no callback, no event), and no request is written. */
+START_TEST(shutdown_hvm_without_pv_drivers)
+{
+    int d = simhost_create_hvm_domain("hvm", "hvm", "obey");
+    ck_assert_int_gt(d, 0);
+    assert_control_node(d, "");
+
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)d, NULL),
+                     ERROR_NOPARAVIRT);
+    ck_assert_int_eq(libxl_domain_reboot(ctx, (uint32_t)d, NULL),
+                     ERROR_NOPARAVIRT);
+    reset();
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)d, &cb_how),
+                     ERROR_NOPARAVIRT);
+    ck_assert_int_eq(libxl_domain_reboot(ctx, (uint32_t)d, &cb_how),
+                     ERROR_NOPARAVIRT);
+    libxl_asyncop_how ev_how = { .u.for_event = 41 };
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)d, &ev_how),
+                     ERROR_NOPARAVIRT);
+    ck_assert_int_eq(libxl_domain_reboot(ctx, (uint32_t)d, &ev_how),
+                     ERROR_NOPARAVIRT);
+    /* nothing follows: no callback, no event, nothing to abort */
+    ck_assert(!drive_callback(100));
+    ck_assert_int_eq(atomic_load(&completions), 0);
+    ck_assert_int_eq(pending_events(), 0);
+    ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), ERROR_NOTFOUND);
+
+    assert_control_node(d, "");
+    libxl_dominfo info;
+    libxl_dominfo_init(&info);
+    ck_assert_int_eq(libxl_domain_info(ctx, &info, (uint32_t)d), 0);
+    ck_assert(!info.shutdown);
+    ck_assert_int_eq(info.domain_type, LIBXL_DOMAIN_TYPE_HVM);
+    libxl_dominfo_dispose(&info);
+
+    /* /libxl/N/type unreadable or naming no type: HVM all the same */
+    char p[64];
+    snprintf(p, sizeof(p), "/libxl/%d/type", d);
+    ck_assert(xs_write(xs, XBT_NULL, p, "bogus", 5));
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)d, NULL),
+                     ERROR_NOPARAVIRT);
+    ck_assert(xs_rm(xs, XBT_NULL, p));
+    ck_assert_int_eq(libxl_domain_reboot(ctx, (uint32_t)d, NULL),
+                     ERROR_NOPARAVIRT);
+    assert_control_node(d, "");
+}
+END_TEST
+
+/* Once the PV drivers are up (callback IRQ set), the request is written
+ * and acknowledged as for a PV guest, in every completion style. */
+START_TEST(shutdown_hvm_with_pv_drivers)
+{
+    int a = simhost_create_hvm_domain("hvm-a", "hvm", "obey");
+    int b = simhost_create_hvm_domain("hvm-b", "hvm", "obey");
+    int c = simhost_create_hvm_domain("hvm-c", "hvm", "obey");
+    ck_assert(a > 0 && b > 0 && c > 0);
+    ck_assert_int_eq(simhost_set_callback_irq(a, 1), 0);
+    ck_assert_int_eq(simhost_set_callback_irq(b, 1), 0);
+    ck_assert_int_eq(simhost_set_callback_irq(c, 0x0200000000000005ull), 0);
+
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)a, NULL), 0);
+    ck_assert_int_eq(wait_shutdown_reason(a, 10000),
+                     LIBXL_SHUTDOWN_REASON_POWEROFF);
+    reset();
+    ck_assert_int_eq(libxl_domain_reboot(ctx, (uint32_t)b, &cb_how), 0);
+    ck_assert(drive_callback(10000));
+    ck_assert_int_eq(atomic_load(&last_rc), 0);
+    ck_assert_int_eq(wait_shutdown_reason(b, 10000),
+                     LIBXL_SHUTDOWN_REASON_REBOOT);
+    libxl_asyncop_how ev_how = { .u.for_event = 42 };
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)c, &ev_how), 0);
+    ck_assert_int_eq(wait_complete_event(42, (uint32_t)c, 10000), 0);
+    ck_assert_int_eq(wait_shutdown_reason(c, 10000),
+                     LIBXL_SHUTDOWN_REASON_POWEROFF);
+}
+END_TEST
+
+/* The request as written, seen before any guest answers; and a PVH guest
+ * (an HVM container that libxl records as pvh) needs no callback IRQ. */
+START_TEST(shutdown_hvm_request_written_like_pv)
+{
+    int h = simhost_create_hvm_domain("hvm-deaf", "hvm", NULL);
+    int v = simhost_create_hvm_domain("pvh-deaf", "pvh", NULL);
+    ck_assert(h > 0 && v > 0);
+    ck_assert_int_eq(simhost_set_callback_irq(h, 1), 0);
+
+    reset();
+    ck_assert_int_eq(libxl_domain_reboot(ctx, (uint32_t)h, &cb_how), 0);
+    assert_control_node(h, "reboot");
+    ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), 0);
+    ck_assert(drive_callback(5000));
+    ck_assert_int_eq(atomic_load(&last_rc), ERROR_ABORTED);
+
+    reset();
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)v, &cb_how), 0);
+    assert_control_node(v, "poweroff");
+    ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), 0);
+    ck_assert(drive_callback(5000));
+    ck_assert_int_eq(atomic_load(&last_rc), ERROR_ABORTED);
+
+    /* "invalid" names the invalid type: a failure, as libxl 4.17 */
+    char p[64];
+    snprintf(p, sizeof(p), "/libxl/%d/type", v);
+    ck_assert(xs_write(xs, XBT_NULL, p, "invalid", 7));
+    ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)v, NULL), ERROR_FAIL);
+}
+END_TEST
+
 /* ------------------------------------------------------------- destroy */
 
 /* Give the domain a disk the way libxl records one. */
@@ -495,6 +627,9 @@ static Suite *suite(void)
     tcase_add_test(t, shutdown_ignored_times_out);
     tcase_add_test(t, shutdown_abort_hears_it);
     tcase_add_test(t, shutdown_missing_domain);
+    tcase_add_test(t, shutdown_hvm_without_pv_drivers);
+    tcase_add_test(t, shutdown_hvm_with_pv_drivers);
+    tcase_add_test(t, shutdown_hvm_request_written_like_pv);
     tcase_add_test(t, destroy_three_styles);
     tcase_add_test(t, destroy_missing_and_dom0);
     tcase_add_test(t, destroy_times_out_when_domain_lingers);

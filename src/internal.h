@@ -61,6 +61,9 @@ struct libxl__ctx {
     libxl__ao_state ao;            /* ao.c, domain_ops.c */
     /* --- end of asynchronous operations --- */
 
+    /* xsbatch.c: its private xenstore connection, fd + 1 (0: none). */
+    int xsbatch_fd1;
+
     /* Filled on the first libxl_get_version_info, then constant. */
     libxl_version_info version_info;
     bool have_version_info;
@@ -77,6 +80,26 @@ void libxl__ctx_unlock(libxl_ctx *ctx);
  * libxl_ctx_free. Returns 0 or ERROR_NOMEM / ERROR_FAIL.
  */
 int libxl__ctx_alloc_bare(libxl_ctx **pctx, xentoollog_logger *lg);
+
+/* ------------------------------------------------------------- xsbatch */
+
+/*
+ * Independent xenstore requests (no transaction) made in one round trip
+ * (xsbatch.c). Fill in type and path; libxl__xs_batch sets the results.
+ * Lock not needed.
+ */
+enum { LIBXL__XS_READ, LIBXL__XS_DIRECTORY, LIBXL__XS_RM };
+typedef struct {
+    int type;             /* LIBXL__XS_* */
+    const char *path;
+    int err;              /* out: 0 or the errno value of the failure */
+    char *data;           /* out (read, directory), malloc'ed, NUL-terminated:
+                             the value, or the names each NUL-terminated */
+    unsigned len;         /* out: bytes of data, without the final NUL */
+} libxl__xs_req;
+void libxl__xs_batch(libxl_ctx *ctx, libxl__xs_req *reqs, unsigned n);
+/* Closes the private connection (ctx teardown). */
+void libxl__xs_batch_dispose(libxl_ctx *ctx);
 
 /* -------------------------------------------------------------- logging */
 

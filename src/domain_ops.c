@@ -226,13 +226,12 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid,
  * libxl_domain_destroy, as one ao:
  *  1. (initiator, unlocked) check the domain exists, note its /vm path,
  *     remove its devices' xenstore entries (frontends, and the backends
- *     they and libxl's records point to), destroy it in the hypervisor;
+ *     they and libxl's records point to), then /local/domain/N, /libxl/N
+ *     and /vm/UUID, and destroy it in the hypervisor: libxl 4.17's order;
  *  2. wait (abortable, bounded) until the hypervisor has forgotten it,
- *     re-checking at every @releaseDomain;
- *  3. remove /local/domain/N, /vm/UUID and /libxl/N, and complete.
- * A timeout or an abort during step 2 still does step 3 (the domain is
- * already destroyed, only its final disappearance is late) and completes
- * with ERROR_TIMEDOUT / ERROR_ABORTED.
+ *     re-checking at every @releaseDomain, and complete. A timeout or an
+ *     abort completes with ERROR_TIMEDOUT / ERROR_ABORTED (the domain is
+ *     destroyed and its entries removed all the same).
  *
  * Cost. On a host with many domains every xenstore request is slow
  * (xenstored visits each introduced domain per request), so step 2 uses
@@ -242,18 +241,14 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid,
  * watch / unwatch requests (nor opens and closes xswatch.c's connection
  * each time). Since the watch outlives the destroys, a release may already
  * have been reported before a destroy joins the waiters: each one checks
- * its domain once when it joins. The xenstore requests of steps 1 and 3
- * that do not depend on each other go in batches (xsbatch.c): a domain
- * without devices costs two round trips (the reads of step 1, the
- * removals of step 3) instead of six.
+ * its domain once when it joins. The xenstore requests of step 1 that do
+ * not depend on each other go in batches (xsbatch.c): a domain without
+ * devices costs two round trips (the reads, the removals).
  *
- * Where the rest of the time goes (simulated host, xenstored 4.17): step
- * 2 lasts as long as xenstored takes to let the domain go, and that
- * includes, because the guest still owns nodes under /local/domain/N when
- * it is released, a walk of xenstored's whole tree looking for them
- * (deleting them as orphans) before it unmaps the ring. libxl 4.17 itself
- * removes the directories before destroying the domain, which spares
- * xenstored that walk.
+ * The order matters to xenstored (4.17): a domain released while it still
+ * owns nodes (a guest owns several under /local/domain/N) makes xenstored
+ * walk its whole tree looking for them, to delete them as orphans, before
+ * it lets the domain go; removed first, as libxl does, there is no walk.
  */
 struct libxl__destroy_wait {
     struct libxl__destroy_wait *next, **pprev;   /* on destroy_waiters */
@@ -349,13 +344,15 @@ static char *backend_dir(destroy_state *ds, const char *be)
 }
 
 /*
- * Note the domain's /vm path, and remove its devices' xenstore entries:
- * the frontends libxl's records name outside /local/domain/N, the device
- * directories, and the backends (each backend directory once). In at most
- * four round trips: the /vm path and the two device directories; their
- * kinds; each device's backend (and libxl's frontend) path; the removals.
+ * Note the domain's /vm path, and remove its xenstore entries, as libxl
+ * 4.17 does before it destroys the domain: its devices' (the frontends
+ * libxl's records name outside /local/domain/N, the device directories,
+ * and the backends, each backend directory once), then /local/domain/N,
+ * /libxl/N and /vm/UUID. In at most four round trips: the /vm path and the
+ * two device directories; their kinds; each device's backend (and libxl's
+ * frontend) path; the removals.
  */
-static void destroy_read_and_remove_devices(destroy_state *ds)
+static void destroy_remove_entries(destroy_state *ds)
 {
     libxl_ctx *ctx = ds->ao->ctx;
     libxl__ao *ao = ds->ao;
@@ -375,42 +372,44 @@ static void destroy_read_and_remove_devices(destroy_state *ds)
                                                 ds->libxl_path);
     first[2].path = base[1] = libxl__ao_sprintf(ao, "%s/device",
                                                 ds->dom_path);
-    if (!first[0].path || !base[0] || !base[1]) return;
+    libxl__xs_req *mq = NULL;
+    unsigned nm = 0, first_be, nr = 0;
+    if (!first[0].path || !base[0] || !base[1]) goto remove;
     libxl__xs_batch(ctx, first, 3);
     ds->vm_path = answer_value(ds, &first[0]);
     for (int b = 0; b < 2; b++)
         nkinds[b] = answer_names(ds, &first[1 + b], &kinds[b]);
     free_answers(first, 3);
-    if (!nkinds[0] && !nkinds[1]) return;
+    if (!nkinds[0] && !nkinds[1]) goto remove;
 
     /* The devices of each kind. */
     unsigned nk = nkinds[0] + nkinds[1];
     libxl__xs_req *kq = libxl__ao_zalloc(ao, nk * sizeof(*kq));
     int *kbase = libxl__ao_zalloc(ao, nk * sizeof(*kbase));
-    if (!kq || !kbase) return;
+    if (!kq || !kbase) goto remove;
     for (int b = 0; b < 2; b++)
         for (unsigned k = 0; k < nkinds[b]; k++) {
             if (b == 1 && !strcmp(kinds[b][k], "suspend")) continue;
             ndevices[b]++;
             kq[nq].type = LIBXL__XS_DIRECTORY;
             kq[nq].path = libxl__ao_sprintf(ao, "%s/%s", base[b], kinds[b][k]);
-            if (!kq[nq].path) return;
+            if (!kq[nq].path) goto remove;
             kbase[nq++] = b;
         }
     libxl__xs_batch(ctx, kq, nq);
 
     /* Each device's backend path, and the frontend libxl records. */
-    unsigned ndev = 0, nr = 0;
+    unsigned ndev = 0;
     char ***devs = libxl__ao_zalloc(ao, (nq ? nq : 1) * sizeof(*devs));
     unsigned *ndevs = libxl__ao_zalloc(ao, (nq ? nq : 1) * sizeof(*ndevs));
-    if (!devs || !ndevs) { free_answers(kq, nq); return; }
+    if (!devs || !ndevs) { free_answers(kq, nq); goto remove; }
     for (i = 0; i < nq; i++) {
         ndevs[i] = answer_names(ds, &kq[i], &devs[i]);
         ndev += ndevs[i];
     }
     free_answers(kq, nq);
     libxl__xs_req *rq = libxl__ao_zalloc(ao, (2 * ndev + 1) * sizeof(*rq));
-    if (!rq) return;
+    if (!rq) goto remove;
     for (i = 0; i < nq; i++)
         for (unsigned d = 0; d < ndevs[i]; d++) {
             rq[nr].type = LIBXL__XS_READ;
@@ -422,14 +421,13 @@ static void destroy_read_and_remove_devices(destroy_state *ds)
                                               kq[i].path, devs[i][d]);
         }
     for (i = 0; i < nr; i++)
-        if (!rq[i].path) return;
+        if (!rq[i].path) goto remove;
     libxl__xs_batch(ctx, rq, nr);
 
     /* The removals: frontends elsewhere, the device directories, then
      * the backend directories (each once). */
-    libxl__xs_req *mq = libxl__ao_zalloc(ao, (nr + 2) * sizeof(*mq));
-    unsigned nm = 0, first_be;
-    if (!mq) { free_answers(rq, nr); return; }
+    mq = libxl__ao_zalloc(ao, (nr + 5) * sizeof(*mq));
+    if (!mq) { free_answers(rq, nr); goto remove; }
     for (i = 0; i < nr; i++) {
         const char *v = answer_value(ds, &rq[i]);
         size_t l = strlen(rq[i].path);
@@ -460,8 +458,33 @@ static void destroy_read_and_remove_devices(destroy_state *ds)
         mq[nm++].path = dir;
     }
     free_answers(rq, nr);
-    libxl__xs_batch(ctx, mq, nm);
-    log_rm_failures(ds, mq, nm);
+
+remove:
+    if (!mq) {
+        nm = 0;
+        mq = libxl__ao_zalloc(ao, 3 * sizeof(*mq));
+    }
+    if (mq) {
+        mq[nm].type = LIBXL__XS_RM;
+        mq[nm++].path = ds->dom_path;
+        mq[nm].type = LIBXL__XS_RM;
+        mq[nm++].path = ds->libxl_path;
+        if (ds->vm_path) {
+            mq[nm].type = LIBXL__XS_RM;
+            mq[nm++].path = ds->vm_path;
+        }
+        libxl__xs_batch(ctx, mq, nm);
+        log_rm_failures(ds, mq, nm);
+        return;
+    }
+    /* No memory even for that: one by one. */
+    libxl__xs_req one = { .type = LIBXL__XS_RM };
+    const char *dirs[3] = { ds->dom_path, ds->libxl_path, ds->vm_path };
+    for (i = 0; i < 3 && dirs[i]; i++) {
+        one.path = dirs[i];
+        libxl__xs_batch(ctx, &one, 1);
+        log_rm_failures(ds, &one, 1);
+    }
 }
 
 static void waiter_unlink(struct libxl__destroy_wait *w)
@@ -473,7 +496,7 @@ static void waiter_unlink(struct libxl__destroy_wait *w)
     w->pprev = NULL;
 }
 
-/* Step 3 and completion. */
+/* Completion. */
 static void destroy_finish(libxl__egc *egc, destroy_state *ds, int rc)
 {
     libxl_ctx *ctx = egc->ctx;
@@ -481,13 +504,6 @@ static void destroy_finish(libxl__egc *egc, destroy_state *ds, int rc)
     waiter_unlink(&ds->wait);
     libxl__ao_time_deregister(ctx, &ds->timeout);
     libxl__ao_time_deregister(ctx, &ds->recheck);
-    libxl__xs_req rm[3] = {
-        { .type = LIBXL__XS_RM, .path = ds->dom_path },
-        { .type = LIBXL__XS_RM, .path = ds->libxl_path },
-        { .type = LIBXL__XS_RM, .path = ds->vm_path },
-    };
-    libxl__xs_batch(ctx, rm, ds->vm_path ? 3 : 2);
-    log_rm_failures(ds, rm, ds->vm_path ? 3 : 2);
     if (rc)
         LOGD(ctx, ERROR, ds->domid, "Destruction of domain failed");
     libxl__ao_complete(egc, ds->ao, rc);
@@ -619,7 +635,7 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
     AO_UNLOCKED(ao, {
         found = domain_getinfo(ctx, domid, &info);
         if (found == 1) {
-            destroy_read_and_remove_devices(ds);
+            destroy_remove_entries(ds);
             r = xc_domain_destroy(ctx->xch, domid);
         }
     });

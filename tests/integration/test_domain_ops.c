@@ -541,9 +541,19 @@ START_TEST(destroy_abort_while_waiting)
     int d = simhost_create_domain("zombie2", 64, 1, NULL);
     xengnttab_handle *g;
     void *ring = pin_ring(d, &g);
+    char *vm = xs_get("/local/domain/%d/vm", d);
+    ck_assert_ptr_nonnull(vm);
     reset();
     ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d, &cb_how), 0);
     ck_assert_int_eq(atomic_load(&completions), 0);
+    /* as libxl 4.17: the entries went before the domain was destroyed */
+    char p[64];
+    snprintf(p, sizeof(p), "/local/domain/%d", d);
+    ck_assert(!xs_exists(p));
+    snprintf(p, sizeof(p), "/libxl/%d", d);
+    ck_assert(!xs_exists(p));
+    ck_assert(!xs_exists(vm));
+    free(vm);
     ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), 0);
     ck_assert(drive_callback(5000));
     ck_assert_int_eq(atomic_load(&last_rc), ERROR_ABORTED);

@@ -325,22 +325,65 @@ static char *answer_value(destroy_state *ds, const libxl__xs_req *q)
                               : NULL;
 }
 
-/* The directory a backend path should be removed as: a dom0-style
- * ".../backend/KIND/DOMID/DEVID" goes with its whole ".../KIND/DOMID". */
+/* *p points at a decimal number without sign, blanks or leading zeros
+ * (but "0"), that fits in 32 bits: store it, move past it. */
+static bool parse_domid_part(const char **p, unsigned *val)
+{
+    const char *q = *p;
+    unsigned long v = 0;
+
+    if (*q < '0' || *q > '9' || (*q == '0' && q[1] >= '0' && q[1] <= '9'))
+        return false;
+    for (; *q >= '0' && *q <= '9'; q++) {
+        v = v * 10 + (unsigned long)(*q - '0');
+        if (v > UINT32_MAX) return false;
+    }
+    *val = (unsigned)v;
+    *p = q;
+    return true;
+}
+
+/*
+ * The directory to remove for a backend path a device names, or NULL to
+ * leave it alone. A frontend's own backend node is written by the guest,
+ * so its value is hostile: only the shape of a backend of one of this
+ * domain's devices, "/local/domain/B/backend/KIND/N/DEVID" with N this
+ * domain, is accepted (anything else, such as "/local/domain/0" or another
+ * domain's backend, is logged and ignored), and it goes with its whole
+ * ".../KIND/N" directory, which only holds this domain's backends.
+ */
 static char *backend_dir(destroy_state *ds, const char *be)
 {
-    char tail[32];
-    const char *slash = strrchr(be, '/');
-    size_t n;
+    static const char prefix[] = "/local/domain/";
+    const char *p = be, *kind, *end;
+    unsigned backend_domid, frontend_domid, devid;
 
-    if (slash && slash != be) {
-        n = (size_t)(slash - be);
-        snprintf(tail, sizeof(tail), "/%u", ds->domid);
-        if (n > strlen(tail) && !strncmp(be + n - strlen(tail), tail,
-                                          strlen(tail)))
-            return libxl__ao_sprintf(ds->ao, "%.*s", (int)n, be);
-    }
-    return libxl__ao_sprintf(ds->ao, "%s", be);
+    if (strncmp(p, prefix, sizeof(prefix) - 1)) goto hostile;
+    p += sizeof(prefix) - 1;
+    if (!parse_domid_part(&p, &backend_domid)) goto hostile;
+    if (strncmp(p, "/backend/", 9)) goto hostile;
+    kind = p += 9;
+    while (*p && *p != '/') p++;
+    if (p == kind || p - kind > 64 || *p != '/') goto hostile;
+    p++;
+    if (!parse_domid_part(&p, &frontend_domid)) goto hostile;
+    if (frontend_domid != ds->domid) goto hostile;
+    end = p;
+    if (*p++ != '/' || !parse_domid_part(&p, &devid) || *p) goto hostile;
+    return libxl__ao_sprintf(ds->ao, "%.*s", (int)(end - be), be);
+
+hostile:
+    LOGD(ds->ao->ctx, WARN, ds->domid, "destroy: ignoring backend path"
+         " \"%.80s\", which is not one of this domain's backends", be);
+    return NULL;
+}
+
+/* A /vm path is removed only as "/vm/NAME" (one component): the domain's
+ * vm node is the toolstack's, but it lives in the guest's directory. */
+static bool vm_path_ok(const char *vm)
+{
+    return !strncmp(vm, "/vm/", 4) && vm[4] && !strchr(vm + 4, '/') &&
+           strlen(vm) < 128;
 }
 
 /*
@@ -377,6 +420,11 @@ static void destroy_remove_entries(destroy_state *ds)
     if (!first[0].path || !base[0] || !base[1]) goto remove;
     libxl__xs_batch(ctx, first, 3);
     ds->vm_path = answer_value(ds, &first[0]);
+    if (ds->vm_path && !vm_path_ok(ds->vm_path)) {
+        LOGD(ctx, WARN, ds->domid, "destroy: ignoring vm path \"%.80s\"",
+             ds->vm_path);
+        ds->vm_path = NULL;
+    }
     for (int b = 0; b < 2; b++)
         nkinds[b] = answer_names(ds, &first[1 + b], &kinds[b]);
     free_answers(first, 3);

@@ -22,20 +22,20 @@
 #include "simhost.h"
 
 #include <xengnttab.h>          /* after xenctrl.h (internal.h) */
+#include "testlog.h"
 #include "testmain.h"
 
 static simhost *host;
 static libxl_ctx *ctx;
-static xentoollog_logger_stdiostream *logger;
+static xentoollog_logger *logger;     /* testlog: captures */
 static struct xs_handle *xs;
 
 static void setup(void)
 {
     host = simhost_start();
     ck_assert_msg(host != NULL, "could not start a simulated host");
-    logger = xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
-    ck_assert_int_eq(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0,
-                                     (xentoollog_logger *)logger), 0);
+    logger = testlog_new();
+    ck_assert_int_eq(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, logger), 0);
     xs = xs_open(0);
     ck_assert_ptr_nonnull(xs);
 }
@@ -44,7 +44,7 @@ static void teardown(void)
 {
     xs_close(xs);
     ck_assert_int_eq(libxl_ctx_free(ctx), 0);
-    xtl_logger_destroy((xentoollog_logger *)logger);
+    xtl_logger_destroy(logger);
     ck_assert_int_eq(simhost_stop(host), 0);
 }
 
@@ -624,6 +624,61 @@ START_TEST(destroy_notices_a_domain_freed_after_its_release)
 }
 END_TEST
 
+/* A guest owns its frontend directories, so it can point its frontend's
+ * backend node anywhere: destroy removes only what belongs to the domain,
+ * and never a subtree a guest names. */
+START_TEST(destroy_ignores_hostile_backend_paths)
+{
+    int victim = simhost_create_domain("victim", 64, 1, NULL);
+    int d = simhost_create_domain("hostile", 64, 1, NULL);
+    ck_assert_int_gt(victim, 0);
+    ck_assert_int_gt(d, 0);
+    add_disk(victim);
+    char *victim_vm = xs_get("/local/domain/%d/vm", victim);
+    ck_assert_ptr_nonnull(victim_vm);
+
+    char victim_be[96], wrong_shape[160], padded[96], p[160];
+    snprintf(victim_be, sizeof(victim_be),
+             "/local/domain/0/backend/vbd/%d/51712", victim);
+    snprintf(wrong_shape, sizeof(wrong_shape), "%s/frontend", victim_be);
+    snprintf(padded, sizeof(padded), "/local/domain/0/backend/vbd/0%d/1",
+             victim);
+    const char *const lies[] = {
+        victim_be, wrong_shape, padded, "/local/domain/0", "/vm",
+        "/local/domain/0/backend", "/local/domain/0/backend/vbd",
+        "local/domain/0/backend/vbd/1/1",
+    };
+    for (unsigned i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+        snprintf(p, sizeof(p), "/local/domain/%d/device/vbd/%u/backend", d,
+                 51712 + i);
+        ck_assert(xs_write(xs, XBT_NULL, p, lies[i], strlen(lies[i])));
+    }
+    /* and one that has the shape of its own backend: removed */
+    char own[96];
+    snprintf(own, sizeof(own), "/local/domain/0/backend/vif/%d/0", d);
+    snprintf(p, sizeof(p), "%s/state", own);
+    ck_assert(xs_write(xs, XBT_NULL, p, "4", 1));
+    snprintf(p, sizeof(p), "/local/domain/%d/device/vif/0/backend", d);
+    ck_assert(xs_write(xs, XBT_NULL, p, own, strlen(own)));
+
+    ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d, NULL), 0);
+
+    ck_assert(xs_exists(victim_be));
+    snprintf(p, sizeof(p), "%s/frontend", victim_be);
+    ck_assert(xs_exists(p));
+    ck_assert(xs_exists(victim_vm));
+    snprintf(p, sizeof(p), "/local/domain/%d", victim);
+    ck_assert(xs_exists(p));
+    ck_assert(xs_exists("/local/domain/0/backend/vbd"));
+    snprintf(p, sizeof(p), "/local/domain/0/backend/vif/%d", d);
+    ck_assert(!xs_exists(p));
+    snprintf(p, sizeof(p), "/local/domain/%d", d);
+    ck_assert(!xs_exists(p));
+    ck_assert(testlog_contains(logger, XTL_WARN, "ignoring backend path"));
+    free(victim_vm);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("domain_ops");
@@ -646,6 +701,7 @@ static Suite *suite(void)
     tcase_add_test(t, destroy_abort_while_waiting);
     tcase_add_test(t, destroy_waiters_share_the_release_watch);
     tcase_add_test(t, destroy_notices_a_domain_freed_after_its_release);
+    tcase_add_test(t, destroy_ignores_hostile_backend_paths);
     suite_add_tcase(s, t);
     return s;
 }

@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "simhost.h"
+#include "testmain.h"
 
 static simhost *host;
 static libxl_ctx *ctx;
@@ -235,10 +236,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(suite());
 }

@@ -12,7 +12,11 @@
  * counts too) and the getdomaininfolist hypercalls (simulator counters).
  * For disk ejects with 1 and 100 watched disks: client CPU per event.
  *
- * Usage: death_bench [--self-only]. Without it, the lightcore build also
+ * Usage: death_bench [--self-only | --eject-only]. --eject-only runs
+ * this build's eject measurements alone (on a host of 1,000 domains, as in
+ * the full run); EJECT_REPS in the environment changes the number of
+ * ejects per measurement (100), e.g. for a profiler. eject_rounds@N is
+ * the number of loop rounds with work per eject. Without either option, the lightcore build also
  * runs the Debian build (found next to itself) and prints both side by
  * side with ratios. Output lines "RESULT key value" are for that.
  */
@@ -40,6 +44,7 @@
 
 static libxl_ctx *ctx;
 static double cpu_in_dispatch;     /* seconds, accumulated */
+static long busy_rounds;           /* rounds counted in cpu_in_dispatch */
 
 static double now_s(clockid_t c)
 {
@@ -76,8 +81,10 @@ static void round_once(int ms)
     double c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
     gettimeofday(&tv, NULL);
     libxl_osevent_afterpoll(ctx, nfds, fds, tv);
-    if (ready != 0 || lib_deadline)
+    if (ready != 0 || lib_deadline) {
         cpu_in_dispatch += now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+        busy_rounds++;
+    }
 }
 
 static libxl_event *wait_event(uint64_t mask, int ms)
@@ -213,7 +220,7 @@ static void make_disk(int dom, int devid, const char *vdev)
 
 static void bench_eject(int ndisks)
 {
-    enum { REPS = 100 };
+    int REPS = getenv("EJECT_REPS") ? atoi(getenv("EJECT_REPS")) : 100;
     int dom = simhost_create_domain("ejector", 64, 1, NULL);
     libxl_evgen_disk_eject **g = calloc(ndisks, sizeof(*g));
     char vdev[16], path[128];
@@ -233,6 +240,7 @@ static void bench_eject(int ndisks)
     int target = (1 << 28) | (26 << 8);   /* xvdaa: disk 0 above */
     snprintf(path, sizeof(path), "/local/domain/%d/device/vbd/%d/eject", dom, target);
     double total = 0;
+    busy_rounds = 0;
     for (int r = 0; r < REPS; r++) {
         cpu_in_dispatch = 0;
         xs_write(xs, XBT_NULL, path, "eject", 5);
@@ -245,11 +253,35 @@ static void bench_eject(int ndisks)
     char key[64];
     snprintf(key, sizeof(key), "eject_cpu_us@%d", ndisks);
     result(key, total / REPS * 1e6);
+    snprintf(key, sizeof(key), "eject_rounds@%d", ndisks);
+    result(key, (double)busy_rounds / REPS);
     for (int i = 0; i < ndisks; i++) libxl_evdisable_disk_eject(ctx, g[i]);
     free(g);
 }
 
 /* ------------------------------------------------------------- main */
+
+/* --eject-only: the eject measurements alone, on a host with as many
+ * domains as when run_self reaches them (1,000), for quick iterations. */
+static int run_eject_only(void)
+{
+    char *out = NULL;
+    simhost *h = simhost_start();
+    if (!h) return 1;
+    if (simhost_cli(&out, "create-bulk", "1000", (char *)NULL)) return 1;
+    free(out);
+    xentoollog_logger *lg = (xentoollog_logger *)
+        xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+    if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, lg)) return 1;
+    xs = xs_open(0);
+    bench_eject(1);
+    bench_eject(100);
+    xs_close(xs);
+    libxl_ctx_free(ctx);
+    xtl_logger_destroy(lg);
+    simhost_stop(h);
+    return 0;
+}
 
 static int run_self(void)
 {
@@ -291,6 +323,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--self-only"))
         return run_self();
+    if (argc > 1 && !strcmp(argv[1], "--eject-only"))
+        return run_eject_only();
 #ifdef BENCH_IS_XEN
     return run_self();
 #else

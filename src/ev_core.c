@@ -299,7 +299,9 @@ void libxl__ev_dispatch(libxl__egc *egc, uint64_t due_mono,
             } else if (tag == EV_TAG_KICKFD) {
                 /* the always-ready fds, handled below */
             } else {
-                ran += libxl__ev_fd_slot_dispatch(egc, (int)tag);
+                /* EPOLLIN, EPOLLOUT, EPOLLERR... have the POLL* values. */
+                ran += libxl__ev_fd_slot_dispatch(egc, (int)tag,
+                                                  (short)evs[i].events);
             }
         }
         if (st->always_ready)

@@ -97,6 +97,17 @@ void libxl__egc_defer(libxl__egc *egc, libxl__egc_deferred *d,
  * nonzero, and may contain POLLERR, POLLHUP or POLLNVAL even if not asked
  * for. The callback must consume what made the fd ready (it may be driven
  * edge-triggered by the application's event loop).
+ *
+ * A registration made with LIBXL__EV_FD_NONBLOCKING promises that its
+ * callback never blocks on fd and copes with fd not being ready after all
+ * (it reads and writes with O_NONBLOCK and stops at EAGAIN). It then skips
+ * that fresh poll when the ctx's own epoll set has just reported fd ready
+ * for nothing but POLLIN / POLLOUT in the same dispatch round: revents is
+ * that report (limited to events), which another thread, or an earlier
+ * callback of the round, may have made stale. Any other condition
+ * (POLLERR, POLLHUP, POLLPRI...) and every other way of driving the
+ * library still get the fresh poll, so POLLERR, POLLHUP and POLLNVAL are
+ * never stale.
  */
 typedef void libxl__ev_fd_callback(libxl__egc *egc, libxl__ev_fd *ev,
                                    int fd, short events, short revents);
@@ -106,10 +117,14 @@ struct libxl__ev_fd {
     libxl__ev_fd_callback *func;   /* NULL when Idle */
     int fd;
     short events;
+    unsigned flags;                /* LIBXL__EV_FD_* */
     libxl__fd_slot *slot;
     libxl__ev_fd *slot_next, *slot_prev;
     uint64_t dispatch_gen;
 };
+
+/* Flags of libxl__ev_fd_register_flags. */
+#define LIBXL__EV_FD_NONBLOCKING 1u  /* see libxl__ev_fd_callback above */
 
 void libxl__ev_fd_init(libxl__ev_fd *ev);
 /* Watch fd for events (POLLIN/POLLOUT/POLLPRI; may be 0). Any number of
@@ -117,6 +132,10 @@ void libxl__ev_fd_init(libxl__ev_fd *ev);
  * whatever the application's fd_register / fd_modify hook returned. */
 int libxl__ev_fd_register(libxl_ctx *ctx, libxl__ev_fd *ev,
                           libxl__ev_fd_callback *func, int fd, short events);
+/* The same with flags (LIBXL__EV_FD_*; 0 is libxl__ev_fd_register). */
+int libxl__ev_fd_register_flags(libxl_ctx *ctx, libxl__ev_fd *ev,
+                                libxl__ev_fd_callback *func, int fd,
+                                short events, unsigned flags);
 /* Change the events of an Active registration (same failure rules). */
 int libxl__ev_fd_modify(libxl_ctx *ctx, libxl__ev_fd *ev, short events);
 void libxl__ev_fd_deregister(libxl_ctx *ctx, libxl__ev_fd *ev);

@@ -132,6 +132,13 @@ void libxl__ev_fd_init(libxl__ev_fd *ev)
 int libxl__ev_fd_register(libxl_ctx *ctx, libxl__ev_fd *ev,
                           libxl__ev_fd_callback *func, int fd, short events)
 {
+    return libxl__ev_fd_register_flags(ctx, ev, func, fd, events, 0);
+}
+
+int libxl__ev_fd_register_flags(libxl_ctx *ctx, libxl__ev_fd *ev,
+                                libxl__ev_fd_callback *func, int fd,
+                                short events, unsigned flags)
+{
     libxl__ev_state *st = &ctx->ev;
     libxl__fd_slot *slot;
     int rc;
@@ -182,6 +189,7 @@ int libxl__ev_fd_register(libxl_ctx *ctx, libxl__ev_fd *ev,
     ev->func = func;
     ev->fd = fd;
     ev->events = events;
+    ev->flags = flags;
     ev->slot = slot;
     ev->dispatch_gen = 0;
     ev->slot_prev = NULL;
@@ -231,7 +239,7 @@ void libxl__ev_fd_deregister(libxl_ctx *ctx, libxl__ev_fd *ev)
 
 /* ----------------------------------------------------------- dispatch */
 
-int libxl__ev_fd_slot_dispatch(libxl__egc *egc, int fd)
+int libxl__ev_fd_slot_dispatch(libxl__egc *egc, int fd, short seen)
 {
     libxl_ctx *ctx = egc->ctx;
     uint64_t gen = ++ctx->ev.dispatch_gen;
@@ -254,9 +262,16 @@ int libxl__ev_fd_slot_dispatch(libxl__egc *egc, int fd)
         ev->dispatch_gen = gen;
 
         /* Re-check now: another thread may have consumed the readiness
-         * that woke us, and the callback must not then block. */
+         * that woke us, and the callback must not then block. A callback
+         * that cannot block anyway takes our epoll set's plain report. */
         struct pollfd pfd = { .fd = fd, .events = ev->events };
-        if (poll(&pfd, 1, 0) <= 0 || !pfd.revents) continue;
+        if ((ev->flags & LIBXL__EV_FD_NONBLOCKING) && seen &&
+            !(seen & ~(POLLIN | POLLOUT))) {
+            pfd.revents = seen & ev->events;
+            if (!pfd.revents) continue;
+        } else if (poll(&pfd, 1, 0) <= 0 || !pfd.revents) {
+            continue;
+        }
         if (pfd.revents & POLLNVAL)
             LOG(ctx, WARN, "fd %d was closed while registered", fd);
         ran++;
@@ -278,7 +293,7 @@ int libxl__ev_fd_dispatch_always_ready(libxl__egc *egc)
             ;
         if (!s) break;
         s->dispatch_gen = gen;
-        ran += libxl__ev_fd_slot_dispatch(egc, s->fd);
+        ran += libxl__ev_fd_slot_dispatch(egc, s->fd, 0);
     }
     return ran;
 }

@@ -78,8 +78,10 @@ void libxl__ev_set_kick(libxl_ctx *ctx, bool on);
 
 libxl__fd_slot *libxl__ev_fd_slot_lookup(libxl_ctx *ctx, int fd);
 /* Run the callbacks of fd's registrations that are ready; returns the
- * number of callbacks made. */
-int libxl__ev_fd_slot_dispatch(libxl__egc *egc, int fd);
+ * number of callbacks made. seen is what the ctx's epoll set reported for
+ * fd in this round, as poll(2) bits, or 0 if not known (see
+ * LIBXL__EV_FD_NONBLOCKING). */
+int libxl__ev_fd_slot_dispatch(libxl__egc *egc, int fd, short seen);
 /* Run ready always-ready fds. */
 int libxl__ev_fd_dispatch_always_ready(libxl__egc *egc);
 /* ctx_free: forget every slot (deregistering it from the app). */

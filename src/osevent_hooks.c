@@ -211,7 +211,7 @@ void libxl_osevent_occurred_fd(libxl_ctx *ctx, void *for_libxl,
         LOG(ctx, DEBUG, "ignoring a stale occurred_fd for fd %d", fd);
         goto out;
     }
-    if (libxl__ev_fd_slot_dispatch(egc, fd))
+    if (libxl__ev_fd_slot_dispatch(egc, fd, 0))
         libxl__ctx_wake_waiters(ctx);
 out:
     CTX_UNLOCK_EGC_FREE;

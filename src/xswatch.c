@@ -182,7 +182,9 @@ static int conn_start(libxl_ctx *ctx)
     }
     fd = conn_open_fd(ctx, &is_socket);
     if (fd < 0) return ERROR_FAIL;
-    rc = libxl__ev_fd_register(ctx, &xs->reg, conn_cb, fd, POLLIN);
+    /* conn_cb only reads and writes without blocking. */
+    rc = libxl__ev_fd_register_flags(ctx, &xs->reg, conn_cb, fd, POLLIN,
+                                     LIBXL__EV_FD_NONBLOCKING);
     if (rc) { close(fd); return rc; }
     xs->fd = fd;
     xs->is_socket = is_socket;

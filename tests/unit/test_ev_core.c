@@ -187,6 +187,76 @@ START_TEST(recheck_skips_consumed_readiness)
 }
 END_TEST
 
+/* A LIBXL__EV_FD_NONBLOCKING registration takes our epoll set's report
+ * instead of a fresh poll: after the plain reader drained the pipe it is
+ * still called (its read finds nothing, as its contract allows), while a
+ * plain registration behind it keeps the re-check. A hang-up is never
+ * taken from the report: it comes from a fresh poll, with POLLHUP. */
+static int nb_calls, nb_empty, plain_calls;
+static short nb_revents;
+static void nb_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
+{
+    (void)egc; (void)ev; (void)e;
+    nb_calls++;
+    nb_revents = r;
+    if (t_drain(fd) == 0) nb_empty++;
+}
+static void plain_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
+{
+    (void)egc; (void)ev; (void)e; (void)r;
+    plain_calls++;
+    ck_assert_int_gt(t_drain(fd), 0);
+}
+
+START_TEST(nonblocking_registration_skips_recheck)
+{
+    int p[2];
+    libxl__ev_fd nb, plain, plain2;
+    t_pipe(p);
+    libxl__ev_fd_init(&nb); libxl__ev_fd_init(&plain); libxl__ev_fd_init(&plain2);
+    CTX_LOCK(ctx);
+    /* Callbacks run newest registration first. */
+    ck_assert_int_eq(libxl__ev_fd_register_flags(ctx, &nb, nb_cb, p[0], POLLIN,
+                                                 LIBXL__EV_FD_NONBLOCKING), 0);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &plain, plain_cb, p[0], POLLIN), 0);
+    CTX_UNLOCK(ctx);
+    t_write1(p[1]);
+    ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
+    ck_assert_int_eq(plain_calls, 1);
+    ck_assert_int_eq(nb_calls, 1);       /* on the report, now stale */
+    ck_assert_int_eq(nb_empty, 1);
+    ck_assert_int_eq(nb_revents, POLLIN);
+
+    /* The other order: the non-blocking one drains, the plain one is
+     * re-checked and not called. */
+    CTX_LOCK(ctx);
+    libxl__ev_fd_deregister(ctx, &plain);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &plain2, plain_cb, p[0], POLLIN), 0);
+    libxl__ev_fd_deregister(ctx, &nb);
+    ck_assert_int_eq(libxl__ev_fd_register_flags(ctx, &nb, nb_cb, p[0], POLLIN,
+                                                 LIBXL__EV_FD_NONBLOCKING), 0);
+    CTX_UNLOCK(ctx);
+    t_write1(p[1]);
+    ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
+    ck_assert_int_eq(nb_calls, 2);
+    ck_assert_int_eq(nb_empty, 1);
+    ck_assert_int_eq(plain_calls, 1);
+
+    /* Hang-up: a fresh poll, whose revents carry POLLHUP. */
+    CTX_LOCK(ctx);
+    libxl__ev_fd_deregister(ctx, &plain2);
+    CTX_UNLOCK(ctx);
+    close(p[1]);
+    ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
+    ck_assert_int_eq(nb_calls, 3);
+    ck_assert(nb_revents & POLLHUP);
+    CTX_LOCK(ctx);
+    libxl__ev_fd_deregister(ctx, &nb);
+    CTX_UNLOCK(ctx);
+    close(p[0]);
+}
+END_TEST
+
 /* A regular file / /dev/null cannot go into epoll; it is always ready. */
 START_TEST(always_ready_fd)
 {
@@ -648,6 +718,7 @@ static Suite *ev_core_suite(void)
     tcase_add_test(tc, several_registrations_own_revents);
     tcase_add_test(tc, deregister_self_and_other_in_callback);
     tcase_add_test(tc, recheck_skips_consumed_readiness);
+    tcase_add_test(tc, nonblocking_registration_skips_recheck);
     tcase_add_test(tc, always_ready_fd);
     tcase_add_test(tc, library_fds_are_cloexec);
     tcase_add_test(tc, ten_thousand_timeouts_in_order);

@@ -115,7 +115,6 @@ typedef struct libxl__xswatch_state {
     bool lost;
     libxl__ev_fd reg;
     uint64_t conn_gen;             /* bumped at every open and close */
-    uint64_t nsent;                /* requests queued, ever */
     char *in;                      /* received, not yet handled */
     size_t in_len;
     char *out;                     /* queued for xenstored */

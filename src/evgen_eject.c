@@ -22,13 +22,21 @@
  * the event comes from the toolstack's pointer, cross-checked against the
  * backend directory, never from the frontend's own `backend` node.
  *
- * Cost. Everything the event needs is read when the evgen is enabled (and
- * again only when the toolstack's pointer changes, which a second watch
- * reports), so an eject costs one read of the eject node and the
- * acknowledging write. Both go out on the watch connection without
- * blocking (libxl__ev_xswatch_read / _write) and their answers come back
- * through the event loop; the event is reported once the acknowledgement
- * has been accepted, as libxl does after its xs_write.
+ * Cost. Everything the event needs (the disk description) is read when
+ * the evgen is enabled and kept. It depends on the toolstack's pointer and
+ * on the frontend-id, frontend, type and dev nodes of the backend
+ * directory it names, and on nothing else; a second watch (on the
+ * pointer) and a third (on that backend directory, moved when the pointer
+ * changes) mark the description stale when any of them may have changed,
+ * and a stale description is read again, synchronously as libxl reads its
+ * pointer, before the next eject is reported. xenstored fires every watch
+ * at least once after each change below it, so no change is missed; the
+ * events arrive after the change, so a description read earlier is always
+ * marked stale afterwards. Otherwise an eject costs one read of the eject
+ * node and the acknowledging write. Both go out on the watch connection
+ * without blocking (libxl__ev_xswatch_read / _write) and their answers
+ * come back through the event loop; the event is reported once the
+ * acknowledgement has been accepted, as libxl does after its xs_write.
  *
  * Our own acknowledgement fires the watch again. On a connection that
  * keeps xenstored's order (libxl__xswatch_ordered) no read is needed for
@@ -61,11 +69,15 @@ struct libxl__evgen_disk_eject {
     char *fe_path;                 /* /local/domain/FE/device/vbd/DEVID */
     char *be_ptr_path;             /* /libxl/FE/device/vbd/DEVID/backend */
     libxl__ev_xswatch eject_watch, be_ptr_watch;
+    libxl__ev_xswatch be_dir_watch;  /* on be_dir, while there is one */
+    char *be_dir;                  /* the backend directory watched */
     unsigned complaints;
     bool reading, acking;          /* a request is outstanding */
     bool dirty;                    /* read again when it completes */
 
-    /* The disk as the toolstack described it (valid if have_backend). */
+    /* The disk as the toolstack described it (valid if have_backend),
+     * to be read again before use if stale. */
+    bool stale;
     bool have_backend;
     uint32_t be_domid;
     libxl_disk_backend be_kind;
@@ -191,21 +203,54 @@ static void excerpt(const char *v, unsigned len, char *buf, size_t size)
                XTL_WARN : XTL_DEBUG, -1, LIBXL__FILE, __LINE__, __func__,  \
                (evg)->domid, __VA_ARGS__)
 
+static void be_dir_cb(libxl__egc *egc, libxl__ev_xswatch *w,
+                      const char *watch_path, const char *event_path);
+
+/* Watch dir (or nothing, if NULL) for changes of the backend nodes the
+ * description depends on. 0 or a libxl error code (then nothing is
+ * watched, and the description stays stale). */
+static int be_dir_watch_set(libxl_evgen_disk_eject *evg, const char *dir)
+{
+    libxl_ctx *ctx = evg->ctx;
+    int rc;
+
+    if (dir && evg->be_dir && !strcmp(dir, evg->be_dir)) return 0;
+    libxl__ev_xswatch_deregister(ctx, &evg->be_dir_watch);
+    free(evg->be_dir);
+    evg->be_dir = NULL;
+    if (!dir) return 0;
+    evg->be_dir = strdup(dir);
+    if (!evg->be_dir) return ERROR_NOMEM;
+    rc = libxl__ev_xswatch_register(ctx, &evg->be_dir_watch, be_dir_cb,
+                                    evg->be_dir);
+    if (rc) {
+        free(evg->be_dir);
+        evg->be_dir = NULL;
+    }
+    return rc;
+}
+
 /*
  * Learn the disk from the toolstack's records: the pointer under /libxl,
  * then the backend directory it names, which must point back at this
  * frontend. Anything inconsistent leaves have_backend false (ejects are
- * then ignored, as for a removed disk) with a log line.
+ * then ignored, as for a removed disk) with a log line. Also moves the
+ * backend directory's watch to the directory named. Returns 0, or the
+ * error of that watch's registration (the description then stays
+ * stale).
  */
-static void backend_refresh(libxl_evgen_disk_eject *evg)
+static int backend_refresh(libxl_evgen_disk_eject *evg)
 {
     libxl_ctx *ctx = evg->ctx;
     char *bp = NULL, *fe_id = NULL, *fe = NULL, *type = NULL;
     char *dev = NULL, *guest_bp = NULL, path[256];
     unsigned be_domid, fdom, devid;
     char kind[16];
-    int n = -1;
+    bool dir_watched = false;
+    int n = -1, rc;
 
+    /* Changes from now on are reported by watch events still to come. */
+    evg->stale = false;
     evg->have_backend = false;
     free(evg->configured_vdev);
     evg->configured_vdev = NULL;
@@ -225,6 +270,16 @@ static void backend_refresh(libxl_evgen_disk_eject *evg)
              evg->vdev);
         goto out;
     }
+    /* Watched whatever it holds: a repair must be noticed too. */
+    rc = be_dir_watch_set(evg, bp);
+    if (rc) {
+        LOGD(ctx, ERROR, evg->domid, "cannot watch backend %s of vdev %s"
+             " (error %d); reading it again at every eject", bp, evg->vdev,
+             rc);
+        evg->stale = true;
+        goto out_rc;
+    }
+    dir_watched = true;
 
     snprintf(path, sizeof(path), "%s/frontend-id", bp);
     fe_id = read_str(ctx, path, 16);
@@ -270,7 +325,11 @@ static void backend_refresh(libxl_evgen_disk_eject *evg)
     evg->have_backend = true;
 
 out:
+    /* No backend directory to watch: the pointer's watch suffices. */
+    rc = dir_watched ? 0 : be_dir_watch_set(evg, NULL);
+out_rc:
     free(bp); free(fe_id); free(fe); free(type); free(dev); free(guest_bp);
+    return rc;
 }
 
 /* ------------------------------------------------------------ events */
@@ -368,6 +427,7 @@ static void ack_done(libxl__egc *egc, libxl_evgen_disk_eject *evg, int err)
                               LIBXL_EVENT_TYPE_DISK_EJECT);
         return;
     }
+    if (evg->stale) backend_refresh(evg);
     if (!evg->have_backend) {
         LOGD(ctx, WARN, evg->domid, "eject request for vdev %s ignored: the"
              " toolstack has no valid record of that disk (removed?)",
@@ -426,7 +486,16 @@ static void be_ptr_cb(libxl__egc *egc, libxl__ev_xswatch *w,
     libxl_evgen_disk_eject *evg =
         (void *)((char *)w - offsetof(libxl_evgen_disk_eject, be_ptr_watch));
     (void)egc; (void)watch_path; (void)event_path;
-    backend_refresh(evg);
+    evg->stale = true;
+}
+
+static void be_dir_cb(libxl__egc *egc, libxl__ev_xswatch *w,
+                      const char *watch_path, const char *event_path)
+{
+    libxl_evgen_disk_eject *evg =
+        (void *)((char *)w - offsetof(libxl_evgen_disk_eject, be_dir_watch));
+    (void)egc; (void)watch_path; (void)event_path;
+    evg->stale = true;
 }
 
 /* ------------------------------------------------------------ evgens */
@@ -435,6 +504,8 @@ static void evgen_free(libxl_ctx *ctx, libxl_evgen_disk_eject *evg)
 {
     libxl__ev_xswatch_deregister(ctx, &evg->eject_watch);
     libxl__ev_xswatch_deregister(ctx, &evg->be_ptr_watch);
+    libxl__ev_xswatch_deregister(ctx, &evg->be_dir_watch);
+    free(evg->be_dir);
     free(evg->vdev);
     free(evg->eject_path);
     free(evg->fe_path);
@@ -492,6 +563,7 @@ int libxl_evenable_disk_eject(libxl_ctx *ctx, uint32_t domid,
     evg->user = user;
     libxl__ev_xswatch_init(&evg->eject_watch);
     libxl__ev_xswatch_init(&evg->be_ptr_watch);
+    libxl__ev_xswatch_init(&evg->be_dir_watch);
     evg->fe_domid = frontend_domid(ctx, domid);
     evg->vdev = strdup(vdev);
     if (!evg->vdev ||
@@ -503,7 +575,8 @@ int libxl_evenable_disk_eject(libxl_ctx *ctx, uint32_t domid,
         rc = ERROR_NOMEM;
         goto out;
     }
-    backend_refresh(evg);
+    rc = backend_refresh(evg);
+    if (rc) goto out;
 
     rc = libxl__ev_xswatch_register(ctx, &evg->be_ptr_watch, be_ptr_cb,
                                     evg->be_ptr_path);

@@ -268,6 +268,90 @@ START_TEST(removed_disk_no_event)
 }
 END_TEST
 
+/* A guest's eject, and the event it brings (NULL if none within ms). */
+static libxl_event *eject_once(int ms)
+{
+    ck_assert_int_eq(simhost_guest_write(dom, eject_path(HDC), "eject"), 0);
+    return wait_event(MASK_EJECT, ms);
+}
+
+static char *be_node(const char *be_kind, const char *node)
+{
+    static char p[160];
+    snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%d/%d/%s", be_kind,
+             dom, HDC, node);
+    return p;
+}
+
+/* The description is kept between ejects; a change of the backend nodes
+ * it comes from, with the toolstack's pointer unchanged, must still show
+ * in the next event (libxl_cdrom_insert rewrites "type", say). */
+START_TEST(backend_change_seen_without_pointer_change)
+{
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 3, &g), 0);
+    check_real_eject(3);
+
+    xwrite(be_node("qdisk", "type"), "phy", 3);
+    libxl_event *ev = eject_once(10000);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->u.disk_eject.disk.backend, LIBXL_DISK_BACKEND_PHY);
+    libxl_event_free(ctx, ev);
+
+    /* A backend that no longer points back: no event... */
+    xwrite(be_node("qdisk", "frontend-id"), "999", 3);
+    ck_assert_ptr_null(eject_once(300));
+    wait_log("no valid record");
+    /* ...until it is repaired. */
+    char id[16];
+    snprintf(id, sizeof(id), "%d", dom);
+    xwrite(be_node("qdisk", "frontend-id"), id, strlen(id));
+    xwrite(be_node("qdisk", "type"), "qdisk", 5);
+    check_real_eject(3);
+    libxl_evdisable_disk_eject(ctx, g);
+}
+END_TEST
+
+/* The toolstack moves the disk to another backend directory: the event
+ * follows the pointer, and changes in the new directory are seen too. */
+START_TEST(backend_moved_then_changed)
+{
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 4, &g), 0);
+    check_real_eject(4);
+
+    char fe[96], id[16], ptr[128];
+    snprintf(fe, sizeof(fe), "/local/domain/%d/device/vbd/%d", dom, HDC);
+    snprintf(id, sizeof(id), "%d", dom);
+    xwrite(be_node("vbd", "frontend"), fe, strlen(fe));
+    xwrite(be_node("vbd", "frontend-id"), id, strlen(id));
+    xwrite(be_node("vbd", "type"), "phy", 3);
+    snprintf(ptr, sizeof(ptr), "/libxl/%d/device/vbd/%d/backend", dom, HDC);
+    char *bp = be_node("vbd", "");
+    bp[strlen(bp) - 1] = '\0';
+    xwrite(ptr, bp, strlen(bp));
+
+    libxl_event *ev = eject_once(10000);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->u.disk_eject.disk.backend, LIBXL_DISK_BACKEND_PHY);
+    libxl_event_free(ctx, ev);
+
+    xwrite(be_node("vbd", "type"), "tap", 3);
+    ev = eject_once(10000);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->u.disk_eject.disk.backend, LIBXL_DISK_BACKEND_TAP);
+    libxl_event_free(ctx, ev);
+
+    /* The old directory no longer counts. */
+    xwrite(be_node("qdisk", "frontend-id"), "999", 3);
+    ev = eject_once(10000);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->u.disk_eject.disk.backend, LIBXL_DISK_BACKEND_TAP);
+    libxl_event_free(ctx, ev);
+    libxl_evdisable_disk_eject(ctx, g);
+}
+END_TEST
+
 START_TEST(evdisable_stops_ejects)
 {
     libxl_evgen_disk_eject *g, *h;
@@ -294,6 +378,9 @@ static Suite *suite(void)
         { "toolstack_mismatch_ignored", toolstack_mismatch_ignored },
         { "removed_disk_no_event", removed_disk_no_event },
         { "evdisable_stops_ejects", evdisable_stops_ejects },
+        { "backend_change_seen_without_pointer_change",
+          backend_change_seen_without_pointer_change },
+        { "backend_moved_then_changed", backend_moved_then_changed },
     };
     for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
         TCase *tc = tcase_create(tests[i].name);

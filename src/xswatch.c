@@ -271,18 +271,38 @@ static int conn_send(libxl_ctx *ctx, uint32_t type, uint32_t req_id,
 
 /* ----------------------------------------------------------- dispatch */
 
+/* Lower-case hex digits of a token field (as token_of writes them) up to
+ * the first character not one of them, into *v; the end, or NULL if the
+ * field is empty or longer than 8 digits. */
+static const char *hex_field(const char *p, uint32_t *v)
+{
+    const char *start = p;
+    uint32_t n = 0;
+
+    for (;; p++) {
+        unsigned d;
+        if (*p >= '0' && *p <= '9') d = (unsigned)(*p - '0');
+        else if (*p >= 'a' && *p <= 'f') d = (unsigned)(*p - 'a' + 10);
+        else break;
+        if (p - start == 8) return NULL;
+        n = n << 4 | d;
+    }
+    if (p == start) return NULL;
+    *v = n;
+    return p;
+}
+
 static void dispatch_one(libxl__egc *egc, const char *path, const char *token)
 {
     libxl_ctx *ctx = egc->ctx;
     libxl__xswatch_state *xs = &ctx->xsw;
-    unsigned long slot, gen;
-    char *end;
+    uint32_t slot, gen;
+    const char *end;
 
-    errno = 0;
-    slot = strtoul(token, &end, 16);
-    if (errno || *end != '.' || slot >= xs->nslots) goto stale;
-    gen = strtoul(end + 1, &end, 16);
-    if (errno || *end || gen > UINT32_MAX) goto stale;
+    end = hex_field(token, &slot);
+    if (!end || *end != '.' || slot >= xs->nslots) goto stale;
+    end = hex_field(end + 1, &gen);
+    if (!end || *end) goto stale;
 
     libxl__xswatch_slot *s = &xs->slots[slot];
     libxl__ev_xswatch *w = s->w;
@@ -502,9 +522,11 @@ static bool path_ok(const char *path)
     if (path[0] != '/' || len > XENSTORE_ABS_PATH_MAX) return false;
     if (len > 1 && path[len - 1] == '/') return false;
     for (const char *p = path; *p; p++) {
-        if (*p == '/' && p[1] == '/') return false;
-        if (!strchr("0123456789abcdefghijklmnopqrstuvwxyz"
-                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ-/_@", *p)) return false;
+        char c = *p;
+        if (c == '/' && p[1] == '/') return false;
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+              (c >= 'A' && c <= 'Z') || c == '-' || c == '/' || c == '_' ||
+              c == '@')) return false;
     }
     return true;
 }

@@ -236,8 +236,8 @@ static int be_dir_watch_set(libxl_evgen_disk_eject *evg, const char *dir)
  * frontend. Anything inconsistent leaves have_backend false (ejects are
  * then ignored, as for a removed disk) with a log line. Also moves the
  * backend directory's watch to the directory named. Returns 0, or the
- * error of that watch's registration (the description then stays
- * stale).
+ * error of that watch's registration: the description is read all the
+ * same, but stays stale, so it is read again before every eject.
  */
 static int backend_refresh(libxl_evgen_disk_eject *evg)
 {
@@ -247,7 +247,7 @@ static int backend_refresh(libxl_evgen_disk_eject *evg)
     unsigned be_domid, fdom, devid;
     char kind[16];
     bool dir_watched = false;
-    int n = -1, rc;
+    int n = -1, rc = 0;
 
     /* Changes from now on are reported by watch events still to come. */
     evg->stale = false;
@@ -277,9 +277,8 @@ static int backend_refresh(libxl_evgen_disk_eject *evg)
              " (error %d); reading it again at every eject", bp, evg->vdev,
              rc);
         evg->stale = true;
-        goto out_rc;
     }
-    dir_watched = true;
+    dir_watched = true;     /* or failed: nothing left to remove */
 
     snprintf(path, sizeof(path), "%s/frontend-id", bp);
     fe_id = read_str(ctx, path, 16);
@@ -326,8 +325,7 @@ static int backend_refresh(libxl_evgen_disk_eject *evg)
 
 out:
     /* No backend directory to watch: the pointer's watch suffices. */
-    rc = dir_watched ? 0 : be_dir_watch_set(evg, NULL);
-out_rc:
+    if (!dir_watched) rc = be_dir_watch_set(evg, NULL);
     free(bp); free(fe_id); free(fe); free(type); free(dev); free(guest_bp);
     return rc;
 }

@@ -274,14 +274,36 @@ static void waiter_put(libxl_ctx *ctx, libxl__waiter *w)
 
 /* ---------------------------------------------------------- dispatch */
 
+/*
+ * When the caller has just seen the epoll set readable and it holds one
+ * registered fd, the kick eventfd is not readable and the timerfd has not
+ * expired, that fd is what made it readable: that slot, else NULL. (If the
+ * fd turns out not to be ready after all, its callbacks get the fresh
+ * poll, or are LIBXL__EV_FD_NONBLOCKING; what is not read stays ready in
+ * the set, level-triggered.)
+ */
+static libxl__fd_slot *sole_ready_slot(libxl_ctx *ctx)
+{
+    libxl__ev_state *st = &ctx->ev;
+
+    if (st->in_epoll_count != 1 || st->kicked) return NULL;
+    if (st->tfd_armed_ns && libxl__clock_now_ns() >= st->tfd_armed_ns)
+        return NULL;
+    return st->in_epoll;
+}
+
 void libxl__ev_dispatch(libxl__egc *egc, uint64_t due_mono,
-                        libxl__waiter *self)
+                        libxl__waiter *self, bool set_ready)
 {
     libxl_ctx *ctx = egc->ctx;
     libxl__ev_state *st = &ctx->ev;
+    libxl__fd_slot *sole;
     int ran = 0;
 
-    if (st->epfd >= 0) {
+    if (st->epfd >= 0 && set_ready && (sole = sole_ready_slot(ctx))) {
+        /* No epoll_wait needed to learn what we already know. */
+        ran += libxl__ev_fd_slot_dispatch(egc, sole->fd, sole->events);
+    } else if (st->epfd >= 0) {
         struct epoll_event evs[64];
         int n = epoll_wait(st->epfd, evs, 64, 0);
         if (n < 0 && errno != EINTR) {
@@ -330,7 +352,7 @@ int libxl__eventloop_wait(libxl__egc *egc,
     if (!w) { rc = ERROR_FAIL; goto out; }
 
     for (;;) {
-        libxl__ev_dispatch(egc, libxl__clock_now_ns(), w);
+        libxl__ev_dispatch(egc, libxl__clock_now_ns(), w, false);
         if (done(egc, arg)) { rc = 0; break; }
         if (ctx->ev.disaster) { rc = ERROR_FAIL; break; }
 

@@ -225,6 +225,8 @@ typedef struct libxl__ev_state {
     /* fd slots, indexed by fd number */
     libxl__fd_slot **slots;
     int nslots;
+    libxl__fd_slot *in_epoll;         /* slots in the epoll set (list) */
+    int in_epoll_count;
     libxl__fd_slot *always_ready;     /* slots epoll refused (list) */
     int always_ready_live;            /* of those, how many can be ready */
     uint64_t dispatch_gen;

@@ -87,9 +87,13 @@ static void slot_free(libxl_ctx *ctx, libxl__fd_slot *slot)
         if (slot->ar_prev) slot->ar_prev->ar_next = slot->ar_next;
         else st->always_ready = slot->ar_next;
         if (slot->ar_next) slot->ar_next->ar_prev = slot->ar_prev;
-    } else if (st->epfd >= 0) {
+    } else {
+        if (slot->ep_prev) slot->ep_prev->ep_next = slot->ep_next;
+        else st->in_epoll = slot->ep_next;
+        if (slot->ep_next) slot->ep_next->ep_prev = slot->ep_prev;
+        st->in_epoll_count--;
         /* Fails harmlessly (EBADF/ENOENT) if the fd was already closed. */
-        epoll_set(ctx, slot, EPOLL_CTL_DEL, 0);
+        if (st->epfd >= 0) epoll_set(ctx, slot, EPOLL_CTL_DEL, 0);
     }
     libxl__osevent_fd_app_drop(ctx, slot);
     st->slots[slot->fd] = NULL;
@@ -173,6 +177,11 @@ int libxl__ev_fd_register_flags(libxl_ctx *ctx, libxl__ev_fd *ev,
             slot->ar_next = st->always_ready;
             if (slot->ar_next) slot->ar_next->ar_prev = slot;
             st->always_ready = slot;
+        } else {
+            slot->ep_next = st->in_epoll;
+            if (slot->ep_next) slot->ep_next->ep_prev = slot;
+            st->in_epoll = slot;
+            st->in_epoll_count++;
         }
         slot_set_events(ctx, slot, events);
         st->slots[fd] = slot;

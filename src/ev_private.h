@@ -29,6 +29,7 @@ struct libxl__fd_slot {
     libxl__ev_fd *regs;          /* registrations (doubly linked) */
     bool always_ready;           /* epoll refused it (regular file...) */
     libxl__fd_slot *ar_next, *ar_prev;  /* on ev.always_ready */
+    libxl__fd_slot *ep_next, *ep_prev;  /* on ev.in_epoll, if not that */
     uint64_t dispatch_gen;
     /* the application's registration (hooks) */
     bool app_registered;
@@ -68,9 +69,10 @@ int libxl__ev_ensure_epoll(libxl_ctx *ctx);
  * One dispatch round: ready fds (never blocking), the always-ready fds,
  * and timeouts due at or before due_mono (monotonic ns). self is the
  * calling waiter, not woken by the round's wake-up of other waiters.
+ * set_ready: the caller has just seen the epoll fd readable.
  */
 void libxl__ev_dispatch(libxl__egc *egc, uint64_t due_mono,
-                        libxl__waiter *self);
+                        libxl__waiter *self, bool set_ready);
 /* Make the kick eventfd (in the epoll set) readable or not. */
 void libxl__ev_set_kick(libxl_ctx *ctx, bool on);
 
@@ -78,9 +80,9 @@ void libxl__ev_set_kick(libxl_ctx *ctx, bool on);
 
 libxl__fd_slot *libxl__ev_fd_slot_lookup(libxl_ctx *ctx, int fd);
 /* Run the callbacks of fd's registrations that are ready; returns the
- * number of callbacks made. seen is what the ctx's epoll set reported for
- * fd in this round, as poll(2) bits, or 0 if not known (see
- * LIBXL__EV_FD_NONBLOCKING). */
+ * number of callbacks made. seen is what may have made fd ready in this
+ * round, as poll(2) bits, as the ctx's epoll set reported it or as far as
+ * otherwise known, or 0 if not known (see LIBXL__EV_FD_NONBLOCKING). */
 int libxl__ev_fd_slot_dispatch(libxl__egc *egc, int fd, short seen);
 /* Run ready always-ready fds. */
 int libxl__ev_fd_dispatch_always_ready(libxl__egc *egc);

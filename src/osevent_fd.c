@@ -25,7 +25,7 @@ int libxl_osevent_dispatch(libxl_ctx *ctx)
     if (libxl__osevent_called_from_hook(ctx, __func__))
         rc = ERROR_FAIL;
     else
-        libxl__ev_dispatch(egc, libxl__clock_now_ns(), NULL);
+        libxl__ev_dispatch(egc, libxl__clock_now_ns(), NULL, false);
     CTX_UNLOCK_EGC_FREE;
     return rc;
 }

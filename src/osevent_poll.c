@@ -62,12 +62,19 @@ out:
 void libxl_osevent_afterpoll(libxl_ctx *ctx, int nfds,
                              const struct pollfd *fds, struct timeval now)
 {
-    /* The revents are not needed: a zero-timeout epoll_wait tells the
-     * truth, and stale ones (POLLNVAL for a reused fd...) cannot mislead. */
-    (void)nfds; (void)fds;
+    /* The revents are a hint only: a zero-timeout epoll_wait tells the
+     * truth, and a stale POLLIN (or POLLNVAL for a reused fd...) at most
+     * costs a look at an fd that is not ready. */
+    bool set_ready = false;
+
     EGC_INIT(ctx);
     CTX_LOCK(ctx);
-    if (!libxl__osevent_called_from_hook(ctx, __func__))
-        libxl__ev_dispatch(egc, caller_now_mono(now), NULL);
+    if (libxl__osevent_called_from_hook(ctx, __func__)) goto out;
+    for (int i = 0; fds && i < nfds; i++)
+        if (fds[i].fd == ctx->ev.epfd && ctx->ev.epfd >= 0 &&
+            (fds[i].revents & POLLIN))
+            set_ready = true;
+    libxl__ev_dispatch(egc, caller_now_mono(now), NULL, set_ready);
+out:
     CTX_UNLOCK_EGC_FREE;
 }

@@ -166,6 +166,78 @@ static int readable(int fd, int ms)
     return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
 }
 
+/* afterpoll with the epoll fd reported readable and one fd registered
+ * takes that fd as the cause without asking epoll; it must still notice
+ * an expired timeout, a stale report, and a second fd. */
+static int strict_calls;
+static void strict_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
+{
+    (void)egc; (void)ev; (void)e;
+    strict_calls++;
+    ck_assert(r & POLLIN);
+    ck_assert_int_gt(t_drain(fd), 0);
+}
+
+static void poll_round(int ms)
+{
+    struct pollfd fds[1];
+    int n = 1, timeout = ms;
+    ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout, t_now()), 0);
+    poll(fds, (nfds_t)n, timeout);
+    libxl_osevent_afterpoll(ctx, n, fds, t_now());
+}
+
+START_TEST(afterpoll_one_fd)
+{
+    libxl__ev_fd f, g;
+    libxl__ev_time t;
+    int p[2], q[2];
+    t_pipe(p); t_pipe(q);
+    libxl__ev_fd_init(&f); libxl__ev_fd_init(&g);
+    CTX_LOCK(ctx);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &f, strict_cb, p[0], POLLIN), 0);
+    CTX_UNLOCK(ctx);
+    t_write1(p[1]);
+    poll_round(5000);
+    ck_assert_int_eq(strict_calls, 1);
+    ck_assert(!readable(ctx->ev.epfd, 0));
+
+    /* A stale report: nothing ready, the callback is not made. */
+    struct pollfd stale = { .fd = ctx->ev.epfd, .events = POLLIN,
+                            .revents = POLLIN };
+    libxl_osevent_afterpoll(ctx, 1, &stale, t_now());
+    ck_assert_int_eq(strict_calls, 1);
+
+    /* The fd and an expired timeout together: both. */
+    reg_time(&t, 10);
+    t_write1(p[1]);
+    usleep(30 * 1000);
+    poll_round(5000);
+    ck_assert_int_eq(strict_calls, 2);
+    ck_assert_int_eq(to_calls, 1);
+    ck_assert(!readable(ctx->ev.epfd, 0));   /* timerfd consumed */
+
+    /* Two fds: the one that is ready is found. */
+    CTX_LOCK(ctx);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &g, fd_cb, q[0], POLLIN), 0);
+    CTX_UNLOCK(ctx);
+    t_write1(q[1]);
+    poll_round(5000);
+    ck_assert_int_eq(fd_calls, 1);
+    ck_assert_int_eq(strict_calls, 2);
+    CTX_LOCK(ctx);
+    libxl__ev_fd_deregister(ctx, &g);
+    CTX_UNLOCK(ctx);
+    t_write1(p[1]);
+    poll_round(5000);
+    ck_assert_int_eq(strict_calls, 3);
+    CTX_LOCK(ctx);
+    libxl__ev_fd_deregister(ctx, &f);
+    CTX_UNLOCK(ctx);
+    close(p[0]); close(p[1]); close(q[0]); close(q[1]);
+}
+END_TEST
+
 START_TEST(single_fd_readiness_and_dispatch)
 {
     libxl__ev_fd f;
@@ -231,6 +303,7 @@ static Suite *poll_suite(void)
     tcase_add_test(tc, fd_deregistration_race);
     tcase_add_test(tc, single_fd_readiness_and_dispatch);
     tcase_add_test(tc, single_fd_always_ready);
+    tcase_add_test(tc, afterpoll_one_fd);
     suite_add_tcase(s, tc);
     return s;
 }

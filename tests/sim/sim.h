@@ -14,7 +14,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-#define SIM_MAGIC        0x58454e53494d3033ULL /* "XENSIM03" */
+#define SIM_MAGIC        0x58454e53494d3034ULL /* "XENSIM04" */
 #define SIM_NR_DOMIDS    0x7FF0u    /* domids 0 .. 0x7FEF, as Xen */
 #define SIM_NR_PORTS     65536u     /* dom0's event channel ports */
 #define SIM_PAGE         4096u
@@ -81,7 +81,9 @@ struct sim_state {
     uint64_t magic;
     uint64_t size;
     uint64_t hostid;           /* names the abstract sockets of this host */
-    pthread_mutex_t lock;      /* robust, process-shared */
+    uint32_t lock_owner;       /* pid holding the table lock, 0 if free
+                                  (sim_lock; a spinlock, as Xen's) */
+    uint32_t lock_pad;
     uint32_t alive;            /* cleared when the host is torn down */
     uint32_t next_domid;       /* never reused */
     uint32_t next_ep;

@@ -841,6 +841,13 @@ EXPORT int xensim_set_relinquish_ms(uint32_t ms)
 
 /* Running means present and neither zombie nor dead: a killed xenstored can
  * stay a zombie for a while, so kill(pid, 0) is not enough. */
+EXPORT void xensim_test_hold_lock(void)
+{
+    struct sim_state *s = sim_state();
+    if (s)
+        sim_lock(s);
+}
+
 EXPORT bool xensim_pid_running(pid_t pid)
 {
     if (pid <= 0)

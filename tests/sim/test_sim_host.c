@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -438,6 +439,38 @@ START_TEST(bulk_creation)
 }
 END_TEST
 
+/* A process killed inside the table lock (xenstored killed in the middle
+ * of a hypercall) must not wedge the host: the next caller takes over. */
+START_TEST(lock_holder_killed_inside)
+{
+    int d = simhost_create_domain("l", 64, 1, NULL);
+    ck_assert_int_gt(d, 0);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        xensim_test_hold_lock();
+        (void)!write(p[1], "x", 1);
+        for (;;) pause();
+    }
+    char c;
+    close(p[1]);
+    ck_assert_int_eq(read(p[0], &c, 1), 1);    /* it holds the lock now */
+    close(p[0]);
+    ck_assert_int_eq(kill(pid, SIGKILL), 0);
+    /* still a zombie here: not running, so the lock is taken over */
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+    ck_assert_ptr_nonnull(xch);
+    ck_assert_int_eq(xc_domain_pause(xch, (uint32_t)d), 0);
+    ck_assert_int_eq(xc_domain_unpause(xch, (uint32_t)d), 0);
+    xc_interface_close(xch);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFSIGNALED(status));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("sim_host");
@@ -456,6 +489,7 @@ static Suite *suite(void)
     tcase_add_test(t, guest_crashes_instead);
     tcase_add_test(t, guest_writes_large_value_over_ring);
     tcase_add_test(t, bulk_creation);
+    tcase_add_test(t, lock_holder_killed_inside);
     suite_add_tcase(s, t);
     TCase *c = tcase_create("crash");
     tcase_set_timeout(c, 30);

@@ -685,7 +685,7 @@ static int do_op_named(const char *opname,
     libxl_dominfo_dispose(&d);
     return rc;
 }
-#define do_op(op, domid, st, tmo) do_op_named(#op + 3, op, domid, st, tmo)
+#define do_op(op, domid, st, tmo) do_op_named(&(#op)[3], op, domid, st, tmo)
 
 static int do_op_1(int (*op)(libxl_ctx *, uint32_t, const libxl_asyncop_how *),
                    uint32_t domid, enum style st, double timeout_s)

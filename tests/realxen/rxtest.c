@@ -762,6 +762,7 @@ static void part_guests(void)
         { .role = "poweroff", .mode = "idle", .type = "pv", .user = 0x1002 },
         { .role = "reboot", .mode = "idle", .type = "pvh", .user = 0x1003 },
         { .role = "crash", .mode = "crash", .type = "pvh", .user = 0x1004 },
+        { .role = "xlshutdown", .mode = "idle", .type = "pv", .user = 0x1005 },
     };
     const int ng = sizeof gs / sizeof gs[0];
     double t0 = now_s();
@@ -807,6 +808,30 @@ static void part_guests(void)
         rc = do_op(op_destroy, g->domid, SYNC, 30);
         check(rc == ERROR_DOMAIN_NOTFOUND, "ops.destroy_gone_domain_notfound", "%s: rc %d",
               g->name, rc);
+    }
+
+    /* 1b. Debian's xl shuts the guest down behind the library's back (the
+     * guest kernel answers xl's request): one SHUTDOWN (poweroff) and
+     * nothing more until xl destroys it; then one DEATH. */
+    g = &gs[4];
+    if (g->up) {
+        static char out[4096];
+        expect_quiet(g, "xlshutdown.no_event_while_running");
+        double ts = now_s();
+        int rc = run_cmd(out, sizeof out, 60, XL " shutdown %u", g->domid);
+        check(rc == 0, "xlshutdown.xl_shutdown", "%s: exit %d: %s", g->name, rc, out);
+        note("%s (domain %u): xl shutdown returned %d after %.2f s", g->name, g->domid, rc,
+             now_s() - ts);
+        if (!expect_shutdown(g, LIBXL_SHUTDOWN_REASON_POWEROFF,
+                             "xlshutdown.gives_one_shutdown_poweroff", 90)) {
+            expect_xl_state(g, "xlshutdown.xl_list_shows_s", 's', 1);
+            expect_quiet(g, "xlshutdown.no_second_event_while_shut_down");
+        }
+        rc = run_cmd(out, sizeof out, 60, XL " destroy %u", g->domid);
+        check(rc == 0, "xlshutdown.xl_destroy", "%s: exit %d: %s", g->name, rc, out);
+        expect_death(g, "xlshutdown.xl_destroy_gives_one_death", 30);
+        expect_quiet(g, "xlshutdown.nothing_after_death");
+        expect_gone(g, "xlshutdown.domain_gone", 15);
     }
 
     /* 2. PV shutdown request answered by the guest kernel; then destroy. */

@@ -7,7 +7,7 @@
  * boot, so a difference between the two libraries shows up side by side.
  * rx-debian run with LD_LIBRARY_PATH pointing at lightcore is the ABI probe.
  *
- * Usage: rxtest TAG [PART...]   PARTs: info guests (default: both)
+ * Usage: rxtest TAG [PART...]   PARTs: info guests childproc (default: all)
  *
  * Every check prints one line, "PASS TAG NAME" or "FAIL TAG NAME: WHY";
  * everything else printed starts with "# ". The host script counts the
@@ -176,6 +176,15 @@ static const char *xl_info_field(const char *text, const char *key)
 
 /* ------------------------------------------------------------ events */
 
+/*
+ * The application's own SIGCHLD self-pipe (childproc part, mainloop mode):
+ * when it is open, wait_event polls it next to the library's fds and calls
+ * app_sigchld_ready after draining it, from the loop, never from the
+ * handler.
+ */
+static int app_sigchld_pipe[2] = { -1, -1 };
+static void (*app_sigchld_ready)(void);
+
 struct ev_want {
     libxl_event_type type;
     libxl_ev_user user;
@@ -204,16 +213,25 @@ static int wait_event(libxl_event **ev_r, libxl_event_type type,
         double left = deadline - now_s();
         if (left <= 0) return ERROR_TIMEDOUT;
         struct pollfd fds[64];
-        int nfds = 64;
+        int nfds = 63; /* one slot left for the application's SIGCHLD pipe */
         int tmo = (int)(left * 1000) + 1;
         struct timeval tv;
         gettimeofday(&tv, NULL);
         rc = libxl_osevent_beforepoll(ctx, &nfds, fds, &tmo, tv);
         if (rc) return rc;
         if (tmo < 0 || tmo > 500) tmo = 500; /* recheck the deadline */
-        if (poll(fds, nfds, tmo) < 0 && errno != EINTR) return ERROR_FAIL;
+        int npoll = nfds;
+        if (app_sigchld_pipe[0] >= 0)
+            fds[npoll++] = (struct pollfd){ .fd = app_sigchld_pipe[0], .events = POLLIN };
+        if (poll(fds, npoll, tmo) < 0 && errno != EINTR) return ERROR_FAIL;
         gettimeofday(&tv, NULL);
         libxl_osevent_afterpoll(ctx, nfds, fds, tv);
+        if (npoll > nfds && (fds[nfds].revents & POLLIN)) {
+            char buf[64];
+            while (read(app_sigchld_pipe[0], buf, sizeof buf) > 0)
+                ;
+            if (app_sigchld_ready) app_sigchld_ready();
+        }
     }
 }
 
@@ -904,12 +922,379 @@ static void part_guests(void)
     note("guest part took %.1f s; guest boot retries: %d", now_s() - t0, boot_retries);
 }
 
+/* ------------------------------------------------------------ part: childproc */
+
+/*
+ * The child-process modes in a real dom0. Neither library is asked to run
+ * a helper program here (lightcore's public API has no operation that
+ * forks; Debian's libxenlight forks a child for libxl_domain_destroy), so
+ * what is checked is the contract an application sees in each mode, on a
+ * ctx of its own with a real guest: the mode is accepted and leaves
+ * SIGCHLD as documented; death events and asynchronous operations
+ * (pause, unpause, destroy) complete while the application's own children
+ * exit; every one of those children's statuses reaches the application
+ * exactly once, by the path the mode promises; libxl_childproc_reaped
+ * refuses a pid that is not the library's; freeing the ctx gives back the
+ * SIGCHLD disposition the application had.
+ */
+
+enum cp_mode { CP_LIBXL, CP_ALWAYS, CP_SELECTIVE, CP_MAINLOOP_REAPED, CP_MAINLOOP_OCCURRED };
+static const char *const cp_mode_name[] = {
+    "libxl", "libxl_always", "selective_reap", "mainloop_reaped", "mainloop_occurred",
+};
+
+#define APP_KIDS 6
+struct app_kid {
+    pid_t pid;
+    int code;      /* the exit status it was told to give */
+    int seen;      /* statuses that reached the application */
+    int bad;       /* statuses that were not a clean exit with code */
+    int via_cb;    /* of which through reaped_callback */
+};
+static struct app_kid kids[APP_KIDS];
+static enum cp_mode cp_mode;
+static libxl_ctx *cp_ctx;
+static int cp_unknown_refused, cp_unknown_other, cp_lib_accepted, cp_lib_refused;
+static int cp_cb_foreign;
+
+static struct app_kid *find_kid(pid_t pid)
+{
+    for (int i = 0; i < APP_KIDS; i++)
+        if (kids[i].pid == pid) return &kids[i];
+    return NULL;
+}
+
+static void kid_status(struct app_kid *k, int status, int via_cb)
+{
+    k->seen++;
+    k->via_cb += via_cb;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != k->code) k->bad++;
+}
+
+/* Children that sleep for a while and exit with a known status; their
+ * exits are spread over the operations that follow. */
+static void spawn_kids(void)
+{
+    static const int delay_ms[APP_KIDS] = { 0, 60, 200, 450, 800, 1300 };
+    fflush(stdout);
+    fflush(stderr);
+    for (int i = 0; i < APP_KIDS; i++) {
+        kids[i] = (struct app_kid){ .code = 40 + i };
+        pid_t pid = fork();
+        if (pid == 0) {
+            struct timespec ts = { delay_ms[i] / 1000, (delay_ms[i] % 1000) * 1000000L };
+            while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+            _exit(40 + i);
+        }
+        kids[i].pid = pid;
+    }
+}
+
+/* The application's SIGCHLD handler (mainloop modes): only a byte down
+ * the self-pipe. */
+static void app_sigchld_handler(int sig)
+{
+    (void)sig;
+    int e = errno;
+    if (write(app_sigchld_pipe[1], "c", 1) < 0) { /* full: a wakeup is pending */ }
+    errno = e;
+}
+
+/* Called by wait_event when the application's SIGCHLD pipe was readable. */
+static void app_sigchld_mainloop(void)
+{
+    if (cp_mode == CP_MAINLOOP_OCCURRED) {
+        /* The library reaps its own; the application reaps its own. */
+        libxl_childproc_sigchld_occurred(cp_ctx);
+        for (int i = 0; i < APP_KIDS; i++) {
+            int status;
+            if (kids[i].pid > 0 && !kids[i].seen &&
+                waitpid(kids[i].pid, &status, WNOHANG) == kids[i].pid)
+                kid_status(&kids[i], status, 0);
+        }
+        return;
+    }
+    /* The application reaps everything and hands each status to the ctx. */
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid <= 0) break;
+        int rc = libxl_childproc_reaped(cp_ctx, pid, status);
+        struct app_kid *k = find_kid(pid);
+        if (k) {
+            kid_status(k, status, 0);
+            if (rc == ERROR_UNKNOWN_CHILD) cp_unknown_refused++;
+            else {
+                cp_unknown_other++;
+                note("childproc_reaped(own child %d) = %d", (int)pid, rc);
+            }
+        } else if (rc == 0) {
+            cp_lib_accepted++;
+        } else {
+            cp_lib_refused++;
+            note("childproc_reaped(pid %d, not the application's) = %d", (int)pid, rc);
+        }
+    }
+}
+
+static int cp_reaped_callback(pid_t pid, int status, void *user)
+{
+    (void)user;
+    struct app_kid *k = find_kid(pid);
+    if (!k) {
+        cp_cb_foreign++;
+        return ERROR_UNKNOWN_CHILD;
+    }
+    kid_status(k, status, 1);
+    return 0;
+}
+
+/* Run the ctx's loop (and, in mainloop modes, the application's SIGCHLD
+ * handling) for about secs. */
+static void pump_loop(double secs)
+{
+    libxl_event *ev = NULL;
+    wait_event(&ev, LIBXL_EVENT_TYPE_OPERATION_COMPLETE, 0x7ffe0000, secs);
+    if (ev) libxl_event_free(ctx, ev);
+}
+
+static int same_disposition(const struct sigaction *a, const struct sigaction *b)
+{
+    return a->sa_handler == b->sa_handler;
+}
+
+static const char *disposition_name(const struct sigaction *sa)
+{
+    return sa->sa_handler == SIG_DFL ? "SIG_DFL" : sa->sa_handler == SIG_IGN ? "SIG_IGN"
+           : sa->sa_handler == app_sigchld_handler ? "the application's handler"
+                                                    : "another handler";
+}
+
+static void childproc_mode(struct guest *g, enum cp_mode m, xentoollog_logger *lg)
+{
+    static libxl_childproc_hooks hooks;
+    char name[128];
+    const char *mn = cp_mode_name[m];
+#define CPNAME(what) (snprintf(name, sizeof name, "childproc.%s." what, mn), name)
+    int mainloop = m == CP_MAINLOOP_REAPED || m == CP_MAINLOOP_OCCURRED;
+    double t0 = now_s();
+
+    cp_mode = m;
+    cp_unknown_refused = cp_unknown_other = cp_lib_accepted = cp_lib_refused = 0;
+    cp_cb_foreign = 0;
+    memset(kids, 0, sizeof kids);
+
+    struct sigaction before, after_setmode, after_free, app_sa;
+    sigaction(SIGCHLD, NULL, &before);
+    if (mainloop) {
+        if (pipe2(app_sigchld_pipe, O_CLOEXEC | O_NONBLOCK)) {
+            check(0, CPNAME("app_pipe"), "%s", strerror(errno));
+            return;
+        }
+        memset(&app_sa, 0, sizeof app_sa);
+        app_sa.sa_handler = app_sigchld_handler;
+        app_sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+        sigemptyset(&app_sa.sa_mask);
+        sigaction(SIGCHLD, &app_sa, &before);
+        app_sigchld_ready = app_sigchld_mainloop;
+    }
+
+    libxl_ctx *main_ctx = ctx;
+    int rc = libxl_ctx_alloc(&cp_ctx, LIBXL_VERSION, 0, lg);
+    if (!check(rc == 0 && cp_ctx, CPNAME("ctx_alloc"), "rc %d", rc)) goto out_restore;
+    hooks = (libxl_childproc_hooks){ .chldowner = libxl_sigchld_owner_libxl };
+    switch (m) {
+    case CP_LIBXL:
+        hooks.reaped_callback = cp_reaped_callback;
+        break;
+    case CP_ALWAYS:
+        hooks.chldowner = libxl_sigchld_owner_libxl_always;
+        hooks.reaped_callback = cp_reaped_callback;
+        break;
+    case CP_SELECTIVE:
+        hooks.chldowner = libxl_sigchld_owner_libxl_always_selective_reap;
+        hooks.reaped_callback = cp_reaped_callback; /* must stay unused */
+        break;
+    case CP_MAINLOOP_REAPED:
+    case CP_MAINLOOP_OCCURRED:
+        hooks.chldowner = libxl_sigchld_owner_mainloop;
+        hooks.reaped_callback = cp_reaped_callback; /* must stay unused */
+        break;
+    }
+    libxl_childproc_setmode(cp_ctx, &hooks, NULL);
+    /* From here on the shared helpers (wait_event, do_op, expect_*) work
+     * on this mode's ctx. */
+    ctx = cp_ctx;
+
+    /* SIGCHLD as the mode promises right after setmode: the always modes
+     * hold a handler from now on; the default mode has no child yet, so
+     * it has none; mainloop leaves the application's in place. */
+    sigaction(SIGCHLD, NULL, &after_setmode);
+    int disp_ok;
+    if (m == CP_ALWAYS || m == CP_SELECTIVE)
+        disp_ok = after_setmode.sa_handler != SIG_DFL && after_setmode.sa_handler != SIG_IGN;
+    else
+        disp_ok = same_disposition(&after_setmode, mainloop ? &app_sa : &before);
+    check(disp_ok, CPNAME("setmode_sigchld_disposition"), "SIGCHLD is %s",
+          disposition_name(&after_setmode));
+
+    /* libxl_childproc_reaped is for the mainloop mode only (libxl 4.17
+     * asserts on it in any other mode). */
+    if (mainloop) {
+        rc = libxl_childproc_reaped(cp_ctx, getpid(), 0);
+        check(rc == ERROR_UNKNOWN_CHILD, CPNAME("reaped_foreign_pid_unknown_child"),
+              "childproc_reaped(own pid) = %d", rc);
+    }
+
+    if (enable_death(g)) goto out_free;
+    expect_quiet(g, CPNAME("no_event_while_running"));
+
+    /* The application's children exit while the operations run. */
+    spawn_kids();
+    rc = do_op(op_pause, g->domid, EVENT, 30);
+    check(rc == 0 && wait_dominfo(g->domid, 1, 5) == 0, CPNAME("pause_event"), "%s: rc %d",
+          g->name, rc);
+    rc = do_op(op_unpause, g->domid, CALLBACK, 30);
+    check(rc == 0 && wait_dominfo(g->domid, 0, 5) == 0, CPNAME("unpause_callback"),
+          "%s: rc %d", g->name, rc);
+    rc = do_op(op_destroy, g->domid, EVENT, 60);
+    check(rc == 0, CPNAME("destroy_event"), "%s: rc %d", g->name, rc);
+    expect_death(g, CPNAME("destroy_gives_death"), 30);
+    expect_quiet(g, CPNAME("nothing_after_death"));
+    expect_gone(g, CPNAME("domain_gone"), 15);
+
+    /* Collect the application's children: each status exactly once. The
+     * last exits 1.3 s after it started; allow 20 s. */
+    double deadline = now_s() + 20;
+    int pending;
+    do {
+        pump_loop(0.1);
+        pending = 0;
+        for (int i = 0; i < APP_KIDS; i++) {
+            struct app_kid *k = &kids[i];
+            if (k->pid <= 0 || k->seen) continue;
+            if (m == CP_LIBXL || m == CP_SELECTIVE) {
+                /* The application may reap its own (in the default mode
+                 * the library may have got there first, through
+                 * reaped_callback: pump_loop ran it). */
+                int status;
+                pid_t r = waitpid(k->pid, &status, WNOHANG);
+                if (r == k->pid) kid_status(k, status, 0);
+                else if (r < 0 && errno == ECHILD && !k->seen) {
+                    k->seen = -1; /* reaped by someone, and not told */
+                    continue;
+                }
+            }
+            pending += !k->seen;
+        }
+    } while (pending && now_s() < deadline);
+
+    int lost = 0, twice = 0, bad = 0, viacb = 0;
+    for (int i = 0; i < APP_KIDS; i++) {
+        lost += kids[i].seen <= 0;
+        twice += kids[i].seen > 1;
+        bad += kids[i].bad;
+        viacb += kids[i].via_cb;
+        if (kids[i].seen != 1)
+            note("own child %d (exit %d): status seen %d times", (int)kids[i].pid,
+                 kids[i].code, kids[i].seen);
+    }
+    note("childproc %s: %d own children, %d statuses through reaped_callback, "
+         "%d library children handed back by the application", mn, APP_KIDS, viacb,
+         cp_lib_accepted);
+    check(lost == 0 && twice == 0 && bad == 0, CPNAME("own_children_each_status_once"),
+          "%d lost, %d seen more than once, %d with a wrong status", lost, twice, bad);
+    switch (m) {
+    case CP_LIBXL:
+        break; /* either path is allowed */
+    case CP_ALWAYS:
+        check(viacb == APP_KIDS, CPNAME("own_children_through_reaped_callback"),
+              "%d of %d", viacb, APP_KIDS);
+        break;
+    case CP_SELECTIVE:
+    case CP_MAINLOOP_REAPED:
+    case CP_MAINLOOP_OCCURRED:
+        check(viacb == 0, CPNAME("own_children_not_reaped_by_library"),
+              "%d statuses went to reaped_callback", viacb);
+        break;
+    }
+    if (m == CP_MAINLOOP_REAPED) {
+        check(cp_unknown_refused == APP_KIDS && cp_unknown_other == 0,
+              CPNAME("reaped_own_children_unknown_child"),
+              "%d refused with ERROR_UNKNOWN_CHILD, %d other results", cp_unknown_refused,
+              cp_unknown_other);
+        check(cp_lib_refused == 0, CPNAME("reaped_library_children_accepted"),
+              "%d of the library's children refused", cp_lib_refused);
+    }
+    check(cp_cb_foreign == 0, CPNAME("no_foreign_status_in_reaped_callback"),
+          "%d statuses of children that are not the application's", cp_cb_foreign);
+
+out_free:
+    if (g->evg) libxl_evdisable_domain_death(cp_ctx, g->evg);
+    g->evg = NULL;
+    ctx = main_ctx;
+    rc = libxl_ctx_free(cp_ctx);
+    check(rc == 0, CPNAME("ctx_free"), "rc %d", rc);
+    cp_ctx = NULL;
+    sigaction(SIGCHLD, NULL, &after_free);
+    check(same_disposition(&after_free, mainloop ? &app_sa : &before),
+          CPNAME("ctx_free_restores_sigchld"), "SIGCHLD is %s", disposition_name(&after_free));
+out_restore:
+    ctx = main_ctx;
+    if (mainloop) {
+        sigaction(SIGCHLD, &before, NULL);
+        app_sigchld_ready = NULL;
+        close(app_sigchld_pipe[0]);
+        close(app_sigchld_pipe[1]);
+        app_sigchld_pipe[0] = app_sigchld_pipe[1] = -1;
+    }
+    /* Nothing of this mode's may be left for the next. */
+    for (int i = 0; i < APP_KIDS; i++)
+        if (kids[i].pid > 0 && kids[i].seen == 0) {
+            kill(kids[i].pid, SIGKILL);
+            waitpid(kids[i].pid, NULL, 0);
+        }
+    note("childproc %s took %.1f s", mn, now_s() - t0);
+#undef CPNAME
+}
+
+static void part_childproc(xentoollog_logger *lg)
+{
+    struct guest gs[] = {
+        { .role = "cp-libxl", .mode = "idle", .type = "pv", .user = 0x2001 },
+        { .role = "cp-always", .mode = "idle", .type = "pv", .user = 0x2002 },
+        { .role = "cp-selective", .mode = "idle", .type = "pv", .user = 0x2003 },
+        { .role = "cp-mlreaped", .mode = "idle", .type = "pv", .user = 0x2004 },
+        { .role = "cp-mloccurred", .mode = "idle", .type = "pv", .user = 0x2005 },
+    };
+    const int ng = sizeof gs / sizeof gs[0];
+    double t0 = now_s();
+    for (int i = 0; i < ng; i++)
+        if (create_guest(&gs[i]) == 0) gs[i].up = 1;
+    for (int i = 0; i < ng; i++) {
+        double left = t0 + 240 - now_s();
+        if (gs[i].up && wait_booted(&gs[i], t0, left > 5 ? left : 5)) gs[i].up = 0;
+    }
+    note("childproc guests created and booted in %.1f s", now_s() - t0);
+
+    for (int i = 0; i < ng; i++)
+        if (gs[i].up) childproc_mode(&gs[i], (enum cp_mode)i, lg);
+
+    for (int i = 0; i < ng; i++)
+        if (gs[i].domid && libxl_domain_info(ctx, NULL, gs[i].domid) == 0) {
+            note("cleaning up %s (domain %u) with xl destroy", gs[i].name, gs[i].domid);
+            run_cmd(NULL, 0, 60, XL " destroy %u", gs[i].domid);
+        }
+    note("childproc part took %.1f s", now_s() - t0);
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s TAG [info] [guests]\n", argv[0]);
+        fprintf(stderr, "usage: %s TAG [info] [guests] [childproc]\n", argv[0]);
         return 2;
     }
     tag = argv[1];
@@ -929,6 +1314,8 @@ int main(int argc, char **argv)
         const char *part = i < argc ? argv[i] : NULL;
         if (all ? i == 2 : part && !strcmp(part, "info")) part_info();
         if (all ? i == 2 : part && !strcmp(part, "guests")) part_guests();
+        if (all ? i == 2 : part && !strcmp(part, "childproc"))
+            part_childproc((xentoollog_logger *)lg);
     }
 
     rc = libxl_ctx_free(ctx);

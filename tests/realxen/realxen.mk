@@ -5,10 +5,13 @@
 # rx-ours:   tests/realxen/rxtest.c against lightcore's headers, linked to
 #            lightcore's libxenlight.so.4.17 (found in dom0 through its
 #            rpath, /opt/lightcore/lib);
-# rx-debian: the same source against Debian's headers and libxenlight.
+# rx-debian: the same source against Debian's headers and libxenlight;
+# rxpty:     the lightcore-only pty probe (tests/realxen/rxpty.c), against
+#            lightcore's internal headers, linked to liblightcore.a.
 REALXEN_DIR    := $(BUILD)/realxen
 RX_OURS        := $(REALXEN_DIR)/rx-ours
 RX_DEBIAN      := $(REALXEN_DIR)/rx-debian
+RX_PTY         := $(REALXEN_DIR)/rxpty
 RX_GUEST_LIBS  := -lxenstore -lxentoollog
 
 .PHONY: check-xen realxen-progs
@@ -23,9 +26,12 @@ $(RX_OURS): tests/realxen/rxtest.c $(SHLIB) | $(REALXEN_DIR)
 $(RX_DEBIAN): tests/realxen/rxtest.c | $(REALXEN_DIR)
 	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight $(RX_GUEST_LIBS)
 
-realxen-progs: $(RX_OURS) $(RX_DEBIAN)
+$(RX_PTY): tests/realxen/rxpty.c $(STATICLIB) | $(REALXEN_DIR)
+	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -o $@ $< $(STATICLIB) $(LIB_LIBS)
+
+realxen-progs: $(RX_OURS) $(RX_DEBIAN) $(RX_PTY)
 
 check-xen: deps
 	$(MAKE) lib realxen-progs
 	BUILD=$(BUILD) RX_SHLIB=$(SHLIB) RX_OURS=$(RX_OURS) RX_DEBIAN=$(RX_DEBIAN) \
-	    tests/realxen/run
+	    RX_PTY=$(RX_PTY) tests/realxen/run

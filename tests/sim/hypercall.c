@@ -56,7 +56,7 @@ static void fill_info_locked(struct sim_state *s, uint32_t domid, uint64_t now,
     out->max_vcpu_id = d->vcpus ? d->vcpus - 1 : XEN_INVALID_MAX_VCPU_ID;
     memcpy(out->handle, d->uuid, sizeof(out->handle));
     out->cpupool = 0;
-    out->gpaddr_bits = 52;
+    out->gpaddr_bits = 40;   /* what Xen 4.17 reports under qemu64 (real-Xen suite) */
 }
 
 /* 4.17 semantics: the first domain whose id is >= the one asked for. */
@@ -179,11 +179,11 @@ static long do_xen_version(struct sim_state *s, uint64_t cmd, void *arg)
     }
     case XENVER_capabilities:
         memset(arg, 0, sizeof(xen_capabilities_info_t));
-        strcpy(arg, "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64");
+        /* Real Xen ends the list with a space. */
+        strcpy(arg, "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64 ");
         return 0;
     case XENVER_changeset:
-        memset(arg, 0, sizeof(xen_changeset_info_t));
-        strcpy(arg, "simulated");
+        memset(arg, 0, sizeof(xen_changeset_info_t)); /* empty, as Debian's Xen */
         return 0;
     case XENVER_platform_parameters:
         ((xen_platform_parameters_t *)arg)->virt_start = 0xffff800000000000ull;

@@ -925,12 +925,12 @@ static void part_guests(void)
 /* ------------------------------------------------------------ part: childproc */
 
 /*
- * The child-process modes in a real dom0. Neither library is asked to run
- * a helper program here (lightcore's public API has no operation that
- * forks; Debian's libxenlight forks a child for libxl_domain_destroy), so
- * what is checked is the contract an application sees in each mode, on a
- * ctx of its own with a real guest: the mode is accepted and leaves
- * SIGCHLD as documented; death events and asynchronous operations
+ * The child-process modes in a real dom0. lightcore's public API has no
+ * operation that runs a child (Debian's libxenlight forks one for
+ * libxl_domain_destroy, so with it the library's own children are covered
+ * too), so what is checked is the contract an application sees in each
+ * mode, on a ctx of its own with a real guest: the mode is accepted and
+ * leaves SIGCHLD as documented; death events and asynchronous operations
  * (pause, unpause, destroy) complete while the application's own children
  * exit; every one of those children's statuses reaches the application
  * exactly once, by the path the mode promises; libxl_childproc_reaped

@@ -211,12 +211,24 @@ START_TEST(two_selective_ctxs_and_app_waitpid)
 END_TEST
 
 /* mainloop mode: the application's SIGCHLD handler and self-pipe. The
- * test's "main loop" is the library's wait loop with the app's pipe
- * registered in it (as an application would in its own loop). */
+ * test's "main loop" is each ctx's wait loop with the app's pipe
+ * registered in it (as an application would in its own loop).
+ *
+ * Each registration's callback runs inside its own ctx's loop, holding
+ * that ctx's lock, so it hands children only to that ctx. What belongs
+ * to the other ctx is kept (pending_sigchld, pending[]) and delivered by
+ * the test body between the waits, with no ctx lock held, as a real
+ * application does: taking ctx2's lock while holding ctx's, and the
+ * reverse in the other loop, would be a lock-order inversion. */
 static int app_pipe[2] = { -1, -1 };
 static int app_other_status = -1;
 static pid_t app_other_pid;
 static bool use_sigchld_occurred;
+static libxl__ev_fd app_reg[2];        /* [0] in ctx's loop, [1] in ctx2's */
+static bool pending_sigchld[2];
+static struct { pid_t pid; int status; } pending[2][NEACH];
+static int npending[2];
+
 static void app_handler(int sig)
 {
     int e = errno;
@@ -228,11 +240,13 @@ static void app_handler(int sig)
 static void app_pipe_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
                         short events, short revents)
 {
-    (void)egc; (void)ev; (void)events; (void)revents;
+    int own = ev == &app_reg[0] ? 0 : 1, other = !own;
+    libxl_ctx *own_ctx = own ? ctx2 : ctx;
+    (void)egc; (void)events; (void)revents;
     t_drain(fd);
     if (use_sigchld_occurred) {
-        libxl_childproc_sigchld_occurred(ctx);
-        libxl_childproc_sigchld_occurred(ctx2);
+        libxl_childproc_sigchld_occurred(own_ctx);  /* same lock: recursive */
+        pending_sigchld[other] = true;
         int status;
         if (app_other_pid && waitpid(app_other_pid, &status, WNOHANG) > 0)
             app_other_status = status;
@@ -242,11 +256,30 @@ static void app_pipe_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
         int status;
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid <= 0) break;
-        if (libxl_childproc_reaped(ctx, pid, status) == 0) continue;
-        if (libxl_childproc_reaped(ctx2, pid, status) == 0) continue;
-        ck_assert_int_eq(pid, app_other_pid);
-        app_other_status = status;
+        if (libxl_childproc_reaped(own_ctx, pid, status) == 0) continue;
+        if (pid == app_other_pid) {
+            app_other_status = status;
+            continue;
+        }
+        ck_assert_int_lt(npending[other], NEACH);
+        pending[other][npending[other]].pid = pid;
+        pending[other][npending[other]].status = status;
+        npending[other]++;
     }
+}
+/* Deliver to ctx number idx what the other loop kept for it; the test
+ * body calls this with no ctx lock held. */
+static void app_deliver_pending(int idx)
+{
+    libxl_ctx *c = idx ? ctx2 : ctx;
+    if (pending_sigchld[idx]) {
+        pending_sigchld[idx] = false;
+        libxl_childproc_sigchld_occurred(c);
+    }
+    for (int i = 0; i < npending[idx]; i++)
+        ck_assert_int_eq(libxl_childproc_reaped(c, pending[idx][i].pid,
+                                                pending[idx][i].status), 0);
+    npending[idx] = 0;
 }
 static bool all_and_app(void *arg)
 {
@@ -260,7 +293,6 @@ START_TEST(mainloop_mode)
     };
     static t_child a[NEACH], b[NEACH];
     struct sigaction sa;
-    libxl__ev_fd reg, reg2;
 
     use_sigchld_occurred = _i >= 2;
     t_pipe(app_pipe);
@@ -273,16 +305,16 @@ START_TEST(mainloop_mode)
     t_set_path(ctx, _i & 1);
     t_set_path(ctx2, _i & 1);
     CTX_LOCK(ctx);
-    libxl__ev_fd_init(&reg);
-    ck_assert_int_eq(libxl__ev_fd_register(ctx, &reg, app_pipe_cb,
+    libxl__ev_fd_init(&app_reg[0]);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx, &app_reg[0], app_pipe_cb,
                                            app_pipe[0], POLLIN), 0);
     CTX_UNLOCK(ctx);
     /* The application's loop serves both ctxs: the wait on ctx2 below
      * must see SIGCHLDs of ctx2's children that exit after the wait on ctx
      * is over (a loaded machine), as an application's one loop would. */
     CTX_LOCK(ctx2);
-    libxl__ev_fd_init(&reg2);
-    ck_assert_int_eq(libxl__ev_fd_register(ctx2, &reg2, app_pipe_cb,
+    libxl__ev_fd_init(&app_reg[1]);
+    ck_assert_int_eq(libxl__ev_fd_register(ctx2, &app_reg[1], app_pipe_cb,
                                            app_pipe[0], POLLIN), 0);
     CTX_UNLOCK(ctx2);
 
@@ -295,9 +327,11 @@ START_TEST(mainloop_mode)
     app_poke(&app);
     ck_assert(!libxl__sigchld_installed());
     ck_assert(t_wait(ctx, all_and_app, a, 10000));
-    /* ctx2's children are reaped by the app from either loop (SIGCHLD
-     * path) or through ctx2's pidfds */
+    /* ctx2's children reaped while ctx's loop ran, then the rest in
+     * ctx2's own loop (SIGCHLD path) or through ctx2's pidfds */
+    app_deliver_pending(1);
     ck_assert(t_wait(ctx2, all_called, b, 10000));
+    app_deliver_pending(0);
     ck_assert_int_eq(WEXITSTATUS(app_other_status), 77);
     for (int i = 0; i < NEACH; i++) {
         ck_assert_int_eq(WEXITSTATUS(a[i].status), 10 + i);
@@ -305,10 +339,10 @@ START_TEST(mainloop_mode)
     }
     ck_assert_int_eq(libxl_childproc_reaped(ctx, 1, 0), ERROR_UNKNOWN_CHILD);
     CTX_LOCK(ctx);
-    libxl__ev_fd_deregister(ctx, &reg);
+    libxl__ev_fd_deregister(ctx, &app_reg[0]);
     CTX_UNLOCK(ctx);
     CTX_LOCK(ctx2);
-    libxl__ev_fd_deregister(ctx2, &reg2);
+    libxl__ev_fd_deregister(ctx2, &app_reg[1]);
     CTX_UNLOCK(ctx2);
     t_assert_no_children();
 }
@@ -350,7 +384,6 @@ START_TEST(stress_modes)
         { .chldowner = libxl_sigchld_owner_libxl_always_selective_reap },
     };
     static stress_state ss;
-    libxl__ev_fd reg;
     struct sigaction sa;
     int mode = _i / 2;
 
@@ -359,7 +392,7 @@ START_TEST(stress_modes)
     ss.total = 1250 * t_stress_factor();
     libxl_childproc_setmode(ctx, &modes[mode], NULL);
     t_set_path(ctx, _i % 2);
-    libxl__ev_fd_init(&reg);
+    libxl__ev_fd_init(&app_reg[0]);
     if (mode == 1) {
         use_sigchld_occurred = true;
         app_other_pid = 0;
@@ -369,7 +402,7 @@ START_TEST(stress_modes)
         sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
         sigaction(SIGCHLD, &sa, NULL);
         CTX_LOCK(ctx);
-        ck_assert_int_eq(libxl__ev_fd_register(ctx, &reg, app_pipe_cb,
+        ck_assert_int_eq(libxl__ev_fd_register(ctx, &app_reg[0], app_pipe_cb,
                                                app_pipe[0], POLLIN), 0);
         CTX_UNLOCK(ctx);
     }
@@ -391,7 +424,7 @@ START_TEST(stress_modes)
     ck_assert_int_eq(ss.done, ss.total);
     ck_assert_int_eq(libxl__childproc_count(ctx), 0);
     CTX_LOCK(ctx);
-    libxl__ev_fd_deregister(ctx, &reg);
+    libxl__ev_fd_deregister(ctx, &app_reg[0]);
     CTX_UNLOCK(ctx);
     t_assert_no_children();
 }

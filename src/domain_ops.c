@@ -224,7 +224,9 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid,
 
 /*
  * libxl_domain_destroy, as one ao:
- *  1. (initiator, unlocked) check the domain exists, note its /vm path,
+ *  1. (initiator, unlocked) check the domain exists, pause it (so the
+ *     guest no longer runs while its entries go; a failure is logged and
+ *     the destroy goes on, as in libxl 4.17), note its /vm path,
  *     remove its devices' xenstore entries (frontends, and the backends
  *     they and libxl's records point to), then /local/domain/N, /libxl/N
  *     and /vm/UUID, and destroy it in the hypervisor: libxl 4.17's order;
@@ -683,6 +685,8 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
     AO_UNLOCKED(ao, {
         found = domain_getinfo(ctx, domid, &info);
         if (found == 1) {
+            if (xc_domain_pause(ctx->xch, domid) < 0)
+                LOGED(ctx, ERROR, domid, "xc_domain_pause failed");
             destroy_remove_entries(ds);
             r = xc_domain_destroy(ctx->xch, domid);
         }

@@ -524,6 +524,7 @@ START_TEST(destroy_times_out_when_domain_lingers)
     libxl_dominfo_init(&info);
     ck_assert_int_eq(libxl_domain_info(ctx, &info, (uint32_t)d), 0);
     ck_assert(info.dying);
+    ck_assert(info.paused);                   /* paused first, as libxl */
     libxl_dominfo_dispose(&info);
     char p[64];
     snprintf(p, sizeof(p), "/local/domain/%d", d);

@@ -10,7 +10,6 @@ BENCH_LINK   = $(SIM_FIXTURE_OBJS) -Wl,--no-as-needed $(SIM_PRELOAD) -Wl,--as-ne
 	-Wl,-rpath,$(abspath $(dir $(SIM_PRELOAD)))
 
 .PHONY: bench bench-build
-bench-build: $(BENCH_PROGS)
 bench: bench-build
 	$(BENCH_DIR)/death_bench
 
@@ -76,3 +75,7 @@ bench-child: $(BENCH_DIR)/child_bench
 
 $(BENCH_DIR)/child_bench: bench/child_bench.c $(STATICLIB) | $(BENCH_DIR)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) $(STATICLIB) $(LIB_LIBS)
+
+# Last: make expands a rule's prerequisites where the rule is read, so this
+# line must come after every BENCH_PROGS += above.
+bench-build: $(BENCH_PROGS) $(SHLIB)

@@ -32,7 +32,7 @@ struct xencall_handle {
 static void fill_info_locked(struct sim_state *s, uint32_t domid, uint64_t now,
                              struct xen_domctl_getdomaininfo *out)
 {
-    const struct sim_domain *d = &s->doms[domid];
+    struct sim_domain *d = &s->doms[domid];
     memset(out, 0, sizeof(*out));
     out->domain = (domid_t)domid;
     uint32_t flags = 0;
@@ -41,17 +41,19 @@ static void fill_info_locked(struct sim_state *s, uint32_t domid, uint64_t now,
     if (d->shutdown)
         flags |= XEN_DOMINF_shutdown |
                  ((d->reason & XEN_DOMINF_shutdownmask) << XEN_DOMINF_shutdownshift);
-    if (d->pause_count)
-        flags |= XEN_DOMINF_paused;
     if (d->hvm)
         flags |= XEN_DOMINF_hvm_guest;
+    sim_dom_lock(d);              /* pause_count and cpu time (sim.h) */
+    if (d->pause_count)
+        flags |= XEN_DOMINF_paused;
     if (d->state == DOM_ALIVE && !d->shutdown && !d->pause_count)
         flags |= domid == 0 ? XEN_DOMINF_running : XEN_DOMINF_blocked;
+    out->cpu_time = sim_cpu_time_locked(d, now);
+    sim_dom_unlock(d);
     out->flags = flags;
     out->tot_pages = d->mem_kb / 4;
     out->max_pages = (d->mem_kb + 1024) / 4;   /* as Xen: memory + 1 MiB */
     out->shared_info_frame = 0x1000 + domid;
-    out->cpu_time = sim_cpu_time_locked(d, now);
     out->nr_online_vcpus = d->vcpus;
     out->max_vcpu_id = d->vcpus ? d->vcpus - 1 : XEN_INVALID_MAX_VCPU_ID;
     memcpy(out->handle, d->uuid, sizeof(out->handle));

@@ -14,7 +14,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-#define SIM_MAGIC        0x58454e53494d3034ULL /* "XENSIM04" */
+#define SIM_MAGIC        0x58454e53494d3035ULL /* "XENSIM05" */
 #define SIM_NR_DOMIDS    0x7FF0u    /* domids 0 .. 0x7FEF, as Xen */
 #define SIM_NR_PORTS     65536u     /* dom0's event channel ports */
 #define SIM_PAGE         4096u
@@ -41,7 +41,20 @@ enum {
 
 enum sim_dom_state { DOM_FREE = 0, DOM_ALIVE, DOM_DYING };
 
+/*
+ * One domain's record. Locking (sim_lock first, then sim_dom_lock):
+ *  - pause_count, cpu_ns and run_since_ns change under the domain's own
+ *    lock only (pause and unpause take no table lock, so threads pausing
+ *    different domains do not serialise on the table); read them under it;
+ *  - state, shutdown and reason change under both locks, so either one is
+ *    enough to read them;
+ *  - the rest under the table lock.
+ * Each record has cache lines of its own: two threads working on
+ * neighbouring domains must not share one.
+ */
 struct sim_domain {
+    uint32_t lock_owner;       /* pid holding this record's lock, 0 if free;
+                                  first, and kept when the record is reset */
     uint32_t state;            /* enum sim_dom_state */
     uint32_t shutdown;         /* guest has shut down (or crashed) */
     uint32_t reason;           /* SHUTDOWN_* when shutdown */
@@ -63,7 +76,7 @@ struct sim_domain {
     uint64_t gone_at_ns;       /* dying, let go by xenstored: freed at this
                                   time (sim_now_ns); 0 = not yet scheduled */
     uint64_t callback_irq;     /* HVM_PARAM_CALLBACK_IRQ (0: no PV drivers) */
-};
+} __attribute__((aligned(64)));
 
 enum sim_port_type { PORT_FREE = 0, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ,
                      PORT_RESERVED };
@@ -110,6 +123,8 @@ struct sim_state {
 struct sim_state *sim_state(void);       /* attach lazily; NULL + errno */
 void sim_lock(struct sim_state *s);
 void sim_unlock(struct sim_state *s);
+void sim_dom_lock(struct sim_domain *d);
+void sim_dom_unlock(struct sim_domain *d);
 void *sim_ring(struct sim_state *s, uint32_t domid);
 int sim_ring_domid(struct sim_state *s, const void *addr); /* -1 if not a ring */
 uint64_t sim_now_ns(void);

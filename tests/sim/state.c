@@ -185,21 +185,22 @@ static uint32_t lock_id(void)
     return lock_self;
 }
 
-static bool lock_try(struct sim_state *s, uint32_t self, uint32_t expected)
+static bool lock_try(uint32_t *word, uint32_t self, uint32_t expected)
 {
-    return __atomic_compare_exchange_n(&s->lock_owner, &expected, self, false,
+    return __atomic_compare_exchange_n(word, &expected, self, false,
                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
-void sim_lock(struct sim_state *s)
+/* The spinlock on a pid word: the table's, or one domain record's. */
+static void word_lock(uint32_t *word)
 {
     uint32_t self = lock_id();
     unsigned spins = 0, yields = 0;
 
     for (;;) {
-        uint32_t owner = __atomic_load_n(&s->lock_owner, __ATOMIC_RELAXED);
+        uint32_t owner = __atomic_load_n(word, __ATOMIC_RELAXED);
         if (!owner) {
-            if (lock_try(s, self, 0)) return;
+            if (lock_try(word, self, 0)) return;
             continue;
         }
         if (++spins < SIM_LOCK_SPINS) {
@@ -210,16 +211,28 @@ void sim_lock(struct sim_state *s)
         if (++yields % SIM_LOCK_YIELDS == 0 &&
             !xensim_pid_running((pid_t)owner)) {
             /* The holder died inside: take over, as EOWNERDEAD did. */
-            if (lock_try(s, self, owner)) return;
+            if (lock_try(word, self, owner)) return;
             continue;
         }
         sched_yield();
     }
 }
 
-void sim_unlock(struct sim_state *s)
+static void word_unlock(uint32_t *word)
 {
-    __atomic_store_n(&s->lock_owner, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(word, 0, __ATOMIC_RELEASE);
+}
+
+void sim_lock(struct sim_state *s) { word_lock(&s->lock_owner); }
+void sim_unlock(struct sim_state *s) { word_unlock(&s->lock_owner); }
+void sim_dom_lock(struct sim_domain *d) { word_lock(&d->lock_owner); }
+void sim_dom_unlock(struct sim_domain *d) { word_unlock(&d->lock_owner); }
+
+/* Clear a record, all but its lock (held by the caller). */
+static void dom_reset(struct sim_domain *d)
+{
+    const size_t keep = offsetof(struct sim_domain, state);
+    memset((char *)d + keep, 0, sizeof(*d) - keep);
 }
 
 void *sim_ring(struct sim_state *s, uint32_t domid)
@@ -269,7 +282,9 @@ static uint64_t counter_sum(struct sim_state *s, int who, int idx)
  * lock (keeping a slow clock read out of the critical section) and turn
  * the reading into the table's time under the lock: never earlier than any
  * time used under the lock before, so the times the table sees, and the
- * cpu times it reports, never go backwards.
+ * cpu times it reports, never go backwards. Pause and unpause, which take
+ * no table lock, read the clock inside the domain's lock instead
+ * (dom_lock_present): later than any time a reader of that record used.
  */
 uint64_t sim_now_locked(struct sim_state *s, uint64_t now)
 {
@@ -316,13 +331,17 @@ bool sim_domain_reap_locked(struct sim_state *s, uint32_t domid)
     if (s->relinquish_ms) {
         uint64_t now = sim_now_ns();
         if (!d->gone_at_ns) {
-            d->gone_at_ns = now + (uint64_t)s->relinquish_ms * 1000000u;
+            __atomic_store_n(&d->gone_at_ns,
+                             now + (uint64_t)s->relinquish_ms * 1000000u,
+                             __ATOMIC_RELAXED);
             return false;
         }
         if (now < d->gone_at_ns)
             return false;
     }
-    memset(d, 0, sizeof(*d));
+    sim_dom_lock(d);
+    dom_reset(d);
+    sim_dom_unlock(d);
     s->ndomains--;
     return true;
 }
@@ -446,7 +465,8 @@ EXPORT int xensim_domain_create(const char *name, uint64_t mem_kb, uint32_t vcpu
     }
     uint32_t domid = s->next_domid++;
     struct sim_domain *d = &s->doms[domid];
-    memset(d, 0, sizeof(*d));
+    sim_dom_lock(d);
+    dom_reset(d);
     d->state = DOM_ALIVE;
     d->mem_kb = mem_kb;
     d->vcpus = vcpus;
@@ -455,6 +475,7 @@ EXPORT int xensim_domain_create(const char *name, uint64_t mem_kb, uint32_t vcpu
         memcpy(d->uuid, uuid, 16);
     d->created_ns = now;
     update_running_locked(d, now);
+    sim_dom_unlock(d);
     s->ndomains++;
     sim_unlock(s);
     return (int)domid;
@@ -480,9 +501,11 @@ int sim_domain_shutdown_in(struct sim_state *s, uint32_t domid, uint32_t reason)
         rc = -ESRCH;
     else if (!d->shutdown && d->state == DOM_ALIVE) {
         /* As Xen: the first shutdown reason sticks. */
+        sim_dom_lock(d);
         d->shutdown = 1;
         d->reason = reason;
         update_running_locked(d, now);
+        sim_dom_unlock(d);
     }
     sim_unlock(s);
     if (rc == 0)
@@ -498,22 +521,46 @@ EXPORT int xensim_domain_shutdown(uint32_t domid, uint32_t reason)
     return sim_domain_shutdown_in(s, domid, reason);
 }
 
+/*
+ * Pause and unpause take only the domain's own lock (sim.h), as threads
+ * pausing different domains on a real host run their hypercalls on
+ * different cpus: with the table lock, the simulator would serialise them
+ * and hide whether a toolstack library does. The clock is read inside the
+ * lock, so it is later than any time a reader used for this record.
+ * Returns the record locked, or NULL when the domain is not present (a
+ * dying domain past its relinquish time counts as gone, as a reap under
+ * the table lock would make it).
+ */
+static struct sim_domain *dom_lock_present(struct sim_state *s, uint32_t domid,
+                                           uint64_t *now)
+{
+    if (domid >= SIM_NR_DOMIDS)
+        return NULL;
+    struct sim_domain *d = &s->doms[domid];
+    sim_dom_lock(d);
+    *now = sim_now_ns();
+    uint64_t gone_at = __atomic_load_n(&d->gone_at_ns, __ATOMIC_RELAXED);
+    if (d->state == DOM_FREE || (gone_at && *now >= gone_at)) {
+        sim_dom_unlock(d);
+        return NULL;
+    }
+    return d;
+}
+
 int sim_domain_pause_in(struct sim_state *s, uint32_t domid)
 {
-    uint64_t now = sim_now_ns();
-    sim_lock(s);
-    now = sim_now_locked(s, now);
-    struct sim_domain *d = live_domain(s, domid);
+    uint64_t now;
+    struct sim_domain *d = dom_lock_present(s, domid, &now);
     int rc = 0;
-    if (!d || domid == 0)
-        rc = d ? -EINVAL : -ESRCH;
-    else if (d->state != DOM_ALIVE)
+    if (!d)
+        return -ESRCH;
+    if (domid == 0 || d->state != DOM_ALIVE)
         rc = -EINVAL;
     else {
         d->pause_count++;
         update_running_locked(d, now);
     }
-    sim_unlock(s);
+    sim_dom_unlock(d);
     return rc;
 }
 
@@ -527,20 +574,18 @@ EXPORT int xensim_domain_pause(uint32_t domid)
 
 int sim_domain_unpause_in(struct sim_state *s, uint32_t domid)
 {
-    uint64_t now = sim_now_ns();
-    sim_lock(s);
-    now = sim_now_locked(s, now);
-    struct sim_domain *d = live_domain(s, domid);
+    uint64_t now;
+    struct sim_domain *d = dom_lock_present(s, domid, &now);
     int rc = 0;
-    if (!d || domid == 0)
-        rc = d ? -EINVAL : -ESRCH;
-    else if (!d->pause_count)
+    if (!d)
+        return -ESRCH;
+    if (domid == 0 || !d->pause_count)
         rc = -EINVAL;               /* as Xen: not paused by the controller */
     else {
         d->pause_count--;
         update_running_locked(d, now);
     }
-    sim_unlock(s);
+    sim_dom_unlock(d);
     return rc;
 }
 
@@ -570,8 +615,10 @@ int sim_domain_destroy_in(struct sim_state *s, uint32_t domid)
         return -ESRCH;
     }
     if (d->state == DOM_ALIVE) {
+        sim_dom_lock(d);
         d->state = DOM_DYING;
         update_running_locked(d, now);
+        sim_dom_unlock(d);
     }
     sim_domain_reap_locked(s, domid);
     sim_unlock(s);
@@ -609,9 +656,12 @@ EXPORT int xensim_domain_info(uint32_t domid, struct xensim_dominfo *out)
     out->dying = d->state == DOM_DYING;
     out->shutdown = d->shutdown;
     out->reason = d->reason;
-    out->paused = d->pause_count > 0;
     out->introduced = d->introduced;
-    out->cpu_ns = sim_cpu_time_locked(d, sim_now_locked(s, now));
+    now = sim_now_locked(s, now);
+    sim_dom_lock(d);
+    out->paused = d->pause_count > 0;
+    out->cpu_ns = sim_cpu_time_locked(d, now);
+    sim_dom_unlock(d);
     out->ring_maps = d->ring_maps;
     out->guest_pid = d->guest_pid;
     out->hvm = d->hvm != 0;
@@ -841,11 +891,15 @@ EXPORT int xensim_set_relinquish_ms(uint32_t ms)
 
 /* Running means present and neither zombie nor dead: a killed xenstored can
  * stay a zombie for a while, so kill(pid, 0) is not enough. */
-EXPORT void xensim_test_hold_lock(void)
+EXPORT void xensim_test_hold_lock(int domid)
 {
     struct sim_state *s = sim_state();
-    if (s)
+    if (!s)
+        return;
+    if (domid < 0)
         sim_lock(s);
+    else if ((uint32_t)domid < SIM_NR_DOMIDS)
+        sim_dom_lock(&s->doms[domid]);
 }
 
 EXPORT bool xensim_pid_running(pid_t pid)

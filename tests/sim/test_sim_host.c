@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -441,6 +442,9 @@ END_TEST
 
 /* A process killed inside the table lock (xenstored killed in the middle
  * of a hypercall) must not wedge the host: the next caller takes over. */
+/* _i == 0: the table lock; 1: the domain record's own lock (sim.h). A
+ * process killed while holding either is taken over by the next hypercall
+ * that needs it: getdomaininfo takes both, pause and unpause the second. */
 START_TEST(lock_holder_killed_inside)
 {
     int d = simhost_create_domain("l", 64, 1, NULL);
@@ -450,7 +454,7 @@ START_TEST(lock_holder_killed_inside)
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
-        xensim_test_hold_lock();
+        xensim_test_hold_lock(_i ? d : -1);
         (void)!write(p[1], "x", 1);
         for (;;) pause();
     }
@@ -462,12 +466,68 @@ START_TEST(lock_holder_killed_inside)
     /* still a zombie here: not running, so the lock is taken over */
     xc_interface *xch = xc_interface_open(NULL, NULL, 0);
     ck_assert_ptr_nonnull(xch);
+    xc_domaininfo_t info;
+    ck_assert_int_eq(xc_domain_getinfolist(xch, (uint32_t)d, 1, &info), 1);
     ck_assert_int_eq(xc_domain_pause(xch, (uint32_t)d), 0);
     ck_assert_int_eq(xc_domain_unpause(xch, (uint32_t)d), 0);
     xc_interface_close(xch);
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFSIGNALED(status));
+}
+END_TEST
+
+/* Pause and unpause take no table lock: two threads pausing and unpausing
+ * the same domain while a third lists it must lose no update, and the
+ * cpu time the list reports must never go backwards. */
+#define RACE_ROUNDS 20000
+struct race_arg { uint32_t domid; int failures; };
+
+static void *race_pauser(void *p)
+{
+    struct race_arg *a = p;
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+    if (!xch) { a->failures = -1; return NULL; }
+    for (int i = 0; i < RACE_ROUNDS; i++) {
+        if (xc_domain_pause(xch, a->domid)) a->failures++;
+        if (xc_domain_unpause(xch, a->domid)) a->failures++;
+    }
+    xc_interface_close(xch);
+    return NULL;
+}
+
+START_TEST(pause_races_keep_counts_and_cpu_time)
+{
+    int d = simhost_create_domain("race", 64, 2, NULL);
+    ck_assert_int_gt(d, 0);
+    struct race_arg a = { (uint32_t)d, 0 }, b = { (uint32_t)d, 0 };
+    pthread_t ta, tb;
+    ck_assert_int_eq(pthread_create(&ta, NULL, race_pauser, &a), 0);
+    ck_assert_int_eq(pthread_create(&tb, NULL, race_pauser, &b), 0);
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+    ck_assert_ptr_nonnull(xch);
+    uint64_t last = 0;
+    int backwards = 0, lists = 0;
+    bool joined_a = false, joined_b = false;
+    for (bool done = false; !done; lists++) {
+        if (!joined_a) joined_a = pthread_tryjoin_np(ta, NULL) == 0;
+        if (!joined_b) joined_b = pthread_tryjoin_np(tb, NULL) == 0;
+        done = joined_a && joined_b;     /* one more list after both end */
+        xc_domaininfo_t info;
+        ck_assert_int_eq(xc_domain_getinfolist(xch, (uint32_t)d, 1, &info), 1);
+        if (info.cpu_time < last) backwards++;
+        last = info.cpu_time;
+    }
+    ck_assert_int_eq(a.failures, 0);
+    ck_assert_int_eq(b.failures, 0);
+    ck_assert_int_eq(backwards, 0);
+    ck_assert_int_gt(lists, 1);
+    struct xensim_dominfo di;
+    ck_assert_int_eq(xensim_domain_info((uint32_t)d, &di), 0);
+    ck_assert(!di.paused);                       /* every pause undone */
+    ck_assert_int_eq(xc_domain_unpause(xch, (uint32_t)d), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    xc_interface_close(xch);
 }
 END_TEST
 
@@ -489,7 +549,8 @@ static Suite *suite(void)
     tcase_add_test(t, guest_crashes_instead);
     tcase_add_test(t, guest_writes_large_value_over_ring);
     tcase_add_test(t, bulk_creation);
-    tcase_add_test(t, lock_holder_killed_inside);
+    tcase_add_loop_test(t, lock_holder_killed_inside, 0, 2);
+    tcase_add_test(t, pause_races_keep_counts_and_cpu_time);
     suite_add_tcase(s, t);
     TCase *c = tcase_create("crash");
     tcase_set_timeout(c, 30);

@@ -57,9 +57,10 @@ int  xensim_domain_hvm_param(uint32_t domid, uint32_t index, uint64_t *value,
 /* How long a destroyed domain stays present (dying) after xenstored has
  * let it go, as on a real host; 0 (the default) frees it at once. */
 int  xensim_set_relinquish_ms(uint32_t ms);
-/* For the simulator's own tests: take the table lock and never release
- * it (the caller is about to die inside it). */
-void xensim_test_hold_lock(void);
+/* For the simulator's own tests: take the table lock (domid < 0) or that
+ * domain record's lock, and never release it (the caller is about to die
+ * inside it). */
+void xensim_test_hold_lock(int domid);
 /* True when pid exists and is neither a zombie nor dead (/proc/PID/stat). */
 bool xensim_pid_running(pid_t pid);
 

@@ -440,11 +440,10 @@ START_TEST(bulk_creation)
 }
 END_TEST
 
-/* A process killed inside the table lock (xenstored killed in the middle
- * of a hypercall) must not wedge the host: the next caller takes over. */
-/* _i == 0: the table lock; 1: the domain record's own lock (sim.h). A
- * process killed while holding either is taken over by the next hypercall
- * that needs it: getdomaininfo takes both, pause and unpause the second. */
+/* A process killed inside a lock (xenstored killed in the middle of a
+ * hypercall) must not wedge the host: the next caller takes over.
+ * _i == 0: the table lock; 1: the domain record's own lock (sim.h).
+ * getdomaininfo takes both, pause and unpause only the second. */
 START_TEST(lock_holder_killed_inside)
 {
     int d = simhost_create_domain("l", 64, 1, NULL);

@@ -227,8 +227,8 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid,
  *  1. (initiator, unlocked) check the domain exists, pause it (so the
  *     guest no longer runs while its entries go; a failure is logged and
  *     the destroy goes on, as in libxl 4.17), note its /vm path,
- *     remove its devices' xenstore entries (frontends, and the backends
- *     they and libxl's records point to), then /local/domain/N, /libxl/N
+ *     remove its devices' xenstore entries (found in libxl's records,
+ *     never in the guest's frontend nodes), then /local/domain/N, /libxl/N
  *     and /vm/UUID, and destroy it in the hypervisor: libxl 4.17's order;
  *  2. wait (abortable, bounded) until the hypervisor has forgotten it,
  *     re-checking at every @releaseDomain, and complete. A timeout or an
@@ -346,13 +346,14 @@ static bool parse_domid_part(const char **p, unsigned *val)
 }
 
 /*
- * The directory to remove for a backend path a device names, or NULL to
- * leave it alone. A frontend's own backend node is written by the guest,
- * so its value is hostile: only the shape of a backend of one of this
- * domain's devices, "/local/domain/B/backend/KIND/N/DEVID" with N this
- * domain, is accepted (anything else, such as "/local/domain/0" or another
- * domain's backend, is logged and ignored), and it goes with its whole
- * ".../KIND/N" directory, which only holds this domain's backends.
+ * The directory to remove for a backend path libxl's records name, or NULL
+ * to leave it alone. The records are the toolstack's, but what they say is
+ * checked all the same before anything is removed: only the shape of a
+ * backend of one of this domain's devices, "/local/domain/B/backend/KIND/
+ * N/DEVID" with N this domain, is accepted (anything else, such as
+ * "/local/domain/0" or another domain's backend, is logged and ignored),
+ * and it goes with its whole ".../KIND/N" directory, which only holds this
+ * domain's backends.
  */
 static char *backend_dir(destroy_state *ds, const char *be)
 {
@@ -391,67 +392,61 @@ static bool vm_path_ok(const char *vm)
 /*
  * Note the domain's /vm path, and remove its xenstore entries, as libxl
  * 4.17 does before it destroys the domain: its devices' (the frontends
- * libxl's records name outside /local/domain/N, the device directories,
- * and the backends, each backend directory once), then /local/domain/N,
- * /libxl/N and /vm/UUID. In at most four round trips: the /vm path and the
- * two device directories; their kinds; each device's backend (and libxl's
- * frontend) path; the removals.
+ * libxl's records name outside /local/domain/N, and the backends, each
+ * backend directory once), then /local/domain/N, /libxl/N (with the
+ * records) and /vm/UUID.
+ *
+ * The devices are found in libxl's records (/libxl/N/device), never in the
+ * guest's own /local/domain/N/device, whose nodes the guest writes: as
+ * libxl since XSA-175. (A device with no record keeps its backend, as with
+ * libxl; its frontend goes with /local/domain/N.) In at most four round
+ * trips, each a batch (xsbatch.c): the /vm path and the record directory;
+ * the kinds; each device's backend and frontend path; the removals. A
+ * domain without devices costs two.
  */
 static void destroy_remove_entries(destroy_state *ds)
 {
     libxl_ctx *ctx = ds->ao->ctx;
     libxl__ao *ao = ds->ao;
-    /* base 0: libxl's records; base 1: the guest's frontends, where
-     * device/suspend is the suspend event channel, not a device */
-    const char *base[2];
-    char **kinds[2];
-    unsigned nkinds[2], ndevices[2] = { 0, 0 }, nq = 0, i;
-    libxl__xs_req first[3] = {
+    const char *records;
+    char **kinds;
+    unsigned nkinds, nq = 0, i;
+    libxl__xs_req first[2] = {
         { .type = LIBXL__XS_READ },
-        { .type = LIBXL__XS_DIRECTORY },
         { .type = LIBXL__XS_DIRECTORY },
     };
 
     first[0].path = libxl__ao_sprintf(ao, "%s/vm", ds->dom_path);
-    first[1].path = base[0] = libxl__ao_sprintf(ao, "%s/device",
+    first[1].path = records = libxl__ao_sprintf(ao, "%s/device",
                                                 ds->libxl_path);
-    first[2].path = base[1] = libxl__ao_sprintf(ao, "%s/device",
-                                                ds->dom_path);
     libxl__xs_req *mq = NULL;
     unsigned nm = 0, first_be, nr = 0;
-    if (!first[0].path || !base[0] || !base[1]) goto remove;
-    libxl__xs_batch(ctx, first, 3);
+    if (!first[0].path || !records) goto remove;
+    libxl__xs_batch(ctx, first, 2);
     ds->vm_path = answer_value(ds, &first[0]);
     if (ds->vm_path && !vm_path_ok(ds->vm_path)) {
         LOGD(ctx, WARN, ds->domid, "destroy: ignoring vm path \"%.80s\"",
              ds->vm_path);
         ds->vm_path = NULL;
     }
-    for (int b = 0; b < 2; b++)
-        nkinds[b] = answer_names(ds, &first[1 + b], &kinds[b]);
-    free_answers(first, 3);
-    if (!nkinds[0] && !nkinds[1]) goto remove;
+    nkinds = answer_names(ds, &first[1], &kinds);
+    free_answers(first, 2);
+    if (!nkinds) goto remove;
 
     /* The devices of each kind. */
-    unsigned nk = nkinds[0] + nkinds[1];
-    libxl__xs_req *kq = libxl__ao_zalloc(ao, nk * sizeof(*kq));
-    int *kbase = libxl__ao_zalloc(ao, nk * sizeof(*kbase));
-    if (!kq || !kbase) goto remove;
-    for (int b = 0; b < 2; b++)
-        for (unsigned k = 0; k < nkinds[b]; k++) {
-            if (b == 1 && !strcmp(kinds[b][k], "suspend")) continue;
-            ndevices[b]++;
-            kq[nq].type = LIBXL__XS_DIRECTORY;
-            kq[nq].path = libxl__ao_sprintf(ao, "%s/%s", base[b], kinds[b][k]);
-            if (!kq[nq].path) goto remove;
-            kbase[nq++] = b;
-        }
+    libxl__xs_req *kq = libxl__ao_zalloc(ao, nkinds * sizeof(*kq));
+    if (!kq) goto remove;
+    for (unsigned k = 0; k < nkinds; k++) {
+        kq[nq].type = LIBXL__XS_DIRECTORY;
+        kq[nq].path = libxl__ao_sprintf(ao, "%s/%s", records, kinds[k]);
+        if (!kq[nq++].path) goto remove;
+    }
     libxl__xs_batch(ctx, kq, nq);
 
-    /* Each device's backend path, and the frontend libxl records. */
+    /* Each device's backend and frontend paths. */
     unsigned ndev = 0;
-    char ***devs = libxl__ao_zalloc(ao, (nq ? nq : 1) * sizeof(*devs));
-    unsigned *ndevs = libxl__ao_zalloc(ao, (nq ? nq : 1) * sizeof(*ndevs));
+    char ***devs = libxl__ao_zalloc(ao, nq * sizeof(*devs));
+    unsigned *ndevs = libxl__ao_zalloc(ao, nq * sizeof(*ndevs));
     if (!devs || !ndevs) { free_answers(kq, nq); goto remove; }
     for (i = 0; i < nq; i++) {
         ndevs[i] = answer_names(ds, &kq[i], &devs[i]);
@@ -465,7 +460,6 @@ static void destroy_remove_entries(destroy_state *ds)
             rq[nr].type = LIBXL__XS_READ;
             rq[nr++].path = libxl__ao_sprintf(ao, "%s/%s/backend", kq[i].path,
                                               devs[i][d]);
-            if (kbase[i] != 0) continue;
             rq[nr].type = LIBXL__XS_READ;
             rq[nr++].path = libxl__ao_sprintf(ao, "%s/%s/frontend",
                                               kq[i].path, devs[i][d]);
@@ -474,8 +468,8 @@ static void destroy_remove_entries(destroy_state *ds)
         if (!rq[i].path) goto remove;
     libxl__xs_batch(ctx, rq, nr);
 
-    /* The removals: frontends elsewhere, the device directories, then
-     * the backend directories (each once). */
+    /* The removals: frontends elsewhere, then the backend directories
+     * (each once); the records go with /libxl/N below. */
     mq = libxl__ao_zalloc(ao, (nr + 5) * sizeof(*mq));
     if (!mq) { free_answers(rq, nr); goto remove; }
     for (i = 0; i < nr; i++) {
@@ -488,11 +482,6 @@ static void destroy_remove_entries(destroy_state *ds)
         mq[nm].type = LIBXL__XS_RM;
         mq[nm++].path = v;
     }
-    for (int b = 0; b < 2; b++)
-        if (ndevices[b]) {
-            mq[nm].type = LIBXL__XS_RM;
-            mq[nm++].path = base[b];
-        }
     first_be = nm;
     for (i = 0; i < nr; i++) {
         const char *v = answer_value(ds, &rq[i]);

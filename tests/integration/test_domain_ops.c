@@ -649,17 +649,30 @@ START_TEST(destroy_ignores_hostile_backend_paths)
         "/local/domain/0/backend", "/local/domain/0/backend/vbd",
         "local/domain/0/backend/vbd/1/1",
     };
+    /* Each lie where the guest writes (its frontends' backend nodes,
+     * which destroy never reads) and in libxl's records (read, and checked
+     * all the same). */
     for (unsigned i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
         snprintf(p, sizeof(p), "/local/domain/%d/device/vbd/%u/backend", d,
                  51712 + i);
         ck_assert(xs_write(xs, XBT_NULL, p, lies[i], strlen(lies[i])));
+        snprintf(p, sizeof(p), "/libxl/%d/device/vbd/%u/backend", d,
+                 51712 + i);
+        ck_assert(xs_write(xs, XBT_NULL, p, lies[i], strlen(lies[i])));
     }
-    /* and one that has the shape of its own backend: removed */
-    char own[96];
+    /* A backend that only the guest's frontend names is left alone, as
+     * libxl leaves it; one that libxl's records name is removed. */
+    char unrecorded[96], own[96];
+    snprintf(unrecorded, sizeof(unrecorded),
+             "/local/domain/0/backend/vkbd/%d/0", d);
+    snprintf(p, sizeof(p), "%s/state", unrecorded);
+    ck_assert(xs_write(xs, XBT_NULL, p, "4", 1));
+    snprintf(p, sizeof(p), "/local/domain/%d/device/vkbd/0/backend", d);
+    ck_assert(xs_write(xs, XBT_NULL, p, unrecorded, strlen(unrecorded)));
     snprintf(own, sizeof(own), "/local/domain/0/backend/vif/%d/0", d);
     snprintf(p, sizeof(p), "%s/state", own);
     ck_assert(xs_write(xs, XBT_NULL, p, "4", 1));
-    snprintf(p, sizeof(p), "/local/domain/%d/device/vif/0/backend", d);
+    snprintf(p, sizeof(p), "/libxl/%d/device/vif/0/backend", d);
     ck_assert(xs_write(xs, XBT_NULL, p, own, strlen(own)));
 
     ck_assert_int_eq(libxl_domain_destroy(ctx, (uint32_t)d, NULL), 0);
@@ -673,7 +686,10 @@ START_TEST(destroy_ignores_hostile_backend_paths)
     ck_assert(xs_exists("/local/domain/0/backend/vbd"));
     snprintf(p, sizeof(p), "/local/domain/0/backend/vif/%d", d);
     ck_assert(!xs_exists(p));
+    ck_assert(xs_exists(unrecorded));
     snprintf(p, sizeof(p), "/local/domain/%d", d);
+    ck_assert(!xs_exists(p));
+    snprintf(p, sizeof(p), "/libxl/%d", d);
     ck_assert(!xs_exists(p));
     ck_assert(testlog_contains(logger, XTL_WARN, "ignoring backend path"));
     free(victim_vm);

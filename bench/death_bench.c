@@ -9,7 +9,8 @@
  * enable N evgens in ascending and in random domid order; then for one
  * domain's destruction, the client CPU time spent dispatching until its
  * DEATH event (CLOCK_PROCESS_CPUTIME_ID, so libxenstore's reader thread
- * counts too) and the getdomaininfolist hypercalls (simulator counters).
+ * counts too), the getdomaininfolist hypercalls and all the client's
+ * hypercalls (simulator counters; xenstored's are counted apart).
  * For disk ejects with 1 and 100 watched disks: client CPU per event.
  *
  * Usage: death_bench [--self-only | --eject-only]. --eject-only runs
@@ -171,6 +172,11 @@ static void bench_death(int n)
     libxl_event_free(ctx, ev);
     settle(200);            /* a late second @releaseDomain counts too */
     uint64_t calls = simhost_counter("sysctl.getdomaininfolist");
+    /* Every hypercall this client made (xenstored's are counted apart). */
+    uint64_t hypercalls = 0, v;
+    const char *name;
+    for (unsigned cur = 0; xensim_counter_iter(&cur, &name, &v);)
+        if (!strncmp(name, "hypercall.", 10)) hypercalls += v;
     char key[64];
     snprintf(key, sizeof(key), "enable_asc_ms@%d", n);
     result(key, t_asc * 1e3);
@@ -180,6 +186,8 @@ static void bench_death(int n)
     result(key, cpu_in_dispatch * 1e6);
     snprintf(key, sizeof(key), "death_getdomaininfolist@%d", n);
     result(key, (double)calls);
+    snprintf(key, sizeof(key), "death_hypercalls@%d", n);
+    result(key, (double)hypercalls);
 
     for (int i = 0; i < n; i++) libxl_evdisable_domain_death(ctx, g[i]);
     drain();

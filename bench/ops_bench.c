@@ -447,14 +447,10 @@ int main(int argc, char **argv)
         dlv[drounds] = t[1];
         drv[drounds++] = t[1] / t[0];
     }
-    double drmin = 0, drmax = 0;
-    for (int i = 0; i < drounds; i++) {
-        if (!i || drv[i] < drmin) drmin = drv[i];
-        if (!i || drv[i] > drmax) drmax = drv[i];
-    }
     double dx = drounds ? median(dxv, drounds) : -1;
     double dl = drounds ? median(dlv, drounds) : -1;
-    double dr = drounds ? median(drv, drounds) : 0;
+    double dr = drounds ? median(drv, drounds) : 0;   /* sorts drv */
+    double drmin = drounds ? drv[0] : 0, drmax = drounds ? drv[drounds - 1] : 0;
 
     double lx = -1, ll = -1;
     if (!threads_only && bulk_create(10000 - 3, "none", &last) > 0) {

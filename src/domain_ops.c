@@ -470,7 +470,9 @@ static void destroy_remove_entries(destroy_state *ds)
 
     /* The removals: frontends elsewhere, then the backend directories
      * (each once); the records go with /libxl/N below. */
-    mq = libxl__ao_zalloc(ao, (nr + 5) * sizeof(*mq));
+    /* at most: a frontend and a backend per device (nr answers), and the
+     * three directories below */
+    mq = libxl__ao_zalloc(ao, (nr + 3) * sizeof(*mq));
     if (!mq) { free_answers(rq, nr); goto remove; }
     for (i = 0; i < nr; i++) {
         const char *v = answer_value(ds, &rq[i]);

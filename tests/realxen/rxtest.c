@@ -493,7 +493,7 @@ static int create_guest(struct guest *g)
      * sometimes ends in a triple fault, and Xen turns that into reason
      * reboot: a coin toss about the guest kernel, not about the library. */
     const char *crash_opt = !strcmp(g->mode, "crash") ? " xen_legacy_crash" : "";
-    /* pci=noearly: the guests have no PCI, and the PVH boots that
+    /* pci=noearly: the guests have no PCI, and a PVH boot that
      * triple-faulted under TCG did so on the instruction after an early PCI
      * config read (port 0xcfc, the AGP aperture check). */
     int rc = run_cmd(out, sizeof out, 180,

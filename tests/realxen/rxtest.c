@@ -519,8 +519,8 @@ static void note_xen_log(struct guest *g)
 {
     static char out[16384];
     run_cmd(out, sizeof out, 30,
-            XL " dmesg | grep -aE '[dD](om)?%u([v ]|$)' | grep -avE 'save:|restore:'"
-            " | tail -n 12", g->domid);
+            XL " dmesg | grep -avE 'save:|restore:' | grep -aE -A 7 "
+            "'(d%uv[0-9]+ |Dom%u |Domain %u )' | tail -n 24", g->domid, g->domid, g->domid);
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
         note("%s (domain %u) xl dmesg: %s", g->name, g->domid, line);
 }

@@ -57,6 +57,41 @@ static uint64_t cpu_ns(void)
                1000u;
 }
 
+/*
+ * The machine's CPU time so far, from /proc/stat's first line, in clock
+ * ticks: all of it, and the part "stolen" (a virtual machine's vCPUs
+ * waiting while the host ran something else). Wall-clock rows measured
+ * while much is stolen mostly show the host's load; the run says how much.
+ * Returns false where /proc/stat has no steal column.
+ */
+struct cpu_ticks {
+    unsigned long long total, steal;
+};
+
+static bool read_cpu_ticks(struct cpu_ticks *t)
+{
+    unsigned long long v[8] = { 0 };
+    FILE *f = fopen("/proc/stat", "r");
+    int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+                       &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7])
+              : 0;
+    if (f) fclose(f);
+    if (n != 8) return false;
+    t->total = 0;
+    for (int i = 0; i < 8; i++) t->total += v[i];
+    t->steal = v[7];
+    return true;
+}
+
+/* Percent of the machine's CPU time stolen since *from; -1 if unknown. */
+static double steal_pct_since(const struct cpu_ticks *from, bool known)
+{
+    struct cpu_ticks now;
+    if (!known || !read_cpu_ticks(&now) || now.total <= from->total) return -1;
+    return 100.0 * (double)(now.steal - from->steal) /
+           (double)(now.total - from->total);
+}
+
 /* ------------------------------------------------------------ child side */
 
 static libxl_ctx *ctx;
@@ -400,6 +435,8 @@ int main(int argc, char **argv)
     static const char *const rkeys[] = { "raw_rt_ns", "raw_rt2_ns",
                                          "cpu_1_ns", "cpu_2_ns",
                                          "raw_cpu_ns", "raw_cpu2_ns" };
+    struct cpu_ticks ticks0;
+    bool ticks_known = read_cpu_ticks(&ticks0);
     for (int i = 0; i < reps; i++) {
         double v[6];
         run_child_keys(LIB_XEN, pargs, 4, pkeys, v);
@@ -417,6 +454,7 @@ int main(int argc, char **argv)
         crv[i] = v[4] > 0 ? v[5] / v[4] : 0;
     }
     double px1 = median(px1v, reps), px2 = median(px2v, reps);
+    double pause_steal = steal_pct_since(&ticks0, ticks_known);
     double pl1 = median(pl1v, reps), pl2 = median(pl2v, reps);
     double rw1 = median(rw1v, reps), rw2 = median(rw2v, reps);
     double gx = median(gxv, reps), gl = median(glv, reps);
@@ -431,6 +469,7 @@ int main(int argc, char **argv)
      * each round's own ratio. */
     int ndestroy = quick ? 50 : 200, last = 0, drounds = 0;
     double dxv[MAXREPS], dlv[MAXREPS], drv[MAXREPS];
+    ticks_known = read_cpu_ticks(&ticks0);
     for (int i = 0; !threads_only && i < reps; i++) {
         double t[2] = { -1, -1 };
         for (int k = 0; k < 2; k++) {
@@ -447,6 +486,7 @@ int main(int argc, char **argv)
         dlv[drounds] = t[1];
         drv[drounds++] = t[1] / t[0];
     }
+    double destroy_steal = steal_pct_since(&ticks0, ticks_known);
     double dx = drounds ? median(dxv, drounds) : -1;
     double dl = drounds ? median(dlv, drounds) : -1;
     double dr = drounds ? median(drv, drounds) : 0;   /* sorts drv */
@@ -482,6 +522,14 @@ int main(int argc, char **argv)
            drmax);
     row("list_domain, 10000 domains (ms)", lx / 1e6, ll / 1e6, "ms",
         "lightcore < 2 ms");
+    if (pause_steal >= 0)
+        printf("machine: %.1f%% of CPU time stolen by the host during the pause"
+               " rows", pause_steal);
+    if (pause_steal >= 0 && destroy_steal >= 0 && drounds)
+        printf(", %.1f%% during the destroy rounds", destroy_steal);
+    if (pause_steal >= 0)
+        printf("\n  (when this is high, the wall-clock rows show the host's"
+               " load as much as the libraries)\n");
 
     simhost_stop(h);
     return 0;

@@ -522,14 +522,14 @@ int main(int argc, char **argv)
            drmax);
     row("list_domain, 10000 domains (ms)", lx / 1e6, ll / 1e6, "ms",
         "lightcore < 2 ms");
-    if (pause_steal >= 0)
+    if (pause_steal >= 0) {
         printf("machine: %.1f%% of CPU time stolen by the host during the pause"
                " rows", pause_steal);
-    if (pause_steal >= 0 && destroy_steal >= 0 && drounds)
-        printf(", %.1f%% during the destroy rounds", destroy_steal);
-    if (pause_steal >= 0)
+        if (drounds && destroy_steal >= 0)
+            printf(", %.1f%% during the destroy rounds", destroy_steal);
         printf("\n  (when this is high, the wall-clock rows show the host's"
                " load as much as the libraries)\n");
+    }
 
     simhost_stop(h);
     return 0;

@@ -410,7 +410,7 @@ static void destroy_remove_entries(destroy_state *ds)
     libxl__ao *ao = ds->ao;
     const char *records;
     char **kinds;
-    unsigned nkinds, nq = 0, i;
+    unsigned nkinds, i;
     libxl__xs_req first[2] = {
         { .type = LIBXL__XS_READ },
         { .type = LIBXL__XS_DIRECTORY },
@@ -437,25 +437,25 @@ static void destroy_remove_entries(destroy_state *ds)
     libxl__xs_req *kq = libxl__ao_zalloc(ao, nkinds * sizeof(*kq));
     if (!kq) goto remove;
     for (unsigned k = 0; k < nkinds; k++) {
-        kq[nq].type = LIBXL__XS_DIRECTORY;
-        kq[nq].path = libxl__ao_sprintf(ao, "%s/%s", records, kinds[k]);
-        if (!kq[nq++].path) goto remove;
+        kq[k].type = LIBXL__XS_DIRECTORY;
+        kq[k].path = libxl__ao_sprintf(ao, "%s/%s", records, kinds[k]);
+        if (!kq[k].path) goto remove;
     }
-    libxl__xs_batch(ctx, kq, nq);
+    libxl__xs_batch(ctx, kq, nkinds);
 
     /* Each device's backend and frontend paths. */
     unsigned ndev = 0;
-    char ***devs = libxl__ao_zalloc(ao, nq * sizeof(*devs));
-    unsigned *ndevs = libxl__ao_zalloc(ao, nq * sizeof(*ndevs));
-    if (!devs || !ndevs) { free_answers(kq, nq); goto remove; }
-    for (i = 0; i < nq; i++) {
+    char ***devs = libxl__ao_zalloc(ao, nkinds * sizeof(*devs));
+    unsigned *ndevs = libxl__ao_zalloc(ao, nkinds * sizeof(*ndevs));
+    if (!devs || !ndevs) { free_answers(kq, nkinds); goto remove; }
+    for (i = 0; i < nkinds; i++) {
         ndevs[i] = answer_names(ds, &kq[i], &devs[i]);
         ndev += ndevs[i];
     }
-    free_answers(kq, nq);
+    free_answers(kq, nkinds);
     libxl__xs_req *rq = libxl__ao_zalloc(ao, (2 * ndev + 1) * sizeof(*rq));
     if (!rq) goto remove;
-    for (i = 0; i < nq; i++)
+    for (i = 0; i < nkinds; i++)
         for (unsigned d = 0; d < ndevs[i]; d++) {
             rq[nr].type = LIBXL__XS_READ;
             rq[nr++].path = libxl__ao_sprintf(ao, "%s/%s/backend", kq[i].path,
@@ -469,9 +469,8 @@ static void destroy_remove_entries(destroy_state *ds)
     libxl__xs_batch(ctx, rq, nr);
 
     /* The removals: frontends elsewhere, then the backend directories
-     * (each once); the records go with /libxl/N below. */
-    /* at most: a frontend and a backend per device (nr answers), and the
-     * three directories below */
+     * (each once); the records go with /libxl/N below. At most one per
+     * answer (nr), plus the three directories below. */
     mq = libxl__ao_zalloc(ao, (nr + 3) * sizeof(*mq));
     if (!mq) { free_answers(rq, nr); goto remove; }
     for (i = 0; i < nr; i++) {

@@ -11,7 +11,8 @@
  *     on one shared xc handle (no libxl at all), 1 and 2 threads: the
  *     ceiling the simulated hypervisor allows;
  *   - libxl_domain_destroy: time per domain, in interleaved rounds
- *     (domains with libxl's nodes, introduced to xenstored);
+ *     (domains with libxl's nodes, introduced to xenstored), and the CPU
+ *     time xenstored spent per destroy, which no library can avoid;
  *   - libxl_list_domain with 10,000 domains.
  *
  * Usage: ops_bench [--quick] [--threads]   (--threads: only the pause rows;
@@ -90,6 +91,19 @@ static double steal_pct_since(const struct cpu_ticks *from, bool known)
     if (!known || !read_cpu_ticks(&now) || now.total <= from->total) return -1;
     return 100.0 * (double)(now.steal - from->steal) /
            (double)(now.total - from->total);
+}
+
+/* The CPU time process pid has used so far, in ns; -1 if unknown. The
+ * destroy rows use it for xenstored: a destroy waits on xenstored's work,
+ * which is the same whichever library asks for it. */
+static double proc_cpu_ns(pid_t pid)
+{
+    clockid_t clock;
+    struct timespec ts;
+    if (pid <= 0 || clock_getcpuclockid(pid, &clock) ||
+        clock_gettime(clock, &ts))
+        return -1;
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 /* ------------------------------------------------------------ child side */
@@ -283,6 +297,9 @@ static const char *lightcore_dir(void)
     return dir ? dir : LIGHTCORE_LIBDIR;
 }
 static const char *self;
+/* The CPU time of the last child run_child_keys ran, with that of the
+ * children it waited for (libxl's forks): ns. */
+static double last_child_cpu_ns;
 
 /* Run "self --child ARGS" with library lib; for each of the nkeys keys
  * store its value (or -1) in values. */
@@ -322,7 +339,12 @@ static void run_child_keys(int lib, char *const args[], int nkeys,
     close(pfd[0]);
     buf[len] = 0;
     int status;
-    waitpid(pid, &status, 0);
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) == pid)
+        last_child_cpu_ns = ((double)ru.ru_utime.tv_sec +
+                             (double)ru.ru_stime.tv_sec) * 1e9 +
+                            ((double)ru.ru_utime.tv_usec +
+                             (double)ru.ru_stime.tv_usec) * 1e3;
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
         if (!strncmp(line, "lib ", 4)) {
             /* Make sure the run used the library it is labelled with. */
@@ -469,9 +491,13 @@ int main(int argc, char **argv)
      * each round's own ratio. */
     int ndestroy = quick ? 50 : 200, last = 0, drounds = 0;
     double dxv[MAXREPS], dlv[MAXREPS], drv[MAXREPS];
+    double sxv[MAXREPS], slv[MAXREPS];  /* xenstored CPU per destroy */
+    double uxv[MAXREPS], ulv[MAXREPS], urv[MAXREPS];  /* all CPU */
+    pid_t xs_pid = simhost_xenstored_pid(h);
+    bool xs_known = proc_cpu_ns(xs_pid) >= 0;
     ticks_known = read_cpu_ticks(&ticks0);
     for (int i = 0; !threads_only && i < reps; i++) {
-        double t[2] = { -1, -1 };
+        double t[2] = { -1, -1 }, xs[2] = { -1, -1 }, cpu[2] = { -1, -1 };
         for (int k = 0; k < 2; k++) {
             int lib = (k ^ (i & 1)) ? LIB_LIGHTCORE : LIB_XEN;
             int first = bulk_create(ndestroy, "full", &last);
@@ -479,11 +505,21 @@ int main(int argc, char **argv)
             snprintf(a1, sizeof(a1), "%d", first);
             snprintf(a2, sizeof(a2), "%d", last);
             char *dargs[] = { "destroy", a1, a2, NULL };
+            double xs0 = proc_cpu_ns(xs_pid);
             t[lib == LIB_LIGHTCORE] = run_child(lib, "destroy_ns", dargs);
+            xs[lib == LIB_LIGHTCORE] =
+                (proc_cpu_ns(xs_pid) - xs0) / (last - first + 1);
+            cpu[lib == LIB_LIGHTCORE] =
+                last_child_cpu_ns / (last - first + 1) + xs[lib == LIB_LIGHTCORE];
         }
         if (t[0] <= 0 || t[1] <= 0) break;
         dxv[drounds] = t[0];
         dlv[drounds] = t[1];
+        sxv[drounds] = xs[0];
+        slv[drounds] = xs[1];
+        uxv[drounds] = cpu[0];
+        ulv[drounds] = cpu[1];
+        urv[drounds] = cpu[0] > 0 ? cpu[1] / cpu[0] : 0;
         drv[drounds++] = t[1] / t[0];
     }
     double destroy_steal = steal_pct_since(&ticks0, ticks_known);
@@ -491,6 +527,11 @@ int main(int argc, char **argv)
     double dl = drounds ? median(dlv, drounds) : -1;
     double dr = drounds ? median(drv, drounds) : 0;   /* sorts drv */
     double drmin = drounds ? drv[0] : 0, drmax = drounds ? drv[drounds - 1] : 0;
+    double sx = drounds ? median(sxv, drounds) : -1;
+    double sl = drounds ? median(slv, drounds) : -1;
+    double ux = drounds ? median(uxv, drounds) : -1;
+    double ul = drounds ? median(ulv, drounds) : -1;
+    double ur = drounds ? median(urv, drounds) : 0;
 
     double lx = -1, ll = -1;
     if (!threads_only && bulk_create(10000 - 3, "none", &last) > 0) {
@@ -520,6 +561,14 @@ int main(int argc, char **argv)
     printf("%-38s %12s %12s %8s   (median of %d interleaved rounds of %d;"
            " ratios %.3f-%.3f)\n", "", "", "", "", drounds, ndestroy, drmin,
            drmax);
+    if (drounds && xs_known) {
+        printf("%-38s %12.2f %12.2f   (the daemon's work a destroy waits"
+               " on)\n", "  xenstored CPU per destroy (ms)", sx / 1e6,
+               sl / 1e6);
+        printf("%-38s %12.2f %12.2f %8.3f   (median of the rounds' own"
+               " ratios; the host's steal does not count)\n",
+               "  all CPU per destroy (ms)", ux / 1e6, ul / 1e6, ur);
+    }
     row("list_domain, 10000 domains (ms)", lx / 1e6, ll / 1e6, "ms",
         "lightcore < 2 ms");
     if (pause_steal >= 0) {

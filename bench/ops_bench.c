@@ -10,9 +10,10 @@
  *   - the same round trip as bare xc_domain_pause / xc_domain_unpause calls
  *     on one shared xc handle (no libxl at all), 1 and 2 threads: the
  *     ceiling the simulated hypervisor allows;
- *   - libxl_domain_destroy: time per domain, in interleaved rounds
- *     (domains with libxl's nodes, introduced to xenstored), and the CPU
- *     time xenstored spent per destroy, which no library can avoid;
+ *   - libxl_domain_destroy: time per domain (domains with libxl's nodes,
+ *     introduced to xenstored), each library in a server process of its
+ *     own, in alternating runs of 20 destroys; and the CPU time per destroy,
+ *     xenstored's and all of it (library, its forks, xenstored);
  *   - libxl_list_domain with 10,000 domains.
  *
  * Usage: ops_bench [--quick] [--threads]   (--threads: only the pause rows;
@@ -21,6 +22,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,14 +231,45 @@ static int child_raw(uint32_t d1, uint32_t d2, long n)
     return 0;
 }
 
-static int child_destroy(uint32_t first, uint32_t last)
+/* This process's CPU time so far, with that of the children it has waited
+ * for (libxl's forks), in ns. */
+static double self_cpu_ns(void)
 {
-    int failures = 0;
-    uint64_t t0 = now_ns();
-    for (uint32_t d = first; d <= last; d++)
-        if (libxl_domain_destroy(ctx, d, NULL)) failures++;
-    double per = (double)(now_ns() - t0) / (double)(last - first + 1);
-    printf("destroy_ns %.1f\ndestroy_failures %d\n", per, failures);
+    struct rusage self, kids;
+    if (getrusage(RUSAGE_SELF, &self) || getrusage(RUSAGE_CHILDREN, &kids))
+        return 0;
+    return ((double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec +
+                     kids.ru_utime.tv_sec + kids.ru_stime.tv_sec)) * 1e9 +
+           ((double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
+                     kids.ru_utime.tv_usec + kids.ru_stime.tv_usec)) * 1e3;
+}
+
+/*
+ * The destroy server: one line per request on stdin, "destroy FIRST LAST",
+ * answered by one line, "destroy_ns WALL cpu_ns CPU failures N" (per
+ * domain). The parent runs one server per library and alternates short
+ * runs between them, so both meet the same load from the host.
+ */
+static int child_destroy_server(void)
+{
+    char line[128];
+    unsigned first, last;
+
+    fflush(stdout);
+    while (fgets(line, sizeof(line), stdin) &&
+           sscanf(line, "destroy %u %u", &first, &last) == 2 &&
+           last >= first) {
+        int failures = 0;
+        double c0 = self_cpu_ns();
+        uint64_t t0 = now_ns();
+        for (uint32_t d = first; d <= last; d++)
+            if (libxl_domain_destroy(ctx, d, NULL)) failures++;
+        double n = (double)(last - first + 1);
+        printf("destroy_ns %.1f cpu_ns %.1f failures %d\n",
+               (double)(now_ns() - t0) / n, (self_cpu_ns() - c0) / n,
+               failures);
+        fflush(stdout);
+    }
     return 0;
 }
 
@@ -277,8 +310,8 @@ static int child_main(int argc, char **argv)
     if (argc == 5 && !strcmp(argv[1], "pause"))
         rc = child_pause((uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]),
                          atol(argv[4]));
-    else if (argc == 4 && !strcmp(argv[1], "destroy"))
-        rc = child_destroy((uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]));
+    else if (argc == 2 && !strcmp(argv[1], "destroy-server"))
+        rc = child_destroy_server();
     else if (argc == 3 && !strcmp(argv[1], "list"))
         rc = child_list(atoi(argv[2]));
     fflush(stdout);
@@ -297,9 +330,6 @@ static const char *lightcore_dir(void)
     return dir ? dir : LIGHTCORE_LIBDIR;
 }
 static const char *self;
-/* The CPU time of the last child run_child_keys ran, with that of the
- * children it waited for (libxl's forks): ns. */
-static double last_child_cpu_ns;
 
 /* Run "self --child ARGS" with library lib; for each of the nkeys keys
  * store its value (or -1) in values. */
@@ -339,12 +369,7 @@ static void run_child_keys(int lib, char *const args[], int nkeys,
     close(pfd[0]);
     buf[len] = 0;
     int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) == pid)
-        last_child_cpu_ns = ((double)ru.ru_utime.tv_sec +
-                             (double)ru.ru_stime.tv_sec) * 1e9 +
-                            ((double)ru.ru_utime.tv_usec +
-                             (double)ru.ru_stime.tv_usec) * 1e3;
+    waitpid(pid, &status, 0);
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
         if (!strncmp(line, "lib ", 4)) {
             /* Make sure the run used the library it is labelled with. */
@@ -392,6 +417,86 @@ static double median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof(*v), cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* A destroy server (child_destroy_server) with one library loaded. */
+struct destroy_server {
+    pid_t pid;
+    FILE *to, *from;
+};
+
+/* Start one for lib; false (and nothing left running) if it cannot be
+ * started or loaded another library than lib. */
+static bool server_start(struct destroy_server *sv, int lib)
+{
+    int in[2], out[2];
+    char line[4096];
+
+    /* Close-on-exec: the other server must not hold this one's pipes
+     * (its stdin would then never see end of file). */
+    if (pipe2(in, O_CLOEXEC)) return false;
+    if (pipe2(out, O_CLOEXEC)) { close(in[0]); close(in[1]); return false; }
+    sv->pid = fork();
+    if (sv->pid == 0) {
+        char *argv[] = { (char *)self, "--child", "destroy-server", NULL };
+        if (lib == LIB_LIGHTCORE) setenv("LD_LIBRARY_PATH", lightcore_dir(), 1);
+        else unsetenv("LD_LIBRARY_PATH");
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+        execv(self, argv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    sv->to = sv->pid > 0 ? fdopen(in[1], "w") : NULL;
+    sv->from = sv->pid > 0 ? fdopen(out[0], "r") : NULL;
+    bool ok = sv->to && sv->from && fgets(line, sizeof(line), sv->from) &&
+              !strncmp(line, "lib ", 4);
+    if (ok) {
+        /* Make sure it loaded the library it is labelled with. */
+        bool ours = !strncmp(line + 4, lightcore_dir(), strlen(lightcore_dir()));
+        if (ours != (lib == LIB_LIGHTCORE)) {
+            fprintf(stderr, "ops_bench: the %s destroy server loaded %s",
+                    lib == LIB_XEN ? "libxl" : "lightcore", line + 4);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        if (sv->to) fclose(sv->to); else if (sv->pid > 0) close(in[1]);
+        if (sv->from) fclose(sv->from); else if (sv->pid > 0) close(out[0]);
+        if (sv->pid > 0) waitpid(sv->pid, NULL, 0);
+        sv->pid = -1;
+    }
+    return ok;
+}
+
+/* Destroy domains first..last through sv; per domain, the wall-clock time
+ * and the server's CPU time (ns). False on any failure. */
+static bool server_destroy(struct destroy_server *sv, int first, int last,
+                           double *wall, double *cpu)
+{
+    char line[256];
+    int failures = -1;
+
+    fprintf(sv->to, "destroy %d %d\n", first, last);
+    fflush(sv->to);
+    if (!fgets(line, sizeof(line), sv->from) ||
+        sscanf(line, "destroy_ns %lf cpu_ns %lf failures %d", wall, cpu,
+               &failures) != 3)
+        return false;
+    if (failures)
+        fprintf(stderr, "ops_bench: %d destroys failed\n", failures);
+    return failures == 0;
+}
+
+static void server_stop(struct destroy_server *sv)
+{
+    if (sv->pid <= 0) return;
+    fclose(sv->to);     /* end of input: the server returns */
+    fclose(sv->from);
+    waitpid(sv->pid, NULL, 0);
+    sv->pid = -1;
 }
 
 static void row(const char *what, double xen, double lc, const char *unit,
@@ -485,43 +590,56 @@ int main(int argc, char **argv)
     double cr = median(crv, reps);
 
     /* Destroy: as noisy as the machine (libxl forks for each one), so in
-     * interleaved rounds too, each library destroying a fresh batch of the
-     * same size (xenstored's cost per request grows with the domains it
-     * has), which one goes first alternating; medians of the times and of
-     * each round's own ratio. */
-    int ndestroy = quick ? 50 : 200, last = 0, drounds = 0;
+     * rounds: each round creates a fresh batch (xenstored's cost per
+     * request grows with the domains it has) and the two libraries, each
+     * in a server process of its own, destroy it in alternating runs of
+     * DESTROY_RUN domains, which one goes first alternating too: both meet
+     * the same load from the host and the same number of domains on it.
+     * Medians of each round's times and of its own ratio. */
+    enum { DESTROY_RUN = 20 };
+    int ndestroy = quick ? 60 : 200, last = 0, drounds = 0;
     double dxv[MAXREPS], dlv[MAXREPS], drv[MAXREPS];
     double sxv[MAXREPS], slv[MAXREPS];  /* xenstored CPU per destroy */
     double uxv[MAXREPS], ulv[MAXREPS], urv[MAXREPS];  /* all CPU */
     pid_t xs_pid = simhost_xenstored_pid(h);
     bool xs_known = proc_cpu_ns(xs_pid) >= 0;
+    struct destroy_server sv[2] = { { .pid = -1 }, { .pid = -1 } };
+    bool servers = !threads_only && server_start(&sv[LIB_XEN], LIB_XEN) &&
+                   server_start(&sv[LIB_LIGHTCORE], LIB_LIGHTCORE);
     ticks_known = read_cpu_ticks(&ticks0);
-    for (int i = 0; !threads_only && i < reps; i++) {
-        double t[2] = { -1, -1 }, xs[2] = { -1, -1 }, cpu[2] = { -1, -1 };
-        for (int k = 0; k < 2; k++) {
-            int lib = (k ^ (i & 1)) ? LIB_LIGHTCORE : LIB_XEN;
-            int first = bulk_create(ndestroy, "full", &last);
-            if (first <= 0) break;
-            snprintf(a1, sizeof(a1), "%d", first);
-            snprintf(a2, sizeof(a2), "%d", last);
-            char *dargs[] = { "destroy", a1, a2, NULL };
-            double xs0 = proc_cpu_ns(xs_pid);
-            t[lib == LIB_LIGHTCORE] = run_child(lib, "destroy_ns", dargs);
-            xs[lib == LIB_LIGHTCORE] =
-                (proc_cpu_ns(xs_pid) - xs0) / (last - first + 1);
-            cpu[lib == LIB_LIGHTCORE] =
-                last_child_cpu_ns / (last - first + 1) + xs[lib == LIB_LIGHTCORE];
+    for (int i = 0; servers && i < reps; i++) {
+        double t[2] = { 0, 0 }, xs[2] = { 0, 0 }, cpu[2] = { 0, 0 };
+        int count[2] = { 0, 0 };
+        int first = bulk_create(ndestroy, "full", &last);
+        bool ok = first > 0;
+        for (int d = first, k = i & 1; ok && d <= last; d += DESTROY_RUN) {
+            int lib = (k++ & 1) ? LIB_LIGHTCORE : LIB_XEN;
+            int end = d + DESTROY_RUN - 1 < last ? d + DESTROY_RUN - 1 : last;
+            double wall, own, xs0 = proc_cpu_ns(xs_pid);
+            ok = server_destroy(&sv[lib], d, end, &wall, &own);
+            double n = end - d + 1, xsd = (proc_cpu_ns(xs_pid) - xs0) / n;
+            t[lib] += wall * n;
+            xs[lib] += xsd * n;
+            cpu[lib] += (own + xsd) * n;
+            count[lib] += (int)n;
         }
-        if (t[0] <= 0 || t[1] <= 0) break;
-        dxv[drounds] = t[0];
-        dlv[drounds] = t[1];
-        sxv[drounds] = xs[0];
-        slv[drounds] = xs[1];
-        uxv[drounds] = cpu[0];
-        ulv[drounds] = cpu[1];
-        urv[drounds] = cpu[0] > 0 ? cpu[1] / cpu[0] : 0;
-        drv[drounds++] = t[1] / t[0];
+        if (!ok || !count[0] || !count[1]) break;
+        for (int l = 0; l < 2; l++) {
+            t[l] /= count[l];
+            xs[l] /= count[l];
+            cpu[l] /= count[l];
+        }
+        dxv[drounds] = t[LIB_XEN];
+        dlv[drounds] = t[LIB_LIGHTCORE];
+        sxv[drounds] = xs[LIB_XEN];
+        slv[drounds] = xs[LIB_LIGHTCORE];
+        uxv[drounds] = cpu[LIB_XEN];
+        ulv[drounds] = cpu[LIB_LIGHTCORE];
+        urv[drounds] = cpu[LIB_LIGHTCORE] / cpu[LIB_XEN];
+        drv[drounds++] = t[LIB_LIGHTCORE] / t[LIB_XEN];
     }
+    server_stop(&sv[LIB_XEN]);
+    server_stop(&sv[LIB_LIGHTCORE]);
     double destroy_steal = steal_pct_since(&ticks0, ticks_known);
     double dx = drounds ? median(dxv, drounds) : -1;
     double dl = drounds ? median(dlv, drounds) : -1;
@@ -558,9 +676,9 @@ int main(int argc, char **argv)
            "  shared-nothing loop 2-thread gain (x)", gc);
     printf("%-38s %12.2f %12.2f %8.3f   %s\n", "destroy (ms/domain)",
            dx / 1e6, dl / 1e6, dr, "ratio <= 0.3");
-    printf("%-38s %12s %12s %8s   (median of %d interleaved rounds of %d;"
-           " ratios %.3f-%.3f)\n", "", "", "", "", drounds, ndestroy, drmin,
-           drmax);
+    printf("%-38s %12s %12s %8s   (median of %d rounds of %d, in runs of"
+           " %d; ratios %.3f-%.3f)\n", "", "", "", "", drounds, ndestroy,
+           DESTROY_RUN, drmin, drmax);
     if (drounds && xs_known) {
         printf("%-38s %12.2f %12.2f   (the daemon's work a destroy waits"
                " on)\n", "  xenstored CPU per destroy (ms)", sx / 1e6,

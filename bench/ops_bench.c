@@ -96,8 +96,7 @@ static double steal_pct_since(const struct cpu_ticks *from, bool known)
 }
 
 /* The CPU time process pid has used so far, in ns; -1 if unknown. The
- * destroy rows use it for xenstored: a destroy waits on xenstored's work,
- * which is the same whichever library asks for it. */
+ * destroy rows use it for xenstored, whose work a destroy waits on. */
 static double proc_cpu_ns(pid_t pid)
 {
     clockid_t clock;
@@ -425,6 +424,15 @@ struct destroy_server {
     FILE *to, *from;
 };
 
+static void server_stop(struct destroy_server *sv)
+{
+    if (sv->pid <= 0) return;
+    fclose(sv->to);     /* end of input: the server returns */
+    fclose(sv->from);
+    waitpid(sv->pid, NULL, 0);
+    sv->pid = -1;
+}
+
 /* Start one for lib; false (and nothing left running) if it cannot be
  * started or loaded another library than lib. */
 static bool server_start(struct destroy_server *sv, int lib)
@@ -443,31 +451,34 @@ static bool server_start(struct destroy_server *sv, int lib)
         else unsetenv("LD_LIBRARY_PATH");
         dup2(in[0], 0);
         dup2(out[1], 1);
-        close(in[0]); close(in[1]); close(out[0]); close(out[1]);
         execv(self, argv);
         _exit(127);
     }
     close(in[0]);
     close(out[1]);
-    sv->to = sv->pid > 0 ? fdopen(in[1], "w") : NULL;
-    sv->from = sv->pid > 0 ? fdopen(out[0], "r") : NULL;
-    bool ok = sv->to && sv->from && fgets(line, sizeof(line), sv->from) &&
-              !strncmp(line, "lib ", 4);
-    if (ok) {
-        /* Make sure it loaded the library it is labelled with. */
-        bool ours = !strncmp(line + 4, lightcore_dir(), strlen(lightcore_dir()));
-        if (ours != (lib == LIB_LIGHTCORE)) {
-            fprintf(stderr, "ops_bench: the %s destroy server loaded %s",
-                    lib == LIB_XEN ? "libxl" : "lightcore", line + 4);
-            ok = false;
-        }
+    if (sv->pid < 0) {
+        close(in[1]);
+        close(out[0]);
+        return false;
     }
-    if (!ok) {
-        if (sv->to) fclose(sv->to); else if (sv->pid > 0) close(in[1]);
-        if (sv->from) fclose(sv->from); else if (sv->pid > 0) close(out[0]);
-        if (sv->pid > 0) waitpid(sv->pid, NULL, 0);
+    sv->to = fdopen(in[1], "w");
+    sv->from = fdopen(out[0], "r");
+    if (!sv->to || !sv->from) {
+        if (sv->to) fclose(sv->to); else close(in[1]);
+        if (sv->from) fclose(sv->from); else close(out[0]);
+        waitpid(sv->pid, NULL, 0);
         sv->pid = -1;
+        return false;
     }
+    /* Make sure it loaded the library it is labelled with. */
+    bool ok = fgets(line, sizeof(line), sv->from) && !strncmp(line, "lib ", 4);
+    bool ours = ok && !strncmp(line + 4, lightcore_dir(), strlen(lightcore_dir()));
+    if (ok && ours != (lib == LIB_LIGHTCORE)) {
+        fprintf(stderr, "ops_bench: the %s destroy server loaded %s",
+                lib == LIB_XEN ? "libxl" : "lightcore", line + 4);
+        ok = false;
+    }
+    if (!ok) server_stop(sv);
     return ok;
 }
 
@@ -488,15 +499,6 @@ static bool server_destroy(struct destroy_server *sv, int first, int last,
     if (failures)
         fprintf(stderr, "ops_bench: %d destroys failed\n", failures);
     return failures == 0;
-}
-
-static void server_stop(struct destroy_server *sv)
-{
-    if (sv->pid <= 0) return;
-    fclose(sv->to);     /* end of input: the server returns */
-    fclose(sv->from);
-    waitpid(sv->pid, NULL, 0);
-    sv->pid = -1;
 }
 
 static void row(const char *what, double xen, double lc, const char *unit,
@@ -684,7 +686,7 @@ int main(int argc, char **argv)
                " on)\n", "  xenstored CPU per destroy (ms)", sx / 1e6,
                sl / 1e6);
         printf("%-38s %12.2f %12.2f %8.3f   (median of the rounds' own"
-               " ratios; the host's steal does not count)\n",
+               " ratios; time the host stole is not counted)\n",
                "  all CPU per destroy (ms)", ux / 1e6, ul / 1e6, ur);
     }
     row("list_domain, 10000 domains (ms)", lx / 1e6, ll / 1e6, "ms",

@@ -16,12 +16,12 @@ bench: bench-build
 $(BENCH_DIR):
 	mkdir -p $@
 
-$(BENCH_DIR)/death_bench: bench/death_bench.c $(STATICLIB) $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) | $(BENCH_DIR)
+$(BENCH_DIR)/death_bench: bench/death_bench.c bench/bench_stats.h $(STATICLIB) $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) | $(BENCH_DIR)
 	$(CC) $(CPPFLAGS) -Itests/sim $(CFLAGS) -o $@ $< $(BENCH_LINK) $(LDFLAGS) \
 	    $(STATICLIB) $(LIB_LIBS)
 
 # Debian's headers and library only: no -Iinclude, no lightcore.
-$(BENCH_DIR)/death_bench_xen: bench/death_bench.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) | $(BENCH_DIR)
+$(BENCH_DIR)/death_bench_xen: bench/death_bench.c bench/bench_stats.h $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) | $(BENCH_DIR)
 	$(CC) -I/usr/include -Itests/sim $(BASE_CFLAGS) -DBENCH_IS_XEN \
 	    -DBENCH_LABEL='"libxl 4.17"' -o $@ $< $(BENCH_LINK) \
 	    -l:libxenlight.so.4.17 -lxenctrl -lxenstore -lxentoollog
@@ -37,7 +37,7 @@ bench: bench-ops
 bench-ops: $(BENCH_DIR)/ops_bench $(SHLIB)
 	$(BENCH_DIR)/ops_bench
 
-$(BENCH_DIR)/ops_bench: bench/ops_bench.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) | $(BENCH_DIR)
+$(BENCH_DIR)/ops_bench: bench/ops_bench.c bench/bench_stats.h $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) | $(BENCH_DIR)
 	$(CC) -I/usr/include -Itests/sim $(BASE_CFLAGS) \
 	    -DLIGHTCORE_LIBDIR='"$(abspath $(BUILD))"' -o $@ $< $(BENCH_LINK) \
 	    -l:libxenlight.so.4.17 -lxenctrl -lxenstore -lxentoollog -lpthread

@@ -38,6 +38,7 @@
 #include <xenstore.h>
 #include <xentoollog.h>
 
+#include "bench_stats.h"
 #include "simhost.h"
 #include "xensim.h"
 
@@ -54,19 +55,6 @@ static double now_s(clockid_t c)
     struct timespec ts;
     clock_gettime(c, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The median of v[0..n) (n > 0); sorts v. */
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void result(const char *key, double v)

@@ -36,6 +36,7 @@
 #include <libxl.h>
 #include <xenctrl.h>
 
+#include "bench_stats.h"
 #include "simhost.h"
 
 #ifndef LIGHTCORE_LIBDIR
@@ -404,18 +405,6 @@ static double run_child(int lib, const char *key, char *const args[])
     double v;
     run_child_keys(lib, args, 1, &key, &v);
     return v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* A destroy server (child_destroy_server) with one library loaded. */

@@ -261,6 +261,7 @@ static void bench_eject(int ndisks)
     int target = (1 << 28) | (26 << 8);   /* xvdaa: disk 0 above */
     snprintf(path, sizeof(path), "/local/domain/%d/device/vbd/%d/eject", dom, target);
     double *per = calloc(REPS > 0 ? REPS : 1, sizeof(*per));
+    if (!per) exit(1);
     busy_rounds = 0;
     for (int r = 0; r < REPS; r++) {
         cpu_in_dispatch = 0;

@@ -331,6 +331,25 @@ static const char *lightcore_dir(void)
 }
 static const char *self;
 
+/* In a child about to exec self: load lib (same soname, by search path). */
+static void child_use_lib(int lib)
+{
+    if (lib == LIB_LIGHTCORE) setenv("LD_LIBRARY_PATH", lightcore_dir(), 1);
+    else unsetenv("LD_LIBRARY_PATH");
+}
+
+/* A child's "lib PATH" line names the library it loaded: true if that is
+ * lib, else complain (what is labelled lightcore must be lightcore). */
+static bool child_loaded(int lib, const char *path)
+{
+    bool ours = !strncmp(path, lightcore_dir(), strlen(lightcore_dir()));
+    if (ours == (lib == LIB_LIGHTCORE)) return true;
+    fprintf(stderr, "ops_bench: the %s run loaded %s%s",
+            lib == LIB_XEN ? "libxl" : "lightcore", path,
+            path[0] && path[strlen(path) - 1] == '\n' ? "" : "\n");
+    return false;
+}
+
 /* Run "self --child ARGS" with library lib; for each of the nkeys keys
  * store its value (or -1) in values. */
 static void run_child_keys(int lib, char *const args[], int nkeys,
@@ -349,11 +368,7 @@ static void run_child_keys(int lib, char *const args[], int nkeys,
         int i = 0;
         for (; args[i] && i < 13; i++) argv[2 + i] = args[i];
         argv[2 + i] = NULL;
-        if (lib == LIB_LIGHTCORE) {
-            setenv("LD_LIBRARY_PATH", lightcore_dir(), 1);
-        } else {
-            unsetenv("LD_LIBRARY_PATH");
-        }
+        child_use_lib(lib);
         dup2(pfd[1], 1);
         close(pfd[0]);
         close(pfd[1]);
@@ -372,12 +387,7 @@ static void run_child_keys(int lib, char *const args[], int nkeys,
     waitpid(pid, &status, 0);
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
         if (!strncmp(line, "lib ", 4)) {
-            /* Make sure the run used the library it is labelled with. */
-            bool ours = !strncmp(line + 4, lightcore_dir(),
-                                 strlen(lightcore_dir()));
-            if (ours != (lib == LIB_LIGHTCORE)) {
-                fprintf(stderr, "ops_bench: the %s run loaded %s\n",
-                        lib == LIB_XEN ? "libxl" : "lightcore", line + 4);
+            if (!child_loaded(lib, line + 4)) {
                 for (int k = 0; k < nkeys; k++) values[k] = -1;
                 return;
             }
@@ -436,8 +446,7 @@ static bool server_start(struct destroy_server *sv, int lib)
     sv->pid = fork();
     if (sv->pid == 0) {
         char *argv[] = { (char *)self, "--child", "destroy-server", NULL };
-        if (lib == LIB_LIGHTCORE) setenv("LD_LIBRARY_PATH", lightcore_dir(), 1);
-        else unsetenv("LD_LIBRARY_PATH");
+        child_use_lib(lib);
         dup2(in[0], 0);
         dup2(out[1], 1);
         execv(self, argv);
@@ -459,14 +468,8 @@ static bool server_start(struct destroy_server *sv, int lib)
         sv->pid = -1;
         return false;
     }
-    /* Make sure it loaded the library it is labelled with. */
-    bool ok = fgets(line, sizeof(line), sv->from) && !strncmp(line, "lib ", 4);
-    bool ours = ok && !strncmp(line + 4, lightcore_dir(), strlen(lightcore_dir()));
-    if (ok && ours != (lib == LIB_LIGHTCORE)) {
-        fprintf(stderr, "ops_bench: the %s destroy server loaded %s",
-                lib == LIB_XEN ? "libxl" : "lightcore", line + 4);
-        ok = false;
-    }
+    bool ok = fgets(line, sizeof(line), sv->from) &&
+              !strncmp(line, "lib ", 4) && child_loaded(lib, line + 4);
     if (!ok) server_stop(sv);
     return ok;
 }

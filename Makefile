@@ -31,6 +31,8 @@ BASE_CFLAGS := -std=gnu11 -g -O2 -fno-omit-frame-pointer -D_GNU_SOURCE $(WARNFLA
 SANFLAGS    ?=
 CFLAGS      := $(BASE_CFLAGS) $(SANFLAGS)
 CPPFLAGS    := -Iinclude -Isrc
+# Every object also records the headers it read (build/obj/**/*.d).
+DEPFLAGS    := -MMD -MP
 LDFLAGS     := $(SANFLAGS)
 
 SONAME    := libxenlight.so.4.17
@@ -39,10 +41,17 @@ STATICLIB := $(BUILD)/liblightcore.a
 
 # Generated type code (see gentypes.py).
 GEN_HEADERS := include/_libxl_types.h
-GEN_SOURCES := src/_libxl_types.c
+GEN_SOURCES := src/types/_libxl_types.c
 
-LIB_SRCS := $(sort $(filter-out $(GEN_SOURCES),$(wildcard src/*.c)) $(GEN_SOURCES))
+# The library's layers, lowest first: src/LAYER/ may include headers of its
+# own layer and of the layers before it, never of one after it
+# (scripts/check-layers enforces this; CODING_STYLE.md says what each holds).
+# src/ctx.c, the composition root, sits above them all.
+LAYERS   := base ev xs ao child subop types dev evgen ops
+LIB_SRCS := $(sort $(filter-out $(GEN_SOURCES),$(wildcard src/*.c $(LAYERS:%=src/%/*.c))) \
+	    $(GEN_SOURCES))
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB_HDRS := $(wildcard src/*.h $(LAYERS:%=src/%/*.h))
 LIB_LIBS := $(XEN_LIBS) $(JSON_LIBS) $(UUID_LIBS) -lpthread
 
 # Test programs: every tests/unit/test_*.c and tests/integration/test_*.c is
@@ -72,7 +81,12 @@ deps:
 	@scripts/install-deps
 
 # ---------------------------------------------------------------- library
-lib: $(BUILD)/api-rules.ok $(SHLIB) $(BUILD)/libxenlight.so $(STATICLIB)
+lib: $(BUILD)/api-rules.ok $(BUILD)/layers.ok $(SHLIB) $(BUILD)/libxenlight.so $(STATICLIB)
+
+# The build fails if a file of a layer includes a header of a higher one.
+$(BUILD)/layers.ok: scripts/check-layers $(LIB_SRCS) $(LIB_HDRS) | $(BUILD)/obj
+	scripts/check-layers src $(LAYERS)
+	touch $@
 
 # The build fails if a public function that takes libxl_asyncop_how or
 # drives the event loop lacks LIBXL_EXTERNAL_CALLERS_ONLY.
@@ -80,8 +94,14 @@ $(BUILD)/api-rules.ok: scripts/check-api-rules $(GEN_HEADERS) $(wildcard include
 	scripts/check-api-rules -Iinclude include/libxl.h
 	touch $@
 
-$(BUILD)/obj/%.o: src/%.c $(GEN_HEADERS) $(wildcard src/*.h include/*.h) | $(BUILD)/obj
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -include src/export.h -c $< -o $@
+# Objects mirror the source tree; the generated header comes first because
+# every object may read it before its .d file exists.
+$(BUILD)/obj/%.o: src/%.c $(GEN_HEADERS) | $(BUILD)/obj
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -fPIC -fvisibility=hidden \
+	    -include src/base/export.h -c $< -o $@
+
+-include $(LIB_OBJS:.o=.d)
 
 $(SHLIB): $(LIB_OBJS) src/libxenlight.map
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libxenlight.map \
@@ -101,16 +121,20 @@ $(BUILD)/obj $(BUILD)/tests:
 TEST_CFLAGS := $(CFLAGS) $(shell pkg-config --cflags check 2>/dev/null)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(STATICLIB) $(wildcard tests/common/*.[ch]) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) -Itests/common $(TEST_CFLAGS) -o $@ $< $(wildcard tests/common/*.c) \
-	    $(LDFLAGS) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
+	$(CC) $(CPPFLAGS) -Itests/common $(TEST_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ \
+	    -o $@ $< $(wildcard tests/common/*.c) $(LDFLAGS) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
 
 # Integration programs also link the simulated host's fixture and preload
 # library (placed first, so it interposes on libxencall and friends).
 $(BUILD)/tests/test_%: tests/integration/test_%.c $(STATICLIB) $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) \
 		$(wildcard tests/common/*.[ch]) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) -Itests/common -Itests/sim $(TEST_CFLAGS) -o $@ $< $(wildcard tests/common/*.c) \
+	$(CC) $(CPPFLAGS) -Itests/common -Itests/sim $(TEST_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ \
+	    -o $@ $< $(wildcard tests/common/*.c) \
 	    $(SIM_FIXTURE_OBJS) $(LDFLAGS) -Wl,--no-as-needed $(SIM_PRELOAD) -Wl,--as-needed \
 	    -Wl,-rpath,$(abspath $(dir $(SIM_PRELOAD))) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
+
+# The headers each test program read (written by its compilation).
+-include $(wildcard $(BUILD)/tests/*.d)
 
 tools: $(TOOLS)
 

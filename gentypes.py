@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # gentypes.py: turn libxl_types.idl into C.
 #
-#   python3 gentypes.py libxl_types.idl include/_libxl_types.h src/_libxl_types.c
+#   python3 gentypes.py libxl_types.idl include/_libxl_types.h src/types/_libxl_types.c
 #
 # The header declares every enumeration and structure with libxl 4.17's
 # layout plus their functions; the source implements them on top of the
@@ -602,7 +602,7 @@ def gen_source(types, path, header_name):
         "#include <stdlib.h>",
         "#include <string.h>",
         "",
-        '#include "types_internal.h"',
+        '#include "types/types_internal.h"',
         "",
     ]
     for t in types:

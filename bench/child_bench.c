@@ -14,7 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/log.h"
+#include "ctx.h"
+#include "ops/ops.h"
+#include "subop/xswait.h"
 
 extern char **environ;
 static char *const true_argv[] = { "/bin/true", NULL };

@@ -17,7 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "base/log.h"
+#include "ctx.h"
+#include "ops/ops.h"
+#include "subop/xswait.h"
 #include "testmain.h"
 
 static libxl_ctx *ctx;

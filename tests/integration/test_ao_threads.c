@@ -19,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/log.h"
+#include "ctx.h"
+#include "ops/ops.h"
+#include "subop/xswait.h"
 #include "simhost.h"
 #include "testmain.h"
 

@@ -18,7 +18,10 @@
 
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "base/log.h"
+#include "ctx.h"
+#include "ops/ops.h"
+#include "subop/xswait.h"
 #include "simhost.h"
 
 #include <xengnttab.h>          /* after xenctrl.h (internal.h) */

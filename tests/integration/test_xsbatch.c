@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/log.h"
+#include "ctx.h"
+#include "ops/ops.h"
+#include "subop/xswait.h"
 #include "simhost.h"
 #include "testmain.h"
 
@@ -114,10 +117,10 @@ START_TEST(results_as_libxenstore)
 {
     one_batch("/test/xsb1");
     /* the connection is kept for the next batch */
-    ck_assert_int_gt(ctx->xsbatch_fd1, 0);
-    int fd1 = ctx->xsbatch_fd1;
+    ck_assert_int_gt(*CTX_XSBATCH_FD1(ctx), 0);
+    int fd1 = *CTX_XSBATCH_FD1(ctx);
     one_batch("/test/xsb2");
-    ck_assert_int_eq(ctx->xsbatch_fd1, fd1);
+    ck_assert_int_eq(*CTX_XSBATCH_FD1(ctx), fd1);
 
     /* a single request goes through libxenstore */
     libxl__xs_req q = { .type = LIBXL__XS_READ, .path = "/test/xsb1/a" };
@@ -208,12 +211,12 @@ END_TEST
  * made one by one, with the same results. */
 START_TEST(fallback_without_socket)
 {
-    libxl__xs_batch_dispose(ctx);
+    libxl__module_xsbatch.dispose(ctx);
     const char *old = getenv("XENSTORED_PATH");
     char *saved = old ? strdup(old) : NULL;
     setenv("XENSTORED_PATH", "/nonexistent/xenstored-socket", 1);
     one_batch("/test/xsb3");
-    ck_assert_int_eq(ctx->xsbatch_fd1, 0);
+    ck_assert_int_eq(*CTX_XSBATCH_FD1(ctx), 0);
     if (saved) setenv("XENSTORED_PATH", saved, 1);
     else unsetenv("XENSTORED_PATH");
     free(saved);

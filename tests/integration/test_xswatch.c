@@ -15,7 +15,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "base/log.h"
+#include "ctx.h"
+#include "ops/ops.h"
+#include "subop/xswait.h"
 #include "simhost.h"
 #include "testlog.h"
 #include "testmain.h"

@@ -34,7 +34,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/log.h"
+#include "ctx.h"
+#include "ops/ops.h"
+#include "subop/xswait.h"
 
 static const char *tag;
 static int npass, nfail;

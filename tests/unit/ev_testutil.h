@@ -11,7 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/log.h"
+#include "ctx.h"
+#include "ops/ops.h"
+#include "subop/xswait.h"
 #include "testlog.h"
 
 static inline libxl_ctx *t_ctx(xentoollog_logger *lg)

@@ -50,7 +50,7 @@ START_TEST(timeouts_in_order_with_cancellations)
     /* let the cancelled ones' {0,0} occurrences arrive: ignored */
     loop_drain();
     ck_assert_int_eq(nfired, NT - NT / 5);
-    ck_assert_uint_eq(libxl__htab_count(&ctx->ev.handles), 0);
+    ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
 }
 END_TEST
 

@@ -126,9 +126,9 @@ static bool nothing_registered(libxl_ctx *c)
 {
     bool r;
     CTX_LOCK(c);
-    r = !c->chld.nchildren && !c->chld.nsigchld &&
-        !libxl__ev_fd_isregistered(&c->chld.wake_reg) &&
-        !c->chld.sigchld_user && !c->ev.times;
+    r = !CTX_CHLD(c)->nchildren && !CTX_CHLD(c)->nsigchld &&
+        !libxl__ev_fd_isregistered(&CTX_CHLD(c)->wake_reg) &&
+        !CTX_CHLD(c)->sigchld_user && !CTX_EV(c)->times;
     CTX_UNLOCK(c);
     return r;
 }

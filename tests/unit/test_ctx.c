@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/log.h"
+#include "ctx.h"
+#include "ops/ops.h"
+#include "subop/xswait.h"
 #include "testlog.h"
 #include "testmain.h"
 

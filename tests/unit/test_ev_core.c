@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 
 #include "ev_testutil.h"
-#include "ev_private.h"
+#include "ev/ev_private.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;
@@ -111,7 +111,7 @@ START_TEST(several_registrations_own_revents)
     CTX_LOCK(ctx);
     ck_assert_int_eq(libxl__ev_fd_register(ctx, &a, in_cb, sv[0], POLLIN), 0);
     ck_assert_int_eq(libxl__ev_fd_register(ctx, &b, out_cb, sv[0], POLLOUT), 0);
-    ck_assert_int_eq(ctx->ev.slots[sv[0]]->events, POLLIN | POLLOUT);
+    ck_assert_int_eq(CTX_EV(ctx)->slots[sv[0]]->events, POLLIN | POLLOUT);
     CTX_UNLOCK(ctx);
     t_write1(sv[1]);
     ck_assert_int_eq(wait_flag(&own_flag), 0);
@@ -273,7 +273,7 @@ START_TEST(always_ready_fd)
     ck_assert_int_ge(fd_calls, 1);
     CTX_LOCK(ctx);
     libxl__ev_fd_deregister(ctx, &ev);
-    ck_assert(!ctx->ev.kicked);
+    ck_assert(!CTX_EV(ctx)->kicked);
     CTX_UNLOCK(ctx);
     close(fd);
 }
@@ -291,11 +291,11 @@ START_TEST(library_fds_are_cloexec)
     fd_flag = 0;
     t_write1(p[1]);
     ck_assert_int_eq(wait_flag(&fd_flag), 0);
-    ck_assert(t_fd_is_cloexec(ctx->ev.epfd));
-    ck_assert(t_fd_is_cloexec(ctx->ev.tfd));
-    ck_assert(t_fd_is_cloexec(ctx->ev.kickfd));
-    ck_assert_ptr_nonnull(ctx->ev.waiters_idle);
-    ck_assert(t_fd_is_cloexec(ctx->ev.waiters_idle->efd));
+    ck_assert(t_fd_is_cloexec(CTX_EV(ctx)->epfd));
+    ck_assert(t_fd_is_cloexec(CTX_EV(ctx)->tfd));
+    ck_assert(t_fd_is_cloexec(CTX_EV(ctx)->kickfd));
+    ck_assert_ptr_nonnull(CTX_EV(ctx)->waiters_idle);
+    ck_assert(t_fd_is_cloexec(CTX_EV(ctx)->waiters_idle->efd));
     CTX_LOCK(ctx);
     libxl__ev_fd_deregister(ctx, &ev);
     CTX_UNLOCK(ctx);
@@ -345,7 +345,7 @@ START_TEST(ten_thousand_timeouts_in_order)
     CTX_UNLOCK(ctx);
     ck_assert_int_eq(wait_flag(&many_flag), 0);
     ck_assert_int_eq(many_fired, many_expected);
-    ck_assert_uint_eq(libxl__timeheap_count(&ctx->ev.heap), 0);
+    ck_assert_uint_eq(libxl__timeheap_count(&CTX_EV(ctx)->heap), 0);
     free(many); free(many_deadline);
 }
 END_TEST
@@ -578,7 +578,7 @@ START_TEST(several_waiters_woken_by_other_thread)
     for (;;) {
         CTX_LOCK(ctx);
         int n = 0;
-        for (libxl__waiter *x = ctx->ev.waiters_active; x; x = x->next) n++;
+        for (libxl__waiter *x = CTX_EV(ctx)->waiters_active; x; x = x->next) n++;
         CTX_UNLOCK(ctx);
         if (n == NWAITERS) break;
         sched_yield();
@@ -617,7 +617,7 @@ START_TEST(disaster_with_hook_fails_waiters)
     ck_assert_int_eq(pthread_create(&t, NULL, wait_any, &wrc), 0);
     for (;;) {
         CTX_LOCK(ctx);
-        bool in = ctx->ev.waiters_active != NULL;
+        bool in = CTX_EV(ctx)->waiters_active != NULL;
         CTX_UNLOCK(ctx);
         if (in) break;
         sched_yield();

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ev_handles.h"
+#include "base/handles.h"
 #include "testmain.h"
 
 #define INDEX_OF(tok) ((uintptr_t)(tok) & (LIBXL__HTAB_MAX_SLOTS - 1))

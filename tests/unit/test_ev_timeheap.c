@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "ev_timeheap.h"
+#include "base/timeheap.h"
 #include "testmain.h"
 
 /* For hot loops: Check's ck_assert_* report every passing call to the

@@ -174,7 +174,7 @@ START_TEST(postfork_child_keeps_using_library)
     libxl__carefd *cf = libxl__carefd_opened(ctx, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     ck_assert_ptr_nonnull(cf);
     cfd = libxl__carefd_fd(cf);
-    int wake0 = ctx->chld.wakepipe[0];
+    int wake0 = CTX_CHLD(ctx)->wakepipe[0];
     ck_assert(libxl__sigchld_installed());
 
     pid_t pid = fork();

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "ev_testutil.h"
-#include "ev_private.h"
+#include "ev/ev_private.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;
@@ -379,7 +379,7 @@ START_TEST(timeout_through_hooks)
     libxl_osevent_occurred_timeout(ctx, tok); /* late duplicate */
     ck_assert_int_eq(to_calls, 1);
     ck_assert_int_eq(n_to_modify, 0);
-    ck_assert_uint_eq(libxl__htab_count(&ctx->ev.handles), 0);
+    ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
 }
 END_TEST
 
@@ -397,10 +397,10 @@ START_TEST(timeout_deregistered_via_modify)
     CTX_UNLOCK(ctx);
     ck_assert_int_eq(n_to_modify, 1);
     ck_assert(ato[0].modified);
-    ck_assert_uint_eq(libxl__htab_count(&ctx->ev.handles), 1);
+    ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 1);
     app_fire_timeout(ctx, &ato[0]);
     ck_assert_int_eq(to_calls, 0);
-    ck_assert_uint_eq(libxl__htab_count(&ctx->ev.handles), 0);
+    ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
     libxl_osevent_occurred_timeout(ctx, tok);
     ck_assert_int_eq(to_calls, 0);
 }
@@ -422,7 +422,7 @@ START_TEST(timeout_modify_races_occurred_deterministic)
     libxl_osevent_occurred_timeout(ctx, tok); /* the in-flight one */
     libxl_osevent_occurred_timeout(ctx, tok); /* the one modify provoked */
     ck_assert_int_eq(to_calls, 1);
-    ck_assert_uint_eq(libxl__htab_count(&ctx->ev.handles), 0);
+    ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
 }
 END_TEST
 
@@ -458,7 +458,7 @@ START_TEST(timeout_modify_races_occurred_threads)
         ck_assert_int_eq(__atomic_load_n(&to_calls, __ATOMIC_SEQ_CST), 1);
         ck_assert(!libxl__ev_time_isregistered(&t));
     }
-    ck_assert_uint_eq(libxl__htab_count(&ctx->ev.handles), 0);
+    ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
 }
 END_TEST
 
@@ -476,7 +476,7 @@ START_TEST(failing_hooks_change_nothing)
     ck_assert_int_eq(reg_fd(&a, p[0], POLLIN), 77);
     ck_assert(!libxl__ev_fd_isregistered(&a));
     ck_assert_ptr_null(libxl__ev_fd_slot_lookup(ctx, p[0]));
-    ck_assert_uint_eq(libxl__htab_count(&ctx->ev.handles), 0);
+    ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
     fail_fd_register = 0;
 
     ck_assert_int_eq(reg_fd(&a, p[0], POLLIN), 0);
@@ -497,7 +497,7 @@ START_TEST(failing_hooks_change_nothing)
     fail_to_register = 5;
     ck_assert_int_eq(reg_time(&t, 10), 5);
     ck_assert(!libxl__ev_time_isregistered(&t));
-    ck_assert_uint_eq(libxl__timeheap_count(&ctx->ev.heap), 0);
+    ck_assert_uint_eq(libxl__timeheap_count(&CTX_EV(ctx)->heap), 0);
     fail_to_register = 0;
     dereg_fd(&a);
     close(p[0]); close(p[1]);

@@ -14,7 +14,7 @@
 #include <sys/time.h>
 
 #include "ev_testutil.h"
-#include "ev_private.h"
+#include "ev/ev_private.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;

@@ -5,7 +5,7 @@
  * now honoured, Xen's fd deregistration race, and readiness of the one fd.
  */
 #include "ev_testutil.h"
-#include "ev_private.h"
+#include "ev/ev_private.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;
@@ -49,7 +49,7 @@ START_TEST(size_query_and_bufferfull)
     n = 4;
     ck_assert_int_eq(libxl_osevent_beforepoll(ctx, &n, fds, &timeout, t_now()), 0);
     ck_assert_int_eq(n, 1);
-    ck_assert_int_eq(fds[0].fd, ctx->ev.epfd);
+    ck_assert_int_eq(fds[0].fd, CTX_EV(ctx)->epfd);
     ck_assert_int_eq(fds[0].events, POLLIN);
     ck_assert_int_eq(timeout, -1); /* nothing due: unchanged */
 }
@@ -200,10 +200,10 @@ START_TEST(afterpoll_one_fd)
     t_write1(p[1]);
     poll_round(5000);
     ck_assert_int_eq(strict_calls, 1);
-    ck_assert(!readable(ctx->ev.epfd, 0));
+    ck_assert(!readable(CTX_EV(ctx)->epfd, 0));
 
     /* A stale report: nothing ready, the callback is not made. */
-    struct pollfd stale = { .fd = ctx->ev.epfd, .events = POLLIN,
+    struct pollfd stale = { .fd = CTX_EV(ctx)->epfd, .events = POLLIN,
                             .revents = POLLIN };
     libxl_osevent_afterpoll(ctx, 1, &stale, t_now());
     ck_assert_int_eq(strict_calls, 1);
@@ -215,7 +215,7 @@ START_TEST(afterpoll_one_fd)
     poll_round(5000);
     ck_assert_int_eq(strict_calls, 2);
     ck_assert_int_eq(to_calls, 1);
-    ck_assert(!readable(ctx->ev.epfd, 0));   /* timerfd consumed */
+    ck_assert(!readable(CTX_EV(ctx)->epfd, 0));   /* timerfd consumed */
 
     /* Two fds: the one that is ready is found. */
     CTX_LOCK(ctx);

@@ -41,14 +41,14 @@ START_TEST(handler_wakes_every_sharing_ctx)
     char c;
     libxl_childproc_setmode(ctx, &selective, NULL);
     libxl_childproc_setmode(ctx2, &selective, NULL);
-    t_drain(ctx->chld.wakepipe[0]);
-    t_drain(ctx2->chld.wakepipe[0]);
+    t_drain(CTX_CHLD(ctx)->wakepipe[0]);
+    t_drain(CTX_CHLD(ctx2)->wakepipe[0]);
     raise(SIGCHLD);
-    ck_assert_int_eq(read(ctx->chld.wakepipe[0], &c, 1), 1);
-    ck_assert_int_eq(read(ctx2->chld.wakepipe[0], &c, 1), 1);
+    ck_assert_int_eq(read(CTX_CHLD(ctx)->wakepipe[0], &c, 1), 1);
+    ck_assert_int_eq(read(CTX_CHLD(ctx2)->wakepipe[0], &c, 1), 1);
     /* wakepipes are close-on-exec and non-blocking */
-    ck_assert(t_fd_is_cloexec(ctx->chld.wakepipe[0]));
-    ck_assert(t_fd_is_cloexec(ctx->chld.wakepipe[1]));
+    ck_assert(t_fd_is_cloexec(CTX_CHLD(ctx)->wakepipe[0]));
+    ck_assert(t_fd_is_cloexec(CTX_CHLD(ctx)->wakepipe[1]));
     libxl_childproc_setmode(ctx, NULL, NULL);
     ck_assert(libxl__sigchld_installed());        /* ctx2 still uses it */
     libxl_childproc_setmode(ctx2, NULL, NULL);

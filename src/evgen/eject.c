@@ -1,0 +1,627 @@
+/*
+ * evgen/eject.c: DISK_EJECT events (libxl_evenable_disk_eject /
+ * libxl_evdisable_disk_eject). It owns CTX_EJECT(ctx) (the list of the ctx's
+ * eject evgens) and each evgen's two watches and cached disk description.
+ *
+ * xenstore layout (as libxl 4.17 uses it; FE is the frontend domain: the
+ * guest, or its device-model stub domain when it has one):
+ *   /local/domain/FE/device/vbd/DEVID/eject   guest-writable; the guest
+ *       writes "eject" to ask for the medium to be ejected; we acknowledge
+ *       by writing "" there and report DISK_EJECT (the application then
+ *       empties the drive, e.g. with libxl_cdrom_insert of the event's
+ *       empty disk);
+ *   /libxl/FE/device/vbd/DEVID/backend        toolstack-owned pointer to
+ *       the backend directory /local/domain/BE/backend/KIND/FE/DEVID,
+ *       whose frontend-id, frontend, type and dev nodes the toolstack
+ *       wrote when it created the disk.
+ *
+ * Trust. Everything under /local/domain/FE is written by the guest, so a
+ * value there is an eject only if it is exactly the five bytes "eject";
+ * anything else (other text, NUL bytes, oversized values, writes below the
+ * node, the node's removal) is logged and ignored. The backend reported in
+ * the event comes from the toolstack's pointer, cross-checked against the
+ * backend directory, never from the frontend's own `backend` node.
+ *
+ * Cost. Everything the event needs (the disk description) is read when
+ * the evgen is enabled and kept. It depends on the toolstack's pointer and
+ * on the frontend-id, frontend, type and dev nodes of the backend
+ * directory it names, and on nothing else; a second watch (on the
+ * pointer) and a third (on that backend directory, moved when the pointer
+ * changes) mark the description stale when any of them may have changed,
+ * and a stale description is read again, synchronously as libxl reads its
+ * pointer, before the next eject is reported. xenstored fires every watch
+ * at least once after each change below it, so no change is missed; the
+ * events arrive after the change, so a description read earlier is always
+ * marked stale afterwards. Otherwise an eject costs one read of the eject
+ * node and the acknowledging write. Both go out on the watch connection
+ * without blocking (libxl__ev_xswatch_read / _write) and their answers
+ * come back through the event loop; the event is reported once the
+ * acknowledgement has been accepted, as libxl does after its xs_write.
+ *
+ * Our own acknowledgement fires the watch again. On a connection that
+ * keeps xenstored's order (libxl__xswatch_ordered) no read is needed for
+ * an event that arrives while our write is outstanding: it was caused by
+ * a write xenstored handled before ours (ours included), whose value ours
+ * has replaced; a later guest write fires after the answer and is read.
+ * Likewise an event that arrives while a read is outstanding is covered
+ * by that read. Without that order such events are remembered and the
+ * node is read once more when the outstanding request completes.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "evgen/evgen.h"
+
+/* Hostile values beyond this many per evgen are logged at DEBUG only. */
+#define LOUD_COMPLAINTS 8
+
+struct libxl__evgen_disk_eject {
+    libxl_ctx *ctx;
+    uint32_t domid;                /* the guest */
+    uint32_t fe_domid;             /* the guest or its stub domain */
+    int devid;
+    libxl_ev_user user;
+    char *vdev;                    /* the caller's vdev (copy) */
+    char *eject_path;
+    char *fe_path;                 /* /local/domain/FE/device/vbd/DEVID */
+    char *be_ptr_path;             /* /libxl/FE/device/vbd/DEVID/backend */
+    libxl__ev_xswatch eject_watch, be_ptr_watch;
+    libxl__ev_xswatch be_dir_watch;  /* on be_dir, while there is one */
+    char *be_dir;                  /* the backend directory watched */
+    unsigned complaints;
+    bool reading, acking;          /* a request is outstanding */
+    bool dirty;                    /* read again when it completes */
+
+    /* The disk as the toolstack described it (valid if have_backend),
+     * to be read again before use if stale. */
+    bool stale;
+    bool have_backend;
+    uint32_t be_domid;
+    libxl_disk_backend be_kind;
+    char *configured_vdev;         /* the backend's dev node, or NULL */
+
+    libxl_evgen_disk_eject *prev, *next;   /* on CTX_EJECT(ctx) */
+};
+
+/* ------------------------------------------------------------- vdevs */
+
+/* "a".."z", "aa".. as a disk index (bijective base 26); -1 if invalid.
+ * *end_r points past the letters. */
+static long disk_letters(const char *s, const char **end_r)
+{
+    long n = 0;
+    const char *p = s;
+
+    while (*p >= 'a' && *p <= 'z') {
+        n = n * 26 + (*p - 'a' + 1);
+        if (n > (1L << 20)) return -1;
+        p++;
+    }
+    if (p == s) return -1;
+    *end_r = p;
+    return n - 1;
+}
+
+/* A partition number: empty (0) or decimal without leading zeros. */
+static long partition_of(const char *s)
+{
+    char *end;
+
+    if (!*s) return 0;
+    if (!isdigit((unsigned char)*s) || (s[0] == '0' && s[1])) return -1;
+    errno = 0;
+    long p = strtol(s, &end, 10);
+    if (errno || *end) return -1;
+    return p;
+}
+
+/* The Xen virtual device number of a vdev (docs/misc/vbd-interface.txt):
+ * xvdX[N], hdX[N], sdX[N], dDpN / dD, or a plain number. -1 if invalid. */
+static int vdev_to_devid(const char *vdev)
+{
+    const char *rest;
+    long disk, part;
+    char *end;
+
+    if (!strncmp(vdev, "xvd", 3)) {
+        disk = disk_letters(vdev + 3, &rest);
+        if (disk < 0) return -1;
+        part = partition_of(rest);
+        goto xvd;
+    }
+    if (!strncmp(vdev, "hd", 2)) {
+        disk = disk_letters(vdev + 2, &rest);
+        part = disk < 0 ? -1 : partition_of(rest);
+        if (disk < 0 || disk > 3 || part < 0 || part > 63) return -1;
+        return ((disk < 2 ? 3 : 22) << 8) | ((disk & 1) << 6) | part;
+    }
+    if (!strncmp(vdev, "sd", 2)) {
+        disk = disk_letters(vdev + 2, &rest);
+        part = disk < 0 ? -1 : partition_of(rest);
+        if (disk < 0 || disk > 15 || part < 0 || part > 15) return -1;
+        return (8 << 8) | (disk << 4) | part;
+    }
+    if (vdev[0] == 'd' && isdigit((unsigned char)vdev[1])) {
+        errno = 0;
+        disk = strtol(vdev + 1, &end, 10);
+        if (errno) return -1;
+        if (*end == 'p') part = partition_of(end + 1);
+        else if (!*end) part = 0;
+        else return -1;
+        if (*end == 'p' && !end[1]) return -1;
+        goto xvd;
+    }
+    if (isdigit((unsigned char)vdev[0])) {
+        errno = 0;
+        long n = strtol(vdev, &end, 10);
+        if (errno || *end || n < 0 || n > (1L << 30)) return -1;
+        return (int)n;
+    }
+    return -1;
+
+xvd:
+    if (part < 0) return -1;
+    if (disk <= 15 && part <= 15) return (202 << 8) | (disk << 4) | part;
+    if (disk < (1L << 20) && part <= 255) return (1 << 28) | (disk << 8) | part;
+    return -1;
+}
+
+/* ---------------------------------------------------------- xenstore */
+
+/* Read path as a NUL-terminated string of at most max bytes without
+ * embedded NULs; NULL if absent, unreadable or not such a string. */
+static char *read_str(libxl_ctx *ctx, const char *path, unsigned max)
+{
+    unsigned len;
+    char *v = xs_read(ctx->xsh, XBT_NULL, path, &len);
+
+    if (!v) return NULL;
+    if (len > max || strlen(v) != len) { free(v); return NULL; }
+    return v;
+}
+
+/* A printable excerpt of an untrusted value, for log messages. */
+static void excerpt(const char *v, unsigned len, char *buf, size_t size)
+{
+    size_t o = 0;
+
+    for (unsigned i = 0; i < len && o + 5 < size; i++) {
+        unsigned char c = v[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') buf[o++] = c;
+        else o += snprintf(buf + o, size - o, "\\x%02x", c);
+    }
+    buf[o < size ? o : size - 1] = '\0';
+}
+
+/* Log about a hostile or unexpected value: loudly for the first few per
+ * evgen, then at DEBUG only, so a guest cannot flood the log. */
+#define COMPLAIN(evg, ...)                                                 \
+    libxl__log((evg)->ctx, (evg)->complaints++ < LOUD_COMPLAINTS ?        \
+               XTL_WARN : XTL_DEBUG, -1, LIBXL__FILE, __LINE__, __func__,  \
+               (evg)->domid, __VA_ARGS__)
+
+static void be_dir_cb(libxl__egc *egc, libxl__ev_xswatch *w,
+                      const char *watch_path, const char *event_path);
+
+/* Watch dir (or nothing, if NULL) for changes of the backend nodes the
+ * description depends on. 0 or a libxl error code (then nothing is
+ * watched, and the description stays stale). */
+static int be_dir_watch_set(libxl_evgen_disk_eject *evg, const char *dir)
+{
+    libxl_ctx *ctx = evg->ctx;
+    int rc;
+
+    if (dir && evg->be_dir && !strcmp(dir, evg->be_dir)) return 0;
+    libxl__ev_xswatch_deregister(ctx, &evg->be_dir_watch);
+    free(evg->be_dir);
+    evg->be_dir = NULL;
+    if (!dir) return 0;
+    evg->be_dir = strdup(dir);
+    if (!evg->be_dir) return ERROR_NOMEM;
+    rc = libxl__ev_xswatch_register(ctx, &evg->be_dir_watch, be_dir_cb,
+                                    evg->be_dir);
+    if (rc) {
+        free(evg->be_dir);
+        evg->be_dir = NULL;
+    }
+    return rc;
+}
+
+/*
+ * Learn the disk from the toolstack's records: the pointer under /libxl,
+ * then the backend directory it names, which must point back at this
+ * frontend. Anything inconsistent leaves have_backend false (ejects are
+ * then ignored, as for a removed disk) with a log line. Also moves the
+ * backend directory's watch to the directory named. Returns 0, or the
+ * error of that watch's registration: the description is read all the
+ * same, but stays stale, so it is read again before every eject.
+ */
+static int backend_refresh(libxl_evgen_disk_eject *evg)
+{
+    libxl_ctx *ctx = evg->ctx;
+    char *bp = NULL, *fe_id = NULL, *fe = NULL, *type = NULL;
+    char *dev = NULL, *guest_bp = NULL, path[256];
+    unsigned be_domid, fdom, devid;
+    char kind[16];
+    bool dir_watched = false;
+    int n = -1, rc = 0;
+
+    /* Changes from now on are reported by watch events still to come. */
+    evg->stale = false;
+    evg->have_backend = false;
+    free(evg->configured_vdev);
+    evg->configured_vdev = NULL;
+
+    bp = read_str(ctx, evg->be_ptr_path, 200);
+    if (!bp) {
+        LOGD(ctx, DEBUG, evg->domid, "no toolstack record %s for vdev %s",
+             evg->be_ptr_path, evg->vdev);
+        goto out;
+    }
+    if (sscanf(bp, "/local/domain/%u/backend/%15[a-z0-9]/%u/%u%n",
+               &be_domid, kind, &fdom, &devid, &n) != 4 ||
+        n < 0 || bp[n] || fdom != evg->fe_domid ||
+        devid != (unsigned)evg->devid) {
+        LOGD(ctx, WARN, evg->domid, "toolstack backend pointer %s for vdev %s"
+             " does not name this disk's backend; ignoring the disk", bp,
+             evg->vdev);
+        goto out;
+    }
+    /* Watched whatever it holds: a repair must be noticed too. */
+    rc = be_dir_watch_set(evg, bp);
+    if (rc) {
+        LOGD(ctx, ERROR, evg->domid, "cannot watch backend %s of vdev %s"
+             " (error %d); reading it again at every eject", bp, evg->vdev,
+             rc);
+        evg->stale = true;
+    }
+    dir_watched = true;     /* or failed: nothing left to remove */
+
+    snprintf(path, sizeof(path), "%s/frontend-id", bp);
+    fe_id = read_str(ctx, path, 16);
+    snprintf(path, sizeof(path), "%s/frontend", bp);
+    fe = read_str(ctx, path, 200);
+    char want_id[16];
+    snprintf(want_id, sizeof(want_id), "%u", evg->fe_domid);
+    if (!fe_id || strcmp(fe_id, want_id) || (fe && strcmp(fe, evg->fe_path))) {
+        LOGD(ctx, WARN, evg->domid, "backend %s for vdev %s does not point"
+             " back at frontend %s; ignoring the disk", bp, evg->vdev,
+             evg->fe_path);
+        goto out;
+    }
+
+    snprintf(path, sizeof(path), "%s/type", bp);
+    type = read_str(ctx, path, 16);
+    if (type && !strcmp(type, "phy")) evg->be_kind = LIBXL_DISK_BACKEND_PHY;
+    else if (type && !strcmp(type, "qdisk")) evg->be_kind = LIBXL_DISK_BACKEND_QDISK;
+    else if (type && !strcmp(type, "tap")) evg->be_kind = LIBXL_DISK_BACKEND_TAP;
+    else if (!strcmp(kind, "qdisk")) evg->be_kind = LIBXL_DISK_BACKEND_QDISK;
+    else if (!strcmp(kind, "vbd") || !strcmp(kind, "vbd3") || !strcmp(kind, "tap"))
+        evg->be_kind = LIBXL_DISK_BACKEND_TAP;
+    else evg->be_kind = LIBXL_DISK_BACKEND_UNKNOWN;
+    evg->be_domid = be_domid;
+
+    snprintf(path, sizeof(path), "%s/dev", bp);
+    dev = read_str(ctx, path, 32);
+    if (dev && vdev_to_devid(dev) == evg->devid) {
+        evg->configured_vdev = dev;
+        dev = NULL;
+    }
+
+    /* The guest's own claim is only compared, for the log. */
+    snprintf(path, sizeof(path), "%s/backend", evg->fe_path);
+    unsigned glen;
+    guest_bp = xs_read(ctx->xsh, XBT_NULL, path, &glen);
+    if (guest_bp && (glen != strlen(bp) || memcmp(guest_bp, bp, glen))) {
+        char ex[80];
+        excerpt(guest_bp, glen, ex, sizeof(ex));
+        LOGD(ctx, WARN, evg->domid, "frontend node %s says \"%s\" but the"
+             " toolstack says %s; using the toolstack's", path, ex, bp);
+    }
+    evg->have_backend = true;
+
+out:
+    /* No backend directory to watch: the pointer's watch suffices. */
+    if (!dir_watched) rc = be_dir_watch_set(evg, NULL);
+    free(bp); free(fe_id); free(fe); free(type); free(dev); free(guest_bp);
+    return rc;
+}
+
+/* ------------------------------------------------------------ events */
+
+static libxl_event *eject_event(libxl_evgen_disk_eject *evg)
+{
+    libxl_event *ev = malloc(sizeof(*ev));
+    if (!ev) return NULL;
+    libxl_event_init(ev);
+    libxl_event_init_type(ev, LIBXL_EVENT_TYPE_DISK_EJECT);
+    ev->domid = evg->domid;
+    ev->for_user = evg->user;
+
+    libxl_device_disk *disk = &ev->u.disk_eject.disk;
+    ev->u.disk_eject.vdev = strdup(evg->vdev);
+    disk->vdev = strdup(evg->configured_vdev ? evg->configured_vdev : evg->vdev);
+    disk->pdev_path = strdup("");
+    disk->backend_domid = evg->be_domid;
+    disk->backend = evg->be_kind;
+    disk->format = LIBXL_DISK_FORMAT_EMPTY;
+    disk->removable = 1;
+    disk->readwrite = 0;
+    disk->is_cdrom = 1;
+    if (!ev->u.disk_eject.vdev || !disk->vdev || !disk->pdev_path) {
+        libxl_event_dispose(ev);
+        free(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, int op,
+                        int err, const char *data, unsigned len);
+
+static void start_read(libxl__egc *egc, libxl_evgen_disk_eject *evg)
+{
+    int rc = libxl__ev_xswatch_read(egc->ctx, &evg->eject_watch,
+                                    evg->eject_path, eject_reply);
+    if (rc) {
+        LOGD(egc->ctx, ERROR, evg->domid, "cannot read %s (error %d)",
+             evg->eject_path, rc);
+        return;
+    }
+    evg->reading = true;
+}
+
+/* After a request completed: a read that events during it still need. */
+static void read_again_if_needed(libxl__egc *egc, libxl_evgen_disk_eject *evg)
+{
+    if (evg->reading || evg->acking || !evg->dirty) return;
+    evg->dirty = false;
+    start_read(egc, evg);
+}
+
+static void read_done(libxl__egc *egc, libxl_evgen_disk_eject *evg,
+                      int err, const char *v, unsigned len)
+{
+    libxl_ctx *ctx = egc->ctx;
+    char ex[80];
+
+    if (err) {
+        if (err == ENOENT)
+            COMPLAIN(evg, "eject node %s of vdev %s is gone; ignored",
+                     evg->eject_path, evg->vdev);
+        else
+            LOGD(ctx, ERROR, evg->domid, "cannot read %s: %s",
+                 evg->eject_path, strerror(err));
+        return;
+    }
+    if (len == 0) return;                       /* idle, or our own ack */
+    if (len != 5 || memcmp(v, "eject", 5)) {
+        excerpt(v, len < 32 ? len : 32, ex, sizeof(ex));
+        COMPLAIN(evg, "ignoring value \"%s\" at %s (%u bytes): not an eject",
+                 ex, evg->eject_path, len);
+        return;
+    }
+    /* Acknowledge, as libxl does, whatever we then report. */
+    int rc = libxl__ev_xswatch_write(ctx, &evg->eject_watch, evg->eject_path,
+                                     "", 0, eject_reply);
+    if (rc) {
+        libxl__event_disaster(egc, "cannot acknowledge a disk eject",
+                              rc == ERROR_NOMEM ? ENOMEM : EIO,
+                              LIBXL_EVENT_TYPE_DISK_EJECT);
+        return;
+    }
+    evg->acking = true;
+}
+
+static void ack_done(libxl__egc *egc, libxl_evgen_disk_eject *evg, int err)
+{
+    libxl_ctx *ctx = egc->ctx;
+
+    if (err) {
+        libxl__event_disaster(egc, "cannot acknowledge a disk eject", err,
+                              LIBXL_EVENT_TYPE_DISK_EJECT);
+        return;
+    }
+    if (evg->stale) backend_refresh(evg);
+    if (!evg->have_backend) {
+        LOGD(ctx, WARN, evg->domid, "eject request for vdev %s ignored: the"
+             " toolstack has no valid record of that disk (removed?)",
+             evg->vdev);
+        return;
+    }
+    libxl_event *ev = eject_event(evg);
+    if (!ev) {
+        libxl__event_disaster(egc, "out of memory for a disk eject event",
+                              ENOMEM, LIBXL_EVENT_TYPE_DISK_EJECT);
+        return;
+    }
+    libxl__event_occurred(egc, ev);
+}
+
+static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, int op,
+                        int err, const char *data, unsigned len)
+{
+    libxl_evgen_disk_eject *evg =
+        (void *)((char *)w - offsetof(libxl_evgen_disk_eject, eject_watch));
+
+    if (op == LIBXL__XSWATCH_READ) {
+        evg->reading = false;
+        read_done(egc, evg, err, data, len);
+    } else {
+        evg->acking = false;
+        ack_done(egc, evg, err);
+    }
+    /* The callbacks above only queue events: evg is still there. */
+    read_again_if_needed(egc, evg);
+}
+
+static void eject_cb(libxl__egc *egc, libxl__ev_xswatch *w,
+                     const char *watch_path, const char *event_path)
+{
+    libxl_evgen_disk_eject *evg =
+        (void *)((char *)w - offsetof(libxl_evgen_disk_eject, eject_watch));
+
+    if (strcmp(watch_path, event_path)) {
+        COMPLAIN(evg, "ignoring a write to %s below the eject node of vdev"
+                 " %s", event_path, evg->vdev);
+        return;
+    }
+    if (evg->reading || evg->acking) {
+        /* Covered by the outstanding request, if the order holds (see
+         * the top of this file); else read once more after it. */
+        if (!libxl__xswatch_ordered(egc->ctx)) evg->dirty = true;
+        return;
+    }
+    start_read(egc, evg);
+}
+
+static void be_ptr_cb(libxl__egc *egc, libxl__ev_xswatch *w,
+                      const char *watch_path, const char *event_path)
+{
+    libxl_evgen_disk_eject *evg =
+        (void *)((char *)w - offsetof(libxl_evgen_disk_eject, be_ptr_watch));
+    (void)egc; (void)watch_path; (void)event_path;
+    evg->stale = true;
+}
+
+static void be_dir_cb(libxl__egc *egc, libxl__ev_xswatch *w,
+                      const char *watch_path, const char *event_path)
+{
+    libxl_evgen_disk_eject *evg =
+        (void *)((char *)w - offsetof(libxl_evgen_disk_eject, be_dir_watch));
+    (void)egc; (void)watch_path; (void)event_path;
+    evg->stale = true;
+}
+
+/* ------------------------------------------------------------ evgens */
+
+static void evgen_free(libxl_ctx *ctx, libxl_evgen_disk_eject *evg)
+{
+    libxl__ev_xswatch_deregister(ctx, &evg->eject_watch);
+    libxl__ev_xswatch_deregister(ctx, &evg->be_ptr_watch);
+    libxl__ev_xswatch_deregister(ctx, &evg->be_dir_watch);
+    free(evg->be_dir);
+    free(evg->vdev);
+    free(evg->eject_path);
+    free(evg->fe_path);
+    free(evg->be_ptr_path);
+    free(evg->configured_vdev);
+    free(evg);
+}
+
+/* The frontend domain: the stub domain running the guest's device model,
+ * if the guest has one, else the guest (as libxl_get_stubdom_id). */
+static uint32_t frontend_domid(libxl_ctx *ctx, uint32_t domid)
+{
+    char path[64], *v, *end;
+    unsigned long id;
+
+    snprintf(path, sizeof(path), "/local/domain/%u/image/device-model-domid",
+             domid);
+    v = read_str(ctx, path, 16);
+    if (!v) return domid;
+    errno = 0;
+    id = strtoul(v, &end, 10);
+    if (errno || *end || end == v || id == 0 || id >= 0x7FF0) id = domid;
+    free(v);
+    return id;
+}
+
+int libxl_evenable_disk_eject(libxl_ctx *ctx, uint32_t domid,
+                              const char *vdev, libxl_ev_user user,
+                              libxl_evgen_disk_eject **evgen_out)
+{
+    libxl_evgen_disk_eject *evg = NULL;
+    int rc;
+
+    CTX_LOCK(ctx);
+
+    if (!ctx->xsh || libxl__xswatch_conn_lost(ctx)) {
+        LOGD(ctx, ERROR, domid, "cannot watch for ejects: no xenstore"
+             " connection");
+        rc = ERROR_FAIL;
+        goto out;
+    }
+    if (!vdev) { rc = ERROR_INVAL; goto out; }
+    int devid = vdev_to_devid(vdev);
+    if (devid < 0) {
+        LOGD(ctx, ERROR, domid, "invalid virtual disk name %s", vdev);
+        rc = ERROR_INVAL;
+        goto out;
+    }
+
+    evg = calloc(1, sizeof(*evg));
+    if (!evg) { rc = ERROR_NOMEM; goto out; }
+    evg->ctx = ctx;
+    evg->domid = domid;
+    evg->devid = devid;
+    evg->user = user;
+    libxl__ev_xswatch_init(&evg->eject_watch);
+    libxl__ev_xswatch_init(&evg->be_ptr_watch);
+    libxl__ev_xswatch_init(&evg->be_dir_watch);
+    evg->fe_domid = frontend_domid(ctx, domid);
+    evg->vdev = strdup(vdev);
+    if (!evg->vdev ||
+        asprintf(&evg->fe_path, "/local/domain/%u/device/vbd/%d",
+                 evg->fe_domid, devid) < 0 ||
+        asprintf(&evg->eject_path, "%s/eject", evg->fe_path) < 0 ||
+        asprintf(&evg->be_ptr_path, "/libxl/%u/device/vbd/%d/backend",
+                 evg->fe_domid, devid) < 0) {
+        rc = ERROR_NOMEM;
+        goto out;
+    }
+    rc = backend_refresh(evg);
+    if (rc) goto out;
+
+    rc = libxl__ev_xswatch_register(ctx, &evg->be_ptr_watch, be_ptr_cb,
+                                    evg->be_ptr_path);
+    if (rc) goto out;
+    rc = libxl__ev_xswatch_register(ctx, &evg->eject_watch, eject_cb,
+                                    evg->eject_path);
+    if (rc) goto out;
+
+    evg->next = CTX_EJECT(ctx)->head;
+    if (evg->next) evg->next->prev = evg;
+    CTX_EJECT(ctx)->head = evg;
+    *evgen_out = evg;
+    evg = NULL;
+    rc = 0;
+
+out:
+    if (evg) evgen_free(ctx, evg);
+    CTX_UNLOCK(ctx);
+    return rc;
+}
+
+void libxl_evdisable_disk_eject(libxl_ctx *ctx, libxl_evgen_disk_eject *evg)
+{
+    if (!evg) return;
+    CTX_LOCK(ctx);
+    if (evg->prev) evg->prev->next = evg->next;
+    else CTX_EJECT(ctx)->head = evg->next;
+    if (evg->next) evg->next->prev = evg->prev;
+    evgen_free(ctx, evg);
+    CTX_UNLOCK(ctx);
+}
+
+/* ------------------------------------------------------- ctx lifetime */
+
+static void eject_state_init(libxl_ctx *ctx)
+{
+    CTX_EJECT(ctx)->head = NULL;
+}
+
+static void eject_state_dispose(libxl_ctx *ctx)
+{
+    while (CTX_EJECT(ctx)->head)
+        libxl_evdisable_disk_eject(ctx, CTX_EJECT(ctx)->head);
+}
+
+const libxl__module libxl__module_eject = {
+    .name = "eject", .init = eject_state_init, .dispose = eject_state_dispose,
+};

@@ -55,6 +55,7 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "dev/devpath.h"
 #include "evgen/evgen.h"
 
 /* Hostile values beyond this many per evgen are logged at DEBUG only. */
@@ -246,10 +247,9 @@ static int backend_refresh(libxl_evgen_disk_eject *evg)
     libxl_ctx *ctx = evg->ctx;
     char *bp = NULL, *fe_id = NULL, *fe = NULL, *type = NULL;
     char *dev = NULL, *guest_bp = NULL, path[256];
-    unsigned be_domid, fdom, devid;
-    char kind[16];
+    libxl__backend_path be;
     bool dir_watched = false;
-    int n = -1, rc = 0;
+    int rc = 0;
 
     /* Changes from now on are reported by watch events still to come. */
     evg->stale = false;
@@ -263,10 +263,9 @@ static int backend_refresh(libxl_evgen_disk_eject *evg)
              evg->be_ptr_path, evg->vdev);
         goto out;
     }
-    if (sscanf(bp, "/local/domain/%u/backend/%15[a-z0-9]/%u/%u%n",
-               &be_domid, kind, &fdom, &devid, &n) != 4 ||
-        n < 0 || bp[n] || fdom != evg->fe_domid ||
-        devid != (unsigned)evg->devid) {
+    if (!libxl__backend_path_parse(bp, &be) ||
+        be.frontend_domid != evg->fe_domid ||
+        be.devid != (uint32_t)evg->devid) {
         LOGD(ctx, WARN, evg->domid, "toolstack backend pointer %s for vdev %s"
              " does not name this disk's backend; ignoring the disk", bp,
              evg->vdev);
@@ -300,11 +299,11 @@ static int backend_refresh(libxl_evgen_disk_eject *evg)
     if (type && !strcmp(type, "phy")) evg->be_kind = LIBXL_DISK_BACKEND_PHY;
     else if (type && !strcmp(type, "qdisk")) evg->be_kind = LIBXL_DISK_BACKEND_QDISK;
     else if (type && !strcmp(type, "tap")) evg->be_kind = LIBXL_DISK_BACKEND_TAP;
-    else if (!strcmp(kind, "qdisk")) evg->be_kind = LIBXL_DISK_BACKEND_QDISK;
-    else if (!strcmp(kind, "vbd") || !strcmp(kind, "vbd3") || !strcmp(kind, "tap"))
+    else if (!strcmp(be.kind, "qdisk")) evg->be_kind = LIBXL_DISK_BACKEND_QDISK;
+    else if (!strcmp(be.kind, "vbd") || !strcmp(be.kind, "vbd3") || !strcmp(be.kind, "tap"))
         evg->be_kind = LIBXL_DISK_BACKEND_TAP;
     else evg->be_kind = LIBXL_DISK_BACKEND_UNKNOWN;
-    evg->be_domid = be_domid;
+    evg->be_domid = be.backend_domid;
 
     snprintf(path, sizeof(path), "%s/dev", bp);
     dev = read_str(ctx, path, 32);

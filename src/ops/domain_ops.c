@@ -17,6 +17,7 @@
 #include "ao/ao.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "dev/devpath.h"
 #include "ops/ops.h"
 #include "subop/xswait.h"
 #include "xs/xs.h"
@@ -332,24 +333,6 @@ static char *answer_value(destroy_state *ds, const libxl__xs_req *q)
                               : NULL;
 }
 
-/* *p points at a decimal number without sign, blanks or leading zeros
- * (but "0"), that fits in 32 bits: store it, move past it. */
-static bool parse_domid_part(const char **p, unsigned *val)
-{
-    const char *q = *p;
-    unsigned long v = 0;
-
-    if (*q < '0' || *q > '9' || (*q == '0' && q[1] >= '0' && q[1] <= '9'))
-        return false;
-    for (; *q >= '0' && *q <= '9'; q++) {
-        v = v * 10 + (unsigned long)(*q - '0');
-        if (v > UINT32_MAX) return false;
-    }
-    *val = (unsigned)v;
-    *p = q;
-    return true;
-}
-
 /*
  * The directory to remove for a backend path libxl's records name, or NULL
  * to leave it alone. The records are the toolstack's, but what they say is
@@ -362,28 +345,14 @@ static bool parse_domid_part(const char **p, unsigned *val)
  */
 static char *backend_dir(destroy_state *ds, const char *be)
 {
-    static const char prefix[] = "/local/domain/";
-    const char *p = be, *kind, *end;
-    unsigned backend_domid, frontend_domid, devid;
+    libxl__backend_path bp;
 
-    if (strncmp(p, prefix, sizeof(prefix) - 1)) goto hostile;
-    p += sizeof(prefix) - 1;
-    if (!parse_domid_part(&p, &backend_domid)) goto hostile;
-    if (strncmp(p, "/backend/", 9)) goto hostile;
-    kind = p += 9;
-    while (*p && *p != '/') p++;
-    if (p == kind || p - kind > 64 || *p != '/') goto hostile;
-    p++;
-    if (!parse_domid_part(&p, &frontend_domid)) goto hostile;
-    if (frontend_domid != ds->domid) goto hostile;
-    end = p;
-    if (*p++ != '/' || !parse_domid_part(&p, &devid) || *p) goto hostile;
-    return libxl__ao_sprintf(ds->ao, "%.*s", (int)(end - be), be);
-
-hostile:
-    LOGD(ds->ao->ctx, WARN, ds->domid, "destroy: ignoring backend path"
-         " \"%.80s\", which is not one of this domain's backends", be);
-    return NULL;
+    if (!libxl__backend_path_parse(be, &bp) || bp.frontend_domid != ds->domid) {
+        LOGD(ds->ao->ctx, WARN, ds->domid, "destroy: ignoring backend path"
+             " \"%.80s\", which is not one of this domain's backends", be);
+        return NULL;
+    }
+    return libxl__ao_sprintf(ds->ao, "%.*s", (int)bp.frontend_dir_len, be);
 }
 
 /* A /vm path is removed only as "/vm/NAME" (one component): the domain's

@@ -23,6 +23,7 @@ static const libxl__module *const modules[] = {
     &libxl__module_ev,
     &libxl__module_xswatch,
     &libxl__module_xsbatch,
+    &libxl__module_xs_release,
     &libxl__module_ao,
     &libxl__module_childproc,
     &libxl__module_death,

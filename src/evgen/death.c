@@ -1,9 +1,9 @@
 /*
  * evgen/death.c: DOMAIN_SHUTDOWN and DOMAIN_DEATH events
  * (libxl_evenable_domain_death / libxl_evdisable_domain_death). It owns
- * CTX_DEATH(ctx): the per-domain records, the evgens hanging off them, the
- * ctx's one @releaseDomain watch and the scan that turns hypervisor state
- * into events.
+ * CTX_DEATH(ctx): the per-domain records, the evgens hanging off them,
+ * its use of the ctx's shared @releaseDomain watch (xs/release.h) and the
+ * scan that turns hypervisor state into events.
  *
  * Design. Every watched domid has one record (libxl__death_dom) in a
  * table indexed by domid, allocated in chunks of CHUNK domids as they are
@@ -27,9 +27,10 @@
  *     skipped whole.
  * Enabling schedules an immediate scan (a zero-delay timeout, shared by
  * all enables until it runs), so an evgen for a domain already shut down
- * or dead is told at once, whatever other evgens exist; the first event
- * of a new @releaseDomain watch triggers one more scan, which covers any
- * change made before xenstored had set the watch up.
+ * or dead is told at once, whatever other evgens exist; if the shared
+ * watch is new, its first event (which reaches every user) triggers one
+ * more scan, which covers any change made before xenstored had set the
+ * watch up.
  *
  * States: dying or absent counts as dead (DEATH); shut down (not dying)
  * gives SHUTDOWN with the reason, at most once per evgen; after DEATH an
@@ -412,10 +413,9 @@ static void scan(libxl__egc *egc)
     }
 }
 
-static void release_domain_cb(libxl__egc *egc, libxl__ev_xswatch *w,
-                              const char *watch_path, const char *event_path)
+static void release_domain_cb(libxl__egc *egc, libxl__xs_release *r)
 {
-    (void)w; (void)watch_path; (void)event_path;
+    (void)r;
     scan(egc);
 }
 
@@ -456,7 +456,7 @@ static void release_all(libxl_ctx *ctx)
 {
     libxl__death_state *ds = CTX_DEATH(ctx);
 
-    libxl__ev_xswatch_deregister(ctx, &ds->watch);
+    libxl__xs_release_deregister(ctx, &ds->release);
     libxl__ev_time_deregister(ctx, &ds->rescan);
     if (ds->chunks) {
         for (uint32_t c = 0; c < NR_CHUNKS; c++) free(ds->chunks[c]);
@@ -515,9 +515,8 @@ int libxl_evenable_domain_death(libxl_ctx *ctx, uint32_t domid,
         goto out;
     }
 
-    if (!libxl__ev_xswatch_isregistered(&ds->watch)) {
-        rc = libxl__ev_xswatch_register(ctx, &ds->watch, release_domain_cb,
-                                        "@releaseDomain");
+    if (!libxl__xs_release_isregistered(&ds->release)) {
+        rc = libxl__xs_release_register(ctx, &ds->release, release_domain_cb);
         if (rc) goto fail;
     }
     if (!libxl__ev_time_isregistered(&ds->rescan)) {
@@ -570,7 +569,7 @@ static void death_state_init(libxl_ctx *ctx)
     libxl__death_state *ds = CTX_DEATH(ctx);
 
     memset(ds, 0, sizeof(*ds));
-    libxl__ev_xswatch_init(&ds->watch);
+    libxl__xs_release_init(&ds->release);
     libxl__ev_time_init(&ds->rescan);
 }
 

@@ -14,6 +14,7 @@
 #include <xenctrl.h>
 
 #include "child/child.h"
+#include "xs/release.h"
 #include "xs/xs.h"
 
 /* ------------------------------------------------------ domain death */
@@ -23,7 +24,7 @@ typedef struct libxl__death_chunk libxl__death_chunk;
 typedef struct libxl__death_slab libxl__death_slab;
 
 typedef struct libxl__death_state {
-    libxl__ev_xswatch watch;       /* @releaseDomain, while any evgen */
+    libxl__xs_release release;     /* @releaseDomain, while any evgen */
     libxl__ev_time rescan;         /* immediate scan after an enable */
     libxl__death_chunk **chunks;   /* records by domid, in chunks */
     uint16_t *seen;                /* state code last seen, by domid */

@@ -20,6 +20,7 @@
 #include "dev/devpath.h"
 #include "ops/ops.h"
 #include "subop/xswait.h"
+#include "xs/release.h"
 #include "xs/xs.h"
 
 #include <xen/hvm/params.h>   /* after xenctrl.h (base/ctx_base.h) */
@@ -243,13 +244,12 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid,
  *
  * Cost. On a host with many domains every xenstore request is slow
  * (xenstored visits each introduced domain per request), so step 2 uses
- * one @releaseDomain watch per ctx (CTX_DOMAIN_OPS(ctx)->destroy_release), registered
- * by the first destroy and kept until the ctx is freed, shared by all the
- * destroys in flight (CTX_DOMAIN_OPS(ctx)->destroy_waiters): a destroy then makes no
+ * the ctx's shared @releaseDomain watch (xs/release.h), which the first
+ * destroy asks to be kept until the ctx is freed: a destroy then makes no
  * watch / unwatch requests (nor opens and closes xswatch.c's connection
  * each time). Since the watch outlives the destroys, a release may already
- * have been reported before a destroy joins the waiters: each one checks
- * its domain once when it joins. The xenstore requests of step 1 that do
+ * have been reported before a destroy registers: each one checks its
+ * domain once when it does. The xenstore requests of step 1 that do
  * not depend on each other go in batches (xsbatch.c): a domain without
  * devices costs two round trips (the reads, the removals).
  *
@@ -258,16 +258,12 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid,
  * walk its whole tree looking for them, to delete them as orphans, before
  * it lets the domain go; removed first, as libxl does, there is no walk.
  */
-struct libxl__destroy_wait {
-    libxl__destroy_wait *next, **pprev;   /* on destroy_waiters */
-};
-
 typedef struct {
     libxl__ao *ao;
     uint32_t domid;
     char dom_path[48], libxl_path[48];
     char *vm_path;                    /* ao pool; NULL if none */
-    libxl__destroy_wait wait;  /* linked while waiting (pprev) */
+    libxl__xs_release release;        /* Active while waiting */
     libxl__ao_time timeout;
     libxl__ao_time recheck;           /* while the domain is still dying */
     int recheck_ms;                   /* its next interval (backoff) */
@@ -501,21 +497,13 @@ remove:
     }
 }
 
-static void waiter_unlink(libxl__destroy_wait *w)
-{
-    if (!w->pprev) return;
-    *w->pprev = w->next;
-    if (w->next) w->next->pprev = w->pprev;
-    w->next = NULL;
-    w->pprev = NULL;
-}
 
 /* Completion. */
 static void destroy_finish(libxl__egc *egc, destroy_state *ds, int rc)
 {
     libxl_ctx *ctx = egc->ctx;
 
-    waiter_unlink(&ds->wait);
+    libxl__xs_release_deregister(ctx, &ds->release);
     libxl__ao_time_deregister(ctx, &ds->timeout);
     libxl__ao_time_deregister(ctx, &ds->recheck);
     if (rc)
@@ -558,32 +546,20 @@ static bool destroy_check_gone(libxl__egc *egc, destroy_state *ds)
 
 static void destroy_recheck(libxl__egc *egc, libxl__ao_time *t, int rc)
 {
-    destroy_state *ds = (destroy_state *)((char *)t -
-                                          offsetof(destroy_state, recheck));
+    destroy_state *ds = CONTAINER_OF(t, destroy_state, recheck);
     /* An abort is handled once, by the main timeout's callback. */
     if (rc == ERROR_ABORTED) return;
     destroy_check_gone(egc, ds);
 }
 
-static void destroy_released(libxl__egc *egc, libxl__ev_xswatch *w,
-                             const char *watch_path, const char *event_path)
+static void destroy_released(libxl__egc *egc, libxl__xs_release *r)
 {
-    libxl_ctx *ctx = egc->ctx;
-    libxl__destroy_wait *wt, *next;
-    (void)w; (void)watch_path; (void)event_path;
-
-    /* destroy_finish unlinks only the waiter it finishes */
-    for (wt = CTX_DOMAIN_OPS(ctx)->destroy_waiters; wt; wt = next) {
-        next = wt->next;
-        destroy_check_gone(egc, (destroy_state *)((char *)wt -
-                                   offsetof(destroy_state, wait)));
-    }
+    destroy_check_gone(egc, CONTAINER_OF(r, destroy_state, release));
 }
 
 static void destroy_timeout(libxl__egc *egc, libxl__ao_time *t, int rc)
 {
-    destroy_state *ds = (destroy_state *)((char *)t -
-                                          offsetof(destroy_state, timeout));
+    destroy_state *ds = CONTAINER_OF(t, destroy_state, timeout);
     if (rc == ERROR_TIMEDOUT)
         LOGD(egc->ctx, ERROR, ds->domid, "domain still present %d ms after"
              " its destruction", ctx_destroy_timeout(egc->ctx));
@@ -595,43 +571,23 @@ static void destroy_timeout(libxl__egc *egc, libxl__ao_time *t, int rc)
 static void destroy_wait_start(libxl__egc *egc, destroy_state *ds)
 {
     libxl_ctx *ctx = egc->ctx;
-    libxl__domain_ops_state *st = CTX_DOMAIN_OPS(ctx);
     int rc;
 
     rc = libxl__ao_time_register(ds->ao, &ds->timeout, destroy_timeout,
                                  ctx_destroy_timeout(ctx));
     if (rc) goto out;
-    if (!libxl__ev_xswatch_isregistered(&st->destroy_release)) {
-        rc = libxl__ev_xswatch_register(ctx, &st->destroy_release,
-                                        destroy_released, "@releaseDomain");
-        if (rc) goto out;
-    }
-    ds->wait.next = st->destroy_waiters;
-    if (ds->wait.next) ds->wait.next->pprev = &ds->wait.next;
-    ds->wait.pprev = &st->destroy_waiters;
-    st->destroy_waiters = &ds->wait;
+    libxl__xs_release_keep(ctx);
+    rc = libxl__xs_release_register(ctx, &ds->release, destroy_released);
+    if (rc) goto out;
     destroy_check_gone(egc, ds);
     rc = 0;
 out:
     if (rc) destroy_finish(egc, ds, rc);
 }
 
-static void domain_ops_init(libxl_ctx *ctx)
-{
-    libxl__ev_xswatch_init(&CTX_DOMAIN_OPS(ctx)->destroy_release);
-}
-
-static void domain_ops_dispose(libxl_ctx *ctx)
-{
-    /* No ao exists, so nobody waits. */
-    libxl__ev_xswatch_deregister(ctx, &CTX_DOMAIN_OPS(ctx)->destroy_release);
-    CTX_DOMAIN_OPS(ctx)->destroy_waiters = NULL;
-}
-
-const libxl__module libxl__module_domain_ops = {
-    .name = "domain_ops", .init = domain_ops_init,
-    .dispose = domain_ops_dispose,
-};
+/* The state is the tunables only: zero is the defaults, and nothing
+ * outlives the aos (libxl_ctx_free refuses while one exists). */
+const libxl__module libxl__module_domain_ops = { .name = "domain_ops" };
 
 int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
                          const libxl_asyncop_how *ao_how)
@@ -653,6 +609,7 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
     snprintf(ds->libxl_path, sizeof(ds->libxl_path), "/libxl/%u", domid);
     libxl__ao_time_init(&ds->timeout);
     libxl__ao_time_init(&ds->recheck);
+    libxl__xs_release_init(&ds->release);
     ds->recheck_ms = DESTROY_RECHECK_FIRST_MS;
 
     AO_UNLOCKED(ao, {

@@ -5,21 +5,13 @@
 #ifndef LIGHTCORE_OPS_DOMAIN_OPS_H
 #define LIGHTCORE_OPS_DOMAIN_OPS_H
 
-#include "xs/xs.h"
-
-typedef struct libxl__destroy_wait libxl__destroy_wait;
+#include "base/ctx_base.h"
 
 /* Per-ctx state (CTX_DOMAIN_OPS(ctx), ops/ops.h); all zero initially. */
 typedef struct libxl__domain_ops_state {
     /* Tunables (0 = the default); for tests. */
     int shutdown_ack_timeout_ms;      /* default 60 s, as libxl */
     int destroy_timeout_ms;           /* default 10 s */
-    /* One @releaseDomain watch for every destroy of the ctx, registered at
-     * the first and kept until the ctx is freed (so a destroy costs no
-     * watch and unwatch round trips), and the destroys waiting for their
-     * domain to disappear. */
-    libxl__ev_xswatch destroy_release;
-    libxl__destroy_wait *destroy_waiters;
 } libxl__domain_ops_state;
 
 /* For tests: how long libxl_domain_shutdown / _reboot wait for the guest's
@@ -28,8 +20,7 @@ typedef struct libxl__domain_ops_state {
 void libxl__domain_ops_set_timeouts(libxl_ctx *ctx, int shutdown_ack_ms,
                                     int destroy_ms);
 
-/* The module table's entry: dispose drops the destroy watch (no ao exists
- * by then, so nobody waits). */
+/* The module table's entry (nothing to set up or release). */
 extern const libxl__module libxl__module_domain_ops;
 
 #endif /* LIGHTCORE_OPS_DOMAIN_OPS_H */

@@ -136,20 +136,33 @@ void libxl__xs_batch(libxl_ctx *ctx, libxl__xs_req *reqs, unsigned n);
 
 /* ------------------------------------------------------------- per ctx */
 
+/* The shared @releaseDomain watch's state (release.c; its users' interface
+ * is xs/release.h). */
+typedef struct libxl__xs_release libxl__xs_release;
+typedef struct libxl__xs_release_state {
+    libxl__ev_xswatch watch;
+    XEN_TAILQ_HEAD(, libxl__xs_release) users;
+    libxl__xs_release *iter;          /* the next user to call, if any */
+    bool keep;                        /* libxl__xs_release_keep was called */
+} libxl__xs_release_state;
+
 /* The ctx as the xenstore layer sees it (base/ctx_base.h explains views). */
 typedef struct libxl__ctx_view_xs {
     libxl__ctx_view_ev lower;
     libxl__xswatch_state xsw;      /* xswatch.c */
     int xsbatch_fd1;               /* xsbatch.c: its private connection,
                                       fd + 1 (0: none) */
+    libxl__xs_release_state release;   /* release.c */
 } libxl__ctx_view_xs;
 #define CTX_XSW(ctx) (&((libxl__ctx_view_xs *)(ctx))->xsw)
 #define CTX_XSBATCH_FD1(ctx) (&((libxl__ctx_view_xs *)(ctx))->xsbatch_fd1)
+#define CTX_XS_RELEASE(ctx) (&((libxl__ctx_view_xs *)(ctx))->release)
 
 /* The module table's entries: setup cannot fail (the connections are made
  * lazily); dispose closes them. Every watch must be deregistered before
  * xswatch's dispose (the layers above are disposed first). */
 extern const libxl__module libxl__module_xswatch;
 extern const libxl__module libxl__module_xsbatch;
+extern const libxl__module libxl__module_xs_release;
 
 #endif /* LIGHTCORE_XS_XS_H */

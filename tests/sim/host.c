@@ -218,6 +218,10 @@ static int supervise(int ready_fd, int parent_fd, const char *tmpdir, bool detac
     sigaddset(&mask, SIGCHLD);
     sigprocmask(SIG_BLOCK, &mask, &old);
     signal(SIGPIPE, SIG_IGN);
+    /* An inherited SIG_IGN would have the kernel reap xenstored behind our
+     * back: waitpid could not tell us it is gone, and its pid could be
+     * reused while we still mean to signal it. */
+    signal(SIGCHLD, SIG_DFL);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
     char preload[PATH_MAX];
@@ -269,14 +273,22 @@ static int supervise(int ready_fd, int parent_fd, const char *tmpdir, bool detac
         return 1;
     }
     xensim_host_set_pids(xenstored_pid, getpid());
+    /* The start times go with the pids, so that `host-stop` (another
+     * process, maybe much later) waits on and signals these processes and
+     * never a later one that was given the same pid. xenstored is our
+     * unreaped child, so its pid cannot have been reused yet. */
+    unsigned long long self_start = 0, xs_start = 0;
+    xensim_pid_stat(getpid(), NULL, &self_start);
+    xensim_pid_stat(xenstored_pid, NULL, &xs_start);
 
     char env[4 * PATH_MAX + 512];
     snprintf(env, sizeof(env),
              "XENSIM_STATE=%s\nXENSTORED_RUNDIR=%s\nXENSTORED_PATH=%s\n"
              "XENSIM_HOST_DIR=%s\nXENSIM_HOST_PID=%d\nXENSIM_XENSTORED_PID=%d\n"
+             "XENSIM_HOST_START=%llu\nXENSIM_XENSTORED_START=%llu\n"
              "XENSIM_PRELOAD=%s\nXENSIM_STARTUP_US=%llu\n",
              state, host_dir, sock, host_dir, (int)getpid(), (int)xenstored_pid,
-             preload, (unsigned long long)startup_us);
+             self_start, xs_start, preload, (unsigned long long)startup_us);
     char envfile[PATH_MAX];
     snprintf(envfile, sizeof(envfile), "%s/env", host_dir);
     int ef = open(envfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -392,12 +404,65 @@ int cmd_host(int argc, char **argv)
     return 0;
 }
 
-/* Stop a host started with --daemon: by $XENSIM_HOST_PID / $XENSIM_HOST_DIR. */
+/* One process named by its pid and start time (0: unknown, pid only). */
+struct proc_id {
+    pid_t pid;
+    unsigned long long start;
+};
+
+/* Does the process still exist, zombie or not? A different start time
+ * means the pid now belongs to another process: ours is gone. */
+static bool proc_present(const struct proc_id *p, char *state)
+{
+    unsigned long long start;
+    if (p->pid <= 0 || xensim_pid_stat(p->pid, state, &start) < 0)
+        return false;
+    return !p->start || start == p->start;
+}
+
+/* Present and able to run (not a zombie, not dead). */
+static bool proc_running(const struct proc_id *p)
+{
+    char state;
+    return proc_present(p, &state) && state != 'Z' && state != 'X';
+}
+
+static unsigned long long parse_start(const char *s)
+{
+    return s && *s ? strtoull(s, NULL, 10) : 0;
+}
+
+/* Poll until the supervisor has exited, xenstored no longer exists and,
+ * when want_dir, the directory is gone; at most timeout_ms. True if all
+ * that happened in time. xenstored must be reaped, not just dead: until
+ * then it is still a process (pgrep lists it). The supervisor's exit is
+ * enough: it exits only after its teardown, and its own parent (init,
+ * which may be slow to reap) is not ours to wait for. */
+static bool wait_host_gone(const struct proc_id *sup, const struct proc_id *xs,
+                           const char *dir, bool want_dir, int timeout_ms)
+{
+    uint64_t deadline = cli_now_us() + (uint64_t)timeout_ms * 1000;
+    struct stat st;
+    for (;;) {
+        bool d = want_dir && dir && *dir && stat(dir, &st) == 0;
+        if (!proc_running(sup) && !proc_present(xs, NULL) && !d)
+            return true;
+        if (cli_now_us() >= deadline)
+            return false;
+        sleep_ms(2);
+    }
+}
+
+/* Stop a host started with --daemon: by $XENSIM_HOST_PID / $XENSIM_HOST_DIR.
+ * Returns 0 only once the supervisor and xenstored have exited and been
+ * reaped and the directory is gone; else says what is left, and returns 1. */
 int cmd_host_stop(int argc, char **argv)
 {
     const char *pid_s = getenv("XENSIM_HOST_PID");
     const char *dir = getenv("XENSIM_HOST_DIR");
     const char *xs_s = getenv("XENSIM_XENSTORED_PID");
+    const char *pstart_s = getenv("XENSIM_HOST_START");
+    const char *xstart_s = getenv("XENSIM_XENSTORED_START");
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--pid") && i + 1 < argc)
             pid_s = argv[++i];
@@ -405,33 +470,55 @@ int cmd_host_stop(int argc, char **argv)
             dir = argv[++i];
         else if (!strcmp(argv[i], "--xenstored-pid") && i + 1 < argc)
             xs_s = argv[++i];
+        else if (!strcmp(argv[i], "--start") && i + 1 < argc)
+            pstart_s = argv[++i];
+        else if (!strcmp(argv[i], "--xenstored-start") && i + 1 < argc)
+            xstart_s = argv[++i];
         else
-            return cli_usage("host-stop [--pid PID] [--dir DIR] [--xenstored-pid PID]");
+            return cli_usage("host-stop [--pid PID] [--dir DIR] [--xenstored-pid PID] "
+                             "[--start TICKS] [--xenstored-start TICKS]");
     }
-    pid_t pid = pid_s ? (pid_t)atoi(pid_s) : 0;
-    pid_t xs = xs_s ? (pid_t)atoi(xs_s) : 0;
-    if (pid <= 0 && (!dir || !*dir)) {
+    struct proc_id sup = { pid_s ? (pid_t)atoi(pid_s) : 0, parse_start(pstart_s) };
+    struct proc_id xs = { xs_s ? (pid_t)atoi(xs_s) : 0, parse_start(xstart_s) };
+    if (sup.pid <= 0 && (!dir || !*dir)) {
         fprintf(stderr, "xensim host-stop: no host (XENSIM_HOST_PID unset)\n");
         return 1;
     }
-    if (pid > 0 && cli_pid_running(pid) && cli_pid_is_xensim(pid))
-        kill(pid, SIGTERM);
-    uint64_t deadline = cli_now_us() + 10000000;
-    struct stat st;
-    while (cli_now_us() < deadline) {
-        bool sup = pid > 0 && cli_pid_running(pid);
-        bool xsd = xs > 0 && cli_pid_running(xs);
-        bool d = dir && *dir && stat(dir, &st) == 0;
-        if (!sup && !xsd && !d)
-            return 0;
-        sleep_ms(2);
-    }
-    /* The supervisor did not finish: do its work. */
-    if (pid > 0 && cli_pid_running(pid) && cli_pid_is_xensim(pid))
-        kill(pid, SIGKILL);
-    if (xs > 0 && cli_pid_running(xs))
-        kill(xs, SIGKILL);
+    /* Without its start time, the exe check is all that keeps us from
+     * signalling some other process that was given the supervisor's pid. */
+    bool sup_ours = proc_running(&sup) && (sup.start || cli_pid_is_xensim(sup.pid));
+    if (sup_ours)
+        kill(sup.pid, SIGTERM);
+    else if (proc_running(&xs) && xs.start)
+        /* No supervisor to stop it (it died): nobody else will. */
+        kill(xs.pid, SIGTERM);
+    /* The supervisor reaps xenstored, then removes the directory, then
+     * exits: once it is gone, so are they (or so it failed to do). */
+    if (wait_host_gone(&sup, &xs, dir, true, 10000))
+        return 0;
+
+    /* The supervisor did not finish: do its work. SIGKILL cannot be
+     * refused, and xenstored (PR_SET_PDEATHSIG) gets one when it dies. */
+    if (proc_running(&sup) && (sup.start || cli_pid_is_xensim(sup.pid)))
+        kill(sup.pid, SIGKILL);
+    /* Without a start time (an env from an older CLI) the pid is all we
+     * have, as before. */
+    if (proc_running(&xs))
+        kill(xs.pid, SIGKILL);
+    /* Killed is not gone: wait (bounded) until they have exited and
+     * xenstored has been reaped (by init now) before removing the
+     * directory it used. */
+    bool gone = wait_host_gone(&sup, &xs, dir, false, 5000);
     cli_rm_rf(dir);
-    fprintf(stderr, "xensim host-stop: host did not stop in time; killed it\n");
+    if (proc_running(&xs))
+        fprintf(stderr, "xensim host-stop: xenstored (pid %d) is still running\n", (int)xs.pid);
+    else if (proc_present(&xs, NULL))
+        fprintf(stderr, "xensim host-stop: xenstored (pid %d) is dead but not yet reaped\n",
+                (int)xs.pid);
+    if (proc_running(&sup))
+        fprintf(stderr, "xensim host-stop: the supervisor (pid %d) is still running\n",
+                (int)sup.pid);
+    fprintf(stderr, "xensim host-stop: host did not stop in time; killed it%s\n",
+            gone ? "" : " (and it is not all gone)");
     return 1;
 }

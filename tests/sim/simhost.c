@@ -28,6 +28,9 @@
 static const char *const exported[] = {
     "XENSIM_STATE", "XENSTORED_RUNDIR", "XENSTORED_PATH", "XENSIM_HOST_DIR",
     "XENSIM_HOST_PID", "XENSIM_XENSTORED_PID", "XENSIM_PRELOAD",
+    /* so that `xensim host-stop` run from a test knows these processes
+     * from later ones given the same pids */
+    "XENSIM_HOST_START", "XENSIM_XENSTORED_START",
 };
 
 struct simhost {

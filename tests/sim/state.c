@@ -902,20 +902,41 @@ EXPORT void xensim_test_hold_lock(int domid)
         sim_dom_lock(&s->doms[domid]);
 }
 
-EXPORT bool xensim_pid_running(pid_t pid)
+EXPORT int xensim_pid_stat(pid_t pid, char *state, unsigned long long *start)
 {
     if (pid <= 0)
-        return false;
-    char path[64], buf[512];
+        return -1;
+    char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return false;
+        return -1;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
     close(fd);
     if (n <= 0)
-        return false;
+        return -1;
     buf[n] = 0;
+    /* The command name (field 2) may hold spaces and ')': fields are
+     * counted from the last ')'. After it: " S" is field 3 (the state)
+     * and the start time is field 22, 19 numbers further on. */
     char *rp = strrchr(buf, ')');
-    return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+    if (!rp || rp[1] != ' ' || !rp[2] || rp[3] != ' ')
+        return -1;
+    if (state)
+        *state = rp[2];
+    if (start) {
+        char *p = rp + 3;
+        for (int field = 4; field < 22 && p; field++)
+            p = strchr(p + 1, ' ');
+        if (!p)
+            return -1;
+        *start = strtoull(p + 1, NULL, 10);
+    }
+    return 0;
+}
+
+EXPORT bool xensim_pid_running(pid_t pid)
+{
+    char state;
+    return xensim_pid_stat(pid, &state, NULL) == 0 && state != 'Z' && state != 'X';
 }

@@ -63,6 +63,11 @@ int  xensim_set_relinquish_ms(uint32_t ms);
 void xensim_test_hold_lock(int domid);
 /* True when pid exists and is neither a zombie nor dead (/proc/PID/stat). */
 bool xensim_pid_running(pid_t pid);
+/* pid's state letter (field 3 of /proc/PID/stat: R, S, D, Z, X...) and
+ * start time (field 22, clock ticks since boot: with the pid, it names one
+ * process, not a later one given the same pid). 0, or -1 if there is no
+ * such process (or it could not be read). Either pointer may be NULL. */
+int  xensim_pid_stat(pid_t pid, char *state, unsigned long long *start);
 
 /* Guest side of a domain's xenstore ring. */
 void *xensim_guest_ring(uint32_t domid);

@@ -52,11 +52,7 @@ char *libxl__ao_sprintf(libxl__ao *ao, const char *fmt, ...)
 static void inflight_link(libxl_ctx *ctx, libxl__ao *ao)
 {
     libxl__ao_state *st = CTX_AO(ctx);
-    ao->next = NULL;
-    ao->prev = st->inflight_tail;
-    if (ao->prev) ao->prev->next = ao;
-    else st->inflight_head = ao;
-    st->inflight_tail = ao;
+    XEN_TAILQ_INSERT_TAIL(&st->inflight, ao, inflight_entry);
     ao->linked = true;
 }
 
@@ -64,11 +60,7 @@ static void inflight_unlink(libxl_ctx *ctx, libxl__ao *ao)
 {
     libxl__ao_state *st = CTX_AO(ctx);
     if (!ao->linked) return;
-    if (ao->prev) ao->prev->next = ao->next;
-    else st->inflight_head = ao->next;
-    if (ao->next) ao->next->prev = ao->prev;
-    else st->inflight_tail = ao->prev;
-    ao->next = ao->prev = NULL;
+    XEN_TAILQ_REMOVE(&st->inflight, ao, inflight_entry);
     ao->linked = false;
 }
 
@@ -81,8 +73,14 @@ static bool ao_ctx_busy(libxl_ctx *ctx)
     return live != 0;
 }
 
-/* A zeroed state is an empty list. */
-const libxl__module libxl__module_ao = { .name = "ao", .busy = ao_ctx_busy };
+static void ao_ctx_init(libxl_ctx *ctx)
+{
+    XEN_TAILQ_INIT(&CTX_AO(ctx)->inflight);
+}
+
+const libxl__module libxl__module_ao = {
+    .name = "ao", .init = ao_ctx_init, .busy = ao_ctx_busy,
+};
 
 /* ------------------------------------------------------ life cycle */
 
@@ -104,6 +102,7 @@ libxl__ao *libxl__ao_create(libxl__egc *egc, uint32_t domid,
     if (how) ao->how = *how;
     ao->in_initiator = true;
     ao->refs = ao->sync ? 1 : 2;
+    XEN_TAILQ_INIT(&ao->abortables);
     libxl__gc_init(&ao->gc, ctx);
     inflight_link(ctx, ao);
     CTX_AO(ctx)->live++;
@@ -255,8 +254,8 @@ int libxl__ao_inprogress(libxl__egc *egc, libxl__ao *ao)
                  " for a synchronous operation; abandoning it");
             if (!ao->notified && !ao->complete) {
                 ao->aborting = true;
-                while (ao->abort_head) {
-                    libxl__ao_abortable *ab = ao->abort_head;
+                libxl__ao_abortable *ab;
+                while ((ab = XEN_TAILQ_FIRST(&ao->abortables))) {
                     libxl__ao_abortable_deregister(ab);
                     ab->callback(egc, ab, ERROR_ABORTED);
                 }
@@ -280,7 +279,7 @@ int libxl__ao_create_fail(libxl__egc *egc, libxl__ao *ao, int rc)
 
     assert(ao->magic == AO_MAGIC && ao->in_initiator);
     assert(rc);
-    if (ao->complete || ao->holds || ao->abort_head) {
+    if (ao->complete || ao->holds || !XEN_TAILQ_EMPTY(&ao->abortables)) {
         /* A bug in the operation: fall back to an ordinary completion. */
         LOGD(ctx, ERROR, ao->domid, "internal error: operation failed to"
              " start after it had begun (rc %d)", rc);
@@ -425,7 +424,6 @@ void libxl__ao_abortable_init(libxl__ao_abortable *ab)
     ab->ao = NULL;
     ab->callback = NULL;
     ab->registered = false;
-    ab->next = ab->prev = NULL;
 }
 
 int libxl__ao_abortable_register(libxl__ao *ao, libxl__ao_abortable *ab,
@@ -436,11 +434,7 @@ int libxl__ao_abortable_register(libxl__ao *ao, libxl__ao_abortable *ab,
     ab->ao = ao;
     ab->callback = cb;
     ab->registered = true;
-    ab->next = NULL;
-    ab->prev = ao->abort_tail;
-    if (ab->prev) ab->prev->next = ab;
-    else ao->abort_head = ab;
-    ao->abort_tail = ab;
+    XEN_TAILQ_INSERT_TAIL(&ao->abortables, ab, entry);
     return 0;
 }
 
@@ -448,11 +442,7 @@ void libxl__ao_abortable_deregister(libxl__ao_abortable *ab)
 {
     libxl__ao *ao = ab->ao;
     if (!ab->registered) return;
-    if (ab->prev) ab->prev->next = ab->next;
-    else ao->abort_head = ab->next;
-    if (ab->next) ab->next->prev = ab->prev;
-    else ao->abort_tail = ab->prev;
-    ab->next = ab->prev = NULL;
+    XEN_TAILQ_REMOVE(&ao->abortables, ab, entry);
     ab->registered = false;
 }
 
@@ -471,7 +461,7 @@ int libxl_ao_abort(libxl_ctx *ctx, const libxl_asyncop_how *how)
     int rc;
 
     CTX_LOCK(ctx);
-    for (ao = CTX_AO(ctx)->inflight_head; ao; ao = ao->next)
+    XEN_TAILQ_FOREACH(ao, &CTX_AO(ctx)->inflight, inflight_entry)
         if (how_matches(ao, how)) break;
     if (!ao) {
         rc = ERROR_NOTFOUND;
@@ -486,8 +476,8 @@ int libxl_ao_abort(libxl_ctx *ctx, const libxl_asyncop_how *how)
          (void *)ao);
     /* Each callback may complete the ao (unlinking it) or deregister other
      * abortables; the ao itself stays valid until this egc is freed. */
-    while (ao->abort_head) {
-        libxl__ao_abortable *ab = ao->abort_head;
+    libxl__ao_abortable *ab;
+    while ((ab = XEN_TAILQ_FIRST(&ao->abortables))) {
         libxl__ao_abortable_deregister(ab);
         ab->callback(egc, ab, ERROR_ABORTED);
     }

@@ -118,16 +118,16 @@ struct libxl__ao {
     int holds;                        /* outstanding work */
     int progress_outstanding;         /* progress callbacks not returned */
     int refs;                         /* initiator + pending notification */
-    libxl__ao_abortable *abort_head, *abort_tail;
-    libxl__ao *next, *prev;           /* CTX_AO(ctx)->inflight, until complete */
-    bool linked;
+    XEN_TAILQ_HEAD(, libxl__ao_abortable) abortables;  /* registered */
+    XEN_TAILQ_ENTRY(libxl__ao) inflight_entry;  /* until complete */
+    bool linked;                      /* on CTX_AO(ctx)->inflight */
     libxl__egc_deferred notify_d;
     libxl__gc gc;                     /* the ao's lifetime (libxl__ao_gc) */
 };
 
-/* Per-ctx state (CTX_AO(ctx)). All zero is the initial state. */
+/* Per-ctx state (CTX_AO(ctx)). */
 typedef struct libxl__ao_state {
-    libxl__ao *inflight_head, *inflight_tail;  /* not yet complete */
+    XEN_TAILQ_HEAD(, libxl__ao) inflight;  /* not yet complete */
     unsigned live;                    /* aos not yet destroyed */
 } libxl__ao_state;
 
@@ -259,7 +259,7 @@ struct libxl__ao_abortable {
     libxl__ao *ao;
     libxl__ao_abortable_callback *callback;
     bool registered;
-    libxl__ao_abortable *next, *prev;
+    XEN_TAILQ_ENTRY(libxl__ao_abortable) entry;   /* on ao->abortables */
 };
 
 void libxl__ao_abortable_init(libxl__ao_abortable *ab);

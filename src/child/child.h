@@ -204,7 +204,7 @@ typedef struct libxl__childproc_state {
     const libxl_childproc_hooks *hooks;  /* never NULL after init */
     void *hooks_user;
     bool force_sigchld;
-    libxl__child *children;      /* every child of this ctx */
+    XEN_LIST_HEAD(, libxl__child) children;   /* every child of the ctx */
     int nchildren;
     int nsigchld;                /* of those, on the SIGCHLD path */
     int wakepipe[2];             /* self-pipe; -1 until first needed */

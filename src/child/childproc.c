@@ -66,18 +66,19 @@ struct libxl__child {
     bool registered;              /* in the registry */
     bool reaped;                  /* status below is valid */
     int status;
-    libxl__child *rnext, *rprev;
+    XEN_LIST_ENTRY(libxl__child) reg_link;
     /* the ctx's list (ctx lock) */
-    libxl__child *next, *prev;
+    XEN_LIST_ENTRY(libxl__child) ctx_link;
 };
 
 /* -------------------------------------------------------- registry */
 
 struct registry {
     pthread_mutex_t lock;
-    libxl__child *head;
+    XEN_LIST_HEAD(, libxl__child) children;
 };
-static struct registry registry0 = { PTHREAD_MUTEX_INITIALIZER, NULL };
+static struct registry registry0 = { PTHREAD_MUTEX_INITIALIZER,
+                                     XEN_LIST_HEAD_INITIALIZER(children) };
 static struct registry *R = &registry0;
 
 static void reg_lock(void) { if (pthread_mutex_lock(&R->lock)) abort(); }
@@ -86,25 +87,21 @@ static void reg_unlock(void) { if (pthread_mutex_unlock(&R->lock)) abort(); }
 /* registry mutex held */
 static void reg_insert(libxl__child *c)
 {
-    c->rprev = NULL;
-    c->rnext = R->head;
-    if (R->head) R->head->rprev = c;
-    R->head = c;
+    XEN_LIST_INSERT_HEAD(&R->children, c, reg_link);
     c->registered = true;
 }
 
 static void reg_remove(libxl__child *c)
 {
     if (!c->registered) return;
-    if (c->rprev) c->rprev->rnext = c->rnext;
-    else R->head = c->rnext;
-    if (c->rnext) c->rnext->rprev = c->rprev;
+    XEN_LIST_REMOVE(c, reg_link);
     c->registered = false;
 }
 
 static libxl__child *reg_find(pid_t pid)
 {
-    for (libxl__child *c = R->head; c; c = c->rnext)
+    libxl__child *c;
+    XEN_LIST_FOREACH(c, &R->children, reg_link)
         if (c->pid == pid) return c;
     return NULL;
 }
@@ -366,9 +363,7 @@ static int sigchld_update(libxl_ctx *ctx)
 
 static void ctx_list_remove(libxl_ctx *ctx, libxl__child *c)
 {
-    if (c->prev) c->prev->next = c->next;
-    else CTX_CHLD(ctx)->children = c->next;
-    if (c->next) c->next->prev = c->prev;
+    XEN_LIST_REMOVE(c, ctx_link);
     CTX_CHLD(ctx)->nchildren--;
 }
 
@@ -477,7 +472,8 @@ static void reap(libxl__egc *egc, enum reap_how how)
             }
         }
     }
-    for (libxl__child *c = CTX_CHLD(ctx)->children; c; c = c->next) {
+    libxl__child *c;
+    XEN_LIST_FOREACH(c, &CTX_CHLD(ctx)->children, ctx_link) {
         if (!c->registered) continue;   /* pidfd path, or done */
         if (!c->reaped && how == REAP_PER_CHILD) {
             r = waitpid(c->pid, &status, WNOHANG);
@@ -490,8 +486,8 @@ static void reap(libxl__egc *egc, enum reap_how how)
     /* Unregistered + reaped = ready to deliver; no other thread can touch
      * them any more. child_done may change the list: restart each time. */
     for (;;) {
-        libxl__child *c = CTX_CHLD(ctx)->children;
-        while (c && !(!c->pidfd && !c->registered && c->reaped)) c = c->next;
+        XEN_LIST_FOREACH(c, &CTX_CHLD(ctx)->children, ctx_link)
+            if (!c->pidfd && !c->registered && c->reaped) break;
         if (!c) break;
         child_done(egc, c, c->status);
     }
@@ -517,8 +513,7 @@ static void pidfd_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short events,
                      short revents)
 {
     libxl_ctx *ctx = egc->ctx;
-    libxl__child *c = (libxl__child *)((char *)ev -
-                                       offsetof(libxl__child, pidfd_reg));
+    libxl__child *c = CONTAINER_OF(ev, libxl__child, pidfd_reg);
     siginfo_t si;
     int r;
 
@@ -559,8 +554,7 @@ static void timeout_cb(libxl__egc *egc, libxl__ev_time *ev,
                        const struct timeval *requested_abs, int rc)
 {
     libxl_ctx *ctx = egc->ctx;
-    libxl__child *c = (libxl__child *)((char *)ev -
-                                       offsetof(libxl__child, timeout));
+    libxl__child *c = CONTAINER_OF(ev, libxl__child, timeout);
 
     (void)requested_abs; (void)rc;
     c->timed_out = true;
@@ -580,8 +574,7 @@ static void timeout_cb(libxl__egc *egc, libxl__ev_time *ev,
 /* The child's operation was aborted: kill it, tell the owner now. */
 static void abort_cb(libxl__egc *egc, libxl__ao_abortable *ab, int rc)
 {
-    libxl__child *c = (libxl__child *)((char *)ab -
-                                       offsetof(libxl__child, abrt));
+    libxl__child *c = CONTAINER_OF(ab, libxl__child, abrt);
     libxl__ev_child *owner = c->owner;
     pid_t pid = c->pid;
 
@@ -738,10 +731,7 @@ static int child_start(libxl__egc *egc, libxl__ao *ao, libxl__ev_child *ch,
         }
     }
 
-    c->prev = NULL;
-    c->next = cs->children;
-    if (cs->children) cs->children->prev = c;
-    cs->children = c;
+    XEN_LIST_INSERT_HEAD(&cs->children, c, ctx_link);
     cs->nchildren++;
     ch->c = c;
     ch->pid = c->pid;
@@ -801,8 +791,8 @@ static void childproc_dispose(libxl_ctx *ctx)
     libxl__childproc_state *cs = CTX_CHLD(ctx);
 
     CTX_LOCK(ctx);
-    while (cs->children) {
-        libxl__child *c = cs->children;
+    libxl__child *c;
+    while ((c = XEN_LIST_FIRST(&cs->children))) {
         LOG(ctx, WARN, "ctx freed with child [%d] still running: killing"
             " and reaping it", (int)c->pid);
         reap_now(c);
@@ -856,7 +846,7 @@ int libxl_childproc_reaped(libxl_ctx *ctx, pid_t pid, int status)
 
     if (CTX_CHLD(ctx)->hooks->chldowner != libxl_sigchld_owner_mainloop)
         LOG(ctx, WARN, "libxl_childproc_reaped outside mainloop mode");
-    for (c = CTX_CHLD(ctx)->children; c; c = c->next)
+    XEN_LIST_FOREACH(c, &CTX_CHLD(ctx)->children, ctx_link)
         if (c->pid == pid) break;
     if (!c) goto out;
     if (!c->pidfd) {

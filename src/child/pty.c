@@ -206,8 +206,7 @@ static int openptys_receive(libxl_ctx *ctx, libxl__openpty_state *op)
 static void openptys_sock_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
                              short events, short revents)
 {
-    libxl__openpty_state *op = (libxl__openpty_state *)
-        ((char *)ev - offsetof(libxl__openpty_state, sock_reg));
+    libxl__openpty_state *op = CONTAINER_OF(ev, libxl__openpty_state, sock_reg);
     int rc;
 
     (void)fd; (void)events; (void)revents;
@@ -220,8 +219,7 @@ static void openptys_sock_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
 static void openptys_death(libxl__egc *egc, libxl__ev_child *ch, pid_t pid,
                            int status, int rc)
 {
-    libxl__openpty_state *op = (libxl__openpty_state *)
-        ((char *)ch - offsetof(libxl__openpty_state, child));
+    libxl__openpty_state *op = CONTAINER_OF(ch, libxl__openpty_state, child);
     libxl_ctx *ctx = egc->ctx;
 
     op->child_gone = true;
@@ -251,8 +249,7 @@ static void openptys_death(libxl__egc *egc, libxl__ev_child *ch, pid_t pid,
 static void openptys_timeout(libxl__egc *egc, libxl__ev_time *ev,
                              const struct timeval *requested_abs, int rc)
 {
-    libxl__openpty_state *op = (libxl__openpty_state *)
-        ((char *)ev - offsetof(libxl__openpty_state, timeout));
+    libxl__openpty_state *op = CONTAINER_OF(ev, libxl__openpty_state, timeout);
     (void)requested_abs;
     LOG(egc->ctx, ERROR, "pty helper timed out after %d ms", op->timeout_ms);
     openptys_finish(egc, op, rc);
@@ -261,8 +258,7 @@ static void openptys_timeout(libxl__egc *egc, libxl__ev_time *ev,
 /* ERROR_TIMEDOUT, or ERROR_ABORTED when op->ao is aborted */
 static void openptys_ao_timeout(libxl__egc *egc, libxl__ao_time *t, int rc)
 {
-    libxl__openpty_state *op = (libxl__openpty_state *)
-        ((char *)t - offsetof(libxl__openpty_state, ao_timeout));
+    libxl__openpty_state *op = CONTAINER_OF(t, libxl__openpty_state, ao_timeout);
     if (rc == ERROR_TIMEDOUT)
         LOG(egc->ctx, ERROR, "pty helper timed out after %d ms",
             op->timeout_ms);
@@ -399,8 +395,7 @@ static void ptyrun_flush_input(libxl_ctx *ctx, libxl__ptyrun_state *pr)
 static void ptyrun_master_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
                              short events, short revents)
 {
-    libxl__ptyrun_state *pr = (libxl__ptyrun_state *)
-        ((char *)ev - offsetof(libxl__ptyrun_state, master_reg));
+    libxl__ptyrun_state *pr = CONTAINER_OF(ev, libxl__ptyrun_state, master_reg);
 
     (void)fd; (void)events;
     if (revents & POLLOUT) ptyrun_flush_input(egc->ctx, pr);
@@ -416,8 +411,7 @@ static void ptyrun_master_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
 static void ptyrun_death(libxl__egc *egc, libxl__ev_child *ch, pid_t pid,
                          int status, int rc)
 {
-    libxl__ptyrun_state *pr = (libxl__ptyrun_state *)
-        ((char *)ch - offsetof(libxl__ptyrun_state, child));
+    libxl__ptyrun_state *pr = CONTAINER_OF(ch, libxl__ptyrun_state, child);
     (void)pid;
     pr->exited = true;
     pr->status = status;
@@ -429,8 +423,7 @@ static void ptyrun_death(libxl__egc *egc, libxl__ev_child *ch, pid_t pid,
 static void ptyrun_timeout(libxl__egc *egc, libxl__ev_time *ev,
                            const struct timeval *requested_abs, int rc)
 {
-    libxl__ptyrun_state *pr = (libxl__ptyrun_state *)
-        ((char *)ev - offsetof(libxl__ptyrun_state, timeout));
+    libxl__ptyrun_state *pr = CONTAINER_OF(ev, libxl__ptyrun_state, timeout);
     (void)requested_abs;
     LOG(egc->ctx, ERROR, "program on a pty (%s) timed out after %d ms",
         pr->path, pr->timeout_ms);
@@ -440,8 +433,7 @@ static void ptyrun_timeout(libxl__egc *egc, libxl__ev_time *ev,
 /* ERROR_TIMEDOUT, or ERROR_ABORTED when pr->ao is aborted */
 static void ptyrun_ao_timeout(libxl__egc *egc, libxl__ao_time *t, int rc)
 {
-    libxl__ptyrun_state *pr = (libxl__ptyrun_state *)
-        ((char *)t - offsetof(libxl__ptyrun_state, ao_timeout));
+    libxl__ptyrun_state *pr = CONTAINER_OF(t, libxl__ptyrun_state, ao_timeout);
     if (rc == ERROR_TIMEDOUT)
         LOG(egc->ctx, ERROR, "program on a pty (%s) timed out after %d ms",
             pr->path, pr->timeout_ms);
@@ -453,8 +445,7 @@ static void ptyrun_ao_timeout(libxl__egc *egc, libxl__ao_time *t, int rc)
 
 static void ptyrun_pty_ready(libxl__egc *egc, libxl__openpty_state *op, int rc)
 {
-    libxl__ptyrun_state *pr = (libxl__ptyrun_state *)
-        ((char *)op - offsetof(libxl__ptyrun_state, pty));
+    libxl__ptyrun_state *pr = CONTAINER_OF(op, libxl__ptyrun_state, pty);
     libxl_ctx *ctx = egc->ctx;
     libxl__child_spec spec;
     int slave, fl;
@@ -549,8 +540,7 @@ typedef struct {
 static void pty_run_output(libxl__egc *egc, libxl__ptyrun_state *pr,
                            const char *buf, size_t len)
 {
-    pty_run_state *prs = (pty_run_state *)
-        ((char *)pr - offsetof(pty_run_state, pr));
+    pty_run_state *prs = CONTAINER_OF(pr, pty_run_state, pr);
     size_t room = LIBXL__PTY_RUN_MAX_OUTPUT - prs->len;
 
     if (len > room) {
@@ -582,8 +572,7 @@ static void pty_run_output(libxl__egc *egc, libxl__ptyrun_state *pr,
 static void pty_run_done(libxl__egc *egc, libxl__ptyrun_state *pr, int rc,
                          int status)
 {
-    pty_run_state *prs = (pty_run_state *)
-        ((char *)pr - offsetof(pty_run_state, pr));
+    pty_run_state *prs = CONTAINER_OF(pr, pty_run_state, pr);
 
     if (prs->status_r) *prs->status_r = status;
     if (prs->output_r) *prs->output_r = prs->out;

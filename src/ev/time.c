@@ -10,8 +10,7 @@
 
 #include "ev/ev_private.h"
 
-#define EV_OF_ENTRY(e) \
-    ((libxl__ev_time *)((char *)(e) - offsetof(libxl__ev_time, entry)))
+#define EV_OF_ENTRY(e) CONTAINER_OF((e), libxl__ev_time, entry)
 
 void libxl__ev_time_init(libxl__ev_time *ev)
 {

@@ -15,9 +15,11 @@
 
 #include "base/pool.h"
 
+typedef struct libxl__gc_owned libxl__gc_owned;
 typedef struct libxl__gc {
     libxl_ctx *ctx;                   /* for logging; read-only */
     libxl__pool pool;                 /* private */
+    libxl__gc_owned *owned;           /* private: libxl__gc_adopt */
 } libxl__gc;
 
 void libxl__gc_init(libxl__gc *gc, libxl_ctx *ctx);
@@ -38,6 +40,12 @@ char *libxl__gc_sprintf(libxl__gc *gc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A copy of s; NULL for NULL or when out of memory. */
 char *libxl__gc_strdup(libxl__gc *gc, const char *s);
+
+/* Make gc own ptr, malloc'ed elsewhere (a libxenstore result, say): it is
+ * freed with the gc. Returns ptr; NULL for NULL. When out of memory, ptr
+ * is freed at once and NULL returned (logged), so callers only check for
+ * NULL. */
+void *libxl__gc_adopt(libxl__gc *gc, void *ptr);
 
 /* The usual spellings inside a function that has `gc`. */
 #define GCSPRINTF(...) libxl__gc_sprintf(gc, __VA_ARGS__)

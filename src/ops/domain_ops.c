@@ -20,6 +20,7 @@
 #include "dev/devpath.h"
 #include "ops/ops.h"
 #include "subop/xswait.h"
+#include "xs/paths.h"
 #include "xs/release.h"
 #include "xs/xs.h"
 
@@ -118,9 +119,10 @@ int libxl_domain_unpause(libxl_ctx *ctx, uint32_t domid,
  */
 static int pvcontrol_available(libxl_ctx *ctx, uint32_t domid)
 {
+    GC_INIT(ctx);
     xc_domaininfo_t info;
     uint64_t callback_irq = 0;
-    char path[64], *type;
+    const char *type;
     libxl_domain_type t = LIBXL_DOMAIN_TYPE_HVM;
 
     if (domain_getinfo(ctx, domid, &info) != 1) {
@@ -129,14 +131,13 @@ static int pvcontrol_available(libxl_ctx *ctx, uint32_t domid)
     }
     if (!(info.flags & XEN_DOMINF_hvm_guest)) return 1;
 
-    snprintf(path, sizeof(path), "/libxl/%u/type", domid);
-    type = xs_read(ctx->xsh, XBT_NULL, path, NULL);
+    type = libxl__xs_read_checked(gc, XBT_NULL,
+                                  GCSPRINTF("/libxl/%u/type", domid), 64);
     if (!type || libxl_domain_type_from_string(type, &t)) {
         LOG(ctx, WARN, "unable to get domain type for domid=%u, assuming HVM",
             domid);
         t = LIBXL_DOMAIN_TYPE_HVM;
     }
-    free(type);
     if (t == LIBXL_DOMAIN_TYPE_INVALID) return ERROR_FAIL;
     if (t != LIBXL_DOMAIN_TYPE_HVM) return 1;
 

@@ -2,33 +2,37 @@
  * ops/names.c: domain name and id lookups (libxl_utils.h). It reads xenstore
  * and the domain list; it registers nothing and keeps no state.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "base/gc.h"
 #include "base/log.h"
 #include "ops/ops.h"
+#include "xs/paths.h"
 #include "libxl_utils.h"
 
 /* Longest domain name we accept from xenstore (guests cannot write it, but
  * a bound keeps a corrupt store from costing unbounded memory). */
 #define MAX_NAME_LEN 1024
 
+/* domid's name, owned by gc; NULL if it has none (or a malformed one). */
+static const char *domid_name(libxl__gc *gc, uint32_t domid)
+{
+    const char *name = libxl__xs_read_checked(gc, XBT_NULL,
+        GCSPRINTF("/local/domain/%u/name", domid), MAX_NAME_LEN);
+
+    if (!name && errno == EINVAL)
+        LOGD(CTX, WARN, domid, "ignoring malformed name in xenstore");
+    return name;
+}
+
 char *libxl_domid_to_name(libxl_ctx *ctx, uint32_t domid)
 {
-    char path[64];
-    unsigned int len = 0;
-    char *name;
-
-    snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
-    name = xs_read(ctx->xsh, XBT_NULL, path, &len);
-    if (!name) return NULL;
-    if (len > MAX_NAME_LEN || strlen(name) != len) {
-        /* Embedded NUL or absurd length: not a usable name. */
-        LOGD(ctx, WARN, domid, "ignoring malformed name in xenstore");
-        free(name);
-        return NULL;
-    }
-    return name;
+    GC_INIT(ctx);
+    const char *name = domid_name(gc, domid);
+    return name ? strdup(name) : NULL;
 }
 
 int libxl_name_to_domid(libxl_ctx *ctx, const char *name, uint32_t *domid)
@@ -41,12 +45,12 @@ int libxl_name_to_domid(libxl_ctx *ctx, const char *name, uint32_t *domid)
     if (!list) return ERROR_FAIL;
 
     for (int i = 0; i < nb && rc; i++) {
-        char *candidate = libxl_domid_to_name(ctx, list[i].domid);
+        GC_INIT(ctx);   /* one per candidate: freed at each iteration */
+        const char *candidate = domid_name(gc, list[i].domid);
         if (candidate && !strcmp(candidate, name)) {
             *domid = list[i].domid;
             rc = 0;
         }
-        free(candidate);
     }
     libxl_dominfo_list_free(list, nb);
     return rc;

@@ -26,7 +26,7 @@ $(BENCH_DIR)/death_bench_xen: bench/death_bench.c bench/bench_stats.h $(SIM_FIXT
 	    -DBENCH_LABEL='"libxl 4.17"' -o $@ $< $(BENCH_LINK) \
 	    -l:libxenlight.so.4.17 -lxenctrl -lxenstore -lxentoollog
 
-# ---- ops_bench (asynchronous operations; src/ao.c, src/domain_ops.c) ----
+# ---- ops_bench (asynchronous operations; src/ao/ao.c, src/ops/domain_ops.c) ----
 # One binary built against Debian's headers and library; it runs every
 # measurement twice, with Debian's library and with lightcore's shared
 # library (LD_LIBRARY_PATH, same soname), and prints them side by side.
@@ -63,7 +63,7 @@ $(BUILD)/tests/test_ao_dropin: TEST_CFLAGS += -DDROPIN_OPS='"$(abspath $(DROPIN_
 	-DLIGHTCORE_LIBDIR='"$(abspath $(BUILD))"' \
 	$(if $(SAN_RUNTIME),-DSAN_RUNTIME='"$(SAN_RUNTIME)"')
 
-# ---- child_bench (child processes; src/childproc.c) ----
+# ---- child_bench (child processes; src/child/childproc.c) ----
 # Spawn-and-reap throughput: the pidfd path, the SIGCHLD fallback and a
 # bare posix_spawn+waitpid loop, in one run. Needs no simulated host.
 BENCH_PROGS += $(BENCH_DIR)/child_bench

@@ -1,7 +1,7 @@
 /*
  * xs/release.h: the ctx's one @releaseDomain watch, shared by every user
- * that wants to hear when a domain may have gone (the destroy operation,
- * the domain death generator...). xenstored fires @releaseDomain whenever
+ * that wants to hear when a domain may have gone (an operation waiting
+ * for a domain to disappear, an event generator...). xenstored fires @releaseDomain whenever
  * a domain is released; a user then checks the state it cares about.
  *
  * A user is a libxl__xs_release registration with the same state contract
@@ -19,7 +19,7 @@
  * The shared watch is registered with the first user and removed with the
  * last, unless a user asked for it to be kept (libxl__xs_release_keep):
  * then it stays until the ctx is freed, so callers that come and go often
- * (one per destroy) make no watch / unwatch round trips.
+ * (one per operation) make no watch / unwatch round trips.
  */
 #ifndef LIGHTCORE_XS_RELEASE_H
 #define LIGHTCORE_XS_RELEASE_H

@@ -205,7 +205,8 @@ static int child_setup_fds(const libxl__child_spec *spec)
     for (int i = 0; i < 3; i++) {
         src[i] = spec->stdfd[i];
         if (src[i] < 0) {
-            r = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR);
+            r = syscall(SYS_openat, AT_FDCWD, "/dev/null",
+                        O_RDWR | O_CLOEXEC);
             if (r < 0) return -1;
             src[i] = (int)r;
         }

@@ -52,10 +52,25 @@ LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB_HDRS := $(wildcard src/*.h $(LAYERS:%=src/%/*.h))
 LIB_LIBS := $(XEN_LIBS) $(JSON_LIBS) $(UUID_LIBS) -lpthread
 
-# Test programs: every tests/unit/test_*.c and tests/integration/test_*.c is
-# one Check program. Fragments append further programs to TEST_PROGS.
-UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
-INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
+# Test programs mirror the library's layers: each tests/unit/LAYER/test_*.c
+# (tests/unit/test_*.c for the composition root, src/ctx.c) and each
+# tests/integration/LAYER/test_*.c is one Check program, built at the same
+# place under $(BUILD)/tests/, and they run lowest layer first, the root's
+# last. Fragments append further programs to TEST_PROGS.
+UNIT_SRCS   := $(foreach l,$(LAYERS),$(sort $(wildcard tests/unit/$(l)/test_*.c))) \
+	       $(sort $(wildcard tests/unit/test_*.c))
+INTEG_SRCS  := $(foreach l,$(LAYERS),$(sort $(wildcard tests/integration/$(l)/test_*.c)))
+UNIT_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+INTEG_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(INTEG_SRCS))
+# A test folder is named after the layer it tests; an integration test has
+# no root of its own (it would not be built).
+TEST_FOLDERS := $(sort $(patsubst %/,%,$(dir $(wildcard tests/unit/*/* tests/integration/*/*))))
+ifneq ($(filter-out $(LAYERS:%=tests/unit/%) $(LAYERS:%=tests/integration/%),$(TEST_FOLDERS)),)
+$(error test folders not named after a layer of src/LAYERS: $(filter-out $(LAYERS:%=tests/unit/%) $(LAYERS:%=tests/integration/%),$(TEST_FOLDERS)))
+endif
+ifneq ($(wildcard tests/integration/*.c),)
+$(error integration tests belong in tests/integration/LAYER/: $(wildcard tests/integration/*.c))
+endif
 TEST_PROGS  := $(UNIT_TESTS) $(INTEG_TESTS)
 TOOLS       :=
 
@@ -118,21 +133,30 @@ $(BUILD)/obj $(BUILD)/tests:
 # ---------------------------------------------------------------- tests
 TEST_CFLAGS := $(CFLAGS) $(shell pkg-config --cflags check 2>/dev/null)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(STATICLIB) $(wildcard tests/common/*.[ch]) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) -Itests/common $(TEST_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ \
-	    -o $@ $< $(wildcard tests/common/*.c) $(LDFLAGS) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
+# Every test program is its test file plus tests/common (the shared main,
+# testmain.c, and helpers); the layers' test helpers are named with their
+# layer ("ev/ev_testutil.h" is tests/unit/ev/ev_testutil.h).
+TEST_COMMON_SRCS := $(filter-out tests/common/test_%.c,$(wildcard tests/common/*.c))
+TEST_COMMON_DEPS := $(TEST_COMMON_SRCS) $(wildcard tests/common/*.h)
+TEST_CPPFLAGS    := $(CPPFLAGS) -Itests/common -Itests/unit
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(STATICLIB) $(TEST_COMMON_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CPPFLAGS) $(TEST_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ \
+	    -o $@ $< $(TEST_COMMON_SRCS) $(LDFLAGS) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
 
 # Integration programs also link the simulated host's fixture and preload
 # library (placed first, so it interposes on libxencall and friends).
-$(BUILD)/tests/test_%: tests/integration/test_%.c $(STATICLIB) $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) \
-		$(wildcard tests/common/*.[ch]) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) -Itests/common -Itests/sim $(TEST_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ \
-	    -o $@ $< $(wildcard tests/common/*.c) \
+$(BUILD)/tests/integration/%: tests/integration/%.c $(STATICLIB) $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) \
+		$(TEST_COMMON_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CPPFLAGS) -Itests/sim $(TEST_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ \
+	    -o $@ $< $(TEST_COMMON_SRCS) \
 	    $(SIM_FIXTURE_OBJS) $(LDFLAGS) -Wl,--no-as-needed $(SIM_PRELOAD) -Wl,--as-needed \
 	    -Wl,-rpath,$(abspath $(dir $(SIM_PRELOAD))) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
 
 # The headers each test program read (written by its compilation).
--include $(wildcard $(BUILD)/tests/*.d)
+-include $(addsuffix .d,$(UNIT_TESTS) $(INTEG_TESTS))
 
 tools: $(TOOLS)
 

@@ -58,8 +58,8 @@ $(DROPIN_OPS): tests/abi/dropin_ops.c $(SIM_PRELOAD)
 	    -Wl,-rpath,$(abspath $(dir $(SIM_PRELOAD))) \
 	    -l:libxenlight.so.4.17 -lxenstore -lxentoollog
 
-$(BUILD)/tests/test_ao_dropin: $(DROPIN_OPS) $(SHLIB)
-$(BUILD)/tests/test_ao_dropin: TEST_CFLAGS += -DDROPIN_OPS='"$(abspath $(DROPIN_OPS))"' \
+$(BUILD)/tests/integration/ops/test_ao_dropin: $(DROPIN_OPS) $(SHLIB)
+$(BUILD)/tests/integration/ops/test_ao_dropin: TEST_CFLAGS += -DDROPIN_OPS='"$(abspath $(DROPIN_OPS))"' \
 	-DLIGHTCORE_LIBDIR='"$(abspath $(BUILD))"' \
 	$(if $(SAN_RUNTIME),-DSAN_RUNTIME='"$(SAN_RUNTIME)"')
 

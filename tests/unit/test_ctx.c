@@ -1,7 +1,7 @@
 /*
  * test_ctx.c: libxl_ctx_alloc / libxl_ctx_free without a Xen host, and the
  * log line format. (The success path runs against the simulated host in
- * tests/integration/test_ctx_host.c.)
+ * tests/integration/ops/test_ctx_host.c.)
  */
 #include <check.h>
 #include <stdlib.h>

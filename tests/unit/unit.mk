@@ -2,8 +2,8 @@
 # real event library (included by the top Makefile).
 GLIB_CFLAGS := $(shell pkg-config --cflags glib-2.0 2>/dev/null)
 GLIB_LIBS   := $(shell pkg-config --libs glib-2.0 2>/dev/null)
-$(BUILD)/tests/test_osevent_glib: TEST_CFLAGS += $(GLIB_CFLAGS)
-$(BUILD)/tests/test_osevent_glib: CHECK_LIBS += $(GLIB_LIBS)
+$(BUILD)/tests/unit/ev/test_osevent_glib: TEST_CFLAGS += $(GLIB_CFLAGS)
+$(BUILD)/tests/unit/ev/test_osevent_glib: CHECK_LIBS += $(GLIB_LIBS)
 # The second event library (libev: no pkg-config file on Debian 12).
 LIBEV_LIBS  := -lev
-$(BUILD)/tests/test_osevent_libev: CHECK_LIBS += $(LIBEV_LIBS)
+$(BUILD)/tests/unit/ev/test_osevent_libev: CHECK_LIBS += $(LIBEV_LIBS)

@@ -1,5 +1,5 @@
 /*
- * test_subop_kill.c: subop/kill.h on processes that are not our children
+ * test_kill.c: subop/kill.h on processes that are not our children
  * (a "stranger": made with a double fork, reparented away from us, its
  * pid learnt over a pipe once it is ready):
  *  - libxl__kill: sent, already gone (quiet), pid <= 0 refused;
@@ -17,7 +17,7 @@
 #include <sys/prctl.h>
 
 #include "subop/kill.h"
-#include "subop_testutil.h"
+#include "subop/subop_testutil.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;

@@ -1,5 +1,5 @@
 /*
- * test_subop_exec.c: libxl__async_exec (subop/async_exec.h) inside an
+ * test_exec.c: libxl__async_exec (subop/async_exec.h) inside an
  * operation, on both child paths (loop index 0: pidfd, 1: SIGCHLD):
  * a program that succeeds (its stdout, environment, /dev/null stdin), a
  * non-zero exit and a death by signal (logged with `what`), a program
@@ -13,7 +13,7 @@
 
 #include "fdprobe.h"
 #include "subop/async_exec.h"
-#include "subop_testutil.h"
+#include "subop/subop_testutil.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;

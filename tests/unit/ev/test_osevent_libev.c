@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#include "ev_testutil.h"
+#include "ev/ev_testutil.h"
 #include "ev/ev_private.h"
 #include "testmain.h"
 
@@ -169,7 +169,7 @@ static void loop_drain(void)
     while (ev_run(loop, EVRUN_NOWAIT)) ;
 }
 
-#include "loop_scenarios.h"
+#include "ev/loop_scenarios.h"
 
 /* ------------------------------------------------- libev-only tests */
 

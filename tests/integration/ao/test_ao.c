@@ -1,5 +1,5 @@
 /*
- * test_ao.c: the asynchronous-operation machinery (src/ao.c, ao_wait.c)
+ * test_ao.c: the asynchronous-operation machinery (src/ao/)
  * through test-only operations written against its internal interface,
  * on a bare ctx: the three completion styles, completion inside the
  * initiating call and on another thread while the initiator is still

@@ -1,5 +1,5 @@
 /*
- * test_xsbatch.c: batched xenstore requests (src/xsbatch.c) against Debian's
+ * test_xsbatch.c: batched xenstore requests (src/xs/xsbatch.c) against Debian's
  * xenstored on the simulated host: results of reads, listings and removals
  * (present and missing nodes) as libxenstore's own calls give them; one
  * connection kept per ctx; listings too large for one answer; threads

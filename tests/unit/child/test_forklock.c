@@ -15,7 +15,7 @@
 #include <spawn.h>
 #include <sys/socket.h>
 
-#include "child_testutil.h"
+#include "child/child_testutil.h"
 #include "fdprobe.h"
 #include "testmain.h"
 

@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "ev_testutil.h"
+#include "ev/ev_testutil.h"
 
 /* path index for tcase_add_loop_test: 0 = pidfd, 1 = SIGCHLD fallback */
 static inline void t_set_path(libxl_ctx *ctx, int path)

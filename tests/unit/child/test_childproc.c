@@ -10,7 +10,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "child_testutil.h"
+#include "child/child_testutil.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;

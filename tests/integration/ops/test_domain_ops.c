@@ -1,6 +1,6 @@
 /*
  * test_domain_ops.c: libxl_domain_pause, _unpause, _shutdown, _reboot and
- * _destroy (src/domain_ops.c) on the simulated host: each completion style
+ * _destroy (src/ops/domain_ops.c) on the simulated host: each completion style
  * for each operation, completion inside the initiating call, libxl 4.17's
  * results for missing domains, guests that obey / acknowledge / ignore a
  * shutdown request (the documented timeout, shortened), abort of the

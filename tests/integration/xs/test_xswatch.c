@@ -1,5 +1,5 @@
 /*
- * test_xswatch.c: the internal xenstore watch multiplexer (xswatch.c)
+ * test_xswatch.c: the internal xenstore watch multiplexer (src/xs/xswatch.c)
  * against the simulated host's real xenstored: many watches over one
  * connection, callbacks that register and deregister, late events for
  * removed watches, and the loss of xenstored (a disaster reported once,

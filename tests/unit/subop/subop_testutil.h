@@ -1,6 +1,6 @@
 /*
  * subop_testutil.h: helpers shared by the sub-operation tests
- * (test_subop_*.c): an operation (an ao with a completion callback) that
+ * (test_*.c here): an operation (an ao with a completion callback) that
  * a test starts around one sub-operation, completes from the
  * sub-operation's callback, aborts, and waits for with a deadline.
  */
@@ -8,7 +8,7 @@
 #define SUBOP_TESTUTIL_H
 
 #include "base/util.h"
-#include "child_testutil.h"
+#include "child/child_testutil.h"
 
 /* One test operation. calls / rc are its completion; no_children is
  * whether no child of any kind existed when the completion arrived. */

@@ -16,7 +16,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
-#include "child_testutil.h"
+#include "child/child_testutil.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;

@@ -4,7 +4,7 @@
  * sizing and ERROR_BUFFERFULL, the timeout only ever reduced, the caller's
  * now honoured, Xen's fd deregistration race, and readiness of the one fd.
  */
-#include "ev_testutil.h"
+#include "ev/ev_testutil.h"
 #include "ev/ev_private.h"
 #include "testmain.h"
 

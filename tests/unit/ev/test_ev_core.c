@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "ev_testutil.h"
+#include "ev/ev_testutil.h"
 #include "ev/ev_private.h"
 #include "testmain.h"
 

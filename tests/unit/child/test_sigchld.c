@@ -6,7 +6,7 @@
  */
 #include <pthread.h>
 
-#include "child_testutil.h"
+#include "child/child_testutil.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;

@@ -1,6 +1,6 @@
 /*
- * test_ev_timeheap.c: unit tests of the deadline heap and the clock
- * conversions (src/ev_timeheap.c): ordering with FIFO ties, cancellation,
+ * test_timeheap.c: unit tests of the deadline heap and the clock
+ * conversions (src/base/timeheap.c): ordering with FIFO ties, cancellation,
  * removal anywhere, pop_due, the heap invariant, saturation and rounding.
  */
 #include <check.h>

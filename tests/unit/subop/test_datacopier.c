@@ -1,5 +1,5 @@
 /*
- * test_subop_datacopier.c: libxl__datacopier (subop/datacopier.h) inside
+ * test_datacopier.c: libxl__datacopier (subop/datacopier.h) inside
  * an operation. Everything runs in the test's one event loop: a source
  * that writes a known pattern into a non-blocking pipe and then closes
  * it, the copier, and a sink that reads the other end and checks every
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "subop/datacopier.h"
-#include "subop_testutil.h"
+#include "subop/subop_testutil.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;

@@ -7,7 +7,7 @@
 #include <dirent.h>
 #include <sys/socket.h>
 
-#include "child_testutil.h"
+#include "child/child_testutil.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;

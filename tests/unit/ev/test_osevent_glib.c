@@ -11,7 +11,7 @@
 #include <glib-unix.h>
 #include <sys/socket.h>
 
-#include "ev_testutil.h"
+#include "ev/ev_testutil.h"
 #include "ev/ev_private.h"
 #include "testmain.h"
 
@@ -137,7 +137,7 @@ static void loop_drain(void)
     while (g_main_context_iteration(NULL, FALSE)) ;
 }
 
-#include "loop_scenarios.h"
+#include "ev/loop_scenarios.h"
 
 static Suite *glib_suite(void)
 {

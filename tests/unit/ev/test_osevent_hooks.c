@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "ev_testutil.h"
+#include "ev/ev_testutil.h"
 #include "ev/ev_private.h"
 #include "testmain.h"
 

@@ -1,6 +1,6 @@
 /*
- * test_ev_handles.c: unit tests of the generation-checked handle table
- * (src/ev_handles.c): liveness, staleness after release and slot reuse,
+ * test_handles.c: unit tests of the generation-checked handle table
+ * (src/base/handles.c): liveness, staleness after release and slot reuse,
  * foreign and garbage tokens, growth, counts, and concurrent generations.
  */
 #include <check.h>

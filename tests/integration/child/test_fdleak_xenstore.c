@@ -34,7 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../unit/child_testutil.h"
+#include "child/child_testutil.h"
 #include "simhost.h"
 #include "fdprobe.h"
 #include "testmain.h"

@@ -12,7 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 
-#include "child_testutil.h"
+#include "child/child_testutil.h"
 #include "testmain.h"
 
 static xentoollog_logger *lg;

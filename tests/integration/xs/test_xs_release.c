@@ -1,5 +1,5 @@
 /*
- * test_xs_release.c: the ctx's shared @releaseDomain watch (xs/release.c)
+ * test_xs_release.c: the ctx's shared @releaseDomain watch (src/xs/release.c)
  * against the simulated host's real xenstored: its users share one watch,
  * a callback may deregister the next user, a kept watch outlives its
  * users, and the death generator and destroy use the same watch.

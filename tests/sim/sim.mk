@@ -42,16 +42,16 @@ $(SIM_FIXTURE_OBJS): tests/sim/simhost.c $(SIM_HEADERS) | $(SIM_DIR) $(SIM_CLI)
 # The simulator's own tests: Check programs, the preload linked first.
 # They share tests/common/testmain.c (and nothing else of tests/common:
 # test_sim_libxl is built against Debian's headers, not ours).
-SIM_TESTMAIN := tests/common/testmain.c
+SIM_TESTMAIN := tests/common/testmain.c tests/common/testmain.h
 SIM_TEST_LINK = -Wl,--no-as-needed $(SIM_PRELOAD) -Wl,--as-needed \
 	-Wl,-rpath,$(abspath $(SIM_DIR))
 
 $(SIM_DIR)/test_sim_host: tests/sim/test_sim_host.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS) $(SIM_TESTMAIN)
 	$(CC) $(SIM_CFLAGS) -Itests/common $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
-	    $(SIM_TESTMAIN) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) -lxenctrl -lxenstore $(CHECK_LIBS)
+	    $(filter %.c,$(SIM_TESTMAIN)) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) -lxenctrl -lxenstore $(CHECK_LIBS)
 
 # Linked against Debian's real libxenlight and its headers (not ours).
 $(SIM_DIR)/test_sim_libxl: tests/sim/test_sim_libxl.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS) $(SIM_TESTMAIN)
 	$(CC) $(SIM_CFLAGS) -Itests/common $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
-	    $(SIM_TESTMAIN) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) \
+	    $(filter %.c,$(SIM_TESTMAIN)) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) \
 	    -l:libxenlight.so.4.17 -lxenctrl -lxentoollog $(CHECK_LIBS)

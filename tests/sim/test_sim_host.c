@@ -41,6 +41,8 @@ static void teardown(void)
     host = NULL;
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* Run a shell command line; its stdout (trailing newline removed). */
 static char *sh(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static char *sh(int *status, const char *fmt, ...)
@@ -96,7 +98,7 @@ static bool dom_state(int domid, bool shutdown, uint32_t reason)
 
 /* ------------------------------------------------------------ host */
 
-START_TEST(start_and_stop_leave_nothing)
+TEST(start_and_stop_leave_nothing, 60)
 {
     simhost *h = host;
     host = NULL;
@@ -114,10 +116,9 @@ START_TEST(start_and_stop_leave_nothing)
     ck_assert_int_ne(stat(dir, &st), 0);
     ck_assert_ptr_null(getenv("XENSIM_STATE"));
 }
-END_TEST
 
 /* A test process that dies without stopping its host leaves nothing. */
-START_TEST(crashed_owner_leaves_nothing)
+TEST_NO_FIXTURE(crashed_owner_leaves_nothing, 30)
 {
     int p[2];
     ck_assert_int_eq(pipe(p), 0);
@@ -145,11 +146,10 @@ START_TEST(crashed_owner_leaves_nothing)
     ck_assert(WAIT_FOR(!simhost_pid_running(xs) && !simhost_pid_running(sup) &&
                        stat(dir, &st) < 0, 10000));
 }
-END_TEST
 
 /* ------------------------------------------------------------ xenstore-utils */
 
-START_TEST(xenstore_utils_work)
+TEST(xenstore_utils_work, 60)
 {
     int st;
     char *v = sh(&st, "xenstore-read /local/domain/0/name");
@@ -173,11 +173,10 @@ START_TEST(xenstore_utils_work)
     ck_assert_str_eq(v, "hello");
     free(v);
 }
-END_TEST
 
 /* ------------------------------------------------------------ hypercalls */
 
-START_TEST(libxenctrl_sees_domains)
+TEST(libxenctrl_sees_domains, 60)
 {
     int a = simhost_create_domain("a", 100, 2, NULL);
     int b = simhost_create_domain("b", 200, 1, NULL);
@@ -231,9 +230,8 @@ START_TEST(libxenctrl_sees_domains)
     ck_assert_int_eq(errno, ENOSYS);
     xc_interface_close(xch);
 }
-END_TEST
 
-START_TEST(counters_count_hypercalls)
+TEST(counters_count_hypercalls, 60)
 {
     xc_interface *xch = xc_interface_open(NULL, NULL, 0);
     ck_assert_ptr_nonnull(xch);
@@ -260,10 +258,9 @@ START_TEST(counters_count_hypercalls)
     free(out);
     xc_interface_close(xch);
 }
-END_TEST
 
 /* @releaseDomain fires for an introduced domain when it is destroyed. */
-START_TEST(release_domain_watch_fires)
+TEST(release_domain_watch_fires, 60)
 {
     int d = simhost_create_domain("rel", 64, 1, NULL);
     ck_assert_int_gt(d, 0);
@@ -289,11 +286,10 @@ START_TEST(release_domain_watch_fires)
     ck_assert_int_eq(simhost_wait_gone(d, 5000), 0);
     xs_close(xs);
 }
-END_TEST
 
 /* HVM containers: the hvm_guest flag, /libxl/N/type, and the callback IRQ
  * through libxenctrl's xc_hvm_param_get / _set (HVMOP_get/set_param). */
-START_TEST(hvm_domains_and_callback_irq)
+TEST(hvm_domains_and_callback_irq, 60)
 {
     int h = simhost_create_hvm_domain("hvm", "hvm", NULL);
     int v = simhost_create_hvm_domain("pvh", "pvh", NULL);
@@ -340,11 +336,10 @@ START_TEST(hvm_domains_and_callback_irq)
     ck_assert_int_ne(simhost_set_callback_irq(p, 1), 0);
     xc_interface_close(xch);
 }
-END_TEST
 
 /* ------------------------------------------------------------ guests */
 
-START_TEST(guest_obeys_shutdown_request)
+TEST(guest_obeys_shutdown_request, 60)
 {
     int d = simhost_create_domain("obedient", 64, 1, "obey");
     ck_assert_int_gt(d, 0);
@@ -354,9 +349,8 @@ START_TEST(guest_obeys_shutdown_request)
     ck_assert(WAIT_FOR(dom_state(d, true, SHUTDOWN_reboot), 5000));
     ck_assert(value_is(path, ""));        /* acknowledged before shutting down */
 }
-END_TEST
 
-START_TEST(guest_ack_only_never_shuts_down)
+TEST(guest_ack_only_never_shuts_down, 60)
 {
     int d = simhost_create_domain("stubborn", 64, 1, "ack-only");
     ck_assert_int_gt(d, 0);
@@ -368,9 +362,8 @@ START_TEST(guest_ack_only_never_shuts_down)
     ck_assert_int_eq(simhost_guest_write(d, "data/after", "1"), 0);
     ck_assert(dom_state(d, false, 0));
 }
-END_TEST
 
-START_TEST(guest_ignores_shutdown_request)
+TEST(guest_ignores_shutdown_request, 60)
 {
     int d = simhost_create_domain("deaf", 64, 1, "ignore");
     ck_assert_int_gt(d, 0);
@@ -386,18 +379,16 @@ START_TEST(guest_ignores_shutdown_request)
     ck_assert_int_eq(simhost_cli(NULL, "guest-policy", id, "obey", (char *)NULL), 0);
     ck_assert(WAIT_FOR(dom_state(d, true, SHUTDOWN_poweroff), 5000));
 }
-END_TEST
 
-START_TEST(guest_crashes_instead)
+TEST(guest_crashes_instead, 60)
 {
     int d = simhost_create_domain("fragile", 64, 1, "crash");
     ck_assert_int_gt(d, 0);
     ck_assert_int_eq(simhost_request_shutdown(d, "poweroff"), 0);
     ck_assert(WAIT_FOR(dom_state(d, true, SHUTDOWN_crash), 5000));
 }
-END_TEST
 
-START_TEST(guest_writes_large_value_over_ring)
+TEST(guest_writes_large_value_over_ring, 60)
 {
     int d = simhost_create_domain("writer", 64, 1, "ignore");
     ck_assert_int_gt(d, 0);
@@ -423,9 +414,8 @@ START_TEST(guest_writes_large_value_over_ring)
     snprintf(path, sizeof(path), "/local/domain/%d/data/x", e);
     ck_assert(value_is(path, "y"));
 }
-END_TEST
 
-START_TEST(bulk_creation)
+TEST(bulk_creation, 60)
 {
     char *out = NULL;
     ck_assert_int_eq(simhost_cli(&out, "create-bulk", "300", "--nodes", "minimal",
@@ -438,13 +428,12 @@ START_TEST(bulk_creation)
     xc_interface_close(xch);
     ck_assert(value_is("/local/domain/300/name", "bulk299"));
 }
-END_TEST
 
 /* A process killed inside a lock (xenstored killed in the middle of a
  * hypercall) must not wedge the host: the next caller takes over.
  * _i == 0: the table lock; 1: the domain record's own lock (sim.h).
  * getdomaininfo takes both, pause and unpause only the second. */
-START_TEST(lock_holder_killed_inside)
+TEST_LOOP(lock_holder_killed_inside, 60, 0, 2)
 {
     int d = simhost_create_domain("l", 64, 1, NULL);
     ck_assert_int_gt(d, 0);
@@ -474,7 +463,6 @@ START_TEST(lock_holder_killed_inside)
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFSIGNALED(status));
 }
-END_TEST
 
 /* Pause and unpause take no table lock: two threads pausing and unpausing
  * the same domain while a third lists it must lose no update, and the
@@ -495,7 +483,7 @@ static void *race_pauser(void *p)
     return NULL;
 }
 
-START_TEST(pause_races_keep_counts_and_cpu_time)
+TEST(pause_races_keep_counts_and_cpu_time, 60)
 {
     int d = simhost_create_domain("race", 64, 2, NULL);
     ck_assert_int_gt(d, 0);
@@ -527,38 +515,4 @@ START_TEST(pause_races_keep_counts_and_cpu_time)
     ck_assert_int_eq(xc_domain_unpause(xch, (uint32_t)d), -1);
     ck_assert_int_eq(errno, EINVAL);
     xc_interface_close(xch);
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("sim_host");
-    TCase *t = tcase_create("host");
-    tcase_add_checked_fixture(t, setup, teardown);
-    tcase_set_timeout(t, 60);
-    tcase_add_test(t, start_and_stop_leave_nothing);
-    tcase_add_test(t, xenstore_utils_work);
-    tcase_add_test(t, libxenctrl_sees_domains);
-    tcase_add_test(t, counters_count_hypercalls);
-    tcase_add_test(t, release_domain_watch_fires);
-    tcase_add_test(t, hvm_domains_and_callback_irq);
-    tcase_add_test(t, guest_obeys_shutdown_request);
-    tcase_add_test(t, guest_ack_only_never_shuts_down);
-    tcase_add_test(t, guest_ignores_shutdown_request);
-    tcase_add_test(t, guest_crashes_instead);
-    tcase_add_test(t, guest_writes_large_value_over_ring);
-    tcase_add_test(t, bulk_creation);
-    tcase_add_loop_test(t, lock_holder_killed_inside, 0, 2);
-    tcase_add_test(t, pause_races_keep_counts_and_cpu_time);
-    suite_add_tcase(s, t);
-    TCase *c = tcase_create("crash");
-    tcase_set_timeout(c, 30);
-    tcase_add_test(c, crashed_owner_leaves_nothing);
-    suite_add_tcase(s, c);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -41,6 +41,8 @@ static void teardown(void)
     host = NULL;
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* Run libxl's event machinery until an event of the mask, or the deadline. */
 static libxl_event *wait_event(uint64_t typemask, int timeout_ms)
 {
@@ -70,7 +72,7 @@ static libxl_event *wait_event(uint64_t typemask, int timeout_ms)
 
 #define MASK(t) (1ULL << (t))
 
-START_TEST(lists_simulated_domains)
+TEST(lists_simulated_domains, 60)
 {
     int a = simhost_create_domain("alpha", 256, 2, NULL);
     int b = simhost_create_domain("beta", 128, 1, NULL);
@@ -103,9 +105,8 @@ START_TEST(lists_simulated_domains)
     ck_assert(seen_a && seen_b);
     libxl_dominfo_list_free(list, n);
 }
-END_TEST
 
-START_TEST(death_event_after_destroy)
+TEST(death_event_after_destroy, 60)
 {
     int d = simhost_create_domain("doomed", 64, 1, NULL);
     ck_assert_int_gt(d, 0);
@@ -119,9 +120,8 @@ START_TEST(death_event_after_destroy)
     libxl_event_free(ctx, ev);
     libxl_evdisable_domain_death(ctx, gen);
 }
-END_TEST
 
-START_TEST(shutdown_event_with_reason)
+TEST(shutdown_event_with_reason, 60)
 {
     int d = simhost_create_domain("rebooter", 64, 1, NULL);
     ck_assert_int_gt(d, 0);
@@ -139,10 +139,9 @@ START_TEST(shutdown_event_with_reason)
     libxl_event_free(ctx, ev);
     libxl_evdisable_domain_death(ctx, gen);
 }
-END_TEST
 
 /* libxl asks (control/shutdown), the simulated guest obeys. */
-START_TEST(libxl_shutdown_obeyed_by_guest)
+TEST(libxl_shutdown_obeyed_by_guest, 60)
 {
     int d = simhost_create_domain("polite", 64, 1, "obey");
     ck_assert_int_gt(d, 0);
@@ -155,24 +154,4 @@ START_TEST(libxl_shutdown_obeyed_by_guest)
                      LIBXL_SHUTDOWN_REASON_POWEROFF);
     libxl_event_free(ctx, ev);
     libxl_evdisable_domain_death(ctx, gen);
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("sim_libxl");
-    TCase *t = tcase_create("debian_libxl");
-    tcase_add_checked_fixture(t, setup, teardown);
-    tcase_set_timeout(t, 60);
-    tcase_add_test(t, lists_simulated_domains);
-    tcase_add_test(t, death_event_after_destroy);
-    tcase_add_test(t, shutdown_event_with_reason);
-    tcase_add_test(t, libxl_shutdown_obeyed_by_guest);
-    suite_add_tcase(s, t);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

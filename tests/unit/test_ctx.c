@@ -29,7 +29,9 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
-START_TEST(version_mismatch_is_refused)
+TEST_FIXTURE(setup, teardown);
+
+TEST(version_mismatch_is_refused, 30)
 {
     libxl_ctx *ctx = (libxl_ctx *)0x1;
     ck_assert_int_eq(libxl_ctx_alloc(&ctx, LIBXL_VERSION + 1, 0, lg),
@@ -37,15 +39,13 @@ START_TEST(version_mismatch_is_refused)
     ck_assert_ptr_eq(ctx, (libxl_ctx *)0x1); /* untouched */
     ck_assert_int_eq(libxl_ctx_alloc(&ctx, -1, 0, lg), ERROR_VERSION);
 }
-END_TEST
 
-START_TEST(free_null_is_fine)
+TEST(free_null_is_fine, 30)
 {
     ck_assert_int_eq(libxl_ctx_free(NULL), 0);
 }
-END_TEST
 
-START_TEST(no_hypervisor_is_a_clear_error)
+TEST(no_hypervisor_is_a_clear_error, 30)
 {
     /* These machines have no Xen: the hypervisor interface cannot open. */
     libxl_ctx *ctx = NULL;
@@ -54,9 +54,8 @@ START_TEST(no_hypervisor_is_a_clear_error)
     ck_assert_msg(testlog_contains(lg, XTL_ERROR, "cannot open the hypervisor"),
                   "log was: %s", testlog_dump(lg));
 }
-END_TEST
 
-START_TEST(log_line_format)
+TEST(log_line_format, 30)
 {
     struct libxl__ctx fake;
     memset(&fake, 0, sizeof(fake));
@@ -82,24 +81,4 @@ START_TEST(log_line_format)
     fake.lg = NULL;
     LOG(&fake, ERROR, "dropped");
     LOG(NULL, ERROR, "dropped");
-}
-END_TEST
-
-static Suite *ctx_suite(void)
-{
-    Suite *s = suite_create("ctx");
-    TCase *tc = tcase_create("ctx");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, version_mismatch_is_refused);
-    tcase_add_test(tc, free_null_is_fine);
-    tcase_add_test(tc, no_hypervisor_is_a_clear_error);
-    tcase_add_test(tc, log_line_format);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(ctx_suite());
 }

@@ -38,6 +38,8 @@ static void teardown(void)
     xtl_logger_destroy((xentoollog_logger *)logger);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* Run the library's loop (single-fd style) until *flag or the deadline. */
 static bool drive_until(atomic_int *flag, int timeout_ms)
 {
@@ -241,7 +243,7 @@ static const libxl_asyncprogress_how prog_cb = { .callback = on_progress,
 
 /* ------------------------------------------------------------ styles */
 
-START_TEST(sync_returns_result)
+TEST(sync_returns_result, 30)
 {
     top_params p = { .delay_ms = 1, .result = -42, .abortable = true };
     ck_assert_int_eq(test_op(&p, NULL), -42);
@@ -249,9 +251,8 @@ START_TEST(sync_returns_result)
     p.result = 0;
     ck_assert_int_eq(test_op(&p, NULL), 0);
 }
-END_TEST
 
-START_TEST(callback_exactly_once)
+TEST(callback_exactly_once, 30)
 {
     reset_record();
     top_params p = { .delay_ms = 2, .result = -9, .abortable = true };
@@ -263,9 +264,8 @@ START_TEST(callback_exactly_once)
     libxl_osevent_dispatch(ctx);
     ck_assert_int_eq(atomic_load(&completions), 1);
 }
-END_TEST
 
-START_TEST(event_style_completion)
+TEST(event_style_completion, 30)
 {
     libxl_asyncop_how how = { .callback = NULL, .u.for_event = 0xabcdef };
     top_params p = { .delay_ms = 2, .result = -6, .abortable = true };
@@ -280,9 +280,8 @@ START_TEST(event_style_completion)
     ck_assert_int_eq(libxl_event_check(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL),
                      ERROR_NOT_READY);
 }
-END_TEST
 
-START_TEST(callback_inside_initiating_call)
+TEST(callback_inside_initiating_call, 30)
 {
     reset_record();
     top_params p = { .delay_ms = -1, .result = 3 };
@@ -292,7 +291,6 @@ START_TEST(callback_inside_initiating_call)
     ck_assert_int_eq(atomic_load(&last_rc), 3);
     ck_assert(pthread_equal(completion_thread, pthread_self()));
 }
-END_TEST
 
 /* The op completes on thread B while A is still inside the initiator. */
 static atomic_int b_stop;
@@ -318,7 +316,7 @@ static void seam_wait_for_completion(void)
     }
 }
 
-START_TEST(completion_on_other_thread_during_initiator)
+TEST(completion_on_other_thread_during_initiator, 30)
 {
     pthread_t b;
     reset_record();
@@ -334,11 +332,10 @@ START_TEST(completion_on_other_thread_during_initiator)
     pthread_join(b, NULL);
     ck_assert_int_eq(atomic_load(&completions), 1);
 }
-END_TEST
 
 /* ----------------------------------------------------------- progress */
 
-START_TEST(progress_callbacks_in_order_before_completion)
+TEST(progress_callbacks_in_order_before_completion, 30)
 {
     reset_record();
     top_params p = { .delay_ms = 1, .nprogress = 3, .abortable = true,
@@ -351,9 +348,8 @@ START_TEST(progress_callbacks_in_order_before_completion)
     ck_assert_int_eq(test_op(&p, NULL), 0);
     ck_assert_str_eq(rec, "p0 p1 p2 ");
 }
-END_TEST
 
-START_TEST(progress_events_in_order_before_completion)
+TEST(progress_events_in_order_before_completion, 30)
 {
     libxl_asyncop_how how = { .u.for_event = 99 };
     libxl_asyncprogress_how aop = { .for_event = 98 };
@@ -374,7 +370,6 @@ START_TEST(progress_events_in_order_before_completion)
         libxl_event_free(ctx, ev);
     }
 }
-END_TEST
 
 /* A progress callback runs on thread B (B requests the abort whose handler
  * reports progress) while the synchronous initiator A waits: A must not
@@ -414,7 +409,7 @@ static void *abort_sync_when_found(void *arg)
     return NULL;
 }
 
-START_TEST(progress_on_other_thread_while_sync_waits)
+TEST(progress_on_other_thread_while_sync_waits, 30)
 {
     libxl_asyncprogress_how aop = { .callback = slow_progress };
     top_params p = { .delay_ms = 10000, .nprogress = 1, .abortable = true,
@@ -438,11 +433,10 @@ START_TEST(progress_on_other_thread_while_sync_waits)
     ck_assert_int_eq(atomic_load(&cb_saw_a_returned), 0);
     ck_assert_uint_lt(test_now_ms() - t0, 5000);
 }
-END_TEST
 
 /* -------------------------------------------------------------- abort */
 
-START_TEST(abort_before_start)
+TEST(abort_before_start, 30)
 {
     ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), ERROR_NOTFOUND);
     ck_assert_int_eq(libxl_ao_abort(ctx, NULL), ERROR_NOTFOUND);
@@ -452,9 +446,8 @@ START_TEST(abort_before_start)
     ck_assert(drive_until(&completions, 5000));
     ck_assert_int_eq(atomic_load(&last_rc), 0);
 }
-END_TEST
 
-START_TEST(abort_during)
+TEST(abort_during, 30)
 {
     reset_record();
     top_params p = { .delay_ms = 10000, .result = 0, .abortable = true };
@@ -473,9 +466,8 @@ START_TEST(abort_during)
     libxl_osevent_dispatch(ctx);
     ck_assert_int_eq(atomic_load(&completions), 1);
 }
-END_TEST
 
-START_TEST(abort_twice_and_real_result)
+TEST(abort_twice_and_real_result, 30)
 {
     /* An operation deaf to aborts: requested (0), then ERROR_ABORTED,
      * and it completes with its real result, once. */
@@ -487,9 +479,8 @@ START_TEST(abort_twice_and_real_result)
     ck_assert(drive_until(&completions, 5000));
     ck_assert_int_eq(atomic_load(&last_rc), 0);
 }
-END_TEST
 
-START_TEST(abort_after_completion)
+TEST(abort_after_completion, 30)
 {
     reset_record();
     top_params p = { .delay_ms = 1, .result = 0, .abortable = true };
@@ -499,9 +490,8 @@ START_TEST(abort_after_completion)
     ck_assert_int_eq(atomic_load(&last_rc), 0);
     ck_assert_int_eq(atomic_load(&completions), 1);
 }
-END_TEST
 
-START_TEST(abort_event_style_matches_for_event)
+TEST(abort_event_style_matches_for_event, 30)
 {
     libxl_asyncop_how how = { .u.for_event = 4242 };
     libxl_asyncop_how wrong = { .u.for_event = 4243 };
@@ -515,11 +505,10 @@ START_TEST(abort_event_style_matches_for_event)
     ck_assert_int_eq(ev->for_user, 4242);
     libxl_event_free(ctx, ev);
 }
-END_TEST
 
 /* ------------------------------------------------ sub-ops, holds, twice */
 
-START_TEST(subops_complete_together)
+TEST(subops_complete_together, 30)
 {
     reset_record();
     top_params p = { .delay_ms = 1, .nsubops = 3 };
@@ -535,9 +524,8 @@ START_TEST(subops_complete_together)
     ck_assert_int_eq(atomic_load(&completions), 1);
     ck_assert_int_eq(atomic_load(&last_rc), ERROR_ABORTED);
 }
-END_TEST
 
-START_TEST(hold_delays_completion)
+TEST(hold_delays_completion, 30)
 {
     reset_record();
     top_params p = { .hold_ms = 5, .result = 8 };
@@ -552,9 +540,8 @@ START_TEST(hold_delays_completion)
     ck_assert_int_eq(test_op(&p, NULL), 8);
     ck_assert_uint_ge(test_now_ms() - t0, 4);
 }
-END_TEST
 
-START_TEST(never_completes_twice)
+TEST(never_completes_twice, 30)
 {
     reset_record();
     top_params p = { .delay_ms = 1, .result = 1, .abortable = true,
@@ -566,11 +553,10 @@ START_TEST(never_completes_twice)
     ck_assert_int_eq(atomic_load(&last_rc), 1);
     ck_assert_int_eq(test_op(&p, NULL), 1);
 }
-END_TEST
 
 /* ----------------------------------------------------------- ctx_free */
 
-START_TEST(ctx_free_with_ao_in_flight)
+TEST(ctx_free_with_ao_in_flight, 30)
 {
     reset_record();
     top_params p = { .delay_ms = 10000, .abortable = true };
@@ -580,37 +566,4 @@ START_TEST(ctx_free_with_ao_in_flight)
     ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), 0);
     ck_assert_int_eq(atomic_load(&completions), 1);
     ck_assert_int_eq(atomic_load(&last_rc), ERROR_ABORTED);
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("ao");
-    TCase *t = tcase_create("ao");
-    tcase_add_checked_fixture(t, setup, teardown);
-    tcase_set_timeout(t, 30);
-    tcase_add_test(t, sync_returns_result);
-    tcase_add_test(t, callback_exactly_once);
-    tcase_add_test(t, event_style_completion);
-    tcase_add_test(t, callback_inside_initiating_call);
-    tcase_add_test(t, completion_on_other_thread_during_initiator);
-    tcase_add_test(t, progress_callbacks_in_order_before_completion);
-    tcase_add_test(t, progress_events_in_order_before_completion);
-    tcase_add_test(t, progress_on_other_thread_while_sync_waits);
-    tcase_add_test(t, abort_before_start);
-    tcase_add_test(t, abort_during);
-    tcase_add_test(t, abort_twice_and_real_result);
-    tcase_add_test(t, abort_after_completion);
-    tcase_add_test(t, abort_event_style_matches_for_event);
-    tcase_add_test(t, subops_complete_together);
-    tcase_add_test(t, hold_delays_completion);
-    tcase_add_test(t, never_completes_twice);
-    tcase_add_test(t, ctx_free_with_ao_in_flight);
-    suite_add_tcase(s, t);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

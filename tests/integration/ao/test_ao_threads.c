@@ -270,7 +270,7 @@ static void *event_waiter(void *arg)
     return NULL;
 }
 
-START_TEST(many_threads_one_ctx)
+TEST(many_threads_one_ctx, 240)
 {
     pthread_t ws[WORKERS], hook_t, wait_t;
     int wait_rc = 999;
@@ -315,20 +315,4 @@ START_TEST(many_threads_one_ctx)
     close(wake_fd);
     xtl_logger_destroy((xentoollog_logger *)logger);
     ck_assert_int_eq(simhost_stop(host), 0);
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("ao_threads");
-    TCase *t = tcase_create("ao_threads");
-    tcase_set_timeout(t, 240);
-    tcase_add_test(t, many_threads_one_ctx);
-    suite_add_tcase(s, t);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -58,6 +58,8 @@ static void teardown(void)
     ck_assert_int_eq(simhost_stop(host), 0);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* ------------------------------------------------- what is a leak */
 
 /* Inodes of the library's xenstored watch connections, as made. */
@@ -265,7 +267,7 @@ static void plant(void)
 
 /* ------------------------------------------------------------ test */
 
-START_TEST(no_library_fd_in_any_child)
+TEST_LOOP(no_library_fd_in_any_child, 600, 0, 3)
 {
     pthread_t lib[2], app[FDPROBE_METHODS];
 
@@ -319,21 +321,4 @@ START_TEST(no_library_fd_in_any_child)
         planted_fd = -1;
         deliberate_target = NULL;
     }
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("fdleak_xenstore");
-    TCase *tc = tcase_create("fdleak_xenstore");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 600);
-    tcase_add_loop_test(tc, no_library_fd_in_any_child, 0, 3);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -44,6 +44,8 @@ static void teardown(void)
     ck_assert_int_eq(simhost_stop(host), 0);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* Drive the event loop (single-fd style) for up to ms, or until an event
  * matching mask is queued; returns it or NULL at the deadline. */
 static libxl_event *wait_event(uint64_t mask, int ms)
@@ -75,7 +77,7 @@ static void expect_free(libxl_event *ev, libxl_event_type type, int domid,
     libxl_event_free(ctx, ev);
 }
 
-START_TEST(shutdown_then_death)
+TEST(shutdown_then_death, 30)
 {
     int d = new_domain("sd");
     libxl_evgen_domain_death *g;
@@ -91,9 +93,8 @@ START_TEST(shutdown_then_death)
     libxl_event_free(ctx, ev);
     libxl_evdisable_domain_death(ctx, g);
 }
-END_TEST
 
-START_TEST(crash_reports_shutdown_crash)
+TEST(crash_reports_shutdown_crash, 30)
 {
     int d = new_domain("cr");
     libxl_evgen_domain_death *g;
@@ -108,9 +109,8 @@ START_TEST(crash_reports_shutdown_crash)
     ck_assert_int_eq(simhost_destroy_domain(other), 0);
     ck_assert_ptr_null(wait_event(MASK_DOM, 300));
 }
-END_TEST
 
-START_TEST(destroy_gives_death_only)
+TEST(destroy_gives_death_only, 30)
 {
     int d = new_domain("dd");
     libxl_evgen_domain_death *g;
@@ -122,12 +122,11 @@ START_TEST(destroy_gives_death_only)
     ck_assert_ptr_null(wait_event(MASK_DOM, 200));
     /* The evgen survives DEATH until evdisable (teardown frees it). */
 }
-END_TEST
 
 /* Destroyed before the loop ever ran (so before xenstored has confirmed
  * the @releaseDomain watch, which registration does not wait for), and
  * several deaths at once among watched neighbours (gaps in the list). */
-START_TEST(death_before_watch_confirmed_and_several_at_once)
+TEST(death_before_watch_confirmed_and_several_at_once, 30)
 {
     int d[6];
     libxl_evgen_domain_death *g[6];
@@ -158,9 +157,8 @@ START_TEST(death_before_watch_confirmed_and_several_at_once)
     ck_assert_ptr_null(wait_event(MASK_DOM, 300));
     for (int i = 0; i < 6; i++) libxl_evdisable_domain_death(ctx, g[i]);
 }
-END_TEST
 
-START_TEST(nonexistent_domain_is_dead)
+TEST(nonexistent_domain_is_dead, 30)
 {
     libxl_evgen_domain_death *g, *r;
     ck_assert_int_eq(libxl_evenable_domain_death(ctx, 4321, 3, &g), 0);
@@ -177,11 +175,10 @@ START_TEST(nonexistent_domain_is_dead)
     libxl_evdisable_domain_death(ctx, g);
     libxl_evdisable_domain_death(ctx, r);
 }
-END_TEST
 
 /* libxl 4.17 tells a new evgen only at the next unrelated @releaseDomain
  * when other evgens already exist; we scan at once. */
-START_TEST(already_shut_down_with_other_evgens)
+TEST(already_shut_down_with_other_evgens, 30)
 {
     int live = new_domain("live");
     int sd = new_domain("gone-down");
@@ -204,9 +201,8 @@ START_TEST(already_shut_down_with_other_evgens)
     expect_free(wait_event(MASK_DOM, 2000), LIBXL_EVENT_TYPE_DOMAIN_DEATH, 6000, 4);
     ck_assert_ptr_null(wait_event(MASK_DOM, 100));
 }
-END_TEST
 
-START_TEST(two_evgens_one_domain)
+TEST(two_evgens_one_domain, 30)
 {
     int d = new_domain("twice");
     libxl_evgen_domain_death *a, *b;
@@ -236,7 +232,6 @@ START_TEST(two_evgens_one_domain)
     libxl_evdisable_domain_death(ctx, a);
     libxl_evdisable_domain_death(ctx, b);
 }
-END_TEST
 
 /* libvirt's pattern: evdisable from inside event_occurs for DEATH. */
 static int occurs_calls;
@@ -251,7 +246,7 @@ static void occurs_disable(void *user, libxl_event *ev)
     libxl_event_free(ctx, ev);
 }
 
-START_TEST(evdisable_inside_event_occurs)
+TEST(evdisable_inside_event_occurs, 30)
 {
     static libxl_evgen_domain_death *g;
     static const libxl_event_hooks hooks = {
@@ -277,10 +272,9 @@ START_TEST(evdisable_inside_event_occurs)
     ck_assert_ptr_null(g);
     ck_assert_int_eq(occurs_calls, 2);
 }
-END_TEST
 
 /* Disabled evgens say nothing; records are shared and freed correctly. */
-START_TEST(evdisable_stops_events)
+TEST(evdisable_stops_events, 30)
 {
     int d = new_domain("quiet");
     libxl_evgen_domain_death *a, *b;
@@ -292,11 +286,10 @@ START_TEST(evdisable_stops_events)
     libxl_evdisable_domain_death(ctx, b);
     ck_assert_ptr_null(wait_event(MASK_DOM, 200));
 }
-END_TEST
 
 /* 1,000 domains: a random half shut down (random reasons), then all
  * destroyed, in random order. */
-START_TEST(thousand_domains_random_order)
+TEST(thousand_domains_random_order, 180)
 {
     enum { N = 1000 };
     char *out = NULL;
@@ -362,10 +355,9 @@ START_TEST(thousand_domains_random_order)
     for (int i = 0; i < N; i += 2)
         libxl_evdisable_domain_death(ctx, gens[order[i]]);
 }
-END_TEST
 
 /* Messages about one domain carry libxl's "Domain N:" prefix. */
-START_TEST(log_lines_name_the_domain)
+TEST(log_lines_name_the_domain, 30)
 {
     libxl_evgen_domain_death *g;
     ck_assert_int_eq(libxl_evenable_domain_death(ctx, 0x7FF5, 0, &g), 0);
@@ -373,36 +365,4 @@ START_TEST(log_lines_name_the_domain)
     ck_assert_ptr_nonnull(ev);
     libxl_event_free(ctx, ev);
     ck_assert(testlog_contains(lg, XTL_DEBUG, ": Domain 32757:dead"));
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("death");
-    struct { const char *name; const TTest *t; int timeout; } tests[] = {
-        { "shutdown_then_death", shutdown_then_death, 30 },
-        { "crash_reports_shutdown_crash", crash_reports_shutdown_crash, 30 },
-        { "destroy_gives_death_only", destroy_gives_death_only, 30 },
-        { "death_before_watch_confirmed_and_several_at_once", death_before_watch_confirmed_and_several_at_once, 30 },
-        { "nonexistent_domain_is_dead", nonexistent_domain_is_dead, 30 },
-        { "already_shut_down_with_other_evgens", already_shut_down_with_other_evgens, 30 },
-        { "two_evgens_one_domain", two_evgens_one_domain, 30 },
-        { "evdisable_inside_event_occurs", evdisable_inside_event_occurs, 30 },
-        { "evdisable_stops_events", evdisable_stops_events, 30 },
-        { "thousand_domains_random_order", thousand_domains_random_order, 180 },
-        { "log_lines_name_the_domain", log_lines_name_the_domain, 30 },
-    };
-    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-        TCase *tc = tcase_create(tests[i].name);
-        tcase_add_checked_fixture(tc, setup, teardown);
-        tcase_set_timeout(tc, tests[i].timeout);
-        tcase_add_test(tc, tests[i].t);
-        suite_add_tcase(s, tc);
-    }
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

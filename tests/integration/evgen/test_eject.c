@@ -97,6 +97,8 @@ static void teardown(void)
     ck_assert_int_eq(simhost_stop(host), 0);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 static libxl_event *wait_event(uint64_t mask, int ms)
 {
     return testev_wait(ctx, mask, ms);
@@ -146,7 +148,7 @@ static void check_real_eject(libxl_ev_user user)
     free(v);
 }
 
-START_TEST(real_eject)
+TEST(real_eject, 30)
 {
     libxl_evgen_disk_eject *g;
     ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 42, &g), 0);
@@ -155,12 +157,11 @@ START_TEST(real_eject)
     check_real_eject(42);      /* and again */
     libxl_evdisable_disk_eject(ctx, g);
 }
-END_TEST
 
 /* Our acknowledgement fires the watch too; skipping the read it would
  * cost (see evgen_eject.c) must not swallow a guest's next eject, however
  * soon it comes; and two ejects written before the loop runs are one. */
-START_TEST(eject_right_after_ack_and_coalesced)
+TEST(eject_right_after_ack_and_coalesced, 30)
 {
     libxl_evgen_disk_eject *g;
     ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 5, &g), 0);
@@ -174,9 +175,8 @@ START_TEST(eject_right_after_ack_and_coalesced)
     ck_assert_ptr_null(wait_event(MASK_EJECT, 300));
     libxl_evdisable_disk_eject(ctx, g);
 }
-END_TEST
 
-START_TEST(hostile_values_ignored)
+TEST(hostile_values_ignored, 30)
 {
     libxl_evgen_disk_eject *g;
     ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 1, &g), 0);
@@ -215,9 +215,8 @@ START_TEST(hostile_values_ignored)
     check_real_eject(1);
     ck_assert_ptr_null(wait_event(MASK_EJECT, 200));
 }
-END_TEST
 
-START_TEST(other_vdev_ignored)
+TEST(other_vdev_ignored, 30)
 {
     libxl_evgen_disk_eject *g;
     ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 1, &g), 0);
@@ -225,9 +224,8 @@ START_TEST(other_vdev_ignored)
     ck_assert_ptr_null(wait_event(MASK_EJECT, 300));
     check_real_eject(1);
 }
-END_TEST
 
-START_TEST(forged_frontend_backend_ignored)
+TEST(forged_frontend_backend_ignored, 30)
 {
     char p[160], forged[128];
     snprintf(p, sizeof(p), "/local/domain/%d/device/vbd/%d/backend", dom, HDC);
@@ -238,9 +236,8 @@ START_TEST(forged_frontend_backend_ignored)
     check_real_eject(9);      /* backend 0 / qdisk, from the toolstack */
     ck_assert(testlog_contains(lg, XTL_WARN, "using the toolstack's"));
 }
-END_TEST
 
-START_TEST(toolstack_mismatch_ignored)
+TEST(toolstack_mismatch_ignored, 30)
 {
     char p[160];
     snprintf(p, sizeof(p), "/local/domain/0/backend/qdisk/%d/%d/frontend-id",
@@ -253,9 +250,8 @@ START_TEST(toolstack_mismatch_ignored)
     wait_log("no valid record");
     ck_assert_ptr_null(wait_event(MASK_EJECT, 200));
 }
-END_TEST
 
-START_TEST(removed_disk_no_event)
+TEST(removed_disk_no_event, 30)
 {
     libxl_evgen_disk_eject *g;
     ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 9, &g), 0);
@@ -266,7 +262,6 @@ START_TEST(removed_disk_no_event)
     wait_log("no valid record");
     ck_assert_ptr_null(wait_event(MASK_EJECT, 200));
 }
-END_TEST
 
 /* A guest's eject, and the event it brings (NULL if none within ms). */
 static libxl_event *eject_once(int ms)
@@ -286,7 +281,7 @@ static char *be_node(const char *be_kind, const char *node)
 /* The description is kept between ejects; a change of the backend nodes
  * it comes from, with the toolstack's pointer unchanged, must still show
  * in the next event (libxl_cdrom_insert rewrites "type", say). */
-START_TEST(backend_change_seen_without_pointer_change)
+TEST(backend_change_seen_without_pointer_change, 30)
 {
     libxl_evgen_disk_eject *g;
     ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 3, &g), 0);
@@ -310,11 +305,10 @@ START_TEST(backend_change_seen_without_pointer_change)
     check_real_eject(3);
     libxl_evdisable_disk_eject(ctx, g);
 }
-END_TEST
 
 /* The toolstack moves the disk to another backend directory: the event
  * follows the pointer, and changes in the new directory are seen too. */
-START_TEST(backend_moved_then_changed)
+TEST(backend_moved_then_changed, 30)
 {
     libxl_evgen_disk_eject *g;
     ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 4, &g), 0);
@@ -350,14 +344,13 @@ START_TEST(backend_moved_then_changed)
     libxl_event_free(ctx, ev);
     libxl_evdisable_disk_eject(ctx, g);
 }
-END_TEST
 
 /* On a host with many domains xenstored sends each answer's header and
  * body in separate writes, one pass of its main loop apart, so the watch
  * connection sees messages arrive in pieces, and sees them while requests
  * are outstanding. Every eject still gives exactly one event, hostile
  * values none, and the node is acknowledged each time. */
-START_TEST(ejects_on_a_busy_host)
+TEST(ejects_on_a_busy_host, 30)
 {
     char *out = NULL;
     ck_assert_int_eq(simhost_cli(&out, "create-bulk", "1000", (char *)NULL), 0);
@@ -374,9 +367,8 @@ START_TEST(ejects_on_a_busy_host)
     ck_assert_ptr_null(wait_event(MASK_EJECT, 300));
     libxl_evdisable_disk_eject(ctx, g);
 }
-END_TEST
 
-START_TEST(evdisable_stops_ejects)
+TEST(evdisable_stops_ejects, 30)
 {
     libxl_evgen_disk_eject *g, *h;
     ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 1, &g), 0);
@@ -387,37 +379,4 @@ START_TEST(evdisable_stops_ejects)
     ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "nonsense!", 1, &g),
                      ERROR_INVAL);
     /* h is left for libxl_ctx_free. */
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("eject");
-    struct { const char *name; const TTest *t; } tests[] = {
-        { "real_eject", real_eject },
-        { "eject_right_after_ack_and_coalesced", eject_right_after_ack_and_coalesced },
-        { "hostile_values_ignored", hostile_values_ignored },
-        { "other_vdev_ignored", other_vdev_ignored },
-        { "forged_frontend_backend_ignored", forged_frontend_backend_ignored },
-        { "toolstack_mismatch_ignored", toolstack_mismatch_ignored },
-        { "removed_disk_no_event", removed_disk_no_event },
-        { "evdisable_stops_ejects", evdisable_stops_ejects },
-        { "backend_change_seen_without_pointer_change",
-          backend_change_seen_without_pointer_change },
-        { "backend_moved_then_changed", backend_moved_then_changed },
-        { "ejects_on_a_busy_host", ejects_on_a_busy_host },
-    };
-    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-        TCase *tc = tcase_create(tests[i].name);
-        tcase_add_checked_fixture(tc, setup, teardown);
-        tcase_set_timeout(tc, 30);
-        tcase_add_test(tc, tests[i].t);
-        suite_add_tcase(s, tc);
-    }
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

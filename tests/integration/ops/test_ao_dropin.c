@@ -99,7 +99,7 @@ static char *run_probe(bool lightcore)
     return buf;
 }
 
-START_TEST(same_results_as_libxl)
+TEST(same_results_as_libxl, 120)
 {
     mkdir("/var/run/xen", 0755);   /* libxl's destroy needs its run dir */
     simhost *h = simhost_start();
@@ -116,20 +116,4 @@ START_TEST(same_results_as_libxl)
     free(xen);
     free(ours);
     ck_assert_int_eq(simhost_stop(h), 0);
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("ao_dropin");
-    TCase *t = tcase_create("ao_dropin");
-    tcase_set_timeout(t, 120);
-    tcase_add_test(t, same_results_as_libxl);
-    suite_add_tcase(s, t);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -33,7 +33,9 @@ static void teardown(void)
     ck_assert_int_eq(simhost_stop(host), 0);
 }
 
-START_TEST(version_info_from_the_hypervisor)
+TEST_FIXTURE(setup, teardown);
+
+TEST(version_info_from_the_hypervisor, 60)
 {
     const libxl_version_info *v = libxl_get_version_info(ctx);
     ck_assert_ptr_nonnull(v);
@@ -49,9 +51,8 @@ START_TEST(version_info_from_the_hypervisor)
     ck_assert_ptr_eq(libxl_get_version_info(ctx), v);
     ck_assert_uint_eq(simhost_counter("xen_version"), 0);
 }
-END_TEST
 
-START_TEST(two_contexts_coexist)
+TEST(two_contexts_coexist, 60)
 {
     libxl_ctx *second = NULL;
     ck_assert_int_eq(libxl_ctx_alloc(&second, LIBXL_VERSION, 0, lg), 0);
@@ -61,9 +62,8 @@ START_TEST(two_contexts_coexist)
     ck_assert_int_eq(libxl_ctx_free(second), 0);
     ck_assert_int_eq(libxl_domain_info(ctx, NULL, 0), 0);
 }
-END_TEST
 
-START_TEST(xenstored_unreachable_is_a_clear_error)
+TEST(xenstored_unreachable_is_a_clear_error, 60)
 {
     /* The hypervisor is there; xenstored is not where we look. */
     libxl_ctx *other = (libxl_ctx *)0x1;
@@ -77,9 +77,8 @@ START_TEST(xenstored_unreachable_is_a_clear_error)
     setenv("XENSTORED_PATH", saved, 1);
     free(saved);
 }
-END_TEST
 
-START_TEST(domain_info_reports_state)
+TEST(domain_info_reports_state, 60)
 {
     int web = simhost_create_domain("web", 512, 2, NULL);
     int db = simhost_create_domain("db", 256, 1, NULL);
@@ -119,9 +118,8 @@ START_TEST(domain_info_reports_state)
     ck_assert_int_eq(info.shutdown_reason, LIBXL_SHUTDOWN_REASON_UNKNOWN);
     libxl_dominfo_dispose(&info);
 }
-END_TEST
 
-START_TEST(missing_domain_is_domain_notfound)
+TEST(missing_domain_is_domain_notfound, 60)
 {
     int a = simhost_create_domain("a", 64, 1, NULL);
     int b = simhost_create_domain("b", 64, 1, NULL);
@@ -137,9 +135,8 @@ START_TEST(missing_domain_is_domain_notfound)
     ck_assert_int_eq(libxl_domain_info(ctx, NULL, (uint32_t)b), 0);
     libxl_dominfo_dispose(&info);
 }
-END_TEST
 
-START_TEST(list_domain_matches_the_host_in_one_hypercall)
+TEST(list_domain_matches_the_host_in_one_hypercall, 60)
 {
     enum { N = 40 };
     char name[32];
@@ -165,9 +162,8 @@ START_TEST(list_domain_matches_the_host_in_one_hypercall)
     libxl_dominfo_list_free(list, nb);
     libxl_dominfo_list_free(NULL, 0); /* harmless */
 }
-END_TEST
 
-START_TEST(names_and_qualifiers)
+TEST(names_and_qualifiers, 60)
 {
     int web = simhost_create_domain("web", 64, 1, NULL);
     uint32_t domid = 12345;
@@ -186,27 +182,4 @@ START_TEST(names_and_qualifiers)
                      ERROR_INVAL);
     char *n = libxl_domid_to_name(ctx, 9999);
     ck_assert_ptr_null(n);
-}
-END_TEST
-
-static Suite *ctx_host_suite(void)
-{
-    Suite *s = suite_create("ctx_host");
-    TCase *tc = tcase_create("ctx_host");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, version_info_from_the_hypervisor);
-    tcase_add_test(tc, two_contexts_coexist);
-    tcase_add_test(tc, xenstored_unreachable_is_a_clear_error);
-    tcase_add_test(tc, domain_info_reports_state);
-    tcase_add_test(tc, missing_domain_is_domain_notfound);
-    tcase_add_test(tc, list_domain_matches_the_host_in_one_hypercall);
-    tcase_add_test(tc, names_and_qualifiers);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(ctx_host_suite());
 }

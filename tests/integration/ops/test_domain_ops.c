@@ -51,6 +51,8 @@ static void teardown(void)
     ck_assert_int_eq(simhost_stop(host), 0);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* ------------------------------------------------------------ helpers */
 
 static atomic_int completions, last_rc;
@@ -158,7 +160,7 @@ static int wait_shutdown_reason(int domid, int timeout_ms)
 
 /* ------------------------------------------------------ pause / unpause */
 
-START_TEST(pause_unpause_three_styles)
+TEST(pause_unpause_three_styles, 60)
 {
     int d = simhost_create_domain("p", 64, 1, NULL);
     ck_assert_int_gt(d, 0);
@@ -191,11 +193,10 @@ START_TEST(pause_unpause_three_styles)
     ck_assert_int_eq(wait_complete_event(32, (uint32_t)d, 5000), 0);
     ck_assert(!is_paused(d));
 }
-END_TEST
 
 /* libxl 4.17 on this host (Debian's library, verified): pause failures are
  * the call's result; unpause failures are the operation's. */
-START_TEST(pause_unpause_failures_as_libxl)
+TEST(pause_unpause_failures_as_libxl, 60)
 {
     int d = simhost_create_domain("q", 64, 1, NULL);
     ck_assert_int_eq(libxl_domain_pause(ctx, 77, NULL), ERROR_FAIL);
@@ -217,11 +218,10 @@ START_TEST(pause_unpause_failures_as_libxl)
     ck_assert_int_eq(libxl_domain_unpause(ctx, (uint32_t)d, NULL), 0);
     ck_assert(!is_paused(d));
 }
-END_TEST
 
 /* ---------------------------------------------------- shutdown / reboot */
 
-START_TEST(shutdown_obeyed_three_styles)
+TEST(shutdown_obeyed_three_styles, 60)
 {
     int a = simhost_create_domain("a", 64, 1, "obey");
     int b = simhost_create_domain("b", 64, 1, "obey");
@@ -240,9 +240,8 @@ START_TEST(shutdown_obeyed_three_styles)
     ck_assert_int_eq(wait_complete_event(77, (uint32_t)c, 10000), 0);
     ck_assert_int_eq(wait_shutdown_reason(c, 10000), LIBXL_SHUTDOWN_REASON_POWEROFF);
 }
-END_TEST
 
-START_TEST(shutdown_acknowledged_only)
+TEST(shutdown_acknowledged_only, 60)
 {
     int d = simhost_create_domain("ack", 64, 1, "ack-only");
     ck_assert_int_eq(libxl_domain_reboot(ctx, (uint32_t)d, NULL), 0);
@@ -251,9 +250,8 @@ START_TEST(shutdown_acknowledged_only)
     free(v);
     ck_assert_int_eq(libxl_domain_info(ctx, NULL, (uint32_t)d), 0);
 }
-END_TEST
 
-START_TEST(shutdown_ignored_times_out)
+TEST(shutdown_ignored_times_out, 60)
 {
     int d = simhost_create_domain("deaf", 64, 1, "ignore");
     libxl__domain_ops_set_timeouts(ctx, 200, 0);
@@ -271,9 +269,8 @@ START_TEST(shutdown_ignored_times_out)
     ck_assert(drive_callback(5000));
     ck_assert_int_eq(atomic_load(&last_rc), ERROR_TIMEDOUT);
 }
-END_TEST
 
-START_TEST(shutdown_abort_hears_it)
+TEST(shutdown_abort_hears_it, 60)
 {
     int d = simhost_create_domain("deaf2", 64, 1, "ignore");
     reset();
@@ -285,16 +282,14 @@ START_TEST(shutdown_abort_hears_it)
     ck_assert_uint_lt(test_now_ms() - t0, 2000);
     ck_assert_int_eq(libxl_ao_abort(ctx, &cb_how), ERROR_NOTFOUND);
 }
-END_TEST
 
-START_TEST(shutdown_missing_domain)
+TEST(shutdown_missing_domain, 60)
 {
     ck_assert_int_eq(libxl_domain_shutdown(ctx, 77, NULL), ERROR_FAIL);
     reset();
     ck_assert_int_eq(libxl_domain_reboot(ctx, 77, &cb_how), ERROR_FAIL);
     ck_assert_int_eq(atomic_load(&completions), 0);
 }
-END_TEST
 
 /* ------------------------------------------- HVM guests and PV drivers */
 
@@ -320,7 +315,7 @@ static void assert_control_node(int d, const char *want)
 /* An HVM guest whose PV drivers have not set up the callback IRQ cannot be
  * asked: ERROR_NOPARAVIRT, from the initiating call in every completion
  * style (no callback, no event), and no request is written. */
-START_TEST(shutdown_hvm_without_pv_drivers)
+TEST(shutdown_hvm_without_pv_drivers, 60)
 {
     int d = simhost_create_hvm_domain("hvm", "hvm", "obey");
     ck_assert_int_gt(d, 0);
@@ -365,11 +360,10 @@ START_TEST(shutdown_hvm_without_pv_drivers)
                      ERROR_NOPARAVIRT);
     assert_control_node(d, "");
 }
-END_TEST
 
 /* Once the PV drivers are up (callback IRQ set), the request is written
  * and acknowledged as for a PV guest, in every completion style. */
-START_TEST(shutdown_hvm_with_pv_drivers)
+TEST(shutdown_hvm_with_pv_drivers, 60)
 {
     int a = simhost_create_hvm_domain("hvm-a", "hvm", "obey");
     int b = simhost_create_hvm_domain("hvm-b", "hvm", "obey");
@@ -394,11 +388,10 @@ START_TEST(shutdown_hvm_with_pv_drivers)
     ck_assert_int_eq(wait_shutdown_reason(c, 10000),
                      LIBXL_SHUTDOWN_REASON_POWEROFF);
 }
-END_TEST
 
 /* The request as written, seen before any guest answers; and a PVH guest
  * (an HVM container that libxl records as pvh) needs no callback IRQ. */
-START_TEST(shutdown_hvm_request_written_like_pv)
+TEST(shutdown_hvm_request_written_like_pv, 60)
 {
     int h = simhost_create_hvm_domain("hvm-deaf", "hvm", NULL);
     int v = simhost_create_hvm_domain("pvh-deaf", "pvh", NULL);
@@ -425,7 +418,6 @@ START_TEST(shutdown_hvm_request_written_like_pv)
     ck_assert(xs_write(xs, XBT_NULL, p, "invalid", 7));
     ck_assert_int_eq(libxl_domain_shutdown(ctx, (uint32_t)v, NULL), ERROR_FAIL);
 }
-END_TEST
 
 /* ------------------------------------------------------------- destroy */
 
@@ -459,7 +451,7 @@ static void check_destroyed(int d, const char *vm)
     ck_assert(!xs_exists(vm));
 }
 
-START_TEST(destroy_three_styles)
+TEST(destroy_three_styles, 60)
 {
     int d[3];
     char *vm[3];
@@ -487,9 +479,8 @@ START_TEST(destroy_three_styles)
     check_destroyed(d[2], vm[2]);
     for (int i = 0; i < 3; i++) free(vm[i]);
 }
-END_TEST
 
-START_TEST(destroy_missing_and_dom0)
+TEST(destroy_missing_and_dom0, 60)
 {
     ck_assert_int_eq(libxl_domain_destroy(ctx, 77, NULL), ERROR_DOMAIN_NOTFOUND);
     reset();
@@ -499,7 +490,6 @@ START_TEST(destroy_missing_and_dom0)
     ck_assert_int_eq(libxl_domain_destroy(ctx, 0, NULL), ERROR_INVAL);
     ck_assert_int_eq(libxl_domain_info(ctx, NULL, 0), 0);
 }
-END_TEST
 
 /* Keep a domain "dying": map its xenstore ring as a backend would. */
 static void *pin_ring(int d, xengnttab_handle **g)
@@ -513,7 +503,7 @@ static void *pin_ring(int d, xengnttab_handle **g)
     return ring;
 }
 
-START_TEST(destroy_times_out_when_domain_lingers)
+TEST(destroy_times_out_when_domain_lingers, 60)
 {
     int d = simhost_create_domain("zombie", 64, 1, NULL);
     char *vm = xs_get("/local/domain/%d/vm", d);
@@ -538,9 +528,8 @@ START_TEST(destroy_times_out_when_domain_lingers)
     xengnttab_close(g);
     free(vm);
 }
-END_TEST
 
-START_TEST(destroy_abort_while_waiting)
+TEST(destroy_abort_while_waiting, 60)
 {
     int d = simhost_create_domain("zombie2", 64, 1, NULL);
     xengnttab_handle *g;
@@ -566,7 +555,6 @@ START_TEST(destroy_abort_while_waiting)
     ck_assert_int_eq(simhost_wait_gone(d, 5000), 0);
     xengnttab_close(g);
 }
-END_TEST
 
 /* Destroys share the ctx's one @releaseDomain watch, which outlives them:
  * one waiting (its domain kept dying) while another comes and goes, the
@@ -574,7 +562,7 @@ END_TEST
  * already there and has nothing new to report. (The simulated xenstored
  * reports a release once, when it drops the domain, so a domain kept
  * dying longer is never reported gone.) */
-START_TEST(destroy_waiters_share_the_release_watch)
+TEST(destroy_waiters_share_the_release_watch, 60)
 {
     int z = simhost_create_domain("lingers", 64, 1, NULL);
     int d0 = simhost_create_domain("y0", 64, 1, NULL);
@@ -605,12 +593,11 @@ START_TEST(destroy_waiters_share_the_release_watch)
     free(v0);
     free(v1);
 }
-END_TEST
 
 /* As on a real host (found by the real-Xen suite): the domain stays dying
  * for a while after xenstored let it go, and no @releaseDomain announces
  * its final disappearance. Destroy must still notice it is gone. */
-START_TEST(destroy_notices_a_domain_freed_after_its_release)
+TEST(destroy_notices_a_domain_freed_after_its_release, 60)
 {
     ck_assert_int_eq(simhost_cli(NULL, "relinquish-delay", "400", NULL), 0);
     int d = simhost_create_domain("lingers", 64, 1, NULL);
@@ -626,12 +613,11 @@ START_TEST(destroy_notices_a_domain_freed_after_its_release)
     ck_assert_int_eq(libxl_domain_info(ctx, NULL, (uint32_t)d),
                      ERROR_DOMAIN_NOTFOUND);
 }
-END_TEST
 
 /* A guest owns its frontend directories, so it can point its frontend's
  * backend node anywhere: destroy removes only what belongs to the domain,
  * and never a subtree a guest names. */
-START_TEST(destroy_ignores_hostile_backend_paths)
+TEST(destroy_ignores_hostile_backend_paths, 60)
 {
     int victim = simhost_create_domain("victim", 64, 1, NULL);
     int d = simhost_create_domain("hostile", 64, 1, NULL);
@@ -696,37 +682,4 @@ START_TEST(destroy_ignores_hostile_backend_paths)
     ck_assert(!xs_exists(p));
     ck_assert(testlog_contains(logger, XTL_WARN, "ignoring backend path"));
     free(victim_vm);
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("domain_ops");
-    TCase *t = tcase_create("domain_ops");
-    tcase_add_checked_fixture(t, setup, teardown);
-    tcase_set_timeout(t, 60);
-    tcase_add_test(t, pause_unpause_three_styles);
-    tcase_add_test(t, pause_unpause_failures_as_libxl);
-    tcase_add_test(t, shutdown_obeyed_three_styles);
-    tcase_add_test(t, shutdown_acknowledged_only);
-    tcase_add_test(t, shutdown_ignored_times_out);
-    tcase_add_test(t, shutdown_abort_hears_it);
-    tcase_add_test(t, shutdown_missing_domain);
-    tcase_add_test(t, shutdown_hvm_without_pv_drivers);
-    tcase_add_test(t, shutdown_hvm_with_pv_drivers);
-    tcase_add_test(t, shutdown_hvm_request_written_like_pv);
-    tcase_add_test(t, destroy_three_styles);
-    tcase_add_test(t, destroy_missing_and_dom0);
-    tcase_add_test(t, destroy_times_out_when_domain_lingers);
-    tcase_add_test(t, destroy_abort_while_waiting);
-    tcase_add_test(t, destroy_waiters_share_the_release_watch);
-    tcase_add_test(t, destroy_notices_a_domain_freed_after_its_release);
-    tcase_add_test(t, destroy_ignores_hostile_backend_paths);
-    suite_add_tcase(s, t);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

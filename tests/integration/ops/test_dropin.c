@@ -54,6 +54,8 @@ static void teardown(void)
     ck_assert_int_eq(simhost_stop(host), 0);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* Run a probe; its standard output (the caller frees). */
 static char *run_probe(const char *prog, bool on_lightcore)
 {
@@ -73,7 +75,7 @@ static char *run_probe(const char *prog, bool on_lightcore)
     return out;
 }
 
-START_TEST(same_results_on_debian_and_lightcore)
+TEST(same_results_on_debian_and_lightcore, 120)
 {
     char *debian = run_probe("tests/dropin-debian", false);
     char *abi = run_probe("tests/dropin-debian", true);
@@ -94,9 +96,8 @@ START_TEST(same_results_on_debian_and_lightcore)
     free(abi);
     free(api);
 }
-END_TEST
 
-START_TEST(lightcore_is_what_gets_loaded)
+TEST(lightcore_is_what_gets_loaded, 120)
 {
     /* Guard against a vacuous comparison: with LD_LIBRARY_PATH set, the
      * dynamic loader must really pick lightcore's library. */
@@ -114,22 +115,4 @@ START_TEST(lightcore_is_what_gets_loaded)
                   want, err);
     free(out);
     free(err);
-}
-END_TEST
-
-static Suite *dropin_suite(void)
-{
-    Suite *s = suite_create("dropin");
-    TCase *tc = tcase_create("dropin");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, same_results_on_debian_and_lightcore);
-    tcase_add_test(tc, lightcore_is_what_gets_loaded);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(dropin_suite());
 }

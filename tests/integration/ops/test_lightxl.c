@@ -39,6 +39,8 @@ static void teardown(void)
     ck_assert_int_eq(simhost_stop(host), 0);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* Run a program with the simulator preloaded; returns its exit status. */
 static int run(char **out, char **err, const char *const argv[])
 {
@@ -68,7 +70,7 @@ static char *mask_times(const char *text)
     return copy;
 }
 
-START_TEST(list_matches_debian_xl)
+TEST(list_matches_debian_xl, 150)
 {
     int web = simhost_create_domain("web", 512, 2, NULL);
     int db = simhost_create_domain("db-with-a-long-name-for-the-column", 1024, 1, NULL);
@@ -99,9 +101,8 @@ START_TEST(list_matches_debian_xl)
     ck_assert_ptr_null(strstr(ours, "Domain-0"));
     free(ours);
 }
-END_TEST
 
-START_TEST(list_long_is_dominfo_json)
+TEST(list_long_is_dominfo_json, 150)
 {
     int web = simhost_create_domain("web", 256, 2, NULL);
     char *out = NULL;
@@ -115,9 +116,8 @@ START_TEST(list_long_is_dominfo_json)
     ck_assert_ptr_nonnull(strstr(out, "\"domain_type\": \"pv\""));
     free(out);
 }
-END_TEST
 
-START_TEST(info_prints_the_version)
+TEST(info_prints_the_version, 150)
 {
     char *out = NULL;
     const char *argv[] = {lightxl, "info", NULL};
@@ -127,9 +127,8 @@ START_TEST(info_prints_the_version)
     ck_assert_ptr_nonnull(strstr(out, "xen_version            : 4.17"));
     free(out);
 }
-END_TEST
 
-START_TEST(exit_codes_for_each_failure)
+TEST(exit_codes_for_each_failure, 150)
 {
     char *err = NULL;
     const char *nodomain[] = {lightxl, "list", "no-such-domain", NULL};
@@ -163,9 +162,8 @@ START_TEST(exit_codes_for_each_failure)
     ck_assert_ptr_nonnull(strstr(err, "cannot reach"));
     free(err);
 }
-END_TEST
 
-START_TEST(help_for_the_tool_and_each_command)
+TEST(help_for_the_tool_and_each_command, 150)
 {
     const char *cmds[] = {"list", "info", "events", "wait", "pause", "unpause",
                           "shutdown", "reboot", "destroy"};
@@ -183,7 +181,6 @@ START_TEST(help_for_the_tool_and_each_command)
         free(out);
     }
 }
-END_TEST
 
 /* Run lightxl with args; return the exit status, output in *out. */
 static int lightxl_run(char **out, char **err, const char *a1, const char *a2,
@@ -193,7 +190,7 @@ static int lightxl_run(char **out, char **err, const char *a1, const char *a2,
     return run(out, err, argv);
 }
 
-START_TEST(pause_and_unpause)
+TEST(pause_and_unpause, 150)
 {
     int d = simhost_create_domain("pausable", 64, 1, NULL);
     char id[16], *out = NULL;
@@ -208,9 +205,8 @@ START_TEST(pause_and_unpause)
     free(out);
     ck_assert_int_eq(lightxl_run(NULL, NULL, "pause", "nosuch", NULL, NULL, NULL), 3);
 }
-END_TEST
 
-START_TEST(shutdown_and_reboot_wait)
+TEST(shutdown_and_reboot_wait, 150)
 {
     int a = simhost_create_domain("obeys", 64, 1, "obey");
     int b = simhost_create_domain("reboots", 64, 1, "obey");
@@ -228,9 +224,8 @@ START_TEST(shutdown_and_reboot_wait)
     ck_assert_ptr_nonnull(strstr(out, "---s--"));
     free(out);
 }
-END_TEST
 
-START_TEST(shutdown_of_a_guest_that_ignores_it_times_out)
+TEST(shutdown_of_a_guest_that_ignores_it_times_out, 150)
 {
     simhost_create_domain("stubborn", 64, 1, "ignore");
     simhost_create_domain("ackonly", 64, 1, "ack-only");
@@ -246,9 +241,8 @@ START_TEST(shutdown_of_a_guest_that_ignores_it_times_out)
     ck_assert_ptr_nonnull(strstr(err, "timed out waiting for domain"));
     free(err);
 }
-END_TEST
 
-START_TEST(destroy_removes_the_domain)
+TEST(destroy_removes_the_domain, 150)
 {
     int d = simhost_create_domain("doomed", 64, 1, NULL);
     char id[16], path[64], *out = NULL;
@@ -263,7 +257,6 @@ START_TEST(destroy_removes_the_domain)
     ck_assert_int_eq(lightxl_run(NULL, NULL, "destroy", id, NULL, NULL, NULL), 3);
     ck_assert_int_eq(lightxl_run(NULL, NULL, "destroy", "0", NULL, NULL, NULL), 2);
 }
-END_TEST
 
 /* Start `lightxl events ARGS...` with stdout and stderr to files; returns
  * its pid once it says its watches are in place. */
@@ -376,17 +369,15 @@ static void run_events_script(bool json)
     free(text);
 }
 
-START_TEST(events_for_a_scripted_sequence)
+TEST(events_for_a_scripted_sequence, 150)
 {
     run_events_script(false);
 }
-END_TEST
 
-START_TEST(events_as_json_lines)
+TEST(events_as_json_lines, 150)
 {
     run_events_script(true);
 }
-END_TEST
 
 /* Processes whose command line mentions dir (leftovers of a demo). */
 static int processes_mentioning(const char *needle)
@@ -433,7 +424,7 @@ static bool host_process_running(pid_t pid, const char *dir)
     return found && simhost_pid_running(pid);
 }
 
-START_TEST(make_demo_runs_and_leaves_nothing)
+TEST(make_demo_runs_and_leaves_nothing, 150)
 {
     char *out = NULL, *err = NULL;
     char build[PATH_MAX];
@@ -471,32 +462,4 @@ START_TEST(make_demo_runs_and_leaves_nothing)
                   "xenstored (pid %d) of %s is still running after the demo", (int)xs_pid, path);
     free(out);
     free(err);
-}
-END_TEST
-
-static Suite *lightxl_suite(void)
-{
-    Suite *s = suite_create("lightxl");
-    TCase *tc = tcase_create("lightxl");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 150);
-    tcase_add_test(tc, list_matches_debian_xl);
-    tcase_add_test(tc, list_long_is_dominfo_json);
-    tcase_add_test(tc, info_prints_the_version);
-    tcase_add_test(tc, exit_codes_for_each_failure);
-    tcase_add_test(tc, help_for_the_tool_and_each_command);
-    tcase_add_test(tc, pause_and_unpause);
-    tcase_add_test(tc, shutdown_and_reboot_wait);
-    tcase_add_test(tc, shutdown_of_a_guest_that_ignores_it_times_out);
-    tcase_add_test(tc, destroy_removes_the_domain);
-    tcase_add_test(tc, events_for_a_scripted_sequence);
-    tcase_add_test(tc, events_as_json_lines);
-    tcase_add_test(tc, make_demo_runs_and_leaves_nothing);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(lightxl_suite());
 }

@@ -34,6 +34,8 @@ static void teardown(void)
     simhost_stop(host);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* Run the loop (single-fd style) until done() or the deadline. */
 static bool drive_until(bool (*done)(void), int ms)
 {
@@ -111,7 +113,7 @@ static void release_a_domain(void)
     ck_assert_int_eq(simhost_destroy_domain(d), 0);
 }
 
-START_TEST(users_share_one_watch)
+TEST(users_share_one_watch, 60)
 {
     register_all();
     ck_assert_uint_eq(nwatches(), 1);
@@ -124,9 +126,8 @@ START_TEST(users_share_one_watch)
     deregister_all();
     ck_assert_uint_eq(nwatches(), 0);
 }
-END_TEST
 
-START_TEST(callback_deregisters_the_next_user)
+TEST(callback_deregisters_the_next_user, 60)
 {
     deregister_from_first = 1;
     register_all();
@@ -142,9 +143,8 @@ START_TEST(callback_deregisters_the_next_user)
     ck_assert_int_eq(calls[1], 0);
     deregister_all();
 }
-END_TEST
 
-START_TEST(kept_watch_outlives_its_users)
+TEST(kept_watch_outlives_its_users, 60)
 {
     CTX_LOCK(ctx);
     libxl__xs_release_keep(ctx);
@@ -154,7 +154,6 @@ START_TEST(kept_watch_outlives_its_users)
     ck_assert_uint_eq(nwatches(), 1);
     /* ...and goes with the ctx (teardown frees it cleanly). */
 }
-END_TEST
 
 /* The death generator and destroy share the one watch. */
 static bool death_seen;
@@ -175,7 +174,7 @@ static bool destroy_and_death_done(void)
     return death_seen && destroyed;
 }
 
-START_TEST(death_generator_and_destroy_share_the_watch)
+TEST(death_generator_and_destroy_share_the_watch, 60)
 {
     int watched = simhost_create_domain("watched", 64, 1, NULL);
     int doomed = simhost_create_domain("doomed", 64, 1, NULL);
@@ -194,31 +193,4 @@ START_TEST(death_generator_and_destroy_share_the_watch)
     libxl_evdisable_domain_death(ctx, evg);
     /* destroy asked for the watch to be kept */
     ck_assert_uint_eq(nwatches(), 1);
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("xs_release");
-    struct { const char *name; const TTest *t; } tests[] = {
-        { "users_share_one_watch", users_share_one_watch },
-        { "callback_deregisters_the_next_user",
-          callback_deregisters_the_next_user },
-        { "kept_watch_outlives_its_users", kept_watch_outlives_its_users },
-        { "death_generator_and_destroy_share_the_watch",
-          death_generator_and_destroy_share_the_watch },
-    };
-    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-        TCase *tc = tcase_create(tests[i].name);
-        tcase_add_checked_fixture(tc, setup, teardown);
-        tcase_set_timeout(tc, 60);
-        tcase_add_test(tc, tests[i].t);
-        suite_add_tcase(s, tc);
-    }
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

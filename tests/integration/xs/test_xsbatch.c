@@ -44,6 +44,8 @@ static void teardown(void)
     ck_assert_int_eq(simhost_stop(host), 0);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 static void put(const char *path, const char *value)
 {
     ck_assert(xs_write(xs, XBT_NULL, path, value, strlen(value)));
@@ -113,7 +115,7 @@ static void one_batch(const char *top)
     free_all(q, 7);
 }
 
-START_TEST(results_as_libxenstore)
+TEST(results_as_libxenstore, 60)
 {
     one_batch("/test/xsb1");
     /* the connection is kept for the next batch */
@@ -130,10 +132,9 @@ START_TEST(results_as_libxenstore)
     free(q.data);
     libxl__xs_batch(ctx, NULL, 0);
 }
-END_TEST
 
 /* A listing longer than one answer (4 KiB) comes back whole. */
-START_TEST(large_listing)
+TEST(large_listing, 60)
 {
     char p[128];
     unsigned n = 200;
@@ -159,7 +160,6 @@ START_TEST(large_listing)
     ck_assert_uint_eq(q[1].len, 0);
     free_all(q, 2);
 }
-END_TEST
 
 /* Threads batching on one ctx at once: each gets its own answers. */
 struct worker { int id; int failures; };
@@ -192,7 +192,7 @@ static void *worker(void *p)
     return NULL;
 }
 
-START_TEST(threads_share_a_ctx)
+TEST(threads_share_a_ctx, 60)
 {
     struct worker w[4];
     pthread_t t[4];
@@ -205,11 +205,10 @@ START_TEST(threads_share_a_ctx)
         ck_assert_int_eq(w[i].failures, 0);
     }
 }
-END_TEST
 
 /* Without xenstored's socket (as with the xenbus device) the requests are
  * made one by one, with the same results. */
-START_TEST(fallback_without_socket)
+TEST(fallback_without_socket, 60)
 {
     libxl__module_xsbatch.dispose(ctx);
     const char *old = getenv("XENSTORED_PATH");
@@ -220,24 +219,4 @@ START_TEST(fallback_without_socket)
     if (saved) setenv("XENSTORED_PATH", saved, 1);
     else unsetenv("XENSTORED_PATH");
     free(saved);
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("xsbatch");
-    TCase *t = tcase_create("xsbatch");
-    tcase_add_checked_fixture(t, setup, teardown);
-    tcase_set_timeout(t, 60);
-    tcase_add_test(t, results_as_libxenstore);
-    tcase_add_test(t, large_listing);
-    tcase_add_test(t, threads_share_a_ctx);
-    tcase_add_test(t, fallback_without_socket);
-    suite_add_tcase(s, t);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -46,6 +46,8 @@ static void teardown(void)
     simhost_stop(host);   /* may report xenstored already gone */
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* Run the loop (single-fd style) until done() or the deadline. */
 static bool drive_until(bool (*done)(void), int ms)
 {
@@ -84,7 +86,7 @@ static void count_cb(libxl__egc *egc, libxl__ev_xswatch *w,
 static bool all_fired_once(void) { return total_fired >= NW; }
 static bool all_fired_twice(void) { return total_fired >= 2 * NW; }
 
-START_TEST(many_watches_one_connection)
+TEST(many_watches_one_connection, 30)
 {
     char path[64];
     libxl__ctx_lock(ctx);
@@ -109,7 +111,6 @@ START_TEST(many_watches_one_connection)
     libxl__ctx_unlock(ctx);
     /* The other half is released by libxl_ctx_free. */
 }
-END_TEST
 
 /* ------------------------------- (de)registration inside callbacks */
 
@@ -148,7 +149,7 @@ static void a_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
 static bool b_and_a_once(void) { return a_calls >= 1 && b_calls >= 1; }
 static bool c_once(void) { return c_calls >= 1; }
 
-START_TEST(register_deregister_inside_callbacks)
+TEST(register_deregister_inside_callbacks, 30)
 {
     libxl__ev_xswatch_init(&wa);
     libxl__ev_xswatch_init(&wb);
@@ -171,7 +172,6 @@ START_TEST(register_deregister_inside_callbacks)
     ck_assert_int_eq(a_calls, 2);
     ck_assert_int_eq(b_calls, 1);
 }
-END_TEST
 
 /* ------------------------------------------------------ late events */
 
@@ -197,7 +197,7 @@ static void new_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
 static bool old_once(void) { return old_calls >= 1; }
 static bool new_once(void) { return new_calls >= 1; }
 
-START_TEST(late_event_for_removed_watch_dropped)
+TEST(late_event_for_removed_watch_dropped, 30)
 {
     libxl__ev_xswatch_init(&old_w);
     libxl__ev_xswatch_init(&new_w);
@@ -228,7 +228,6 @@ START_TEST(late_event_for_removed_watch_dropped)
         ck_assert_str_eq(new_paths[i], "/test/new");
     ck_assert(testlog_contains(lg, XTL_DEBUG, "removed watch"));
 }
-END_TEST
 
 /* ------------------------------------- paths, connection life cycle */
 
@@ -241,7 +240,7 @@ static void cycle_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
 }
 static bool cycle_once(void) { return cycle_calls >= 1; }
 
-START_TEST(invalid_paths_and_reconnect)
+TEST(invalid_paths_and_reconnect, 30)
 {
     static libxl__ev_xswatch w;
     libxl__ev_xswatch_init(&w);
@@ -270,7 +269,6 @@ START_TEST(invalid_paths_and_reconnect)
     }
     libxl__ctx_unlock(ctx);
 }
-END_TEST
 
 /* --------------------------------------------------- xenstored killed */
 
@@ -293,7 +291,7 @@ static void *waiter(void *arg)
     return NULL;
 }
 
-START_TEST(xenstored_killed_is_a_disaster)
+TEST(xenstored_killed_is_a_disaster, 30)
 {
     static const libxl_event_hooks hooks = { .disaster = on_disaster };
     libxl_event_register_callbacks(ctx, &hooks, NULL);
@@ -332,30 +330,4 @@ START_TEST(xenstored_killed_is_a_disaster)
                      ERROR_FAIL);
     ck_assert_int_eq(__atomic_load_n(&disasters, __ATOMIC_SEQ_CST), 1);
     libxl_evdisable_domain_death(ctx, g);
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("xswatch");
-    struct { const char *name; const TTest *t; } tests[] = {
-        { "many_watches_one_connection", many_watches_one_connection },
-        { "register_deregister_inside_callbacks", register_deregister_inside_callbacks },
-        { "late_event_for_removed_watch_dropped", late_event_for_removed_watch_dropped },
-        { "invalid_paths_and_reconnect", invalid_paths_and_reconnect },
-        { "xenstored_killed_is_a_disaster", xenstored_killed_is_a_disaster },
-    };
-    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-        TCase *tc = tcase_create(tests[i].name);
-        tcase_add_checked_fixture(tc, setup, teardown);
-        tcase_set_timeout(tc, 30);
-        tcase_add_test(tc, tests[i].t);
-        suite_add_tcase(s, tc);
-    }
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -35,7 +35,7 @@ static uint64_t rng(void)
 
 static int objs[4];
 
-START_TEST(alloc_lookup_release)
+TEST(alloc_lookup_release, 60)
 {
     libxl__handle_table t;
     void *a, *b, *c;
@@ -77,10 +77,9 @@ START_TEST(alloc_lookup_release)
     libxl__htab_dispose(&t);
     ck_assert_uint_eq(libxl__htab_count(&t), 0);
 }
-END_TEST
 
 /* A NULL object is allowed: lookup cannot tell it from stale, release can. */
-START_TEST(null_object_detached_token)
+TEST(null_object_detached_token, 60)
 {
     libxl__handle_table t;
     void *a;
@@ -95,9 +94,8 @@ START_TEST(null_object_detached_token)
     ck_assert_uint_eq(libxl__htab_count(&t), 0);
     libxl__htab_dispose(&t);
 }
-END_TEST
 
-START_TEST(stale_after_slot_reuse)
+TEST(stale_after_slot_reuse, 60)
 {
     libxl__handle_table t;
     void *old[1000];
@@ -123,9 +121,8 @@ START_TEST(stale_after_slot_reuse)
     }
     libxl__htab_dispose(&t);
 }
-END_TEST
 
-START_TEST(foreign_tables)
+TEST(foreign_tables, 60)
 {
     libxl__handle_table a, b;
     void *ta[40], *tb[40];
@@ -185,11 +182,10 @@ START_TEST(foreign_tables)
     libxl__htab_dispose(&a);
     libxl__htab_dispose(&b);
 }
-END_TEST
 
 static void not_a_token(void) {}
 
-START_TEST(null_and_garbage)
+TEST(null_and_garbage, 60)
 {
     libxl__handle_table t, empty;
     void *live[1000];
@@ -245,11 +241,10 @@ START_TEST(null_and_garbage)
     libxl__htab_dispose(&empty);
     free(heapvar);
 }
-END_TEST
 
 /* Free slots carry generation 0, which no token has: a value with zero
  * generation bits (NULL included) must not match a free slot. */
-START_TEST(zero_generation_never_matches_free_slot)
+TEST(zero_generation_never_matches_free_slot, 60)
 {
     libxl__handle_table t;
     void *tk[20];
@@ -277,11 +272,10 @@ START_TEST(zero_generation_never_matches_free_slot)
         ck_assert_ptr_eq(libxl__htab_lookup(&t, tk[i]), i % 2 ? &objs[0] : &objs[2]);
     libxl__htab_dispose(&t);
 }
-END_TEST
 
 /* 100,000 random alloc/release steps, with every live token and a window of
  * recently released ones checked as we go. */
-START_TEST(random_cycles)
+TEST(random_cycles, 60)
 {
     enum { MAXLIVE = 700, STALE = 4096, STEPS = 100000 };
     static void *tok[MAXLIVE];
@@ -327,9 +321,8 @@ START_TEST(random_cycles)
         CHECK(libxl__htab_lookup(&t, tok[i]) == &obj[i]);
     libxl__htab_dispose(&t);
 }
-END_TEST
 
-START_TEST(growth_and_count)
+TEST(growth_and_count, 60)
 {
     enum { N = 100000 };
     void **tok = malloc(N * sizeof(*tok));
@@ -381,7 +374,6 @@ START_TEST(growth_and_count)
     free(obj);
     free(order);
 }
-END_TEST
 
 /* Tables used concurrently by different threads (different ctxs) draw
  * distinct generations from the shared counter. Run under TSan too. */
@@ -413,7 +405,7 @@ static int cmp_uintptr(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-START_TEST(concurrent_tables_unique_generations)
+TEST(concurrent_tables_unique_generations, 60)
 {
     pthread_t th[TH];
     for (int i = 0; i < TH; i++)
@@ -430,28 +422,4 @@ START_TEST(concurrent_tables_unique_generations)
         if (i)
             ck_assert_uint_ne(all[i], all[i - 1]);
     }
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("ev_handles");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, alloc_lookup_release);
-    tcase_add_test(tc, null_object_detached_token);
-    tcase_add_test(tc, stale_after_slot_reuse);
-    tcase_add_test(tc, foreign_tables);
-    tcase_add_test(tc, null_and_garbage);
-    tcase_add_test(tc, zero_generation_never_matches_free_slot);
-    tcase_add_test(tc, random_cycles);
-    tcase_add_test(tc, growth_and_count);
-    tcase_add_test(tc, concurrent_tables_unique_generations);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -57,7 +57,7 @@ static void check_heap(const libxl__timeheap *h)
     CHECK(libxl__timeheap_peek(h) == (h->n ? h->v[0] : NULL));
 }
 
-START_TEST(empty_heap)
+TEST(empty_heap, 60)
 {
     libxl__timeheap h;
     libxl__timeheap_entry e;
@@ -73,9 +73,8 @@ START_TEST(empty_heap)
     libxl__timeheap_dispose(&h);
     libxl__timeheap_dispose(&h);               /* idempotent */
 }
-END_TEST
 
-START_TEST(insert_active_is_refused)
+TEST(insert_active_is_refused, 60)
 {
     libxl__timeheap h;
     libxl__timeheap_entry e;
@@ -92,10 +91,9 @@ START_TEST(insert_active_is_refused)
     check_heap(&h);
     libxl__timeheap_dispose(&h);
 }
-END_TEST
 
 /* 10,000 timers, random deadlines with many ties, ~30% cancelled. */
-START_TEST(ten_thousand_in_order_with_cancellations)
+TEST(ten_thousand_in_order_with_cancellations, 60)
 {
     enum { N = 10000 };
     timer *t = calloc(N, sizeof(*t));
@@ -147,9 +145,8 @@ START_TEST(ten_thousand_in_order_with_cancellations)
     libxl__timeheap_dispose(&h);
     free(t);
 }
-END_TEST
 
-START_TEST(remove_root_leaf_last)
+TEST(remove_root_leaf_last, 60)
 {
     enum { N = 31 };
     timer t[N];
@@ -217,9 +214,8 @@ START_TEST(remove_root_leaf_last)
     libxl__timeheap_dispose(&h);
     libxl__timeheap_dispose(&h2);
 }
-END_TEST
 
-START_TEST(reinsert_after_remove)
+TEST(reinsert_after_remove, 60)
 {
     timer a, b, c;
     libxl__timeheap h;
@@ -252,9 +248,8 @@ START_TEST(reinsert_after_remove)
     ck_assert_ptr_null(libxl__timeheap_pop_due(&h, 100));
     libxl__timeheap_dispose(&h);
 }
-END_TEST
 
-START_TEST(pop_due_respects_now)
+TEST(pop_due_respects_now, 60)
 {
     timer t[5];
     uint64_t dl[5] = { 300, 100, 200, 200, 500 };
@@ -280,11 +275,10 @@ START_TEST(pop_due_respects_now)
     ck_assert_ptr_null(libxl__timeheap_pop_due(&h, UINT64_MAX));
     libxl__timeheap_dispose(&h);
 }
-END_TEST
 
 /* Random insert / remove / pop_due / re-insert against a model, with the
  * full invariant checked after every operation. */
-START_TEST(randomized_with_invariant)
+TEST(randomized_with_invariant, 60)
 {
     enum { M = 200, OPS = 20000 };
     static timer t[M];
@@ -342,7 +336,6 @@ START_TEST(randomized_with_invariant)
     ck_assert_uint_eq(n, h.n);
     libxl__timeheap_dispose(&h);
 }
-END_TEST
 
 /* ------------------------------------------------------------- clocks */
 
@@ -355,7 +348,7 @@ static struct timeval tv(time_t s, suseconds_t us)
 #define NOW_MONO UINT64_C(5000000000000)   /* 5000 s after boot */
 #define NOW_WALL tv(1700000000, 250000)
 
-START_TEST(timeval_to_mono)
+TEST(timeval_to_mono, 30)
 {
     /* now maps to now */
     ck_assert_uint_eq(libxl__timeval_to_mono_ns(NOW_WALL, NOW_WALL, NOW_MONO), NOW_MONO);
@@ -400,9 +393,8 @@ START_TEST(timeval_to_mono)
         prev = m;
     }
 }
-END_TEST
 
-START_TEST(mono_to_timeval)
+TEST(mono_to_timeval, 30)
 {
     struct timeval r;
 
@@ -452,9 +444,8 @@ START_TEST(mono_to_timeval)
         CHECK(back - d < 1000);
     }
 }
-END_TEST
 
-START_TEST(ms_until)
+TEST(ms_until, 30)
 {
     ck_assert_int_eq(libxl__ms_until(100, 200), 0);     /* past */
     ck_assert_int_eq(libxl__ms_until(200, 200), 0);     /* due now */
@@ -469,9 +460,8 @@ START_TEST(ms_until)
     ck_assert_int_eq(libxl__ms_until((uint64_t)(INT_MAX - 1) * 1000000, 0), INT_MAX - 1);
     ck_assert_int_eq(libxl__ms_until(UINT64_MAX, 0), INT_MAX);
 }
-END_TEST
 
-START_TEST(clock_now)
+TEST(clock_now, 30)
 {
     struct timespec ts;
     uint64_t a = libxl__clock_now_ns();
@@ -487,34 +477,4 @@ START_TEST(clock_now)
         CHECK(n >= prev);
         prev = n;
     }
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("ev_timeheap");
-    TCase *tc = tcase_create("heap");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, empty_heap);
-    tcase_add_test(tc, insert_active_is_refused);
-    tcase_add_test(tc, ten_thousand_in_order_with_cancellations);
-    tcase_add_test(tc, remove_root_leaf_last);
-    tcase_add_test(tc, reinsert_after_remove);
-    tcase_add_test(tc, pop_due_respects_now);
-    tcase_add_test(tc, randomized_with_invariant);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("clock");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, timeval_to_mono);
-    tcase_add_test(tc, mono_to_timeval);
-    tcase_add_test(tc, ms_until);
-    tcase_add_test(tc, clock_now);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -15,7 +15,7 @@
 
 #include "ev/ev_testutil.h"
 
-/* path index for tcase_add_loop_test: 0 = pidfd, 1 = SIGCHLD fallback */
+/* path index for TEST_LOOP: 0 = pidfd, 1 = SIGCHLD fallback */
 static inline void t_set_path(libxl_ctx *ctx, int path)
 {
     CTX_LOCK(ctx);

@@ -23,6 +23,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 static long now_ms(void)
 {
     struct timespec ts;
@@ -30,7 +32,7 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-START_TEST(program_exit_status)
+TEST_LOOP(program_exit_status, 30, 0, 2)
 {
     t_child tc;
     libxl__child_spec spec;
@@ -52,9 +54,8 @@ START_TEST(program_exit_status)
     ck_assert_int_eq(libxl__childproc_count(ctx), 0);
     t_assert_no_children();
 }
-END_TEST
 
-START_TEST(function_exit_status_and_env)
+TEST_LOOP(function_exit_status_and_env, 30, 0, 2)
 {
     t_child tc;
     libxl__child_spec spec;
@@ -76,9 +77,8 @@ START_TEST(function_exit_status_and_env)
     ck_assert(WIFEXITED(tc.status));
     ck_assert_int_eq(WEXITSTATUS(tc.status), 0);
 }
-END_TEST
 
-START_TEST(timeout_kills_child_ignoring_sigterm)
+TEST_LOOP(timeout_kills_child_ignoring_sigterm, 30, 0, 2)
 {
     t_child tc;
     libxl__child_spec spec;
@@ -96,9 +96,8 @@ START_TEST(timeout_kills_child_ignoring_sigterm)
     ck_assert_int_ge(now_ms() - t0, 200);
     t_assert_no_children();
 }
-END_TEST
 
-START_TEST(timeout_sigterm_suffices)
+TEST_LOOP(timeout_sigterm_suffices, 30, 0, 2)
 {
     t_child tc;
     libxl__child_spec spec;
@@ -113,7 +112,6 @@ START_TEST(timeout_sigterm_suffices)
     ck_assert_int_eq(WTERMSIG(tc.status), SIGTERM);
     ck_assert_int_eq(tc.rc, ERROR_TIMEDOUT);
 }
-END_TEST
 
 static pid_t failing_fork(void *user)
 {
@@ -133,7 +131,7 @@ static bool nothing_registered(libxl_ctx *c)
     return r;
 }
 
-START_TEST(fork_replacement_failure)
+TEST(fork_replacement_failure, 30)
 {
     static const libxl_childproc_hooks hooks = {
         .chldowner = libxl_sigchld_owner_libxl,
@@ -154,9 +152,8 @@ START_TEST(fork_replacement_failure)
     ck_assert(testlog_contains(lg, XTL_ERROR, "Resource temporarily"));
     ck_assert_int_eq(tc.calls, 0);
 }
-END_TEST
 
-START_TEST(rlimit_nproc_failure)
+TEST_LOOP(rlimit_nproc_failure, 30, 0, 2)
 {
     struct passwd *pw = getpwnam("nobody");
     struct rlimit rl = { 0, 0 };
@@ -181,7 +178,6 @@ START_TEST(rlimit_nproc_failure)
     ck_assert(testlog_contains(lg, XTL_ERROR, "cannot start a child process"));
     setrlimit(RLIMIT_NPROC, &saved); /* sanitizers' exit-time threads */
 }
-END_TEST
 
 static int orphan_reaped;
 static void orphan_hold_cb(libxl__egc *egc, libxl__child_hold *h)
@@ -191,7 +187,7 @@ static void orphan_hold_cb(libxl__egc *egc, libxl__child_hold *h)
 }
 static bool orphan_done(void *arg) { (void)arg; return orphan_reaped > 0; }
 
-START_TEST(kill_deregister_reaps_silently)
+TEST_LOOP(kill_deregister_reaps_silently, 30, 0, 2)
 {
     t_child tc;
     libxl__child_spec spec;
@@ -209,9 +205,8 @@ START_TEST(kill_deregister_reaps_silently)
     ck_assert_int_eq(libxl__childproc_count(ctx), 0);
     t_assert_no_children();
 }
-END_TEST
 
-START_TEST(ctx_free_kills_and_reaps)
+TEST_LOOP(ctx_free_kills_and_reaps, 30, 0, 2)
 {
     t_child tc[3];
     libxl__child_spec spec;
@@ -226,9 +221,8 @@ START_TEST(ctx_free_kills_and_reaps)
     ck_assert(!libxl__sigchld_installed());
     for (int i = 0; i < 3; i++) ck_assert_int_eq(tc[i].calls, 0);
 }
-END_TEST
 
-START_TEST(pidfd_child_invisible)
+TEST(pidfd_child_invisible, 30)
 {
     t_child tc;
     libxl__child_spec spec;
@@ -247,7 +241,6 @@ START_TEST(pidfd_child_invisible)
     ck_assert(t_wait(ctx, t_child_called, &tc, 5000));
     ck_assert_int_eq(WEXITSTATUS(tc.status), 3);
 }
-END_TEST
 
 /* ao tie-in: a synchronous operation whose child is aborted keeps the ao
  * until the reap. Here: an async-callback ao, aborted. */
@@ -281,7 +274,7 @@ static int start_ao_child(libxl_ctx *c, aochild *ac, const libxl_asyncop_how *ho
     return AO_INPROGRESS;
 }
 
-START_TEST(ao_abort_kills_child_and_waits_for_reap)
+TEST_LOOP(ao_abort_kills_child_and_waits_for_reap, 30, 0, 2)
 {
     static aochild ac;
     libxl_asyncop_how how = { .callback = ao_done_cb };
@@ -295,30 +288,4 @@ START_TEST(ao_abort_kills_child_and_waits_for_reap)
     ck_assert_int_eq(ao_cb_rc, ERROR_ABORTED);
     ck_assert_int_eq(libxl__childproc_count(ctx), 0);
     t_assert_no_children();
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("childproc");
-    TCase *tc = tcase_create("childproc");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_loop_test(tc, program_exit_status, 0, 2);
-    tcase_add_loop_test(tc, function_exit_status_and_env, 0, 2);
-    tcase_add_loop_test(tc, timeout_kills_child_ignoring_sigterm, 0, 2);
-    tcase_add_loop_test(tc, timeout_sigterm_suffices, 0, 2);
-    tcase_add_test(tc, fork_replacement_failure);
-    tcase_add_loop_test(tc, rlimit_nproc_failure, 0, 2);
-    tcase_add_loop_test(tc, kill_deregister_reaps_silently, 0, 2);
-    tcase_add_loop_test(tc, ctx_free_kills_and_reaps, 0, 2);
-    tcase_add_test(tc, pidfd_child_invisible);
-    tcase_add_loop_test(tc, ao_abort_kills_child_and_waits_for_reap, 0, 2);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -31,6 +31,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* An application child that exits with code when poked (via a pipe). */
 typedef struct { pid_t pid; int poke; } appchild;
 static appchild app_fork(int code)
@@ -73,7 +75,7 @@ static void spawn_exit(libxl_ctx *c, t_child *tc, int code)
     ck_assert_int_eq(t_start(c, tc, &spec), 0);
 }
 
-START_TEST(default_mode_handler_only_while_needed)
+TEST_LOOP(default_mode_handler_only_while_needed, 60, 0, 2)
 {
     struct sigaction ign, now;
     t_child tc;
@@ -91,9 +93,8 @@ START_TEST(default_mode_handler_only_while_needed)
     sigaction(SIGCHLD, NULL, &now);
     ck_assert(now.sa_handler == SIG_IGN);             /* restored */
 }
-END_TEST
 
-START_TEST(default_mode_unknown_child_to_reaped_callback)
+TEST(default_mode_unknown_child_to_reaped_callback, 60)
 {
     static const libxl_childproc_hooks hooks = {
         .chldowner = libxl_sigchld_owner_libxl, .reaped_callback = reaped_cb,
@@ -117,7 +118,6 @@ START_TEST(default_mode_unknown_child_to_reaped_callback)
     ctx = t_ctx(lg);
     t_assert_no_children();
 }
-END_TEST
 
 #define NEACH 20
 static bool all_called(void *arg)
@@ -127,7 +127,7 @@ static bool all_called(void *arg)
     return true;
 }
 
-START_TEST(two_default_ctxs_do_not_steal)
+TEST_LOOP(two_default_ctxs_do_not_steal, 60, 0, 2)
 {
     static t_child a[NEACH], b[NEACH];
 
@@ -149,9 +149,8 @@ START_TEST(two_default_ctxs_do_not_steal)
     ck_assert(!testlog_contains(lg, XTL_WARN, "unknown child"));
     t_assert_no_children();
 }
-END_TEST
 
-START_TEST(always_mode_reaps_app_children)
+TEST_LOOP(always_mode_reaps_app_children, 60, 0, 2)
 {
     static const libxl_childproc_hooks hooks = {
         .chldowner = libxl_sigchld_owner_libxl_always,
@@ -175,9 +174,8 @@ START_TEST(always_mode_reaps_app_children)
     ctx = t_ctx(lg);
     ck_assert(!libxl__sigchld_installed());
 }
-END_TEST
 
-START_TEST(two_selective_ctxs_and_app_waitpid)
+TEST_LOOP(two_selective_ctxs_and_app_waitpid, 60, 0, 2)
 {
     static const libxl_childproc_hooks hooks = {
         .chldowner = libxl_sigchld_owner_libxl_always_selective_reap,
@@ -208,7 +206,6 @@ START_TEST(two_selective_ctxs_and_app_waitpid)
     }
     t_assert_no_children();
 }
-END_TEST
 
 /* mainloop mode: the application's SIGCHLD handler and self-pipe. The
  * test's "main loop" is each ctx's wait loop with the app's pipe
@@ -286,7 +283,7 @@ static bool all_and_app(void *arg)
     return all_called(arg) && app_other_status != -1;
 }
 
-START_TEST(mainloop_mode)
+TEST_LOOP(mainloop_mode, 60, 0, 4)
 {
     static const libxl_childproc_hooks hooks = {
         .chldowner = libxl_sigchld_owner_mainloop,
@@ -346,7 +343,6 @@ START_TEST(mainloop_mode)
     CTX_UNLOCK(ctx2);
     t_assert_no_children();
 }
-END_TEST
 
 /* ------------------------------------------------------------ stress */
 
@@ -375,7 +371,7 @@ static void stress_death(libxl__egc *egc, libxl__ev_child *ch, pid_t pid,
 static bool stress_done(void *arg) { (void)arg; return SS->done >= SS->total; }
 
 /* mode index = _i / 2, path = _i % 2: 8 runs of 1,250 = 10,000 children */
-START_TEST(stress_modes)
+TEST_LOOP(stress_modes, 240, 0, 8)
 {
     static const libxl_childproc_hooks modes[4] = {
         { .chldowner = libxl_sigchld_owner_libxl },
@@ -427,31 +423,4 @@ START_TEST(stress_modes)
     libxl__ev_fd_deregister(ctx, &app_reg[0]);
     CTX_UNLOCK(ctx);
     t_assert_no_children();
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("childproc_modes");
-    TCase *tc = tcase_create("modes");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, default_mode_handler_only_while_needed, 0, 2);
-    tcase_add_test(tc, default_mode_unknown_child_to_reaped_callback);
-    tcase_add_loop_test(tc, two_default_ctxs_do_not_steal, 0, 2);
-    tcase_add_loop_test(tc, always_mode_reaps_app_children, 0, 2);
-    tcase_add_loop_test(tc, two_selective_ctxs_and_app_waitpid, 0, 2);
-    tcase_add_loop_test(tc, mainloop_mode, 0, 4);
-    suite_add_tcase(s, tc);
-    TCase *st = tcase_create("stress");
-    tcase_add_checked_fixture(st, setup, teardown);
-    tcase_set_timeout(st, 240);
-    tcase_add_loop_test(st, stress_modes, 0, 8);
-    suite_add_tcase(s, st);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

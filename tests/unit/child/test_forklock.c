@@ -29,6 +29,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* ------------------------------------------------ the fd listing */
 
 static pthread_mutex_t leak_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -126,7 +128,7 @@ static void *carefd_thread(void *arg)
     return NULL;
 }
 
-START_TEST(no_library_fd_in_any_child)
+TEST_LOOP(no_library_fd_in_any_child, 300, 0, 3)
 {
     static const libxl_childproc_hooks selective = {
         .chldowner = libxl_sigchld_owner_libxl_always_selective_reap,
@@ -154,11 +156,10 @@ START_TEST(no_library_fd_in_any_child)
     ck_assert_msg(leaks == 0, "%d library fds leaked, e.g. %s", leaks,
                   leak_example);
 }
-END_TEST
 
 /* ------------------------------------------------ postfork */
 
-START_TEST(postfork_child_keeps_using_library)
+TEST_LOOP(postfork_child_keeps_using_library, 300, 0, 2)
 {
     static const libxl_childproc_hooks always = {
         .chldowner = libxl_sigchld_owner_libxl_always,
@@ -211,22 +212,4 @@ START_TEST(postfork_child_keeps_using_library)
     libxl_ctx_free(ctx);
     ctx = t_ctx(lg);
     t_assert_no_children();
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("forklock");
-    TCase *tc = tcase_create("forklock");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 300);
-    tcase_add_loop_test(tc, no_library_fd_in_any_child, 0, 3);
-    tcase_add_loop_test(tc, postfork_child_keeps_using_library, 0, 2);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

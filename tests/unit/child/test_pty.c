@@ -20,6 +20,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 static int count_fds(void)
 {
     DIR *d = opendir("/proc/self/fd");
@@ -57,7 +59,7 @@ static void send_fds(int sock, int n, bool with_cmsg)
 
 /* _i: 0 right count, 1 too few, 2 too many (CTRUNC), 3 no cmsg,
  *     4 peer closed, 5 nothing yet */
-START_TEST(recvmsg_fds_validation)
+TEST_LOOP(recvmsg_fds_validation, 30, 0, 6)
 {
     int sv[2], got[4];
     int before, rc;
@@ -87,7 +89,6 @@ START_TEST(recvmsg_fds_validation)
     }
     ck_assert_int_eq(count_fds(), before);   /* nothing leaked */
 }
-END_TEST
 
 static int pty_calls, pty_rc;
 static void pty_cb(libxl__egc *egc, libxl__openpty_state *op, int rc)
@@ -98,7 +99,7 @@ static void pty_cb(libxl__egc *egc, libxl__openpty_state *op, int rc)
 }
 static bool pty_done(void *arg) { (void)arg; return pty_calls > 0; }
 
-START_TEST(openpty_helper)
+TEST_LOOP(openpty_helper, 30, 0, 2)
 {
     static libxl__openpty_state op;
     EGC_INIT(ctx);
@@ -126,7 +127,6 @@ START_TEST(openpty_helper)
     CTX_UNLOCK(ctx);
     t_assert_no_children();
 }
-END_TEST
 
 /* a program on a pty */
 static char outbuf[8192];
@@ -151,7 +151,7 @@ static void run_cb(libxl__egc *egc, libxl__ptyrun_state *pr, int rc, int status)
 static bool prompt_seen(void *arg) { (void)arg; return strstr(outbuf, "name? ") || run_calls; }
 static bool run_done(void *arg) { (void)arg; return run_calls > 0; }
 
-START_TEST(program_on_pty)
+TEST_LOOP(program_on_pty, 30, 0, 2)
 {
     static libxl__ptyrun_state pr;
     char *argv[] = { "/bin/sh", "-c",
@@ -183,23 +183,4 @@ START_TEST(program_on_pty)
     ck_assert_msg(strstr(outbuf, "ON-A-TTY"), "output: %s", outbuf);
     ck_assert_msg(strstr(outbuf, "hello, world"), "output: %s", outbuf);
     t_assert_no_children();
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("pty");
-    TCase *tc = tcase_create("pty");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_loop_test(tc, recvmsg_fds_validation, 0, 6);
-    tcase_add_loop_test(tc, openpty_helper, 0, 2);
-    tcase_add_loop_test(tc, program_on_pty, 0, 2);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -29,6 +29,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 static int count_fds(void)
 {
     DIR *d = opendir("/proc/self/fd");
@@ -182,7 +184,7 @@ static void warm_up(void)
 
 /* --------------------------------------------------- a program runs */
 
-START_TEST(program_prints_reads_exits)
+TEST_LOOP(program_prints_reads_exits, 60, 0, 2 * S_COUNT)
 {
     enum style s = STYLE(_i);
     char *const argv[] = { "/bin/sh", "-c",
@@ -207,7 +209,6 @@ START_TEST(program_prints_reads_exits)
     free(ra.output);
     t_assert_no_children();
 }
-END_TEST
 
 /* ------------------------------------------------------ abort, timeout */
 
@@ -274,7 +275,7 @@ static int abort_style(enum style s)
     return libxl_ao_abort(ctx, s == S_SYNC ? NULL : &how);
 }
 
-START_TEST(abort_while_program_runs)
+TEST_LOOP(abort_while_program_runs, 60, 0, 2 * S_COUNT)
 {
     enum style s = STYLE(_i);
     char *const argv[] = { "/bin/sh", "-c",
@@ -323,9 +324,8 @@ START_TEST(abort_while_program_runs)
     ck_assert_int_eq(count_fds(), before - 1);
     t_assert_no_children();
 }
-END_TEST
 
-START_TEST(program_times_out)
+TEST_LOOP(program_times_out, 60, 0, 2 * S_COUNT)
 {
     enum style s = STYLE(_i);
     char *const argv[] = { "/bin/sh", "-c",
@@ -349,7 +349,6 @@ START_TEST(program_times_out)
     ck_assert_int_eq(count_fds(), before);
     t_assert_no_children();
 }
-END_TEST
 
 /* ----------------------------------------- helpers that misbehave */
 
@@ -379,7 +378,7 @@ static void use_test_fork(void)
 }
 
 /* _i = style */
-START_TEST(helper_dies_before_sending)
+TEST_LOOP(helper_dies_before_sending, 60, 0, S_COUNT)
 {
     enum style s = (enum style)_i;
     char *const argv[] = { "/bin/echo", "unreached", NULL };
@@ -401,10 +400,9 @@ START_TEST(helper_dies_before_sending)
     ck_assert_int_eq(count_fds(), before);
     t_assert_no_children();
 }
-END_TEST
 
 /* _i = style * 2 + (0: timeout, 1: abort) */
-START_TEST(helper_never_answers)
+TEST_LOOP(helper_never_answers, 60, 0, 2 * S_COUNT)
 {
     enum style s = STYLE(_i);
     bool do_abort = _i % 2;
@@ -445,7 +443,6 @@ START_TEST(helper_never_answers)
     ck_assert_int_eq(count_fds(), before);
     t_assert_no_children();
 }
-END_TEST
 
 /* An ao that is already aborting starts no helper (and registers
  * nothing): libxl__openptys refuses with ERROR_ABORTED. */
@@ -455,7 +452,7 @@ static void never_called(libxl_ctx *c, int rc, void *arg)
     ck_abort_msg("completion of an operation that never started");
 }
 
-START_TEST(start_refused_when_aborting)
+TEST_LOOP(start_refused_when_aborting, 60, 0, 2)
 {
     const libxl_asyncop_how how = { .callback = never_called };
     static libxl__openpty_state op;
@@ -482,26 +479,4 @@ START_TEST(start_refused_when_aborting)
     ck_assert_int_eq(rc, ERROR_ABORTED);
     ck_assert_int_eq(count_fds(), before);
     t_assert_no_children();
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("pty_ao");
-    TCase *tc = tcase_create("pty_ao");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, program_prints_reads_exits, 0, 2 * S_COUNT);
-    tcase_add_loop_test(tc, abort_while_program_runs, 0, 2 * S_COUNT);
-    tcase_add_loop_test(tc, program_times_out, 0, 2 * S_COUNT);
-    tcase_add_loop_test(tc, helper_dies_before_sending, 0, S_COUNT);
-    tcase_add_loop_test(tc, helper_never_answers, 0, 2 * S_COUNT);
-    tcase_add_loop_test(tc, start_refused_when_aborting, 0, 2);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -20,11 +20,13 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 static const libxl_childproc_hooks selective = {
     .chldowner = libxl_sigchld_owner_libxl_always_selective_reap,
 };
 
-START_TEST(handler_preserves_errno)
+TEST(handler_preserves_errno, 60)
 {
     libxl_childproc_setmode(ctx, &selective, NULL);
     ck_assert(libxl__sigchld_installed());
@@ -34,9 +36,8 @@ START_TEST(handler_preserves_errno)
         ck_assert_int_eq(errno, 1000 + i);
     }
 }
-END_TEST
 
-START_TEST(handler_wakes_every_sharing_ctx)
+TEST(handler_wakes_every_sharing_ctx, 60)
 {
     char c;
     libxl_childproc_setmode(ctx, &selective, NULL);
@@ -54,7 +55,6 @@ START_TEST(handler_wakes_every_sharing_ctx)
     libxl_childproc_setmode(ctx2, NULL, NULL);
     ck_assert(!libxl__sigchld_installed());
 }
-END_TEST
 
 static int stop;  /* atomic */
 static void *signaller(void *arg)
@@ -64,7 +64,7 @@ static void *signaller(void *arg)
     return NULL;
 }
 
-START_TEST(signals_during_user_churn)
+TEST(signals_during_user_churn, 60)
 {
     pthread_t th[2];
     int n = 2000 * t_stress_factor();
@@ -78,23 +78,4 @@ START_TEST(signals_during_user_churn)
     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
     ck_assert(!libxl__sigchld_installed());
-}
-END_TEST
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("sigchld");
-    TCase *tc = tcase_create("sigchld");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, handler_preserves_errno);
-    tcase_add_test(tc, handler_wakes_every_sharing_ctx);
-    tcase_add_test(tc, signals_during_user_churn);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -1,7 +1,8 @@
 /*
  * loop_scenarios.h: the scenarios that every test of the osevent hooks on
  * a real event library runs (test_osevent_glib.c, test_osevent_libev.c),
- * included by each after its hooks. The including file provides
+ * included by each after its hooks. They register as tests of the
+ * including file, with its fixture. The including file provides
  *   - `ctx`, a ctx whose osevent hooks are registered on the loop;
  *   - run_until(int *flag): iterate the loop until *flag is set, failing
  *     the test if nothing happens for 10 s;
@@ -32,7 +33,7 @@ static void t_cb(libxl__egc *egc, libxl__ev_time *ev,
     if (nfired == NT - NT / 5) all_fired = 1;
 }
 
-START_TEST(timeouts_in_order_with_cancellations)
+TEST(timeouts_in_order_with_cancellations, 30)
 {
     for (int i = 0; i < NT; i++) libxl__ev_time_init(&tt[i]);
     CTX_LOCK(ctx);
@@ -52,7 +53,6 @@ START_TEST(timeouts_in_order_with_cancellations)
     ck_assert_int_eq(nfired, NT - NT / 5);
     ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
 }
-END_TEST
 
 /* An fd callback that swaps its registration for another on the same fd
  * (output, then input). */
@@ -77,7 +77,7 @@ static void f1_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
     t_write1(sv[1]);
 }
 
-START_TEST(fd_registration_swapped_in_callback)
+TEST(fd_registration_swapped_in_callback, 30)
 {
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
                                 SOCK_NONBLOCK, 0, sv), 0);
@@ -92,14 +92,6 @@ START_TEST(fd_registration_swapped_in_callback)
     ck_assert_int_eq(fd_registrations, 0);
     close(sv[0]);
     close(sv[1]);
-}
-END_TEST
-
-/* Add the scenarios above to tc. */
-static void loop_scenarios_add(TCase *tc)
-{
-    tcase_add_test(tc, timeouts_in_order_with_cancellations);
-    tcase_add_test(tc, fd_registration_swapped_in_callback);
 }
 
 #endif

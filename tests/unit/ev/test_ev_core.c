@@ -25,6 +25,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 static bool flag_done(libxl__egc *egc, void *arg)
 {
     (void)egc;
@@ -58,7 +60,7 @@ static void drain_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short events,
     fd_flag = 1;
 }
 
-START_TEST(fd_callback_in_wait_loop)
+TEST(fd_callback_in_wait_loop, 30)
 {
     int p[2];
     libxl__ev_fd ev;
@@ -79,7 +81,6 @@ START_TEST(fd_callback_in_wait_loop)
     CTX_UNLOCK(ctx);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
 /* Two registrations on one socket, one for POLLIN, one for POLLOUT: each
  * sees only its own bit. */
@@ -101,7 +102,7 @@ static void out_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
     if (in_revents) own_flag = 1;
 }
 
-START_TEST(several_registrations_own_revents)
+TEST(several_registrations_own_revents, 30)
 {
     int sv[2];
     libxl__ev_fd a, b;
@@ -120,7 +121,6 @@ START_TEST(several_registrations_own_revents)
     ck_assert_ptr_null(libxl__ev_fd_slot_lookup(ctx, sv[0])); /* slot gone */
     close(sv[0]); close(sv[1]);
 }
-END_TEST
 
 /* The first callback deregisters (and frees) both registrations of the fd,
  * its own and the other one: the other must not run. */
@@ -137,7 +137,7 @@ static void pair_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
     }
 }
 
-START_TEST(deregister_self_and_other_in_callback)
+TEST(deregister_self_and_other_in_callback, 30)
 {
     int p[2];
     t_pipe(p);
@@ -154,7 +154,6 @@ START_TEST(deregister_self_and_other_in_callback)
     ck_assert_ptr_null(libxl__ev_fd_slot_lookup(ctx, p[0]));
     close(p[0]); close(p[1]);
 }
-END_TEST
 
 /* Two readers of one pipe: the first drains it, so the zero-timeout
  * re-check must keep the second (which would block) from running. */
@@ -166,7 +165,7 @@ static void recheck_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short
     ck_assert_int_gt(t_drain(fd), 0); /* never called when nothing there */
 }
 
-START_TEST(recheck_skips_consumed_readiness)
+TEST(recheck_skips_consumed_readiness, 30)
 {
     int p[2];
     libxl__ev_fd a, b;
@@ -185,7 +184,6 @@ START_TEST(recheck_skips_consumed_readiness)
     CTX_UNLOCK(ctx);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
 /* A LIBXL__EV_FD_NONBLOCKING registration takes our epoll set's report
  * instead of a fresh poll: after the plain reader drained the pipe it is
@@ -208,7 +206,7 @@ static void plain_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r
     ck_assert_int_gt(t_drain(fd), 0);
 }
 
-START_TEST(nonblocking_registration_skips_recheck)
+TEST(nonblocking_registration_skips_recheck, 30)
 {
     int p[2];
     libxl__ev_fd nb, plain, plain2;
@@ -255,10 +253,9 @@ START_TEST(nonblocking_registration_skips_recheck)
     CTX_UNLOCK(ctx);
     close(p[0]);
 }
-END_TEST
 
 /* A regular file / /dev/null cannot go into epoll; it is always ready. */
-START_TEST(always_ready_fd)
+TEST(always_ready_fd, 30)
 {
     int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     libxl__ev_fd ev;
@@ -277,9 +274,8 @@ START_TEST(always_ready_fd)
     CTX_UNLOCK(ctx);
     close(fd);
 }
-END_TEST
 
-START_TEST(library_fds_are_cloexec)
+TEST(library_fds_are_cloexec, 30)
 {
     int p[2];
     libxl__ev_fd ev;
@@ -301,7 +297,6 @@ START_TEST(library_fds_are_cloexec)
     CTX_UNLOCK(ctx);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
 /* ------------------------------------------------------------ timeouts */
 
@@ -328,7 +323,7 @@ static void many_cb(libxl__egc *egc, libxl__ev_time *ev,
     if (++many_fired == many_expected) many_flag = 1;
 }
 
-START_TEST(ten_thousand_timeouts_in_order)
+TEST(ten_thousand_timeouts_in_order, 30)
 {
     many = calloc(NT, sizeof(*many));
     many_deadline = calloc(NT, sizeof(*many_deadline));
@@ -348,7 +343,6 @@ START_TEST(ten_thousand_timeouts_in_order)
     ck_assert_uint_eq(libxl__timeheap_count(&CTX_EV(ctx)->heap), 0);
     free(many); free(many_deadline);
 }
-END_TEST
 
 /* After Xen's test_timedereg: a callback deregisters other timeouts,
  * registers new ones and deregisters itself (already Idle: a no-op). */
@@ -370,7 +364,7 @@ static void td_cb(libxl__egc *egc, libxl__ev_time *ev,
     if (td_n == 3) td_flag = 1;
 }
 
-START_TEST(timeout_deregistration_in_callbacks)
+TEST(timeout_deregistration_in_callbacks, 30)
 {
     CTX_LOCK(ctx);
     for (int i = 0; i < 4; i++) libxl__ev_time_init(&td[i]);
@@ -384,7 +378,6 @@ START_TEST(timeout_deregistration_in_callbacks)
     ck_assert_int_eq(td_order[2], 0);
     for (int i = 0; i < 4; i++) ck_assert(!libxl__ev_time_isregistered(&td[i]));
 }
-END_TEST
 
 static struct timeval abs_seen;
 static int abs_flag;
@@ -396,7 +389,7 @@ static void abs_cb(libxl__egc *egc, libxl__ev_time *ev,
     abs_flag = 1;
 }
 
-START_TEST(absolute_timeout)
+TEST(absolute_timeout, 30)
 {
     libxl__ev_time ev;
     struct timeval want = t_add_ms(t_now(), 30);
@@ -410,7 +403,6 @@ START_TEST(absolute_timeout)
     ck_assert_int_eq(abs_seen.tv_sec, want.tv_sec);
     ck_assert_int_eq(abs_seen.tv_usec, want.tv_usec);
 }
-END_TEST
 
 /* A callback that re-registers itself for 0 ms does not starve the loop. */
 static int rereg_count, rereg_flag;
@@ -422,7 +414,7 @@ static void rereg_cb(libxl__egc *egc, libxl__ev_time *ev,
     ck_assert_int_eq(libxl__ev_time_register_rel(egc->ctx, ev, rereg_cb, 0), 0);
 }
 
-START_TEST(timeout_reregisters_itself)
+TEST(timeout_reregisters_itself, 30)
 {
     libxl__ev_time ev;
     libxl__ev_time_init(&ev);
@@ -435,7 +427,6 @@ START_TEST(timeout_reregisters_itself)
     ck_assert_int_eq(wait_flag(&rereg_flag), 0);
     ck_assert_int_eq(rereg_count, 50);
 }
-END_TEST
 
 /* ------------------------------------------- egc and application callbacks */
 
@@ -468,7 +459,7 @@ static void occurs_reenter(void *user, libxl_event *ev)
     libxl_event_free(c, ev);
 }
 
-START_TEST(event_occurs_after_unlock_and_reentrant)
+TEST(event_occurs_after_unlock_and_reentrant, 30)
 {
     static const libxl_event_hooks hooks = {
         .event_occurs_mask = 1ULL << LIBXL_EVENT_TYPE_OPERATION_COMPLETE,
@@ -482,7 +473,6 @@ START_TEST(event_occurs_after_unlock_and_reentrant)
     ck_assert_int_eq(got->for_user, 2);
     libxl_event_free(ctx, got);
 }
-END_TEST
 
 /* Deferred callbacks run after unlock, in order; nested egcs hand theirs
  * to the outermost one. */
@@ -496,7 +486,7 @@ static void deferred_fn(libxl_ctx *c, libxl__egc_deferred *d)
     deferred_order[deferred_n++] = (int)(d - dfr);
 }
 
-START_TEST(deferred_callbacks_after_outermost_unlock)
+TEST(deferred_callbacks_after_outermost_unlock, 30)
 {
     EGC_INIT(ctx);
     CTX_LOCK(ctx);
@@ -518,11 +508,10 @@ START_TEST(deferred_callbacks_after_outermost_unlock)
     ck_assert_int_eq(deferred_order[1], 1);
     ck_assert_int_eq(deferred_order[2], 2);
 }
-END_TEST
 
 /* ------------------------------------------------------ event queue */
 
-START_TEST(event_check_typemask_and_predicate)
+TEST(event_check_typemask_and_predicate, 30)
 {
     libxl_event *got = NULL;
     libxl_event *a = t_event(10), *b = t_event(20);
@@ -542,7 +531,6 @@ START_TEST(event_check_typemask_and_predicate)
     ck_assert_ptr_eq(got, a);
     libxl_event_free(ctx, got);
 }
-END_TEST
 
 enum { NWAITERS = 4 };
 static int pred_for_user(const libxl_event *ev, void *user)
@@ -567,7 +555,7 @@ static void *producer_thread(void *arg)
 
 /* Several threads blocked in libxl_event_wait (with nothing at all to poll)
  * are woken by events another thread queues. */
-START_TEST(several_waiters_woken_by_other_thread)
+TEST(several_waiters_woken_by_other_thread, 30)
 {
     pthread_t w[NWAITERS], p;
     for (int i = 0; i < NWAITERS; i++)
@@ -587,7 +575,6 @@ START_TEST(several_waiters_woken_by_other_thread)
     pthread_join(p, NULL);
     for (int i = 0; i < NWAITERS; i++) pthread_join(w[i], NULL);
 }
-END_TEST
 
 /* ------------------------------------------------------------ disaster */
 
@@ -608,7 +595,7 @@ static void *wait_any(void *arg)
     return NULL;
 }
 
-START_TEST(disaster_with_hook_fails_waiters)
+TEST(disaster_with_hook_fails_waiters, 30)
 {
     static const libxl_event_hooks hooks = { .disaster = disaster_hook };
     pthread_t t;
@@ -635,9 +622,8 @@ START_TEST(disaster_with_hook_fails_waiters)
     ck_assert_int_eq(wrc, ERROR_FAIL);
     ck_assert(testlog_contains(lg, XTL_CRITICAL, "test disaster"));
 }
-END_TEST
 
-START_TEST(disaster_without_hook_exits)
+TEST(disaster_without_hook_exits, 30)
 {
     int p[2];
     ck_assert_int_eq(pipe(p), 0);
@@ -663,7 +649,6 @@ START_TEST(disaster_without_hook_exits)
     ck_assert_msg(strstr(buf, "nobody listens") != NULL, "stderr: %s", buf);
     close(p[0]);
 }
-END_TEST
 
 /* ------------------------------------------------------------ ctx_free */
 
@@ -676,7 +661,7 @@ static void must_not_run_time(libxl__egc *egc, libxl__ev_time *ev,
 static void must_not_occur(void *user, libxl_event *ev)
 { (void)user; (void)ev; no_more_callbacks++; }
 
-START_TEST(ctx_free_with_everything_outstanding)
+TEST(ctx_free_with_everything_outstanding, 30)
 {
     static const libxl_event_hooks hooks = {
         .event_occurs_mask = 1ULL << LIBXL_EVENT_TYPE_DOMAIN_DEATH,
@@ -705,38 +690,4 @@ START_TEST(ctx_free_with_everything_outstanding)
     ck_assert(!libxl__ev_time_isregistered(&t2));
     ck_assert_int_eq(no_more_callbacks, 0);
     close(p[0]); close(p[1]); close(devnull);
-}
-END_TEST
-
-static Suite *ev_core_suite(void)
-{
-    Suite *s = suite_create("ev_core");
-    TCase *tc = tcase_create("ev_core");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, fd_callback_in_wait_loop);
-    tcase_add_test(tc, several_registrations_own_revents);
-    tcase_add_test(tc, deregister_self_and_other_in_callback);
-    tcase_add_test(tc, recheck_skips_consumed_readiness);
-    tcase_add_test(tc, nonblocking_registration_skips_recheck);
-    tcase_add_test(tc, always_ready_fd);
-    tcase_add_test(tc, library_fds_are_cloexec);
-    tcase_add_test(tc, ten_thousand_timeouts_in_order);
-    tcase_add_test(tc, timeout_deregistration_in_callbacks);
-    tcase_add_test(tc, absolute_timeout);
-    tcase_add_test(tc, timeout_reregisters_itself);
-    tcase_add_test(tc, event_occurs_after_unlock_and_reentrant);
-    tcase_add_test(tc, deferred_callbacks_after_outermost_unlock);
-    tcase_add_test(tc, event_check_typemask_and_predicate);
-    tcase_add_test(tc, several_waiters_woken_by_other_thread);
-    tcase_add_test(tc, disaster_with_hook_fails_waiters);
-    tcase_add_test(tc, disaster_without_hook_exits);
-    tcase_add_test(tc, ctx_free_with_everything_outstanding);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(ev_core_suite());
 }

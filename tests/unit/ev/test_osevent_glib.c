@@ -131,6 +131,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* Run what GLib has ready, without blocking. */
 static void loop_drain(void)
 {
@@ -138,19 +140,3 @@ static void loop_drain(void)
 }
 
 #include "ev/loop_scenarios.h"
-
-static Suite *glib_suite(void)
-{
-    Suite *s = suite_create("osevent_glib");
-    TCase *tc = tcase_create("osevent_glib");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    loop_scenarios_add(tc);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(glib_suite());
-}

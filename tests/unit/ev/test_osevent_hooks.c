@@ -131,6 +131,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* ------------------------------------------------------- callbacks */
 
 static int fd_calls;
@@ -174,7 +176,7 @@ static int reg_time(libxl__ev_time *ev, int ms)
 
 /* ----------------------------------------------------------- tests */
 
-START_TEST(lazy_then_register_hooks_hands_over)
+TEST(lazy_then_register_hooks_hands_over, 30)
 {
     int p[2];
     libxl__ev_fd f;
@@ -203,9 +205,8 @@ START_TEST(lazy_then_register_hooks_hands_over)
     CTX_UNLOCK(ctx);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
-START_TEST(one_app_registration_per_fd)
+TEST(one_app_registration_per_fd, 30)
 {
     int sv[2];
     libxl__ev_fd a, b;
@@ -231,10 +232,9 @@ START_TEST(one_app_registration_per_fd)
     ck_assert_int_eq(n_fd_deregister, 1);
     close(sv[0]); close(sv[1]);
 }
-END_TEST
 
 /* After fd_modify, an occurred_fd for the old events is ignored. */
-START_TEST(occurred_for_old_events_ignored)
+TEST(occurred_for_old_events_ignored, 30)
 {
     int p[2];
     libxl__ev_fd f;
@@ -252,9 +252,8 @@ START_TEST(occurred_for_old_events_ignored)
     dereg_fd(&f);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
-START_TEST(late_occurred_fd_after_deregistration)
+TEST(late_occurred_fd_after_deregistration, 30)
 {
     int p[2];
     libxl__ev_fd f;
@@ -269,11 +268,10 @@ START_TEST(late_occurred_fd_after_deregistration)
     ck_assert_int_eq(fd_calls, 0);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
 /* The fd number is reused by a new pipe (and the slot for that number is
  * re-created): the old token must not reach the new registration. */
-START_TEST(late_occurred_fd_after_fd_reuse)
+TEST(late_occurred_fd_after_fd_reuse, 30)
 {
     int p[2], q[2];
     libxl__ev_fd f, g;
@@ -298,10 +296,9 @@ START_TEST(late_occurred_fd_after_fd_reuse)
     dereg_fd(&g);
     close(q[0]); close(q[1]);
 }
-END_TEST
 
 /* Same fd, registration ended and a new one made (slot reused). */
-START_TEST(late_occurred_fd_after_slot_reuse)
+TEST(late_occurred_fd_after_slot_reuse, 30)
 {
     int p[2];
     libxl__ev_fd f;
@@ -324,10 +321,9 @@ START_TEST(late_occurred_fd_after_slot_reuse)
     dereg_fd(&f);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
 /* Tokens of another, freed, ctx (and garbage) are ignored. */
-START_TEST(tokens_of_freed_ctx_ignored)
+TEST(tokens_of_freed_ctx_ignored, 30)
 {
     libxl_ctx *other = t_ctx(lg);
     int p[2];
@@ -360,9 +356,8 @@ START_TEST(tokens_of_freed_ctx_ignored)
     dereg_fd(&mine);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
-START_TEST(timeout_through_hooks)
+TEST(timeout_through_hooks, 30)
 {
     libxl__ev_time t;
     libxl_osevent_register_hooks(ctx, &hooks, NULL);
@@ -381,11 +376,10 @@ START_TEST(timeout_through_hooks)
     ck_assert_int_eq(n_to_modify, 0);
     ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
 }
-END_TEST
 
 /* Deregistration modifies to {0,0} (never deregisters); the token lives
  * until the resulting occurred_timeout, which runs nothing. */
-START_TEST(timeout_deregistered_via_modify)
+TEST(timeout_deregistered_via_modify, 30)
 {
     libxl__ev_time t;
     libxl_osevent_register_hooks(ctx, &hooks, NULL);
@@ -404,12 +398,11 @@ START_TEST(timeout_deregistered_via_modify)
     libxl_osevent_occurred_timeout(ctx, tok);
     ck_assert_int_eq(to_calls, 0);
 }
-END_TEST
 
 /* A timeout fires internally (dispatch) while the app is firing it too:
  * the app's call already under way and the one provoked by the library's
  * timeout_modify({0,0}) are both handled, the callback runs once. */
-START_TEST(timeout_modify_races_occurred_deterministic)
+TEST(timeout_modify_races_occurred_deterministic, 30)
 {
     libxl__ev_time t;
     libxl_osevent_register_hooks(ctx, &hooks, NULL);
@@ -424,7 +417,6 @@ START_TEST(timeout_modify_races_occurred_deterministic)
     ck_assert_int_eq(to_calls, 1);
     ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
 }
-END_TEST
 
 static volatile int race_stop;
 static void *race_app_thread(void *arg)
@@ -435,7 +427,7 @@ static void *race_app_thread(void *arg)
     return NULL;
 }
 
-START_TEST(timeout_modify_races_occurred_threads)
+TEST(timeout_modify_races_occurred_threads, 30)
 {
     libxl_osevent_register_hooks(ctx, &hooks, NULL);
     for (int round = 0; round < 200; round++) {
@@ -460,9 +452,8 @@ START_TEST(timeout_modify_races_occurred_threads)
     }
     ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
 }
-END_TEST
 
-START_TEST(failing_hooks_change_nothing)
+TEST(failing_hooks_change_nothing, 30)
 {
     int p[2];
     libxl__ev_fd a, b;
@@ -502,9 +493,8 @@ START_TEST(failing_hooks_change_nothing)
     dereg_fd(&a);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
-START_TEST(occurred_from_inside_hook_ignored)
+TEST(occurred_from_inside_hook_ignored, 30)
 {
     int p[2];
     libxl__ev_fd f;
@@ -520,7 +510,6 @@ START_TEST(occurred_from_inside_hook_ignored)
     dereg_fd(&f);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
 /* ---------------------------------------------- two threads, new fd */
 
@@ -586,7 +575,7 @@ static void *app_loop_b(void *arg)
     return NULL;
 }
 
-START_TEST(wait_moves_to_new_fd_no_hang)
+TEST(wait_moves_to_new_fd_no_hang, 30)
 {
     pthread_t a, b;
     t_pipe(p1); t_pipe(p2);
@@ -604,9 +593,8 @@ START_TEST(wait_moves_to_new_fd_no_hang)
     ck_assert_int_eq(moved_done, 1);
     close(p1[0]); close(p1[1]); close(p2[0]); close(p2[1]);
 }
-END_TEST
 
-START_TEST(ctx_free_deregisters_app_fds)
+TEST(ctx_free_deregisters_app_fds, 30)
 {
     int p[2];
     libxl__ev_fd f;
@@ -622,35 +610,4 @@ START_TEST(ctx_free_deregisters_app_fds)
     ck_assert_int_eq(n_fd_deregister, 1);
     ck_assert_int_eq(to_calls + fd_calls, 0);
     close(p[0]); close(p[1]);
-}
-END_TEST
-
-static Suite *hooks_suite(void)
-{
-    Suite *s = suite_create("osevent_hooks");
-    TCase *tc = tcase_create("osevent_hooks");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, lazy_then_register_hooks_hands_over);
-    tcase_add_test(tc, one_app_registration_per_fd);
-    tcase_add_test(tc, occurred_for_old_events_ignored);
-    tcase_add_test(tc, late_occurred_fd_after_deregistration);
-    tcase_add_test(tc, late_occurred_fd_after_fd_reuse);
-    tcase_add_test(tc, late_occurred_fd_after_slot_reuse);
-    tcase_add_test(tc, tokens_of_freed_ctx_ignored);
-    tcase_add_test(tc, timeout_through_hooks);
-    tcase_add_test(tc, timeout_deregistered_via_modify);
-    tcase_add_test(tc, timeout_modify_races_occurred_deterministic);
-    tcase_add_test(tc, timeout_modify_races_occurred_threads);
-    tcase_add_test(tc, failing_hooks_change_nothing);
-    tcase_add_test(tc, occurred_from_inside_hook_ignored);
-    tcase_add_test(tc, wait_moves_to_new_fd_no_hang);
-    tcase_add_test(tc, ctx_free_deregisters_app_fds);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(hooks_suite());
 }

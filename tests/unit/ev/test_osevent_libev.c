@@ -163,6 +163,8 @@ static void teardown(void)
     ev_loop_destroy(loop);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* Run what libev has ready, without blocking. */
 static void loop_drain(void)
 {
@@ -193,7 +195,7 @@ static void out_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
     libxl__ev_fd_deregister(egc->ctx, ev);
 }
 
-START_TEST(libev_two_registrations_on_one_fd)
+TEST(libev_two_registrations_on_one_fd, 30)
 {
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
     libxl__ev_fd_init(&fin); libxl__ev_fd_init(&fout);
@@ -217,7 +219,6 @@ START_TEST(libev_two_registrations_on_one_fd)
     ck_assert_int_eq(fd_registrations, 0);
     close(sv[0]); close(sv[1]);
 }
-END_TEST
 
 /* Late occurrences: the token of an fd registration kept by the "loop"
  * after fd_deregister, and of a timeout after it occurred. */
@@ -256,7 +257,7 @@ static void late_f_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e,
     late_f_calls++;
 }
 
-START_TEST(libev_late_occurrences_ignored)
+TEST(libev_late_occurrences_ignored, 30)
 {
     libxl_ctx_free(ctx);
     ctx = t_ctx(lg);
@@ -281,23 +282,4 @@ START_TEST(libev_late_occurrences_ignored)
     ck_assert_int_eq(late_f_calls, 0);
     ck_assert_int_eq(late_t_fired, 1);
     close(sv[0]); close(sv[1]);
-}
-END_TEST
-
-static Suite *libev_suite(void)
-{
-    Suite *s = suite_create("osevent_libev");
-    TCase *tc = tcase_create("osevent_libev");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    loop_scenarios_add(tc);
-    tcase_add_test(tc, libev_two_registrations_on_one_fd);
-    tcase_add_test(tc, libev_late_occurrences_ignored);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(libev_suite());
 }

@@ -14,6 +14,8 @@ static libxl_ctx *ctx;
 static void setup(void) { lg = testlog_new(); ctx = t_ctx(lg); }
 static void teardown(void) { libxl_ctx_free(ctx); xtl_logger_destroy(lg); }
 
+TEST_FIXTURE(setup, teardown);
+
 static int fd_calls, to_calls;
 static void fd_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
 { (void)egc; (void)ev; (void)e; (void)r; fd_calls++; t_drain(fd); }
@@ -35,7 +37,7 @@ static void dereg_time(libxl__ev_time *t)
     CTX_UNLOCK(ctx);
 }
 
-START_TEST(size_query_and_bufferfull)
+TEST(size_query_and_bufferfull, 30)
 {
     struct pollfd fds[4];
     int n = 0, timeout = -1;
@@ -53,9 +55,8 @@ START_TEST(size_query_and_bufferfull)
     ck_assert_int_eq(fds[0].events, POLLIN);
     ck_assert_int_eq(timeout, -1); /* nothing due: unchanged */
 }
-END_TEST
 
-START_TEST(timeout_only_reduced)
+TEST(timeout_only_reduced, 30)
 {
     struct pollfd fds[1];
     libxl__ev_time t;
@@ -73,9 +74,8 @@ START_TEST(timeout_only_reduced)
     ck_assert(timeout > 900 && timeout <= 1000);
     dereg_time(&t);
 }
-END_TEST
 
-START_TEST(callers_now_honoured)
+TEST(callers_now_honoured, 30)
 {
     struct pollfd fds[1];
     libxl__ev_time t;
@@ -91,9 +91,8 @@ START_TEST(callers_now_honoured)
     ck_assert_int_eq(to_calls, 1);
     ck_assert(!libxl__ev_time_isregistered(&t));
 }
-END_TEST
 
-START_TEST(fd_through_poll_loop)
+TEST(fd_through_poll_loop, 30)
 {
     struct pollfd fds[1];
     libxl__ev_fd f;
@@ -116,7 +115,6 @@ START_TEST(fd_through_poll_loop)
     CTX_UNLOCK(ctx);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
 /* Xen's test_fdderegrace: an fd in the caller's set is deregistered and
  * closed, its number reused by a new registration, and afterpoll gets the
@@ -125,7 +123,7 @@ static int old_calls;
 static void old_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd, short e, short r)
 { (void)egc; (void)ev; (void)fd; (void)e; (void)r; old_calls++; }
 
-START_TEST(fd_deregistration_race)
+TEST(fd_deregistration_race, 30)
 {
     struct pollfd fds[1];
     libxl__ev_fd a, b;
@@ -156,7 +154,6 @@ START_TEST(fd_deregistration_race)
     CTX_UNLOCK(ctx);
     close(fd2);
 }
-END_TEST
 
 /* ------------------------------------------------------------ single fd */
 
@@ -187,7 +184,7 @@ static void poll_round(int ms)
     libxl_osevent_afterpoll(ctx, n, fds, t_now());
 }
 
-START_TEST(afterpoll_one_fd)
+TEST(afterpoll_one_fd, 30)
 {
     libxl__ev_fd f, g;
     libxl__ev_time t;
@@ -236,9 +233,8 @@ START_TEST(afterpoll_one_fd)
     CTX_UNLOCK(ctx);
     close(p[0]); close(p[1]); close(q[0]); close(q[1]);
 }
-END_TEST
 
-START_TEST(single_fd_readiness_and_dispatch)
+TEST(single_fd_readiness_and_dispatch, 30)
 {
     libxl__ev_fd f;
     libxl__ev_time t;
@@ -268,9 +264,8 @@ START_TEST(single_fd_readiness_and_dispatch)
     CTX_UNLOCK(ctx);
     close(p[0]); close(p[1]);
 }
-END_TEST
 
-START_TEST(single_fd_always_ready)
+TEST(single_fd_always_ready, 30)
 {
     libxl__ev_fd f;
     int efd, fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -287,28 +282,4 @@ START_TEST(single_fd_always_ready)
     CTX_UNLOCK(ctx);
     ck_assert(!readable(efd, 0));
     close(fd);
-}
-END_TEST
-
-static Suite *poll_suite(void)
-{
-    Suite *s = suite_create("osevent_poll");
-    TCase *tc = tcase_create("osevent_poll");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, size_query_and_bufferfull);
-    tcase_add_test(tc, timeout_only_reduced);
-    tcase_add_test(tc, callers_now_honoured);
-    tcase_add_test(tc, fd_through_poll_loop);
-    tcase_add_test(tc, fd_deregistration_race);
-    tcase_add_test(tc, single_fd_readiness_and_dispatch);
-    tcase_add_test(tc, single_fd_always_ready);
-    tcase_add_test(tc, afterpoll_one_fd);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(poll_suite());
 }

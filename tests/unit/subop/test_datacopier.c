@@ -29,6 +29,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 #define MiB (1024 * 1024)
 
 static uint8_t pattern(uint64_t i)
@@ -289,7 +291,7 @@ static bool is_nonblocking(int fd)
 /* ------------------------------------------------------------- copying */
 
 /* _i = 0: plain, 1: with the read hook */
-START_TEST(copy_pipe_several_mib)
+TEST_LOOP(copy_pipe_several_mib, 30, 0, 2)
 {
     const uint64_t total = 8 * MiB;
     int a[2], b[2];
@@ -323,9 +325,8 @@ START_TEST(copy_pipe_several_mib)
     close(a[0]);
     sink_stop();
 }
-END_TEST
 
-START_TEST(backpressure_slow_reader)
+TEST(backpressure_slow_reader, 30)
 {
     const uint64_t total = 1 * MiB;
     int a[2], b[2];
@@ -345,10 +346,9 @@ START_TEST(backpressure_slow_reader)
     close(a[0]);
     sink_stop();
 }
-END_TEST
 
 /* _i = 0: more than maxread, 1: exactly maxread */
-START_TEST(maxread)
+TEST_LOOP(maxread, 30, 0, 2)
 {
     const uint64_t max = 100000;
     int a[2], b[2];
@@ -379,9 +379,8 @@ START_TEST(maxread)
     close(a[0]);
     sink_stop();
 }
-END_TEST
 
-START_TEST(eof_at_once)
+TEST(eof_at_once, 30)
 {
     int a[2], b[2];
 
@@ -399,9 +398,8 @@ START_TEST(eof_at_once)
     close(a[0]);
     sink_stop();
 }
-END_TEST
 
-START_TEST(collect_through_hook_only)
+TEST(collect_through_hook_only, 30)
 {
     const uint64_t total = 1 * MiB + 12345;
     int a[2];
@@ -418,12 +416,11 @@ START_TEST(collect_through_hook_only)
     ck_assert_uint_eq(D.dc.bytes_written, 0);
     close(a[0]);
 }
-END_TEST
 
 /* ------------------------------------------------------------- failures */
 
 /* _i = 0: the sink is a pipe, 1: a socket; its reader has gone. */
-START_TEST(reader_gone_epipe)
+TEST_LOOP(reader_gone_epipe, 30, 0, 2)
 {
     struct sigaction sa;
     sigset_t mask, pending;
@@ -454,9 +451,8 @@ START_TEST(reader_gone_epipe)
     source_stop();
     close(a[0]);
 }
-END_TEST
 
-START_TEST(read_error)
+TEST(read_error, 30)
 {
     int b[2];
     int wronly = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -473,14 +469,13 @@ START_TEST(read_error)
     close(wronly);
     sink_stop();
 }
-END_TEST
 
 /* ---------------------------------------------------------------- abort */
 
 static bool sink_got_some(void *arg) { (void)arg; return K.got >= 65536; }
 
 /* _i = 0: mid-copy, 1: idle (the source never writes) */
-START_TEST(aborted)
+TEST_LOOP(aborted, 30, 0, 2)
 {
     int a[2], b[2];
 
@@ -507,7 +502,6 @@ START_TEST(aborted)
     close(a[0]);
     sink_stop();
 }
-END_TEST
 
 /* -------------------------------------------------------- regular files */
 
@@ -522,7 +516,7 @@ static int tmpfile_fd(void)
     return fd;
 }
 
-START_TEST(regular_file_source)
+TEST(regular_file_source, 30)
 {
     const uint64_t total = 3 * MiB + 777;
     static uint8_t chunk[65536];
@@ -546,9 +540,8 @@ START_TEST(regular_file_source)
     close(f);
     sink_stop();
 }
-END_TEST
 
-START_TEST(regular_file_destination)
+TEST(regular_file_destination, 30)
 {
     const uint64_t total = 3 * MiB + 555;
     static uint8_t chunk[65536];
@@ -573,11 +566,10 @@ START_TEST(regular_file_destination)
     close(f);
     close(a[0]);
 }
-END_TEST
 
 /* ------------------------------------------------------- stop, refusal */
 
-START_TEST(hook_stops_copy)
+TEST(hook_stops_copy, 30)
 {
     int a[2], b[2];
 
@@ -598,7 +590,6 @@ START_TEST(hook_stops_copy)
     close(b[1]);
     sink_stop();
 }
-END_TEST
 
 static void never_called(libxl__egc *egc, libxl__datacopier_state *dc,
                          int rc, int onwrite, int errnoval)
@@ -638,7 +629,7 @@ static int start_alone(int readfd, int writefd, bool aborting)
     return rc;
 }
 
-START_TEST(start_refused)
+TEST(start_refused, 30)
 {
     int a[2];
 
@@ -648,38 +639,4 @@ START_TEST(start_refused)
     ck_assert_int_eq(start_alone(a[0], -2, false), ERROR_INVAL);
     close(a[0]);
     close(a[1]);
-}
-END_TEST
-
-/* One test case per test: each its own timeout. */
-static void add(Suite *s, const char *name, const TTest *test, int loops)
-{
-    TCase *tc = tcase_create(name);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_loop_test(tc, test, 0, loops);
-    suite_add_tcase(s, tc);
-}
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("subop_datacopier");
-    add(s, "pipe_several_mib", copy_pipe_several_mib, 2);
-    add(s, "backpressure", backpressure_slow_reader, 1);
-    add(s, "maxread", maxread, 2);
-    add(s, "eof_at_once", eof_at_once, 1);
-    add(s, "collect_through_hook", collect_through_hook_only, 1);
-    add(s, "reader_gone_epipe", reader_gone_epipe, 2);
-    add(s, "read_error", read_error, 1);
-    add(s, "aborted", aborted, 2);
-    add(s, "regular_file_source", regular_file_source, 1);
-    add(s, "regular_file_destination", regular_file_destination, 1);
-    add(s, "hook_stops_copy", hook_stops_copy, 1);
-    add(s, "start_refused", start_refused, 1);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -32,6 +32,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* The run under test: the operation, and what the callback was told. */
 typedef struct {
     libxl__ao *ao;
@@ -125,7 +127,7 @@ static char *slurp(int fd)
 
 /* --------------------------------------------------------- ends by itself */
 
-START_TEST(exec_success_output_env_stdin)
+TEST_LOOP(exec_success_output_env_stdin, 30, 0, 2)
 {
     char *const argv[] = { "/bin/sh", "-c",
         "echo \"var=$LCVAR\"; if read x; then echo input; else echo EOF;"
@@ -152,9 +154,8 @@ START_TEST(exec_success_output_env_stdin)
     ck_assert(!testlog_contains(lg, XTL_ERROR, "test script"));
     t_assert_no_children();
 }
-END_TEST
 
-START_TEST(exec_nonzero_exit_logged)
+TEST_LOOP(exec_nonzero_exit_logged, 30, 0, 2)
 {
     char *const argv[] = { "/bin/sh", "-c", "exit 3", NULL };
     char msg[128];
@@ -169,9 +170,8 @@ START_TEST(exec_nonzero_exit_logged)
     ck_assert_msg(testlog_contains(lg, XTL_ERROR, msg), "log: %s",
                   testlog_dump(lg));
 }
-END_TEST
 
-START_TEST(exec_death_by_signal_logged)
+TEST_LOOP(exec_death_by_signal_logged, 30, 0, 2)
 {
     char *const argv[] = { "/bin/sh", "-c", "kill -USR1 $$", NULL };
     char msg[128];
@@ -186,9 +186,8 @@ START_TEST(exec_death_by_signal_logged)
     ck_assert_msg(testlog_contains(lg, XTL_ERROR, msg), "log: %s",
                   testlog_dump(lg));
 }
-END_TEST
 
-START_TEST(exec_missing_program)
+TEST_LOOP(exec_missing_program, 30, 0, 2)
 {
     char *const argv[] = { "/nonexistent/lightcore-test", NULL };
     t_op op;
@@ -199,11 +198,10 @@ START_TEST(exec_missing_program)
     ck_assert(WIFEXITED(R.status) && WEXITSTATUS(R.status) == 127);
     ck_assert(testlog_contains(lg, XTL_ERROR, "exited with error status 127"));
 }
-END_TEST
 
 /* --------------------------------------------------------------- timeouts */
 
-START_TEST(exec_killed_at_timeout)
+TEST_LOOP(exec_killed_at_timeout, 30, 0, 2)
 {
     char *const argv[] = { "/bin/sleep", "30", NULL };
     uint64_t t0 = test_now_ms();
@@ -218,12 +216,11 @@ START_TEST(exec_killed_at_timeout)
                   "status %#x", R.status);
     ck_assert(testlog_contains(lg, XTL_ERROR, "timed out after 300 ms"));
 }
-END_TEST
 
 /* _i = path * 2 + (0: it exits on SIGTERM, 1: it ignores SIGTERM). The
  * program inherits an ignored SIGTERM from us (ignored signals stay so
  * across exec), so whether it obeys does not race with its start. */
-START_TEST(exec_timeout_term_then_kill)
+TEST_LOOP(exec_timeout_term_then_kill, 30, 0, 4)
 {
     char *const argv[] = { "/bin/sleep", "30", NULL };
     bool ignores = _i % 2;
@@ -250,11 +247,10 @@ START_TEST(exec_timeout_term_then_kill)
     }
     t_assert_no_children();
 }
-END_TEST
 
 /* ------------------------------------------------------------------ abort */
 
-START_TEST(exec_aborted)
+TEST_LOOP(exec_aborted, 30, 0, 2)
 {
     char *const argv[] = { "/bin/sleep", "30", NULL };
     t_op op;
@@ -274,7 +270,6 @@ START_TEST(exec_aborted)
     ck_assert_int_eq(t_op_abort(ctx, &op), ERROR_NOTFOUND);
     t_assert_no_children();
 }
-END_TEST
 
 static void never_completes(libxl_ctx *c, int rc, void *arg)
 {
@@ -289,7 +284,7 @@ static void never_called(libxl__egc *egc, libxl__async_exec_state *aes,
     ck_abort_msg("callback of a program that never started");
 }
 
-START_TEST(exec_refused_when_aborting)
+TEST_LOOP(exec_refused_when_aborting, 30, 0, 2)
 {
     const libxl_asyncop_how how = { .callback = never_completes };
     char *const argv[] = { "/bin/true", NULL };
@@ -318,7 +313,6 @@ START_TEST(exec_refused_when_aborting)
     ck_assert_int_eq(libxl__childproc_count(ctx), 0);
     t_assert_no_children();
 }
-END_TEST
 
 /* ---------------------------------------------------------------- fds */
 
@@ -331,7 +325,7 @@ static void leaked(const char *line, const char *target, void *arg)
     leaks++;
 }
 
-START_TEST(exec_no_fd_reaches_program)
+TEST_LOOP(exec_no_fd_reaches_program, 30, 0, 2)
 {
     char *const argv[] = { "/bin/ls", "-l", "/proc/self/fd/", NULL };
     int p[2];
@@ -351,35 +345,4 @@ START_TEST(exec_no_fd_reaches_program)
     fdprobe_new_fds(listing, leaked, NULL);
     free(listing);
     ck_assert_int_eq(leaks, 0);
-}
-END_TEST
-
-/* One test case per test: each its own timeout. */
-static void add(Suite *s, const char *name, const TTest *test, int loops)
-{
-    TCase *tc = tcase_create(name);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_loop_test(tc, test, 0, loops);
-    suite_add_tcase(s, tc);
-}
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("subop_exec");
-    add(s, "success", exec_success_output_env_stdin, 2);
-    add(s, "nonzero_exit", exec_nonzero_exit_logged, 2);
-    add(s, "death_by_signal", exec_death_by_signal_logged, 2);
-    add(s, "missing_program", exec_missing_program, 2);
-    add(s, "killed_at_timeout", exec_killed_at_timeout, 2);
-    add(s, "timeout_term_then_kill", exec_timeout_term_then_kill, 4);
-    add(s, "aborted", exec_aborted, 2);
-    add(s, "refused_when_aborting", exec_refused_when_aborting, 2);
-    add(s, "no_fd_reaches_program", exec_no_fd_reaches_program, 2);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

@@ -30,6 +30,8 @@ static void teardown(void)
     xtl_logger_destroy(lg);
 }
 
+TEST_FIXTURE(setup, teardown);
+
 /* ------------------------------------------------------------ strangers */
 
 /* A process that is not our child, ready (SIGTERM ignored if asked) when
@@ -132,7 +134,7 @@ static void fake_syscall(long nr, int err)
 
 /* ----------------------------------------------------------- libxl__kill */
 
-START_TEST(kill_sends_refuses_and_is_quiet_when_gone)
+TEST(kill_sends_refuses_and_is_quiet_when_gone, 30)
 {
     pid_t pid = stranger(false);
 
@@ -152,7 +154,6 @@ START_TEST(kill_sends_refuses_and_is_quiet_when_gone)
                      ERROR_INVAL);
     ck_assert(testlog_contains(lg, XTL_ERROR, "nobody: refusing"));
 }
-END_TEST
 
 /* ------------------------------------------------------ libxl__kill_wait */
 
@@ -216,7 +217,7 @@ static int kill_finish(t_op *op)
     return rc;
 }
 
-START_TEST(wait_exits_on_sigterm)
+TEST(wait_exits_on_sigterm, 30)
 {
     pid_t pid = stranger(false);
     uint64_t t0 = test_now_ms();
@@ -231,9 +232,8 @@ START_TEST(wait_exits_on_sigterm)
     ck_assert(exited(pid));
     stranger_gone(pid);
 }
-END_TEST
 
-START_TEST(wait_escalates_to_sigkill)
+TEST(wait_escalates_to_sigkill, 30)
 {
     pid_t pid = stranger(true);
     uint64_t t0 = test_now_ms();
@@ -251,9 +251,8 @@ START_TEST(wait_escalates_to_sigkill)
                   testlog_dump(lg));
     stranger_gone(pid);
 }
-END_TEST
 
-START_TEST(wait_sigkill_without_grace)
+TEST(wait_sigkill_without_grace, 30)
 {
     pid_t pid = stranger(true);
     t_op op;
@@ -265,9 +264,8 @@ START_TEST(wait_sigkill_without_grace)
     ck_assert(!testlog_contains(lg, XTL_WARN, "stranger"));
     stranger_gone(pid);
 }
-END_TEST
 
-START_TEST(wait_pid_already_gone)
+TEST(wait_pid_already_gone, 30)
 {
     t_op op;
 
@@ -276,11 +274,10 @@ START_TEST(wait_pid_already_gone)
     ck_assert(!K.sigkill_sent);
     ck_assert(testlog_contains(lg, XTL_DEBUG, "is already gone"));
 }
-END_TEST
 
 /* Every signal through a pidfd does nothing: the stranger survives the
  * SIGKILL and the final deadline passes. */
-START_TEST(wait_final_deadline)
+TEST(wait_final_deadline, 30)
 {
     pid_t pid = stranger(true);
     uint64_t t0 = test_now_ms();
@@ -295,9 +292,8 @@ START_TEST(wait_final_deadline)
     ck_assert(testlog_contains(lg, XTL_ERROR, "giving up"));
     stranger_gone(pid);
 }
-END_TEST
 
-START_TEST(wait_aborted)
+TEST(wait_aborted, 30)
 {
     pid_t pid = stranger(true);
     t_op op;
@@ -312,7 +308,6 @@ START_TEST(wait_aborted)
     ck_assert_int_eq(t_op_abort(ctx, &op), ERROR_NOTFOUND);
     stranger_gone(pid);
 }
-END_TEST
 
 static void never_called(libxl__egc *egc, libxl__kill_wait *kw, int rc)
 {
@@ -352,7 +347,7 @@ static int start_alone(pid_t pid, int grace_ms, int timeout_ms, bool aborting)
     return rc;
 }
 
-START_TEST(wait_refused_when_aborting)
+TEST(wait_refused_when_aborting, 30)
 {
     pid_t pid = stranger(false);
 
@@ -360,9 +355,8 @@ START_TEST(wait_refused_when_aborting)
     ck_assert(!exited(pid));                  /* nothing signalled */
     stranger_gone(pid);
 }
-END_TEST
 
-START_TEST(wait_bad_arguments)
+TEST(wait_bad_arguments, 30)
 {
     pid_t pid = stranger(false);
 
@@ -373,9 +367,8 @@ START_TEST(wait_bad_arguments)
     ck_assert(!exited(pid));
     stranger_gone(pid);
 }
-END_TEST
 
-START_TEST(wait_without_pidfd_open)
+TEST(wait_without_pidfd_open, 30)
 {
     pid_t pid = stranger(false);
 
@@ -385,36 +378,4 @@ START_TEST(wait_without_pidfd_open)
                   "log: %s", testlog_dump(lg));
     ck_assert(!exited(pid));                  /* nothing signalled */
     stranger_gone(pid);
-}
-END_TEST
-
-/* One test case per test: each its own timeout. */
-static void add(Suite *s, const char *name, const TTest *test)
-{
-    TCase *tc = tcase_create(name);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test);
-    suite_add_tcase(s, tc);
-}
-
-static Suite *suite(void)
-{
-    Suite *s = suite_create("subop_kill");
-    add(s, "kill", kill_sends_refuses_and_is_quiet_when_gone);
-    add(s, "exits_on_sigterm", wait_exits_on_sigterm);
-    add(s, "escalates_to_sigkill", wait_escalates_to_sigkill);
-    add(s, "sigkill_without_grace", wait_sigkill_without_grace);
-    add(s, "pid_already_gone", wait_pid_already_gone);
-    add(s, "final_deadline", wait_final_deadline);
-    add(s, "aborted", wait_aborted);
-    add(s, "refused_when_aborting", wait_refused_when_aborting);
-    add(s, "bad_arguments", wait_bad_arguments);
-    add(s, "without_pidfd_open", wait_without_pidfd_open);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(suite());
 }

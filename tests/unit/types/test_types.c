@@ -115,7 +115,7 @@ static void fill_version(libxl_version_info *v)
 
 /* ------------------------------------------------------------ init/dispose/copy */
 
-START_TEST(init_and_dispose_are_idempotent)
+TEST(init_and_dispose_are_idempotent, 30)
 {
     libxl_event ev;
     libxl_dominfo di;
@@ -153,9 +153,8 @@ START_TEST(init_and_dispose_are_idempotent)
     ck_assert(libxl_defbool_is_default(dd.trusted));
     libxl_device_disk_dispose(&dd);
 }
-END_TEST
 
-START_TEST(copy_is_deep)
+TEST(copy_is_deep, 30)
 {
     for (int t = 0; t <= LIBXL_EVENT_TYPE_DOMAIN_CREATE_CONSOLE_AVAILABLE; t++) {
         libxl_event a, b;
@@ -203,9 +202,8 @@ START_TEST(copy_is_deep)
     libxl_version_info_dispose(&v1);
     libxl_version_info_dispose(&v2);
 }
-END_TEST
 
-START_TEST(named_union_member_types)
+TEST(named_union_member_types, 30)
 {
     libxl_event ev;
     libxl_event_u_domain_shutdown *sd = &ev.u.domain_shutdown;
@@ -221,7 +219,6 @@ START_TEST(named_union_member_types)
     ck_assert_uint_eq(sizeof(*de), sizeof(ev.u.disk_eject));
     libxl_event_dispose(&ev);
 }
-END_TEST
 
 /* ------------------------------------------------------------ JSON round trips */
 
@@ -240,7 +237,7 @@ END_TEST
         free(j2);                                                       \
     } while (0)
 
-START_TEST(json_round_trip_structs)
+TEST(json_round_trip_structs, 30)
 {
     for (int t = 0; t <= LIBXL_EVENT_TYPE_DOMAIN_CREATE_CONSOLE_AVAILABLE; t++) {
         libxl_event ev;
@@ -274,9 +271,8 @@ START_TEST(json_round_trip_structs)
     ROUND_TRIP(device_disk, &dd);
     libxl_device_disk_dispose(&dd);
 }
-END_TEST
 
-START_TEST(json_values_parsed_exactly)
+TEST(json_values_parsed_exactly, 30)
 {
     libxl_event ev;
 
@@ -304,9 +300,8 @@ START_TEST(json_values_parsed_exactly)
     ck_assert(ev.for_user == 0x8000000000000000ull);
     libxl_event_dispose(&ev);
 }
-END_TEST
 
-START_TEST(json_round_trip_enums)
+TEST(json_round_trip_enums, 30)
 {
 #define ENUM_TRIP(e) do {                                               \
         for (const libxl_enum_string_table *r = libxl_##e##_string_table; \
@@ -340,11 +335,10 @@ START_TEST(json_round_trip_enums)
     ck_assert_int_eq(libxl_domain_type_from_json(NULL, &dt, "\"pv\" 1"), ERROR_FAIL);
     ck_assert_int_eq(dt, LIBXL_DOMAIN_TYPE_PV);
 }
-END_TEST
 
 /* ------------------------------------------------------------ enum strings */
 
-START_TEST(enum_strings)
+TEST(enum_strings, 30)
 {
     libxl_error e;
     libxl_event_type et;
@@ -385,7 +379,6 @@ START_TEST(enum_strings)
         n++;
     ck_assert_int_eq(n, 32);
 }
-END_TEST
 
 /* ------------------------------------------------------------ bad input */
 
@@ -407,7 +400,7 @@ static void expect_event_fail(const char *doc)
     libxl_event_dispose(&ev);
 }
 
-START_TEST(malformed_json)
+TEST(malformed_json, 30)
 {
     static const char *const docs[] = {
         "", " ", "{", "}", "[", "{\"domid\":}", "{\"domid\" 1}", "{domid: 1}",
@@ -421,9 +414,8 @@ START_TEST(malformed_json)
         expect_event_fail(docs[i]);
     expect_event_fail(NULL);
 }
-END_TEST
 
-START_TEST(truncated_json)
+TEST(truncated_json, 30)
 {
     libxl_event ev;
     char *full;
@@ -441,9 +433,8 @@ START_TEST(truncated_json)
     }
     free(full);
 }
-END_TEST
 
-START_TEST(type_confused_json)
+TEST(type_confused_json, 30)
 {
     static const char *const docs[] = {
         "[]", "5", "\"x\"", "true", "null",
@@ -486,7 +477,6 @@ START_TEST(type_confused_json)
     ck_assert_int_eq(di.domain_type, LIBXL_DOMAIN_TYPE_INVALID);
     libxl_dominfo_dispose(&di);
 }
-END_TEST
 
 static double now(void)
 {
@@ -511,7 +501,7 @@ static char *nested(const char *head, int depth, const char *tail)
     return s;
 }
 
-START_TEST(deep_nesting)
+TEST(deep_nesting, 30)
 {
     libxl_event ev;
     double t0;
@@ -557,7 +547,6 @@ START_TEST(deep_nesting)
     expect_event_fail(doc);
     free(doc);
 }
-END_TEST
 
 /* ------------------------------------------------------------ fuzzing */
 
@@ -579,7 +568,7 @@ static const char *const fuzz_tokens[] = {
     "\"True\"", " ", "\"type.\":", "1.5",
 };
 
-START_TEST(fuzz_event_from_json)
+TEST(fuzz_event_from_json, 30)
 {
     char *seeds[12];
     int nseeds = 0, accepted = 0;
@@ -666,11 +655,10 @@ START_TEST(fuzz_event_from_json)
     ck_assert_msg(now() - t0 < 10.0, "fuzzing took %f s", now() - t0);
     ck_assert_int_gt(accepted, 0);
 }
-END_TEST
 
 /* ------------------------------------------------------------ builtins */
 
-START_TEST(defbool_and_uuid)
+TEST(defbool_and_uuid, 30)
 {
     libxl_defbool d = { 0 };
     libxl_uuid u, v;
@@ -699,33 +687,4 @@ START_TEST(defbool_and_uuid)
                             libxl_uuid_bytearray(&u), 16), 0);
     ck_assert_int_ne(libxl_uuid_from_string(&v, "not-a-uuid"), 0);
     ck_assert_int_ne(libxl_uuid_from_string(&v, NULL), 0);
-}
-END_TEST
-
-static Suite *types_suite(void)
-{
-    Suite *s = suite_create("types");
-    TCase *tc = tcase_create("types");
-
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, init_and_dispose_are_idempotent);
-    tcase_add_test(tc, copy_is_deep);
-    tcase_add_test(tc, named_union_member_types);
-    tcase_add_test(tc, json_round_trip_structs);
-    tcase_add_test(tc, json_values_parsed_exactly);
-    tcase_add_test(tc, json_round_trip_enums);
-    tcase_add_test(tc, enum_strings);
-    tcase_add_test(tc, malformed_json);
-    tcase_add_test(tc, truncated_json);
-    tcase_add_test(tc, type_confused_json);
-    tcase_add_test(tc, deep_nesting);
-    tcase_add_test(tc, fuzz_event_from_json);
-    tcase_add_test(tc, defbool_and_uuid);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return test_run_suite(types_suite());
 }

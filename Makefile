@@ -6,6 +6,7 @@
 #   make check         build everything and run every test suite
 #   make check-asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-tsan    the same under ThreadSanitizer
+#   make check-one T=NAME   one test by name (tests/run-one; -asan, -tsan too)
 #   make install PREFIX=/usr/local   (library and headers in their own directories)
 #
 # Each area of the tree may add a fragment (*.mk) that extends TEST_PROGS and
@@ -74,7 +75,8 @@ endif
 TEST_PROGS  := $(UNIT_TESTS) $(INTEG_TESTS)
 TOOLS       :=
 
-.PHONY: all lib tools check check-asan check-tsan install clean deps distclean demo
+.PHONY: all lib tools check check-asan check-tsan check-one check-one-asan check-one-tsan \
+	test-list install clean deps distclean demo
 all: lib tools
 
 # ---------------------------------------------------------------- fragments
@@ -165,19 +167,40 @@ demo: deps
 	BUILD=$(BUILD) tools/demo
 
 check: deps
-	$(MAKE) all $(TEST_PROGS) $(CHECK_EXTRA_DEPS)
+	$(MAKE) all $(TEST_PROGS) $(CHECK_EXTRA_DEPS) test-list
 	BUILD_DIR=$(BUILD) SAN_PRELOAD="$(SAN_PRELOAD)" tests/run-tests tests/static/run $(TEST_PROGS) \
 	    tests/sim/run-unprivileged
 
+# One test by name (several: T="NAME NAME:I ..."), wherever it is; see
+# tests/run-one.
+check-one: deps
+	$(if $(strip $(T)),,$(error usage: make check-one T=NAME (tests/run-one --list lists the names)))
+	$(MAKE) all $(TEST_PROGS) $(CHECK_EXTRA_DEPS) test-list
+	BUILD_DIR=$(BUILD) SAN_PRELOAD="$(SAN_PRELOAD)" tests/run-one $(T)
+
+# The test programs, one a line, for tests/run-one (its test_* programs
+# are the ones built with tests/common/testmain.c).
+test-list: | $(BUILD)/tests
+	@printf '%s\n' $(TEST_PROGS) > $(BUILD)/tests/test-programs
+
 # SAN_PRELOAD: the sanitizer runtime, preloaded when a test runs a program
 # that is not instrumented (Debian's binaries) on the instrumented library.
+ASAN_MAKE = $(MAKE) BUILD=build/asan SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    SAN_PRELOAD="$$($(CC) -print-file-name=libasan.so)"
+TSAN_MAKE = $(MAKE) BUILD=build/tsan SANFLAGS="-fsanitize=thread" \
+	    SAN_PRELOAD="$$($(CC) -print-file-name=libtsan.so)"
+
 check-asan: deps
-	$(MAKE) BUILD=build/asan SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	    SAN_PRELOAD="$$($(CC) -print-file-name=libasan.so)" check
+	$(ASAN_MAKE) check
 
 check-tsan: deps
-	$(MAKE) BUILD=build/tsan SANFLAGS="-fsanitize=thread" \
-	    SAN_PRELOAD="$$($(CC) -print-file-name=libtsan.so)" check
+	$(TSAN_MAKE) check
+
+check-one-asan: deps
+	$(ASAN_MAKE) check-one
+
+check-one-tsan: deps
+	$(TSAN_MAKE) check-one
 
 # ---------------------------------------------------------------- install
 LIBDIR_INST := $(PREFIX)/lib/lightcore

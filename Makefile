@@ -72,7 +72,9 @@ endif
 ifneq ($(wildcard tests/integration/*.c),)
 $(error integration tests belong in tests/integration/LAYER/: $(wildcard tests/integration/*.c))
 endif
-TEST_PROGS  := $(UNIT_TESTS) $(INTEG_TESTS)
+# The shared main's own test comes first: tests/common/test_testmain.c.
+HARNESS_TEST := $(BUILD)/tests/common/test_testmain
+TEST_PROGS  := $(HARNESS_TEST) $(UNIT_TESTS) $(INTEG_TESTS)
 TOOLS       :=
 
 .PHONY: all lib tools check check-asan check-tsan check-one check-one-asan check-one-tsan \
@@ -157,8 +159,14 @@ $(BUILD)/tests/integration/%: tests/integration/%.c $(STATICLIB) $(SIM_FIXTURE_O
 	    $(SIM_FIXTURE_OBJS) $(LDFLAGS) -Wl,--no-as-needed $(SIM_PRELOAD) -Wl,--as-needed \
 	    -Wl,-rpath,$(abspath $(dir $(SIM_PRELOAD))) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
 
+# The registry and main() tested alone, without the library.
+$(HARNESS_TEST): tests/common/test_testmain.c tests/common/testmain.c tests/common/testmain.h
+	@mkdir -p $(@D)
+	$(CC) -Itests/common $(TEST_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ \
+	    -o $@ $< tests/common/testmain.c $(LDFLAGS) $(CHECK_LIBS)
+
 # The headers each test program read (written by its compilation).
--include $(addsuffix .d,$(UNIT_TESTS) $(INTEG_TESTS))
+-include $(addsuffix .d,$(HARNESS_TEST) $(UNIT_TESTS) $(INTEG_TESTS))
 
 tools: $(TOOLS)
 

@@ -137,36 +137,47 @@ $(BUILD)/obj $(BUILD)/tests:
 # ---------------------------------------------------------------- tests
 TEST_CFLAGS := $(CFLAGS) $(shell pkg-config --cflags check 2>/dev/null)
 
-# Every test program is its test file plus tests/common (the shared main,
-# testmain.c, and helpers); the layers' test helpers are named with their
-# layer ("ev/ev_testutil.h" is tests/unit/ev/ev_testutil.h).
-TEST_COMMON_SRCS := $(filter-out tests/common/test_%.c,$(wildcard tests/common/*.c))
-TEST_COMMON_DEPS := $(TEST_COMMON_SRCS) $(wildcard tests/common/*.h)
-TEST_CPPFLAGS    := $(CPPFLAGS) -Itests/common -Itests/unit
+# Every test program is its test file linked with the objects of
+# tests/common (the shared main, testmain.c, and helpers), compiled once
+# per build; the layers' test helpers are named with their layer
+# ("ev/ev_testutil.h" is tests/unit/ev/ev_testutil.h). One source per
+# compilation, so each .d file records all the headers its object or
+# program read. The common objects have flags of their own: a program's
+# target-specific flags (unit.mk, bench.mk) must not reach them.
+TEST_COMMON_SRCS   := $(filter-out tests/common/test_%.c,$(wildcard tests/common/*.c))
+TEST_COMMON_OBJS   := $(patsubst tests/common/%.c,$(BUILD)/tests/common/%.o,$(TEST_COMMON_SRCS))
+TEST_CPPFLAGS      := $(CPPFLAGS) -Itests/common -Itests/unit
+TEST_COMMON_CFLAGS := $(TEST_CFLAGS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(STATICLIB) $(TEST_COMMON_DEPS)
+$(TEST_COMMON_OBJS): $(BUILD)/tests/common/%.o: tests/common/%.c $(GEN_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CPPFLAGS) $(TEST_COMMON_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(STATICLIB) $(TEST_COMMON_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) $(TEST_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ \
-	    -o $@ $< $(TEST_COMMON_SRCS) $(LDFLAGS) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
+	    -o $@ $< $(TEST_COMMON_OBJS) $(LDFLAGS) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
 
 # Integration programs also link the simulated host's fixture and preload
 # library (placed first, so it interposes on libxencall and friends).
 $(BUILD)/tests/integration/%: tests/integration/%.c $(STATICLIB) $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) \
-		$(TEST_COMMON_DEPS)
+		$(TEST_COMMON_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) -Itests/sim $(TEST_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ \
-	    -o $@ $< $(TEST_COMMON_SRCS) \
+	    -o $@ $< $(TEST_COMMON_OBJS) \
 	    $(SIM_FIXTURE_OBJS) $(LDFLAGS) -Wl,--no-as-needed $(SIM_PRELOAD) -Wl,--as-needed \
 	    -Wl,-rpath,$(abspath $(dir $(SIM_PRELOAD))) $(STATICLIB) $(LIB_LIBS) $(CHECK_LIBS)
 
 # The registry and main() tested alone, without the library.
-$(HARNESS_TEST): tests/common/test_testmain.c tests/common/testmain.c tests/common/testmain.h
+$(HARNESS_TEST): tests/common/test_testmain.c $(BUILD)/tests/common/testmain.o
 	@mkdir -p $(@D)
 	$(CC) -Itests/common $(TEST_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ \
-	    -o $@ $< tests/common/testmain.c $(LDFLAGS) $(CHECK_LIBS)
+	    -o $@ $< $(BUILD)/tests/common/testmain.o $(LDFLAGS) $(CHECK_LIBS)
 
-# The headers each test program read (written by its compilation).
--include $(addsuffix .d,$(HARNESS_TEST) $(UNIT_TESTS) $(INTEG_TESTS))
+# The headers each test program and common object read (written by its
+# compilation).
+-include $(addsuffix .d,$(HARNESS_TEST) $(UNIT_TESTS) $(INTEG_TESTS)) \
+	 $(TEST_COMMON_OBJS:.o=.d)
 
 tools: $(TOOLS)
 

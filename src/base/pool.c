@@ -2,6 +2,7 @@
  * base/pool.c: the bump allocator of base/pool.h.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,9 @@ void *libxl__pool_zalloc(libxl_ctx *ctx, libxl__pool *p, size_t size)
     size_t need = (size + 15) & ~(size_t)15;
     void *mem;
 
-    if (need < size) goto nomem;
+    /* Rounding up, or adding a chunk's header, must not wrap. */
+    if (need < size || need > SIZE_MAX - sizeof(libxl__pool_chunk))
+        goto nomem;
     if ((size_t)(p->end - p->cur) < need) {
         size_t bytes = need > POOL_CHUNK ? need : POOL_CHUNK;
         libxl__pool_chunk *c = malloc(sizeof(*c) + bytes);

@@ -181,3 +181,15 @@ TEST(impossible_sizes_give_null, 30)
     char *s = libxl__pool_strdup(NULL, &pool, "still here");
     ck_assert_str_eq(s, "still here");
 }
+
+/* Every size from SIZE_MAX - 40 up: none can be met, so each gives NULL.
+ * Fails (the test's process dies) while libxl__pool_zalloc rounds the
+ * sizes SIZE_MAX-30 .. SIZE_MAX-15 up to SIZE_MAX-15 and then asks malloc
+ * for sizeof(chunk header) + that, which wraps around to 0: malloc(0)
+ * succeeds and the block of almost SIZE_MAX bytes is zeroed into it. */
+TEST(sizes_near_size_max_give_null, 30)
+{
+    for (size_t n = SIZE_MAX - 40; n != 0; n++)
+        ck_assert_msg(libxl__pool_zalloc(NULL, &pool, n) == NULL,
+                      "SIZE_MAX - %zu gave a block", SIZE_MAX - n);
+}

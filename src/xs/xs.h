@@ -1,8 +1,9 @@
 /*
  * xs/xs.h: the xenstore layer: internal watches multiplexed over one
  * connection of the ctx (xswatch.c) and independent requests batched in
- * one round trip (xsbatch.c). Everything here is called with the ctx lock
- * held, except where said otherwise.
+ * one round trip (xsbatch.c), both speaking xenstored's wire protocol
+ * through xs/wire.h. Everything here is called with the ctx lock held,
+ * except where said otherwise.
  */
 #ifndef LIGHTCORE_XS_XS_H
 #define LIGHTCORE_XS_XS_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "ev/ev.h"
+#include "xs/wire.h"
 
 /* ------------------------------------------------------------ xswatch */
 
@@ -110,10 +112,8 @@ typedef struct libxl__xswatch_state {
     bool lost;
     libxl__ev_fd reg;
     uint64_t conn_gen;             /* bumped at every open and close */
-    char *in;                      /* received, not yet handled */
-    size_t in_len;
-    char *out;                     /* queued for xenstored */
-    size_t out_off, out_len, out_cap;
+    libxl__xswire_in in;           /* received, not yet handled */
+    libxl__xswire_out out;         /* queued for xenstored */
 } libxl__xswatch_state;
 
 /* ------------------------------------------------------------- xsbatch */

@@ -22,39 +22,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "xs/wire.h"
 #include "xs/xs.h"
 
-#include <xen/io/xs_wire.h>
+/* What one read(2) may take: enough for a few answers at once. */
+#define READ_CHUNK (16 * 1024)
 
-#define HDR ((size_t)sizeof(struct xsd_sockmsg))
-
-/* A new connection to xenstored's socket (close-on-exec), or -1. */
+/* A new blocking connection to xenstored's socket, or -1. */
 static int conn_open(void)
 {
-    const char *path = xs_daemon_socket();
-    struct sockaddr_un sun;
-    struct stat st;
-    int fd;
-
-    if (!path || stat(path, &st) || !S_ISSOCK(st.st_mode) ||
-        strlen(path) >= sizeof(sun.sun_path))
-        return -1;
-    memset(&sun, 0, sizeof(sun));
-    sun.sun_family = AF_UNIX;
-    memcpy(sun.sun_path, path, strlen(path) + 1);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-        close(fd);
-        return -1;
-    }
-    return fd;
+    bool is_socket;
+    return libxl__xswire_open(NULL, 0, &is_socket);
 }
 
 static int conn_borrow(libxl_ctx *ctx)
@@ -82,31 +63,6 @@ const libxl__module libxl__module_xsbatch = {
     .name = "xsbatch", .dispose = xsbatch_dispose,
 };
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return false;
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
-static bool read_all(int fd, void *buf, size_t n)
-{
-    char *p = buf;
-    while (n) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return false;
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
 static uint32_t wire_type(int type)
 {
     switch (type) {
@@ -114,13 +70,6 @@ static uint32_t wire_type(int type)
     case LIBXL__XS_DIRECTORY: return XS_DIRECTORY;
     default: return XS_RM;
     }
-}
-
-static int errno_of(const char *text)
-{
-    for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
-        if (!strcmp(text, xsd_errors[i].errstring)) return xsd_errors[i].errnum;
-    return EIO;
 }
 
 /* One request through libxenstore. */
@@ -159,56 +108,63 @@ static void one_by_xsh(libxl_ctx *ctx, libxl__xs_req *q)
     }
 }
 
+/* The result of reqs[i] from its answer m; false if m cannot be its answer
+ * (out of step) or there is no memory for the result. */
+static bool take_answer(libxl__xs_req *q, unsigned i,
+                        const libxl__xswire_msg *m)
+{
+    if (m->hdr.req_id != i ||
+        (m->hdr.type != XS_ERROR && m->hdr.type != wire_type(q->type)))
+        return false;
+    q->err = 0;
+    q->data = NULL;
+    q->len = 0;
+    if (m->hdr.type == XS_ERROR) {
+        q->err = libxl__xswire_errno(m->body, m->hdr.len);
+    } else if (q->type != LIBXL__XS_RM) {
+        q->data = malloc(m->hdr.len + 1);
+        if (!q->data) return false;
+        memcpy(q->data, m->body, m->hdr.len);
+        q->data[m->hdr.len] = 0;
+        q->len = m->hdr.len;
+    }
+    return true;
+}
+
 /* Send reqs[0..n) on fd and read their answers; the number answered
  * (n unless the connection failed; the rest are then unanswered). */
 static unsigned batch_on(int fd, libxl__xs_req *reqs, unsigned n)
 {
-    size_t size = 0, off = 0;
-    char *out;
-    unsigned i;
+    libxl__xswire_out out = { 0 };
+    libxl__xswire_in in = { 0 };
+    unsigned i, done = 0;
 
-    for (i = 0; i < n; i++) size += HDR + strlen(reqs[i].path) + 1;
-    out = malloc(size);
-    if (!out) return 0;
-    for (i = 0; i < n; i++) {
-        size_t l = strlen(reqs[i].path) + 1;
-        struct xsd_sockmsg h = { .type = wire_type(reqs[i].type),
-                                 .req_id = i, .tx_id = 0, .len = (uint32_t)l };
-        memcpy(out + off, &h, HDR);
-        memcpy(out + off + HDR, reqs[i].path, l);
-        off += HDR + l;
-    }
-    bool sent = write_all(fd, out, size);
-    free(out);
-    if (!sent) return 0;
+    for (i = 0; i < n; i++)
+        if (libxl__xswire_put(&out, wire_type(reqs[i].type), i, reqs[i].path,
+                              NULL, 0))
+            goto out;
+    if (libxl__xswire_flush(fd, true, &out) ||
+        libxl__xswire_in_alloc(&in, READ_CHUNK))
+        goto out;
 
-    for (i = 0; i < n; i++) {
-        libxl__xs_req *q = &reqs[i];
-        struct xsd_sockmsg h;
-        char *body;
-
-        if (!read_all(fd, &h, HDR) || h.len > XENSTORE_PAYLOAD_MAX ||
-            h.req_id != i ||
-            (h.type != XS_ERROR && h.type != wire_type(q->type)))
-            return i;
-        body = malloc(h.len + 1);
-        if (!body) return i;
-        if (!read_all(fd, body, h.len)) { free(body); return i; }
-        body[h.len] = 0;
-        q->err = 0;
-        q->data = NULL;
-        q->len = 0;
-        if (h.type == XS_ERROR) {
-            q->err = errno_of(body);
-            free(body);
-        } else if (q->type == LIBXL__XS_RM) {
-            free(body);
-        } else {
-            q->data = body;
-            q->len = h.len;
+    /* Nothing but answers arrives here, in the order of the requests. */
+    while (done < n) {
+        size_t off = 0;
+        libxl__xswire_msg m;
+        int r = 0;
+        if (libxl__xswire_fill(fd, &in, in.cap - in.len) <= 0) goto out;
+        while (done < n && (r = libxl__xswire_next(&in, &off, &m)) > 0) {
+            if (!take_answer(&reqs[done], done, &m)) goto out;
+            done++;
         }
+        if (r < 0) goto out;
+        libxl__xswire_consume(&in, off);
     }
-    return n;
+
+out:
+    libxl__xswire_out_dispose(&out);
+    libxl__xswire_in_dispose(&in);
+    return done;
 }
 
 void libxl__xs_batch(libxl_ctx *ctx, libxl__xs_req *reqs, unsigned n)

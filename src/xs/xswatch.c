@@ -17,7 +17,7 @@
  * then has to pass (a thread hand-off per round trip). Instead, while any
  * watch exists, the ctx holds a connection of its own to xenstored (its
  * unix socket, or the xenbus device when there is no socket) and speaks
- * the wire protocol (xen/io/xs_wire.h) on it without blocking: XS_WATCH
+ * the wire protocol (xs/wire.h) on it without blocking: XS_WATCH
  * and XS_UNWATCH are queued and sent, their answers and the
  * XS_WATCH_EVENTs are read when the fd is readable. ctx->xsh stays for
  * synchronous requests and, without watches, never gets a reader thread.
@@ -39,26 +39,20 @@
  * it); the next registration opens a new one.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "xs/wire.h"
 #include "xs/xs.h"
-
-#include <xen/io/xs_wire.h>
 
 #define NO_SLOT UINT32_MAX
 /* At most this many bytes are read per fd callback, so that a flood of
  * watch events cannot starve the rest of the event loop; the fd stays
  * readable while more are queued in the kernel. */
 #define READ_PER_ROUND (64 * 1024)
-#define MSG_HDR ((uint32_t)sizeof(struct xsd_sockmsg))
 /* req_id of a request made for a watch (XS_WATCH, or a read or write
  * through libxl__ev_xswatch_read / _write): this bit, the operation, the
  * slot and the low bits of the generation, so that the answer finds its
@@ -125,50 +119,6 @@ int libxl__xswatch_fd(libxl_ctx *ctx)
 static void conn_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
                     short events, short revents);
 
-/* Open a connection as libxenstore's xs_open(0) would: the daemon's
- * socket, else the xenbus device. Returns the fd (non-blocking) or -1. */
-static int conn_open_fd(libxl_ctx *ctx, bool *is_socket_r)
-{
-    const char *path = xs_daemon_socket();
-    struct sockaddr_un sun;
-    struct stat st;
-    int fd;
-
-    if (path && !stat(path, &st) && S_ISSOCK(st.st_mode) &&
-        strlen(path) < sizeof(sun.sun_path)) {
-        memset(&sun, 0, sizeof(sun));
-        sun.sun_family = AF_UNIX;
-        memcpy(sun.sun_path, path, strlen(path) + 1);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            LOGE(ctx, ERROR, "cannot create a socket for xenstored");
-            return -1;
-        }
-        /* A unix connect does not wait for the server to accept. */
-        if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
-            fcntl(fd, F_SETFL, O_NONBLOCK)) {
-            LOGE(ctx, ERROR, "cannot connect to xenstored at %s", path);
-            close(fd);
-            return -1;
-        }
-        *is_socket_r = true;
-        return fd;
-    }
-    /* libxenstore's device paths on Linux. */
-    path = "/dev/xen/xenbus";
-    fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0 && errno == ENOENT) {
-        path = "/proc/xen/xenbus";
-        fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-    }
-    if (fd < 0) {
-        LOGE(ctx, ERROR, "cannot open a xenstore connection (%s)", path);
-        return -1;
-    }
-    *is_socket_r = false;
-    return fd;
-}
-
 static int conn_start(libxl_ctx *ctx)
 {
     libxl__xswatch_state *xs = CTX_XSW(ctx);
@@ -176,11 +126,10 @@ static int conn_start(libxl_ctx *ctx)
     int fd, rc;
 
     if (xs->fd >= 0) return 0;
-    if (!xs->in) {
-        xs->in = malloc(READ_PER_ROUND);
-        if (!xs->in) return ERROR_NOMEM;
-    }
-    fd = conn_open_fd(ctx, &is_socket);
+    if (libxl__xswire_in_alloc(&xs->in, READ_PER_ROUND)) return ERROR_NOMEM;
+    /* As libxenstore's xs_open(0): the socket, else the xenbus device. */
+    fd = libxl__xswire_open(ctx, LIBXL__XSWIRE_NONBLOCK | LIBXL__XSWIRE_DEVICE,
+                            &is_socket);
     if (fd < 0) return ERROR_FAIL;
     /* conn_cb only reads and writes without blocking. */
     rc = libxl__ev_fd_register_flags(ctx, &xs->reg, conn_cb, fd, POLLIN,
@@ -188,8 +137,8 @@ static int conn_start(libxl_ctx *ctx)
     if (rc) { close(fd); return rc; }
     xs->fd = fd;
     xs->is_socket = is_socket;
-    xs->in_len = 0;
-    xs->out_len = xs->out_off = 0;
+    xs->in.len = 0;
+    libxl__xswire_out_clear(&xs->out);
     xs->conn_gen++;
     return 0;
 }
@@ -201,8 +150,8 @@ static void conn_close(libxl_ctx *ctx)
     libxl__ev_fd_deregister(ctx, &xs->reg);
     if (xs->fd >= 0) close(xs->fd);
     xs->fd = -1;
-    xs->in_len = 0;
-    xs->out_len = xs->out_off = 0;
+    xs->in.len = 0;
+    libxl__xswire_out_clear(&xs->out);
     xs->conn_gen++;
 }
 
@@ -211,21 +160,10 @@ static void conn_close(libxl_ctx *ctx)
 static int conn_flush(libxl_ctx *ctx)
 {
     libxl__xswatch_state *xs = CTX_XSW(ctx);
+    int e = libxl__xswire_flush(xs->fd, xs->is_socket, &xs->out);
 
-    while (xs->out_off < xs->out_len) {
-        const char *p = xs->out + xs->out_off;
-        size_t n = xs->out_len - xs->out_off;
-        ssize_t r = xs->is_socket ? send(xs->fd, p, n, MSG_NOSIGNAL)
-                                  : write(xs->fd, p, n);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) break;
-            return errno;
-        }
-        xs->out_off += (size_t)r;
-    }
-    if (xs->out_off == xs->out_len) xs->out_off = xs->out_len = 0;
-    short want = POLLIN | (xs->out_len ? POLLOUT : 0);
+    if (e) return e;
+    short want = POLLIN | (libxl__xswire_out_pending(&xs->out) ? POLLOUT : 0);
     if (libxl__ev_fd_isregistered(&xs->reg) && xs->reg.events != want &&
         libxl__ev_fd_modify(ctx, &xs->reg, want)) {
         /* Without POLLOUT the rest goes out with the next request or
@@ -243,26 +181,9 @@ static int conn_send(libxl_ctx *ctx, uint32_t type, uint32_t req_id,
                      const char *a, const char *b, size_t lb)
 {
     libxl__xswatch_state *xs = CTX_XSW(ctx);
-    size_t la = strlen(a) + 1;
-    struct xsd_sockmsg hdr = {
-        .type = type, .req_id = req_id, .tx_id = 0,
-        .len = (uint32_t)(la + lb),
-    };
-    size_t need = xs->out_len + MSG_HDR + la + lb;
+    int rc = libxl__xswire_put(&xs->out, type, req_id, a, b, lb);
 
-    if (la + lb > XENSTORE_PAYLOAD_MAX) return ERROR_INVAL;
-    if (need > xs->out_cap) {
-        size_t cap = xs->out_cap ? xs->out_cap : 4096;
-        while (cap < need) cap *= 2;
-        char *nb = realloc(xs->out, cap);
-        if (!nb) return ERROR_NOMEM;
-        xs->out = nb;
-        xs->out_cap = cap;
-    }
-    memcpy(xs->out + xs->out_len, &hdr, MSG_HDR);
-    memcpy(xs->out + xs->out_len + MSG_HDR, a, la);
-    if (lb) memcpy(xs->out + xs->out_len + MSG_HDR + la, b, lb);
-    xs->out_len = need;
+    if (rc) return rc;
     int e = conn_flush(ctx);
     if (e) LOG(ctx, DEBUG, "writing to xenstored failed (errno %d); the"
                " connection will be found lost", e);
@@ -320,14 +241,6 @@ stale:
         token, path);
 }
 
-/* errno value of an XS_ERROR answer's text. */
-static int errno_of(const char *text)
-{
-    for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
-        if (!strcmp(text, xsd_errors[i].errstring)) return xsd_errors[i].errnum;
-    return EIO;
-}
-
 /* An answer to one of our requests. */
 static void answer(libxl__egc *egc, const struct xsd_sockmsg *m,
                    const char *body)
@@ -339,7 +252,7 @@ static void answer(libxl__egc *egc, const struct xsd_sockmsg *m,
 
     if (m->type == XS_ERROR) {
         snprintf(err, sizeof(err), "%.*s", (int)strnlen(body, m->len), body);
-        e = errno_of(err);
+        e = libxl__xswire_errno(body, m->len);
     }
     if (!(m->req_id & REQ_WATCH)) {
         if (e) LOG(ctx, DEBUG, "xenstored refused a request to remove a"
@@ -372,37 +285,33 @@ static bool parse_input(libxl__egc *egc)
     libxl__xswatch_state *xs = CTX_XSW(ctx);
     uint64_t gen = xs->conn_gen;
     size_t off = 0;
+    libxl__xswire_msg m;
+    int r;
 
-    while (xs->in_len - off >= MSG_HDR) {
-        struct xsd_sockmsg m;
-        memcpy(&m, xs->in + off, MSG_HDR);
-        if (m.len > XENSTORE_PAYLOAD_MAX) {
-            conn_lost(egc, "xenstored sent a malformed message", EPROTO);
-            return false;
-        }
-        if (xs->in_len - off < MSG_HDR + m.len) break;
-        char *body = xs->in + off + MSG_HDR;
-        off += MSG_HDR + m.len;
-        if (m.type == XS_WATCH_EVENT) {
+    while ((r = libxl__xswire_next(&xs->in, &off, &m)) > 0) {
+        const char *body = m.body;
+        if (m.hdr.type == XS_WATCH_EVENT) {
             /* "path\0token\0": both must be terminated inside the body. */
             const char *path = body, *token;
-            size_t lp = strnlen(body, m.len);
-            if (lp + 1 >= m.len) goto bad;
+            size_t lp = strnlen(body, m.hdr.len);
+            if (lp + 1 >= m.hdr.len) goto bad;
             token = body + lp + 1;
-            if (strnlen(token, m.len - lp - 1) == m.len - lp - 1) goto bad;
+            if (strnlen(token, m.hdr.len - lp - 1) == m.hdr.len - lp - 1)
+                goto bad;
             dispatch_one(egc, path, token);
         } else {
-            answer(egc, &m, body);
+            answer(egc, &m.hdr, body);
         }
         if (xs->conn_gen != gen) return false;
         continue;
     bad:
         LOG(ctx, DEBUG, "ignoring a malformed watch event from xenstored");
     }
-    if (off) {
-        memmove(xs->in, xs->in + off, xs->in_len - off);
-        xs->in_len -= off;
+    if (r < 0) {
+        conn_lost(egc, "xenstored sent a malformed message", EPROTO);
+        return false;
     }
+    libxl__xswire_consume(&xs->in, off);
     return true;
 }
 
@@ -418,7 +327,7 @@ static void conn_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
         conn_lost(egc, "lost the connection to xenstored (fd invalid)", 0);
         return;
     }
-    if (xs->out_len) {
+    if (libxl__xswire_out_pending(&xs->out)) {
         int e = conn_flush(ctx);
         if (e) {
             conn_lost(egc, "lost the connection to xenstored (writing)", e);
@@ -431,11 +340,10 @@ static void conn_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
      * time a second read would be made (it is a syscall that finds
      * nothing, measured: 16 hits in 4,000 tries). */
     while (budget) {
-        size_t room = READ_PER_ROUND - xs->in_len;
+        size_t room = xs->in.cap - xs->in.len;
         if (room > budget) room = budget;
-        ssize_t r = read(fd, xs->in + xs->in_len, room);
+        ssize_t r = libxl__xswire_fill(fd, &xs->in, room);
         if (r < 0) {
-            if (errno == EINTR) continue;
             if (errno == EAGAIN) {
                 if (revents & (POLLHUP | POLLERR) && budget == READ_PER_ROUND)
                     conn_lost(egc, "xenstored connection hung up", 0);
@@ -450,7 +358,6 @@ static void conn_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
                       0);
             return;
         }
-        xs->in_len += (size_t)r;
         budget -= (size_t)r;
         if (!parse_input(egc)) return;      /* closed by a callback */
         if ((size_t)r < room) return;       /* drained */
@@ -654,10 +561,8 @@ static void xswatch_dispose(libxl_ctx *ctx)
     /* Every user has deregistered by now (evgens are disposed first);
      * what xenstored still holds goes with the connection. */
     conn_close(ctx);
-    free(xs->in);
-    free(xs->out);
-    xs->in = xs->out = NULL;
-    xs->out_cap = 0;
+    libxl__xswire_in_dispose(&xs->in);
+    libxl__xswire_out_dispose(&xs->out);
     free(xs->slots);
     xs->slots = NULL;
     xs->nslots = 0;

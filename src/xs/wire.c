@@ -105,11 +105,21 @@ int libxl__xswire_put(libxl__xswire_out *o, uint32_t type, uint32_t req_id,
     return 0;
 }
 
+/* The end of the message that starts at msg_off (queued whole). */
+static size_t msg_end(const libxl__xswire_out *o)
+{
+    struct xsd_sockmsg hdr;
+
+    memcpy(&hdr, o->buf + o->msg_off, LIBXL__XSWIRE_HDR);
+    return o->msg_off + LIBXL__XSWIRE_HDR + hdr.len;
+}
+
 int libxl__xswire_flush(int fd, bool is_socket, libxl__xswire_out *o)
 {
     while (o->off < o->len) {
+        size_t end = is_socket ? o->len : msg_end(o);
         const char *p = o->buf + o->off;
-        size_t n = o->len - o->off;
+        size_t n = end - o->off;
         /* A socket whose peer has gone must not raise SIGPIPE. */
         ssize_t r = is_socket ? send(fd, p, n, MSG_NOSIGNAL)
                               : write(fd, p, n);
@@ -120,6 +130,7 @@ int libxl__xswire_flush(int fd, bool is_socket, libxl__xswire_out *o)
         }
         if (r == 0) return EIO;
         o->off += (size_t)r;
+        if (!is_socket && o->off == end) o->msg_off = end;
     }
     libxl__xswire_out_clear(o);
     return 0;
@@ -127,7 +138,7 @@ int libxl__xswire_flush(int fd, bool is_socket, libxl__xswire_out *o)
 
 void libxl__xswire_out_clear(libxl__xswire_out *o)
 {
-    o->off = o->len = 0;
+    o->off = o->msg_off = o->len = 0;
 }
 
 void libxl__xswire_out_dispose(libxl__xswire_out *o)

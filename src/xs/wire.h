@@ -52,6 +52,7 @@ int libxl__xswire_open(libxl_ctx *log_ctx, unsigned flags, bool *is_socket_r);
 typedef struct libxl__xswire_out {
     char *buf;
     size_t off;          /* written up to here */
+    size_t msg_off;      /* start of the message holding off */
     size_t len;          /* queued up to here */
     size_t cap;
 } libxl__xswire_out;
@@ -70,9 +71,11 @@ static inline bool libxl__xswire_out_pending(const libxl__xswire_out *o)
 
 /*
  * Write what is queued. On a blocking fd, until all is written; on a
- * non-blocking one, until the fd would block. Returns 0 (written, or the
- * rest waits for the fd to become writable) or the errno value of the
- * failure (the connection is then unusable).
+ * non-blocking one, until the fd would block. The xenbus device (is_socket
+ * false) is given one message per write, as it takes one whole message
+ * per write and drops what follows it. Returns 0 (written, or the rest
+ * waits for the fd to become writable) or the errno value of the failure
+ * (the connection is then unusable).
  */
 int libxl__xswire_flush(int fd, bool is_socket, libxl__xswire_out *o);
 

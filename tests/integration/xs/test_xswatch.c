@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "ctx.h"
 #include "ops/ops.h"
 #include "subop/xswait.h"
+#include "xs/wire.h"
 #include "simhost.h"
 #include "testlog.h"
 #include "testmain.h"
@@ -330,4 +333,117 @@ TEST(xenstored_killed_is_a_disaster, 30)
                      ERROR_FAIL);
     ck_assert_int_eq(__atomic_load_n(&disasters, __ATOMIC_SEQ_CST), 1);
     libxl_evdisable_domain_death(ctx, g);
+}
+
+/* ------------------------------------------------ the wire layer alone */
+
+/* The xenbus device takes one whole message per write and drops what
+ * follows it in the same write; a socket takes any stream. A seqpacket
+ * pair keeps each write a record of its own, so it shows the framing. */
+TEST_NO_FIXTURE(wire_device_gets_one_message_per_write, 30)
+{
+    int sv[2];
+    char rec[256];
+    libxl__xswire_out o = { 0 };
+    static const char *const paths[] = { "/a", "/bb/c", "/ddd" };
+
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(libxl__xswire_put(&o, XS_READ, (uint32_t)i,
+                                           paths[i], NULL, 0), 0);
+    ck_assert_int_eq(libxl__xswire_put(&o, XS_WRITE, 3, "/e", "vv", 2), 0);
+    ck_assert_int_eq(libxl__xswire_flush(sv[0], false, &o), 0);
+    ck_assert(!libxl__xswire_out_pending(&o));
+    for (int i = 0; i < 4; i++) {
+        ssize_t n = recv(sv[1], rec, sizeof(rec), MSG_DONTWAIT);
+        struct xsd_sockmsg h;
+        ck_assert_int_ge(n, (ssize_t)LIBXL__XSWIRE_HDR);
+        memcpy(&h, rec, sizeof(h));
+        ck_assert_uint_eq(h.req_id, (uint32_t)i);
+        ck_assert_int_eq(n, (ssize_t)(LIBXL__XSWIRE_HDR + h.len));
+        if (i < 3) {
+            ck_assert_uint_eq(h.type, XS_READ);
+            ck_assert_str_eq(rec + LIBXL__XSWIRE_HDR, paths[i]);
+        } else {
+            ck_assert_uint_eq(h.type, XS_WRITE);
+            ck_assert_uint_eq(h.len, 5);
+            ck_assert_mem_eq(rec + LIBXL__XSWIRE_HDR, "/e\0vv", 5);
+        }
+    }
+    ck_assert_int_lt(recv(sv[1], rec, sizeof(rec), MSG_DONTWAIT), 0);
+
+    /* A socket gets the queue in one go. */
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(libxl__xswire_put(&o, XS_READ, (uint32_t)i,
+                                           paths[i], NULL, 0), 0);
+    size_t all = o.len;
+    ck_assert_int_eq(libxl__xswire_flush(sv[0], true, &o), 0);
+    ck_assert_int_eq(recv(sv[1], rec, sizeof(rec), MSG_DONTWAIT),
+                     (ssize_t)all);
+    libxl__xswire_out_dispose(&o);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* Messages are found only once complete, whatever the pieces they
+ * arrive in; a header announcing more than xenstored may send is an
+ * error; error texts map as libxenstore maps them. */
+TEST_NO_FIXTURE(wire_messages_and_errors, 30)
+{
+    libxl__xswire_in in = { 0 };
+    libxl__xswire_msg m;
+    size_t off = 0;
+    struct xsd_sockmsg h = { .type = XS_READ, .req_id = 7, .len = 5 };
+    char msg[sizeof(h) + 5];
+    int sv[2];
+
+    memcpy(msg, &h, sizeof(h));
+    memcpy(msg + sizeof(h), "eject", 5);
+    ck_assert_int_eq(libxl__xswire_in_alloc(&in, 0), 0);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    /* Header in two pieces, then the body. */
+    static const size_t cuts[] = { 3, sizeof(h), sizeof(msg) };
+    size_t sent = 0;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(libxl__xswire_next(&in, &off, &m), 0);
+        ck_assert_uint_eq(off, 0);
+        ck_assert_int_eq(write(sv[0], msg + sent, cuts[i] - sent),
+                         (ssize_t)(cuts[i] - sent));
+        sent = cuts[i];
+        ck_assert_int_eq(libxl__xswire_fill(sv[1], &in, 4096),
+                         (ssize_t)(cuts[i] - (i ? cuts[i - 1] : 0)));
+    }
+    ck_assert_int_eq(libxl__xswire_next(&in, &off, &m), 1);
+    ck_assert_uint_eq(off, sizeof(msg));
+    ck_assert_uint_eq(m.hdr.req_id, 7);
+    ck_assert_uint_eq(m.hdr.len, 5);
+    ck_assert_mem_eq(m.body, "eject", 5);
+    libxl__xswire_consume(&in, off);
+    ck_assert_uint_eq(in.len, 0);
+
+    off = 0;
+    h.len = XENSTORE_PAYLOAD_MAX + 1;
+    ck_assert_int_eq(write(sv[0], &h, sizeof(h)), (ssize_t)sizeof(h));
+    ck_assert_int_eq(libxl__xswire_fill(sv[1], &in, 4096), (ssize_t)sizeof(h));
+    ck_assert_int_eq(libxl__xswire_next(&in, &off, &m), -1);
+    close(sv[0]);
+    ck_assert_int_eq(libxl__xswire_fill(sv[1], &in, 4096), 0);  /* EOF */
+    close(sv[1]);
+    libxl__xswire_in_dispose(&in);
+
+    ck_assert_int_eq(libxl__xswire_errno("ENOENT", 7), ENOENT);
+    ck_assert_int_eq(libxl__xswire_errno("EACCES", 6), EACCES);  /* no NUL */
+    ck_assert_int_eq(libxl__xswire_errno("EAGAINX", 7), EIO);
+    ck_assert_int_eq(libxl__xswire_errno("EAGAIN\0junk", 11), EAGAIN);
+
+    /* Nothing too long is queued. */
+    libxl__xswire_out o = { 0 };
+    static char big[XENSTORE_PAYLOAD_MAX];
+    memset(big, 'x', sizeof(big));
+    ck_assert_int_eq(libxl__xswire_put(&o, XS_WRITE, 1, "/p", big,
+                                       sizeof(big) - 3), 0);
+    ck_assert_int_eq(libxl__xswire_put(&o, XS_WRITE, 2, "/p", big,
+                                       sizeof(big) - 2), ERROR_INVAL);
+    ck_assert_uint_eq(o.len, LIBXL__XSWIRE_HDR + XENSTORE_PAYLOAD_MAX);
+    libxl__xswire_out_dispose(&o);
 }

@@ -86,7 +86,7 @@ struct libxl__evgen_disk_eject {
     libxl_disk_backend be_kind;
     char *configured_vdev;         /* the backend's dev node, or NULL */
 
-    libxl_evgen_disk_eject *prev, *next;   /* on CTX_EJECT(ctx) */
+    XEN_LIST_ENTRY(libxl_evgen_disk_eject) link;   /* on CTX_EJECT(ctx) */
 };
 
 /* ------------------------------------------------------------- vdevs */
@@ -446,7 +446,7 @@ static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, int op,
                         int err, const char *data, unsigned len)
 {
     libxl_evgen_disk_eject *evg =
-        (void *)((char *)w - offsetof(libxl_evgen_disk_eject, eject_watch));
+        CONTAINER_OF(w, libxl_evgen_disk_eject, eject_watch);
 
     if (op == LIBXL__XSWATCH_READ) {
         evg->reading = false;
@@ -463,7 +463,7 @@ static void eject_cb(libxl__egc *egc, libxl__ev_xswatch *w,
                      const char *watch_path, const char *event_path)
 {
     libxl_evgen_disk_eject *evg =
-        (void *)((char *)w - offsetof(libxl_evgen_disk_eject, eject_watch));
+        CONTAINER_OF(w, libxl_evgen_disk_eject, eject_watch);
 
     if (strcmp(watch_path, event_path)) {
         COMPLAIN(evg, "ignoring a write to %s below the eject node of vdev"
@@ -483,7 +483,7 @@ static void be_ptr_cb(libxl__egc *egc, libxl__ev_xswatch *w,
                       const char *watch_path, const char *event_path)
 {
     libxl_evgen_disk_eject *evg =
-        (void *)((char *)w - offsetof(libxl_evgen_disk_eject, be_ptr_watch));
+        CONTAINER_OF(w, libxl_evgen_disk_eject, be_ptr_watch);
     (void)egc; (void)watch_path; (void)event_path;
     evg->stale = true;
 }
@@ -492,7 +492,7 @@ static void be_dir_cb(libxl__egc *egc, libxl__ev_xswatch *w,
                       const char *watch_path, const char *event_path)
 {
     libxl_evgen_disk_eject *evg =
-        (void *)((char *)w - offsetof(libxl_evgen_disk_eject, be_dir_watch));
+        CONTAINER_OF(w, libxl_evgen_disk_eject, be_dir_watch);
     (void)egc; (void)watch_path; (void)event_path;
     evg->stale = true;
 }
@@ -584,9 +584,7 @@ int libxl_evenable_disk_eject(libxl_ctx *ctx, uint32_t domid,
                                     evg->eject_path);
     if (rc) goto out;
 
-    evg->next = CTX_EJECT(ctx)->head;
-    if (evg->next) evg->next->prev = evg;
-    CTX_EJECT(ctx)->head = evg;
+    XEN_LIST_INSERT_HEAD(&CTX_EJECT(ctx)->evgens, evg, link);
     *evgen_out = evg;
     evg = NULL;
     rc = 0;
@@ -601,9 +599,7 @@ void libxl_evdisable_disk_eject(libxl_ctx *ctx, libxl_evgen_disk_eject *evg)
 {
     if (!evg) return;
     CTX_LOCK(ctx);
-    if (evg->prev) evg->prev->next = evg->next;
-    else CTX_EJECT(ctx)->head = evg->next;
-    if (evg->next) evg->next->prev = evg->prev;
+    XEN_LIST_REMOVE(evg, link);
     evgen_free(ctx, evg);
     CTX_UNLOCK(ctx);
 }
@@ -612,13 +608,15 @@ void libxl_evdisable_disk_eject(libxl_ctx *ctx, libxl_evgen_disk_eject *evg)
 
 static void eject_state_init(libxl_ctx *ctx)
 {
-    CTX_EJECT(ctx)->head = NULL;
+    XEN_LIST_INIT(&CTX_EJECT(ctx)->evgens);
 }
 
 static void eject_state_dispose(libxl_ctx *ctx)
 {
-    while (CTX_EJECT(ctx)->head)
-        libxl_evdisable_disk_eject(ctx, CTX_EJECT(ctx)->head);
+    libxl_evgen_disk_eject *evg;
+
+    while ((evg = XEN_LIST_FIRST(&CTX_EJECT(ctx)->evgens)))
+        libxl_evdisable_disk_eject(ctx, evg);
 }
 
 const libxl__module libxl__module_eject = {

@@ -43,7 +43,8 @@ typedef struct libxl__death_state {
 /* --------------------------------------------------------- disk eject */
 
 typedef struct libxl__eject_state {
-    struct libxl__evgen_disk_eject *head;  /* every evgen of the ctx */
+    /* every evgen of the ctx */
+    XEN_LIST_HEAD(, struct libxl__evgen_disk_eject) evgens;
 } libxl__eject_state;
 
 /* ------------------------------------------------------------- per ctx */

@@ -360,13 +360,16 @@ static libxl_event *eject_event(libxl_evgen_disk_eject *evg)
     return ev;
 }
 
-static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, int op,
+/* Tags of the eject node's requests. */
+enum { TAG_READ, TAG_ACK };
+
+static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, unsigned tag,
                         int err, const char *data, unsigned len);
 
 static void start_read(libxl__egc *egc, libxl_evgen_disk_eject *evg)
 {
     int rc = libxl__ev_xswatch_read(egc->ctx, &evg->eject_watch,
-                                    evg->eject_path, eject_reply);
+                                    evg->eject_path, TAG_READ, eject_reply);
     if (rc) {
         LOGD(egc->ctx, ERROR, evg->domid, "cannot read %s (error %d)",
              evg->eject_path, rc);
@@ -407,7 +410,7 @@ static void read_done(libxl__egc *egc, libxl_evgen_disk_eject *evg,
     }
     /* Acknowledge, as libxl does, whatever we then report. */
     int rc = libxl__ev_xswatch_write(ctx, &evg->eject_watch, evg->eject_path,
-                                     "", 0, eject_reply);
+                                     "", 0, TAG_ACK, eject_reply);
     if (rc) {
         libxl__event_disaster(egc, "cannot acknowledge a disk eject",
                               rc == ERROR_NOMEM ? ENOMEM : EIO,
@@ -442,13 +445,13 @@ static void ack_done(libxl__egc *egc, libxl_evgen_disk_eject *evg, int err)
     libxl__event_occurred(egc, ev);
 }
 
-static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, int op,
+static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, unsigned tag,
                         int err, const char *data, unsigned len)
 {
     libxl_evgen_disk_eject *evg =
         CONTAINER_OF(w, libxl_evgen_disk_eject, eject_watch);
 
-    if (op == LIBXL__XSWATCH_READ) {
+    if (tag == TAG_READ) {
         evg->reading = false;
         read_done(egc, evg, err, data, len);
     } else {

@@ -37,19 +37,19 @@ typedef struct libxl__ev_xswatch libxl__ev_xswatch;
 typedef void libxl__ev_xswatch_callback(libxl__egc *egc, libxl__ev_xswatch *w,
                                         const char *watch_path,
                                         const char *event_path);
-/* The answer to a request made with libxl__ev_xswatch_read / _write
- * (op says which): err is 0 or the errno value of xenstored's refusal;
- * data and len the value read (not NUL-terminated: any bytes). */
+/* The answer to one request made with libxl__ev_xswatch_read / _write:
+ * tag is the one the request was made with; err is 0 or the errno value
+ * of xenstored's refusal; data and len the value read (not
+ * NUL-terminated: any bytes; valid only during the call). */
 typedef void libxl__ev_xswatch_reply_callback(libxl__egc *egc,
-                                              libxl__ev_xswatch *w, int op,
-                                              int err, const char *data,
+                                              libxl__ev_xswatch *w,
+                                              unsigned tag, int err,
+                                              const char *data,
                                               unsigned len);
-enum { LIBXL__XSWATCH_READ = 1, LIBXL__XSWATCH_WRITE = 2 };
 
 struct libxl__ev_xswatch {
     /* all private */
     libxl__ev_xswatch_callback *callback;   /* NULL when Idle */
-    libxl__ev_xswatch_reply_callback *reply;
     char *path;
     uint32_t slot;
 };
@@ -69,18 +69,23 @@ static inline bool libxl__ev_xswatch_isregistered(const libxl__ev_xswatch *w)
 
 /*
  * Asynchronous requests on the watch connection, on behalf of an Active
- * watch w (typically: read the node that fired). They are sent at once
- * and answered, in order, by a call to reply (the last one given for w)
- * from the event loop; an answer that arrives after w was deregistered is
- * dropped. Returns 0, ERROR_INVAL (bad path, value too long), ERROR_NOMEM
- * or ERROR_FAIL (w not Active, connection lost).
+ * watch w (typically: read the node that fired, and what goes with it).
+ * Any number may be outstanding: they are pipelined, xenstored handles
+ * them in the order they were made and each is answered by one call of
+ * its own reply, with its own tag, from the event loop, in that same
+ * order. Requests made from inside watch and reply callbacks go out
+ * together, in one write, when the callbacks of that loop round are done;
+ * others at once. An answer that arrives after w was deregistered is
+ * dropped; after the connection is lost (a disaster) no reply is made.
+ * Returns 0, ERROR_INVAL (bad path, value too long), ERROR_NOMEM or
+ * ERROR_FAIL (w not Active, connection lost); then nothing was sent.
  */
 int libxl__ev_xswatch_read(libxl_ctx *ctx, libxl__ev_xswatch *w,
-                           const char *path,
+                           const char *path, unsigned tag,
                            libxl__ev_xswatch_reply_callback *reply);
 int libxl__ev_xswatch_write(libxl_ctx *ctx, libxl__ev_xswatch *w,
                             const char *path, const char *value,
-                            unsigned len,
+                            unsigned len, unsigned tag,
                             libxl__ev_xswatch_reply_callback *reply);
 /* True if the watch connection delivers watch events and answers in the
  * order xenstored produced them (a socket to xenstored does; the kernel's
@@ -100,6 +105,7 @@ bool libxl__xswatch_conn_lost(libxl_ctx *ctx);
 bool libxl__xswatch_check_conn_error(libxl__egc *egc, int e);
 
 typedef struct libxl__xswatch_slot libxl__xswatch_slot;
+typedef struct libxl__xswatch_req libxl__xswatch_req;
 
 typedef struct libxl__xswatch_state {
     libxl__xswatch_slot *slots;    /* token -> watch, by slot index */
@@ -114,6 +120,15 @@ typedef struct libxl__xswatch_state {
     uint64_t conn_gen;             /* bumped at every open and close */
     libxl__xswire_in in;           /* received, not yet handled */
     libxl__xswire_out out;         /* queued for xenstored */
+    /* Requests sent and not yet answered, oldest first: a ring of
+     * reqs_cap (a power of two) entries from reqs_head. */
+    libxl__xswatch_req *reqs;
+    uint32_t reqs_head, nreqs, reqs_cap;
+    uint32_t next_req_id;
+    /* While the fd callback handles what it read, requests are queued
+     * and sent together afterwards (on connection corked_gen). */
+    bool corked;
+    uint64_t corked_gen;
 } libxl__xswatch_state;
 
 /* ------------------------------------------------------------- xsbatch */

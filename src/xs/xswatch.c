@@ -30,6 +30,18 @@
  * (ERROR_INVAL); a refusal by xenstored itself (out of memory) is
  * reported as a disaster, since the watch cannot work.
  *
+ * Requests and answers. Every request on the connection (XS_WATCH,
+ * XS_UNWATCH, and the reads and writes made for watches) is remembered,
+ * in order, until its answer arrives; xenstored answers a connection's
+ * requests in the order it received them, so each answer belongs to the
+ * oldest request outstanding (its req_id, a sequence number, is checked
+ * too: a mismatch means the connection is out of step, and is handled as
+ * its loss). Any number may be outstanding, so a user can ask for
+ * several things at once and get the answers in one round trip; what the
+ * callbacks of one fd callback ask for is written in one go when they are
+ * done, anything else at once. Requests outstanding when the connection
+ * is closed or lost are never answered, and their replies are not made.
+ *
  * Connection loss. End-of-file or an error on the watch connection means
  * xenstored has gone (it never closes a client's connection otherwise).
  * Requests on ctx->xsh that fail with a connection error count too
@@ -53,22 +65,25 @@
  * watch events cannot starve the rest of the event loop; the fd stays
  * readable while more are queued in the kernel. */
 #define READ_PER_ROUND (64 * 1024)
-/* req_id of a request made for a watch (XS_WATCH, or a read or write
- * through libxl__ev_xswatch_read / _write): this bit, the operation, the
- * slot and the low bits of the generation, so that the answer finds its
- * registration (or is dropped if it has gone). */
-#define REQ_WATCH 0x80000000u
-#define REQ_OP_SHIFT 29
-#define REQ_OP_MASK 3u
-#define REQ_GEN_BITS 8
-#define REQ_SLOT_MASK ((1u << (REQ_OP_SHIFT - REQ_GEN_BITS)) - 1)
-#define REQ_UNWATCH 1u
-enum { OP_WATCH = 0 };
+/* At most this many watches at once. */
+#define MAX_SLOTS (1u << 21)
 
 struct libxl__xswatch_slot {
     libxl__ev_xswatch *w;     /* NULL when free */
     uint32_t gen;             /* bumped at every allocation */
     uint32_t next_free;
+};
+
+/* A request sent and not yet answered. Answers come in the order of the
+ * requests (xenstored's rule), so the oldest one is the next answered; its
+ * req_id is checked all the same. */
+enum { REQ_WATCH, REQ_UNWATCH, REQ_USER };
+struct libxl__xswatch_req {
+    uint32_t req_id;          /* sequence number of the connection */
+    uint32_t kind;            /* REQ_* */
+    uint32_t slot, gen;       /* the watch it was made for */
+    unsigned tag;             /* REQ_USER: the caller's */
+    libxl__ev_xswatch_reply_callback *reply;   /* REQ_USER */
 };
 
 /* --------------------------------------------------------------- loss */
@@ -139,6 +154,7 @@ static int conn_start(libxl_ctx *ctx)
     xs->is_socket = is_socket;
     xs->in.len = 0;
     libxl__xswire_out_clear(&xs->out);
+    xs->nreqs = 0;
     xs->conn_gen++;
     return 0;
 }
@@ -152,6 +168,8 @@ static void conn_close(libxl_ctx *ctx)
     xs->fd = -1;
     xs->in.len = 0;
     libxl__xswire_out_clear(&xs->out);
+    /* Never answered now: their replies are not made. */
+    xs->nreqs = 0;
     xs->conn_gen++;
 }
 
@@ -173,17 +191,53 @@ static int conn_flush(libxl_ctx *ctx)
     return 0;
 }
 
-/* Queue one request whose payload is a (with its NUL) followed by lb
- * bytes of b, and try to send it. 0, ERROR_INVAL (too long) or
- * ERROR_NOMEM (nothing queued). A write error is left for the fd
- * callback to find (POLLERR / end-of-file). */
-static int conn_send(libxl_ctx *ctx, uint32_t type, uint32_t req_id,
+/* Make room for one more outstanding request. 0 or ERROR_NOMEM. */
+static int reqs_reserve(libxl__xswatch_state *xs)
+{
+    if (xs->nreqs < xs->reqs_cap) return 0;
+    uint32_t cap = xs->reqs_cap ? xs->reqs_cap * 2 : 16;
+    libxl__xswatch_req *nr = malloc(cap * sizeof(*nr));
+    if (!nr) return ERROR_NOMEM;
+    /* Unwrap the ring into the new array. */
+    for (uint32_t i = 0; i < xs->nreqs; i++)
+        nr[i] = xs->reqs[(xs->reqs_head + i) & (xs->reqs_cap - 1)];
+    free(xs->reqs);
+    xs->reqs = nr;
+    xs->reqs_cap = cap;
+    xs->reqs_head = 0;
+    return 0;
+}
+
+/*
+ * Send one request for the watch in slot (kind REQ_*): its payload is a
+ * (with its NUL) followed by lb bytes of b. It goes out at once, except
+ * while the fd callback is handling what it read: then everything the
+ * callbacks ask for goes out together when they are done (one write for
+ * all of them). 0, ERROR_INVAL (too long) or ERROR_NOMEM (nothing sent).
+ * A write error is left for the fd callback to find (POLLERR /
+ * end-of-file).
+ */
+static int conn_send(libxl_ctx *ctx, uint32_t type, uint32_t kind,
+                     uint32_t slot, unsigned tag,
+                     libxl__ev_xswatch_reply_callback *reply,
                      const char *a, const char *b, size_t lb)
 {
     libxl__xswatch_state *xs = CTX_XSW(ctx);
-    int rc = libxl__xswire_put(&xs->out, type, req_id, a, b, lb);
+    int rc = reqs_reserve(xs);
 
     if (rc) return rc;
+    rc = libxl__xswire_put(&xs->out, type, xs->next_req_id, a, b, lb);
+    if (rc) return rc;
+    libxl__xswatch_req *q =
+        &xs->reqs[(xs->reqs_head + xs->nreqs) & (xs->reqs_cap - 1)];
+    q->req_id = xs->next_req_id++;
+    q->kind = kind;
+    q->slot = slot;
+    q->gen = xs->slots[slot].gen;
+    q->tag = tag;
+    q->reply = reply;
+    xs->nreqs++;
+    if (xs->corked && xs->corked_gen == xs->conn_gen) return 0;
     int e = conn_flush(ctx);
     if (e) LOG(ctx, DEBUG, "writing to xenstored failed (errno %d); the"
                " connection will be found lost", e);
@@ -241,8 +295,9 @@ stale:
         token, path);
 }
 
-/* An answer to one of our requests. */
-static void answer(libxl__egc *egc, const struct xsd_sockmsg *m,
+/* An answer to the oldest outstanding request. Returns false if it is
+ * not that request's (the connection is then lost: out of step). */
+static bool answer(libxl__egc *egc, const struct xsd_sockmsg *m,
                    const char *body)
 {
     libxl_ctx *ctx = egc->ctx;
@@ -250,31 +305,40 @@ static void answer(libxl__egc *egc, const struct xsd_sockmsg *m,
     char err[32] = "";
     int e = 0;
 
+    if (!xs->nreqs || xs->reqs[xs->reqs_head].req_id != m->req_id) {
+        LOG(ctx, ERROR, "xenstored answered request %u, which is not the"
+            " oldest outstanding one", m->req_id);
+        conn_lost(egc, "xenstored's answers are out of step", EPROTO);
+        return false;
+    }
+    /* Taken off before any callback, which may make new requests. */
+    libxl__xswatch_req q = xs->reqs[xs->reqs_head];
+    xs->reqs_head = (xs->reqs_head + 1) & (xs->reqs_cap - 1);
+    xs->nreqs--;
+
     if (m->type == XS_ERROR) {
         snprintf(err, sizeof(err), "%.*s", (int)strnlen(body, m->len), body);
         e = libxl__xswire_errno(body, m->len);
     }
-    if (!(m->req_id & REQ_WATCH)) {
+    if (q.kind == REQ_UNWATCH) {
         if (e) LOG(ctx, DEBUG, "xenstored refused a request to remove a"
                    " watch: %s", err);
-        return;
+        return true;
     }
-    unsigned op = (m->req_id >> REQ_OP_SHIFT) & REQ_OP_MASK;
-    uint32_t slot = (m->req_id >> REQ_GEN_BITS) & REQ_SLOT_MASK;
-    uint32_t gen8 = m->req_id & ((1u << REQ_GEN_BITS) - 1);
-    libxl__ev_xswatch *w = slot < xs->nslots ? xs->slots[slot].w : NULL;
-    if (!w || (xs->slots[slot].gen & ((1u << REQ_GEN_BITS) - 1)) != gen8) {
+    libxl__ev_xswatch *w = xs->slots[q.slot].w;
+    if (!w || xs->slots[q.slot].gen != q.gen) {
         if (e) LOG(ctx, DEBUG, "xenstored refused a request for a watch"
                    " since removed: %s", err);
-        return;
+        return true;
     }
-    if (op != OP_WATCH) {
-        if (w->reply) w->reply(egc, w, (int)op, e, body, m->len);
-        return;
+    if (q.kind == REQ_USER) {
+        q.reply(egc, w, q.tag, e, body, m->len);
+        return true;
     }
-    if (!e) return;
+    if (!e) return true;
     LOG(ctx, ERROR, "xenstored refused the watch on %s: %s", w->path, err);
     libxl__event_disaster(egc, "xenstored refused a watch", e, 0);
+    return true;
 }
 
 /* Handle every complete message in the input buffer. Returns false if a
@@ -299,8 +363,8 @@ static bool parse_input(libxl__egc *egc)
             if (strnlen(token, m.hdr.len - lp - 1) == m.hdr.len - lp - 1)
                 goto bad;
             dispatch_one(egc, path, token);
-        } else {
-            answer(egc, &m.hdr, body);
+        } else if (!answer(egc, &m.hdr, body)) {
+            return false;
         }
         if (xs->conn_gen != gen) return false;
         continue;
@@ -312,6 +376,28 @@ static bool parse_input(libxl__egc *egc)
         return false;
     }
     libxl__xswire_consume(&xs->in, off);
+    return true;
+}
+
+/* Handle what was read; what the callbacks ask for meanwhile goes out in
+ * one go afterwards. Returns false if the connection is gone (closed by a
+ * callback, or lost). */
+static bool handle_input(libxl__egc *egc)
+{
+    libxl__xswatch_state *xs = CTX_XSW(egc->ctx);
+
+    xs->corked = true;
+    xs->corked_gen = xs->conn_gen;
+    bool alive = parse_input(egc);
+    xs->corked = false;
+    if (!alive) return false;
+    if (libxl__xswire_out_pending(&xs->out)) {
+        int e = conn_flush(egc->ctx);
+        if (e) {
+            conn_lost(egc, "lost the connection to xenstored (writing)", e);
+            return false;
+        }
+    }
     return true;
 }
 
@@ -359,7 +445,7 @@ static void conn_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
             return;
         }
         budget -= (size_t)r;
-        if (!parse_input(egc)) return;      /* closed by a callback */
+        if (!handle_input(egc)) return;     /* closed or lost */
         if ((size_t)r < room) return;       /* drained */
     }
 }
@@ -369,7 +455,6 @@ static void conn_cb(libxl__egc *egc, libxl__ev_fd *ev, int fd,
 void libxl__ev_xswatch_init(libxl__ev_xswatch *w)
 {
     w->callback = NULL;
-    w->reply = NULL;
     w->path = NULL;
     w->slot = NO_SLOT;
 }
@@ -380,7 +465,7 @@ static int slot_alloc(libxl_ctx *ctx, uint32_t *slot_r)
 
     if (xs->free_head == NO_SLOT) {
         uint32_t n = xs->nslots ? xs->nslots * 2 : 16;
-        if (n > REQ_SLOT_MASK + 1) return ERROR_NOMEM;
+        if (n > MAX_SLOTS) return ERROR_NOMEM;
         libxl__xswatch_slot *ns = realloc(xs->slots, n * sizeof(*ns));
         if (!ns) return ERROR_NOMEM;
         for (uint32_t i = xs->nslots; i < n; i++) {
@@ -410,12 +495,6 @@ static void slot_free(libxl_ctx *ctx, uint32_t slot)
 static void token_of(libxl_ctx *ctx, uint32_t slot, char *buf, size_t size)
 {
     snprintf(buf, size, "%x.%x", slot, CTX_XSW(ctx)->slots[slot].gen);
-}
-
-static uint32_t req_id_of(libxl_ctx *ctx, uint32_t slot, unsigned op)
-{
-    return REQ_WATCH | op << REQ_OP_SHIFT | slot << REQ_GEN_BITS |
-           (CTX_XSW(ctx)->slots[slot].gen & ((1u << REQ_GEN_BITS) - 1));
 }
 
 /* What xenstored's XS_WATCH accepts from a privileged connection: an
@@ -464,8 +543,8 @@ int libxl__ev_xswatch_register(libxl_ctx *ctx, libxl__ev_xswatch *w,
     if (rc) goto out;
 
     token_of(ctx, slot, token, sizeof(token));
-    rc = conn_send(ctx, XS_WATCH, req_id_of(ctx, slot, OP_WATCH), path,
-                   token, strlen(token) + 1);
+    rc = conn_send(ctx, XS_WATCH, REQ_WATCH, slot, 0, NULL, path, token,
+                   strlen(token) + 1);
     if (rc) goto out;
 
     xs->slots[slot].w = w;
@@ -496,8 +575,8 @@ void libxl__ev_xswatch_deregister(libxl_ctx *ctx, libxl__ev_xswatch *w)
         token_of(ctx, w->slot, token, sizeof(token));
         /* Not sent (no memory): the watch stays in xenstored; its events
          * carry a generation that no longer matches and are dropped. */
-        if (conn_send(ctx, XS_UNWATCH, REQ_UNWATCH, w->path, token,
-                      strlen(token) + 1))
+        if (conn_send(ctx, XS_UNWATCH, REQ_UNWATCH, w->slot, 0, NULL,
+                      w->path, token, strlen(token) + 1))
             LOG(ctx, DEBUG, "cannot remove xenstore watch on %s", w->path);
     }
     slot_free(ctx, w->slot);
@@ -507,7 +586,7 @@ void libxl__ev_xswatch_deregister(libxl_ctx *ctx, libxl__ev_xswatch *w)
 
 /* ------------------------------------------------- requests for a watch */
 
-static int watch_request(libxl_ctx *ctx, libxl__ev_xswatch *w, unsigned op,
+static int watch_request(libxl_ctx *ctx, libxl__ev_xswatch *w, unsigned tag,
                          libxl__ev_xswatch_reply_callback *reply,
                          uint32_t type, const char *path, const char *value,
                          unsigned len)
@@ -516,25 +595,23 @@ static int watch_request(libxl_ctx *ctx, libxl__ev_xswatch *w, unsigned op,
 
     if (!w->callback || xs->lost || xs->fd < 0) return ERROR_FAIL;
     if (!path_ok(path) || path[0] == '@') return ERROR_INVAL;
-    w->reply = reply;
-    return conn_send(ctx, type, req_id_of(ctx, w->slot, op), path, value, len);
+    return conn_send(ctx, type, REQ_USER, w->slot, tag, reply, path, value,
+                     len);
 }
 
 int libxl__ev_xswatch_read(libxl_ctx *ctx, libxl__ev_xswatch *w,
-                           const char *path,
+                           const char *path, unsigned tag,
                            libxl__ev_xswatch_reply_callback *reply)
 {
-    return watch_request(ctx, w, LIBXL__XSWATCH_READ, reply, XS_READ, path,
-                         NULL, 0);
+    return watch_request(ctx, w, tag, reply, XS_READ, path, NULL, 0);
 }
 
 int libxl__ev_xswatch_write(libxl_ctx *ctx, libxl__ev_xswatch *w,
                             const char *path, const char *value,
-                            unsigned len,
+                            unsigned len, unsigned tag,
                             libxl__ev_xswatch_reply_callback *reply)
 {
-    return watch_request(ctx, w, LIBXL__XSWATCH_WRITE, reply, XS_WRITE,
-                         path, value, len);
+    return watch_request(ctx, w, tag, reply, XS_WRITE, path, value, len);
 }
 
 bool libxl__xswatch_ordered(libxl_ctx *ctx)
@@ -563,6 +640,9 @@ static void xswatch_dispose(libxl_ctx *ctx)
     conn_close(ctx);
     libxl__xswire_in_dispose(&xs->in);
     libxl__xswire_out_dispose(&xs->out);
+    free(xs->reqs);
+    xs->reqs = NULL;
+    xs->reqs_cap = xs->reqs_head = 0;
     free(xs->slots);
     xs->slots = NULL;
     xs->nslots = 0;

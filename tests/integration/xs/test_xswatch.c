@@ -3,7 +3,8 @@
  * against the simulated host's real xenstored: many watches over one
  * connection, callbacks that register and deregister, late events for
  * removed watches, and the loss of xenstored (a disaster reported once,
- * waiting threads released). One scenario per test.
+ * waiting threads released); pipelined requests for watches and their
+ * answers; and the wire layer alone. One scenario per test.
  */
 #include <check.h>
 #include <errno.h>
@@ -335,6 +336,200 @@ TEST(xenstored_killed_is_a_disaster, 30)
     libxl_evdisable_domain_death(ctx, g);
 }
 
+/* ------------------------------------------------- requests for watches */
+
+struct reply_rec { unsigned tag; int err; unsigned len; char data[16]; };
+static struct reply_rec replies[32];
+static int nreplies;
+
+static void rec_reply(libxl__egc *egc, libxl__ev_xswatch *w, unsigned tag,
+                      int err, const char *data, unsigned len)
+{
+    (void)egc; (void)w;
+    ck_assert_int_lt(nreplies, 32);
+    struct reply_rec *r = &replies[nreplies++];
+    r->tag = tag;
+    r->err = err;
+    r->len = len;
+    memcpy(r->data, data, len < sizeof(r->data) ? len : sizeof(r->data));
+}
+
+static void check_reply(int i, unsigned tag, int err, const char *v,
+                        unsigned len)
+{
+    ck_assert_uint_eq(replies[i].tag, tag);
+    ck_assert_int_eq(replies[i].err, err);
+    if (err) return;
+    ck_assert_uint_eq(replies[i].len, len);
+    ck_assert_mem_eq(replies[i].data, v, len);
+}
+
+static libxl__ev_xswatch pw;
+static int pipe_fired, pipe_rc_inval;
+
+/* Asks for everything at once from inside the watch callback: the write
+ * is handled between the reads around it, in the order asked. */
+static void pipe_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
+                    const char *ep)
+{
+    libxl_ctx *c = egc->ctx;
+    (void)wp; (void)ep;
+    if (pipe_fired++) return;       /* our own write fires it again */
+    ck_assert_int_eq(libxl__ev_xswatch_read(c, w, "/test/pipe/a", 0,
+                                            rec_reply), 0);
+    ck_assert_int_eq(libxl__ev_xswatch_read(c, w, "/test/pipe/b", 1,
+                                            rec_reply), 0);
+    ck_assert_int_eq(libxl__ev_xswatch_read(c, w, "/test/pipe/none", 2,
+                                            rec_reply), 0);
+    ck_assert_int_eq(libxl__ev_xswatch_write(c, w, "/test/pipe/b", "B2", 2,
+                                             3, rec_reply), 0);
+    pipe_rc_inval = libxl__ev_xswatch_read(c, w, "/test/pipe//x", 99,
+                                           rec_reply);
+    ck_assert_int_eq(libxl__ev_xswatch_read(c, w, "/test/pipe/b", 4,
+                                            rec_reply), 0);
+    ck_assert_int_eq(libxl__ev_xswatch_read(c, w, "/test/pipe/d", 5,
+                                            rec_reply), 0);
+}
+
+static bool six_replies(void) { return nreplies >= 6; }
+static bool nine_replies(void) { return nreplies >= 9; }
+
+TEST(pipelined_requests_answered_in_order, 30)
+{
+    ck_assert(xs_write(xs, XBT_NULL, "/test/pipe/a", "A", 1));
+    ck_assert(xs_write(xs, XBT_NULL, "/test/pipe/b", "", 0));
+    ck_assert(xs_write(xs, XBT_NULL, "/test/pipe/d", "D\0x", 3));
+    libxl__ev_xswatch_init(&pw);
+    libxl__ctx_lock(ctx);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &pw, pipe_cb,
+                                                "/test/pipe"), 0);
+    libxl__ctx_unlock(ctx);
+    ck_assert(drive_until(six_replies, 10000));
+    ck_assert_int_eq(pipe_rc_inval, ERROR_INVAL);    /* and nothing sent */
+    check_reply(0, 0, 0, "A", 1);
+    check_reply(1, 1, 0, "", 0);
+    check_reply(2, 2, ENOENT, NULL, 0);
+    check_reply(3, 3, 0, "OK", 3);        /* xenstored's answer to a write */
+    check_reply(4, 4, 0, "B2", 2);
+    check_reply(5, 5, 0, "D\0x", 3);
+
+    /* From outside any callback too (each sent at once). */
+    libxl__ctx_lock(ctx);
+    ck_assert_int_eq(libxl__ev_xswatch_write(ctx, &pw, "/test/pipe/a", "A3",
+                                             2, 10, rec_reply), 0);
+    ck_assert_int_eq(libxl__ev_xswatch_read(ctx, &pw, "/test/pipe/a", 11,
+                                            rec_reply), 0);
+    ck_assert_int_eq(libxl__ev_xswatch_read(ctx, &pw, "/test/pipe/b", 12,
+                                            rec_reply), 0);
+    libxl__ctx_unlock(ctx);
+    ck_assert(drive_until(nine_replies, 10000));
+    check_reply(6, 10, 0, "OK", 3);
+    check_reply(7, 11, 0, "A3", 2);
+    check_reply(8, 12, 0, "B2", 2);
+    ck_assert_int_eq(nreplies, 9);
+    libxl__ctx_lock(ctx);
+    libxl__ev_xswatch_deregister(ctx, &pw);
+    ck_assert_int_eq(libxl__ev_xswatch_read(ctx, &pw, "/test/pipe/a", 13,
+                                            rec_reply), ERROR_FAIL);
+    libxl__ctx_unlock(ctx);
+}
+
+static libxl__ev_xswatch w1, w2, keep;
+static int w1_fired;
+static void w1_cb(libxl__egc *egc, libxl__ev_xswatch *w, const char *wp,
+                  const char *ep)
+{
+    (void)egc; (void)w; (void)wp; (void)ep;
+    w1_fired++;
+}
+static bool w1_once(void) { return w1_fired >= 1; }
+static bool one_reply(void) { return nreplies >= 1; }
+
+/* Answers still due to a removed watch are dropped, also when its slot
+ * already serves another watch, whose own answers are not confused with
+ * them. */
+TEST(requests_of_a_removed_watch_dropped, 30)
+{
+    libxl__ev_xswatch_init(&w1);
+    libxl__ev_xswatch_init(&w2);
+    libxl__ev_xswatch_init(&keep);
+    ck_assert(xs_write(xs, XBT_NULL, "/test/r1", "one", 3));
+    ck_assert(xs_write(xs, XBT_NULL, "/test/r2", "two", 3));
+    libxl__ctx_lock(ctx);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &keep, c_cb,
+                                                "/test/keep"), 0);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &w1, w1_cb,
+                                                "/test/r1"), 0);
+    libxl__ctx_unlock(ctx);
+    ck_assert(drive_until(w1_once, 10000));
+
+    libxl__ctx_lock(ctx);
+    uint32_t slot = w1.slot;
+    for (unsigned t = 0; t < 3; t++)
+        ck_assert_int_eq(libxl__ev_xswatch_read(ctx, &w1, "/test/r1", t,
+                                                rec_reply), 0);
+    libxl__ev_xswatch_deregister(ctx, &w1);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &w2, w1_cb,
+                                                "/test/r2"), 0);
+    ck_assert_uint_eq(w2.slot, slot);        /* the slot is reused */
+    ck_assert_int_eq(libxl__ev_xswatch_read(ctx, &w2, "/test/r2", 7,
+                                            rec_reply), 0);
+    libxl__ctx_unlock(ctx);
+    ck_assert(drive_until(one_reply, 10000));
+    ck_assert_int_eq(nreplies, 1);
+    check_reply(0, 7, 0, "two", 3);
+}
+
+static int lost_disasters;
+static void lost_disaster(void *user, libxl_event_type type, const char *msg,
+                          int errnoval)
+{
+    (void)user; (void)type; (void)msg; (void)errnoval;
+    __atomic_add_fetch(&lost_disasters, 1, __ATOMIC_SEQ_CST);
+}
+static bool lost_seen(void)
+{
+    return __atomic_load_n(&lost_disasters, __ATOMIC_SEQ_CST) >= 1;
+}
+
+/* xenstored dies with requests outstanding: one disaster, no reply, the
+ * watch stays Active but silent and can be deregistered; nothing leaks
+ * (the sanitizer runs check that). */
+TEST(connection_lost_with_requests_outstanding, 30)
+{
+    static const libxl_event_hooks hooks = { .disaster = lost_disaster };
+    libxl_event_register_callbacks(ctx, &hooks, NULL);
+    libxl__ev_xswatch_init(&w1);
+    libxl__ctx_lock(ctx);
+    ck_assert_int_eq(libxl__ev_xswatch_register(ctx, &w1, w1_cb,
+                                                "/test/lost"), 0);
+    libxl__ctx_unlock(ctx);
+    ck_assert(drive_until(w1_once, 10000));
+
+    /* Stopped, xenstored answers nothing; killed, it never will. */
+    pid_t xsd = simhost_xenstored_pid(host);
+    ck_assert_int_eq(kill(xsd, SIGSTOP), 0);
+    libxl__ctx_lock(ctx);
+    for (unsigned t = 0; t < 5; t++)
+        ck_assert_int_eq(libxl__ev_xswatch_read(ctx, &w1, "/test/lost", t,
+                                                rec_reply), 0);
+    libxl__ctx_unlock(ctx);
+    ck_assert_int_eq(kill(xsd, SIGKILL), 0);
+
+    ck_assert(drive_until(lost_seen, 10000));
+    ck_assert_int_eq(nreplies, 0);
+    libxl__ctx_lock(ctx);
+    ck_assert(libxl__xswatch_conn_lost(ctx));
+    ck_assert(libxl__ev_xswatch_isregistered(&w1));
+    ck_assert_int_eq(libxl__ev_xswatch_read(ctx, &w1, "/test/lost", 9,
+                                            rec_reply), ERROR_FAIL);
+    libxl__ev_xswatch_deregister(ctx, &w1);
+    ck_assert(!libxl__ev_xswatch_isregistered(&w1));
+    libxl__ctx_unlock(ctx);
+    ck_assert_int_eq(nreplies, 0);
+    ck_assert_int_eq(__atomic_load_n(&lost_disasters, __ATOMIC_SEQ_CST), 1);
+}
+
 /* ------------------------------------------------ the wire layer alone */
 
 /* The xenbus device takes one whole message per write and drops what
@@ -447,3 +642,4 @@ TEST_NO_FIXTURE(wire_messages_and_errors, 30)
     ck_assert_uint_eq(o.len, LIBXL__XSWIRE_HDR + XENSTORE_PAYLOAD_MAX);
     libxl__xswire_out_dispose(&o);
 }
+

@@ -28,15 +28,24 @@
  * directory it names, and on nothing else; a second watch (on the
  * pointer) and a third (on that backend directory, moved when the pointer
  * changes) mark the description stale when any of them may have changed,
- * and a stale description is read again, synchronously as libxl reads its
- * pointer, before the next eject is reported. xenstored fires every watch
- * at least once after each change below it, so no change is missed; the
- * events arrive after the change, so a description read earlier is always
- * marked stale afterwards. Otherwise an eject costs one read of the eject
- * node and the acknowledging write. Both go out on the watch connection
- * without blocking (libxl__ev_xswatch_read / _write) and their answers
- * come back through the event loop; the event is reported once the
- * acknowledgement has been accepted, as libxl does after its xs_write.
+ * and a stale description is read again before the next eject is
+ * reported. xenstored fires every watch at least once after each change
+ * below it, so no change is missed; the events arrive after the change,
+ * so a description read earlier is always marked stale afterwards.
+ *
+ * Everything goes out on the watch connection without blocking
+ * (libxl__ev_xswatch_read / _write, pipelined) and the answers come back
+ * through the event loop, in order. When the eject node's watch fires,
+ * its read goes out, and if the description is stale, in the same write,
+ * the reads of the pointer and of the nodes of the backend directory
+ * watched so far; if the pointer turns out to name another directory,
+ * that directory is watched and then read (so a moved pointer costs one
+ * more round trip, and a change in between is not missed). If the value
+ * is an eject, the acknowledging write follows; the event is reported
+ * once the acknowledgement has been accepted, as libxl does after its
+ * xs_write, and once the description is fresh: if it went stale again
+ * meanwhile, it is read again first. Otherwise an eject costs one read of
+ * the eject node and the acknowledging write.
  *
  * Our own acknowledgement fires the watch again. On a connection that
  * keeps xenstored's order (libxl__xswatch_ordered) no read is needed for
@@ -60,6 +69,12 @@
 
 /* Hostile values beyond this many per evgen are logged at DEBUG only. */
 #define LOUD_COMPLAINTS 8
+
+/* The nodes of a disk's description (see desc_nodes below). */
+enum { N_FE_ID, N_FE, N_TYPE, N_DEV, N_GUEST_BP, N_NODES };
+
+/* A value read (malloc'ed, NUL-terminated after len bytes), or v NULL. */
+typedef struct { char *v; unsigned len; } desc_val;
 
 struct libxl__evgen_disk_eject {
     libxl_ctx *ctx;
@@ -85,6 +100,14 @@ struct libxl__evgen_disk_eject {
     uint32_t be_domid;
     libxl_disk_backend be_kind;
     char *configured_vdev;         /* the backend's dev node, or NULL */
+
+    /* Reading it again without waiting (refresh_start). */
+    unsigned rf_due;               /* answers still due; 0: not reading */
+    bool rf_failed;                /* a request could not be made */
+    char *rf_dir;                  /* the directory whose nodes are read */
+    desc_val rf_ptr;               /* the pointer's value */
+    desc_val rf_vals[N_NODES];     /* the nodes' values */
+    unsigned reports_due;          /* acknowledged, not yet reported */
 
     XEN_LIST_ENTRY(libxl_evgen_disk_eject) link;   /* on CTX_EJECT(ctx) */
 };
@@ -233,102 +256,313 @@ static int be_dir_watch_set(libxl_evgen_disk_eject *evg, const char *dir)
     return rc;
 }
 
+/* ------------------------------------------------------- description */
+
 /*
- * Learn the disk from the toolstack's records: the pointer under /libxl,
- * then the backend directory it names, which must point back at this
- * frontend. Anything inconsistent leaves have_backend false (ejects are
- * then ignored, as for a removed disk) with a log line. Also moves the
- * backend directory's watch to the directory named. Returns 0, or the
- * error of that watch's registration: the description is read all the
- * same, but stays stale, so it is read again before every eject.
+ * The disk as the toolstack described it comes from the toolstack's
+ * pointer under /libxl, then from these nodes of the backend directory it
+ * names, which must point back at this frontend; and the guest's own claim
+ * (the frontend's backend node) is read to be compared, for the log only.
  */
-static int backend_refresh(libxl_evgen_disk_eject *evg)
+static const struct {
+    const char *name;
+    unsigned max;        /* longest value taken */
+    bool frontend;       /* under the frontend, not the backend */
+} desc_nodes[N_NODES] = {
+    [N_FE_ID] = { "frontend-id", 16, false },
+    [N_FE] = { "frontend", 200, false },
+    [N_TYPE] = { "type", 16, false },
+    [N_DEV] = { "dev", 32, false },
+    [N_GUEST_BP] = { "backend", XENSTORE_PAYLOAD_MAX, true },
+};
+
+/* Path of node i of the description, for the backend directory dir. */
+static void desc_node_path(libxl_evgen_disk_eject *evg, const char *dir,
+                           int i, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s", desc_nodes[i].frontend ? evg->fe_path : dir,
+             desc_nodes[i].name);
+}
+
+static void desc_vals_free(desc_val *vals, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(vals[i].v);
+        vals[i].v = NULL;
+    }
+}
+
+/* v as a string of at most max bytes without embedded NULs, or NULL. */
+static const char *desc_str(const desc_val *v, unsigned max)
+{
+    if (!v->v || v->len > max || strlen(v->v) != v->len) return NULL;
+    return v->v;
+}
+
+/* The backend directory the toolstack's pointer (value ptr) names, if it
+ * is this disk's: 0, with *be set; else -1, logged. */
+static int desc_pointer(libxl_evgen_disk_eject *evg, const desc_val *ptr,
+                        libxl__backend_path *be)
 {
     libxl_ctx *ctx = evg->ctx;
-    char *bp = NULL, *fe_id = NULL, *fe = NULL, *type = NULL;
-    char *dev = NULL, *guest_bp = NULL, path[256];
-    libxl__backend_path be;
-    bool dir_watched = false;
-    int rc = 0;
+    const char *bp = desc_str(ptr, 200);
 
-    /* Changes from now on are reported by watch events still to come. */
-    evg->stale = false;
-    evg->have_backend = false;
-    free(evg->configured_vdev);
-    evg->configured_vdev = NULL;
-
-    bp = read_str(ctx, evg->be_ptr_path, 200);
     if (!bp) {
         LOGD(ctx, DEBUG, evg->domid, "no toolstack record %s for vdev %s",
              evg->be_ptr_path, evg->vdev);
-        goto out;
+        return -1;
     }
-    if (!libxl__backend_path_parse(bp, &be) ||
-        be.frontend_domid != evg->fe_domid ||
-        be.devid != (uint32_t)evg->devid) {
+    if (!libxl__backend_path_parse(bp, be) ||
+        be->frontend_domid != evg->fe_domid ||
+        be->devid != (uint32_t)evg->devid) {
         LOGD(ctx, WARN, evg->domid, "toolstack backend pointer %s for vdev %s"
              " does not name this disk's backend; ignoring the disk", bp,
              evg->vdev);
-        goto out;
+        return -1;
     }
-    /* Watched whatever it holds: a repair must be noticed too. */
-    rc = be_dir_watch_set(evg, bp);
-    if (rc) {
-        LOGD(ctx, ERROR, evg->domid, "cannot watch backend %s of vdev %s"
-             " (error %d); reading it again at every eject", bp, evg->vdev,
-             rc);
-        evg->stale = true;
-    }
-    dir_watched = true;     /* or failed: nothing left to remove */
+    return 0;
+}
 
-    snprintf(path, sizeof(path), "%s/frontend-id", bp);
-    fe_id = read_str(ctx, path, 16);
-    snprintf(path, sizeof(path), "%s/frontend", bp);
-    fe = read_str(ctx, path, 200);
+/* Forget the description (the disk counts as removed until it is read
+ * again). */
+static void desc_clear(libxl_evgen_disk_eject *evg)
+{
+    evg->have_backend = false;
+    free(evg->configured_vdev);
+    evg->configured_vdev = NULL;
+}
+
+/* Describe the disk from the nodes of the backend directory bp (which
+ * the pointer named, as parsed into be). Anything inconsistent leaves
+ * have_backend false, with a log line. */
+static void desc_apply(libxl_evgen_disk_eject *evg, const char *bp,
+                       const libxl__backend_path *be, desc_val *n)
+{
+    libxl_ctx *ctx = evg->ctx;
+    const char *fe_id = desc_str(&n[N_FE_ID], desc_nodes[N_FE_ID].max);
+    const char *fe = desc_str(&n[N_FE], desc_nodes[N_FE].max);
+    const char *type = desc_str(&n[N_TYPE], desc_nodes[N_TYPE].max);
+    const char *dev = desc_str(&n[N_DEV], desc_nodes[N_DEV].max);
     char want_id[16];
+
+    desc_clear(evg);
     snprintf(want_id, sizeof(want_id), "%u", evg->fe_domid);
     if (!fe_id || strcmp(fe_id, want_id) || (fe && strcmp(fe, evg->fe_path))) {
         LOGD(ctx, WARN, evg->domid, "backend %s for vdev %s does not point"
              " back at frontend %s; ignoring the disk", bp, evg->vdev,
              evg->fe_path);
-        goto out;
+        return;
     }
 
-    snprintf(path, sizeof(path), "%s/type", bp);
-    type = read_str(ctx, path, 16);
     if (type && !strcmp(type, "phy")) evg->be_kind = LIBXL_DISK_BACKEND_PHY;
     else if (type && !strcmp(type, "qdisk")) evg->be_kind = LIBXL_DISK_BACKEND_QDISK;
     else if (type && !strcmp(type, "tap")) evg->be_kind = LIBXL_DISK_BACKEND_TAP;
-    else if (!strcmp(be.kind, "qdisk")) evg->be_kind = LIBXL_DISK_BACKEND_QDISK;
-    else if (!strcmp(be.kind, "vbd") || !strcmp(be.kind, "vbd3") || !strcmp(be.kind, "tap"))
+    else if (!strcmp(be->kind, "qdisk")) evg->be_kind = LIBXL_DISK_BACKEND_QDISK;
+    else if (!strcmp(be->kind, "vbd") || !strcmp(be->kind, "vbd3") || !strcmp(be->kind, "tap"))
         evg->be_kind = LIBXL_DISK_BACKEND_TAP;
     else evg->be_kind = LIBXL_DISK_BACKEND_UNKNOWN;
-    evg->be_domid = be.backend_domid;
+    evg->be_domid = be->backend_domid;
 
-    snprintf(path, sizeof(path), "%s/dev", bp);
-    dev = read_str(ctx, path, 32);
     if (dev && vdev_to_devid(dev) == evg->devid) {
-        evg->configured_vdev = dev;
-        dev = NULL;
+        evg->configured_vdev = n[N_DEV].v;
+        n[N_DEV].v = NULL;
     }
 
     /* The guest's own claim is only compared, for the log. */
-    snprintf(path, sizeof(path), "%s/backend", evg->fe_path);
-    unsigned glen;
-    guest_bp = xs_read(ctx->xsh, XBT_NULL, path, &glen);
-    if (guest_bp && (glen != strlen(bp) || memcmp(guest_bp, bp, glen))) {
-        char ex[80];
-        excerpt(guest_bp, glen, ex, sizeof(ex));
+    const desc_val *g = &n[N_GUEST_BP];
+    if (g->v && (g->len != strlen(bp) || memcmp(g->v, bp, g->len))) {
+        char ex[80], path[256];
+        excerpt(g->v, g->len, ex, sizeof(ex));
+        desc_node_path(evg, bp, N_GUEST_BP, path, sizeof(path));
         LOGD(ctx, WARN, evg->domid, "frontend node %s says \"%s\" but the"
              " toolstack says %s; using the toolstack's", path, ex, bp);
     }
     evg->have_backend = true;
+}
+
+/* Move the backend directory's watch to dir (NULL: none). 0, or the
+ * registration's error: then the description stays stale, so it is read
+ * again before every eject. */
+static int desc_watch(libxl_evgen_disk_eject *evg, const char *dir)
+{
+    int rc = be_dir_watch_set(evg, dir);
+    if (!rc) return 0;
+    LOGD(evg->ctx, ERROR, evg->domid, "cannot watch backend %s of vdev %s"
+         " (error %d); reading it again at every eject", dir, evg->vdev, rc);
+    evg->stale = true;
+    return rc;
+}
+
+/*
+ * Read the description synchronously (at enable: libxl reads it there
+ * too), through libxenstore and one batch. Also moves the backend
+ * directory's watch to the directory named. Returns 0, or the error of
+ * that watch's registration: the description is read all the same, but
+ * stays stale, so it is read again before every eject.
+ */
+static int backend_refresh(libxl_evgen_disk_eject *evg)
+{
+    libxl_ctx *ctx = evg->ctx;
+    desc_val ptr = { 0 }, n[N_NODES] = { { 0 } };
+    libxl__xs_req q[N_NODES];
+    char paths[N_NODES][256];
+    libxl__backend_path be;
+    int rc = 0;
+
+    /* Changes from now on are reported by watch events still to come. */
+    evg->stale = false;
+    desc_clear(evg);
+    ptr.v = xs_read(ctx->xsh, XBT_NULL, evg->be_ptr_path, &ptr.len);
+    if (desc_pointer(evg, &ptr, &be)) {
+        /* No backend directory to watch: the pointer's watch suffices. */
+        rc = be_dir_watch_set(evg, NULL);
+        goto out;
+    }
+    /* Watched whatever it holds: a repair must be noticed too. */
+    rc = desc_watch(evg, ptr.v);
+
+    for (int i = 0; i < N_NODES; i++) {
+        desc_node_path(evg, ptr.v, i, paths[i], sizeof(paths[i]));
+        q[i] = (libxl__xs_req){ .type = LIBXL__XS_READ, .path = paths[i] };
+    }
+    libxl__xs_batch(ctx, q, N_NODES);
+    for (int i = 0; i < N_NODES; i++) {
+        n[i].v = q[i].err ? NULL : q[i].data;
+        n[i].len = q[i].len;
+        if (q[i].err) free(q[i].data);
+    }
+    desc_apply(evg, ptr.v, &be, n);
 
 out:
-    /* No backend directory to watch: the pointer's watch suffices. */
-    if (!dir_watched) rc = be_dir_watch_set(evg, NULL);
-    free(bp); free(fe_id); free(fe); free(type); free(dev); free(guest_bp);
+    free(ptr.v);
+    desc_vals_free(n, N_NODES);
     return rc;
+}
+
+/*
+ * The same without waiting, on the watch connection, when the description
+ * is stale as an eject comes. Everything that can be asked for at once is:
+ * the pointer and the nodes of the backend directory watched so far (the
+ * pointer rarely moves); if the pointer names another directory, that
+ * one's nodes are read next. The answers come to refresh_reply.
+ */
+enum {
+    TAG_READ,            /* the eject node */
+    TAG_ACK,             /* our acknowledgement */
+    TAG_PTR,             /* the toolstack's pointer */
+    TAG_NODE,            /* TAG_NODE + i: node i of the description */
+};
+
+static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, unsigned tag,
+                        int err, const char *data, unsigned len);
+
+/* Ask for the pointer (if with_ptr) and the nodes of dir (if not NULL).
+ * 0, or a libxl error code (then the refresh is abandoned: the answers
+ * to what was sent are ignored and the description stays stale). */
+static int refresh_send(libxl__egc *egc, libxl_evgen_disk_eject *evg,
+                        bool with_ptr, const char *dir)
+{
+    libxl__ev_xswatch *w = &evg->eject_watch;
+    char path[256];
+    int rc = 0;
+
+    free(evg->rf_dir);
+    evg->rf_dir = dir ? strdup(dir) : NULL;
+    if (dir && !evg->rf_dir) rc = ERROR_NOMEM;
+    if (!rc && with_ptr) {
+        rc = libxl__ev_xswatch_read(egc->ctx, w, evg->be_ptr_path, TAG_PTR,
+                                    eject_reply);
+        if (!rc) evg->rf_due++;
+    }
+    for (int i = 0; !rc && dir && i < N_NODES; i++) {
+        desc_node_path(evg, dir, i, path, sizeof(path));
+        rc = libxl__ev_xswatch_read(egc->ctx, w, path, TAG_NODE + i,
+                                    eject_reply);
+        if (!rc) evg->rf_due++;
+    }
+    if (rc) {
+        LOGD(egc->ctx, ERROR, evg->domid, "cannot read the description of"
+             " vdev %s (error %d)", evg->vdev, rc);
+        evg->rf_failed = true;
+    }
+    return rc;
+}
+
+static void refresh_done(libxl__egc *egc, libxl_evgen_disk_eject *evg);
+
+static void refresh_start(libxl__egc *egc, libxl_evgen_disk_eject *evg)
+{
+    if (evg->rf_due) return;                  /* one at a time */
+    /* Changes from now on are reported by watch events still to come. */
+    evg->stale = false;
+    evg->rf_failed = false;
+    desc_vals_free(&evg->rf_ptr, 1);
+    desc_vals_free(evg->rf_vals, N_NODES);
+    refresh_send(egc, evg, true, evg->be_dir);
+    if (!evg->rf_due) refresh_done(egc, evg);   /* nothing could be sent */
+}
+
+static void report_due(libxl__egc *egc, libxl_evgen_disk_eject *evg);
+
+/* The last answer of a refresh's requests is in (or none could be
+ * asked for). */
+static void refresh_done(libxl__egc *egc, libxl_evgen_disk_eject *evg)
+{
+    libxl__backend_path be;
+    const char *bp = evg->rf_ptr.v;
+
+    if (evg->rf_failed) {
+        /* As when the records cannot be read: no disk, for now. */
+        desc_clear(evg);
+        evg->stale = true;
+        goto out;
+    }
+    if (desc_pointer(evg, &evg->rf_ptr, &be)) {
+        desc_clear(evg);
+        desc_watch(evg, NULL);
+        goto out;
+    }
+    if (!evg->rf_dir || strcmp(evg->rf_dir, bp)) {
+        /* Moved: watch the new directory first, then read it (in that
+         * order on the connection, so no change in between is missed). */
+        desc_watch(evg, bp);
+        desc_vals_free(evg->rf_vals, N_NODES);
+        refresh_send(egc, evg, false, bp);
+        if (evg->rf_due) return;
+        desc_clear(evg);
+        evg->stale = true;
+        goto out;
+    }
+    desc_apply(evg, bp, &be, evg->rf_vals);
+
+out:
+    desc_vals_free(&evg->rf_ptr, 1);
+    desc_vals_free(evg->rf_vals, N_NODES);
+    free(evg->rf_dir);
+    evg->rf_dir = NULL;
+    report_due(egc, evg);
+}
+
+static void refresh_reply(libxl__egc *egc, libxl_evgen_disk_eject *evg,
+                          unsigned tag, int err, const char *data,
+                          unsigned len)
+{
+    desc_val *v = tag == TAG_PTR ? &evg->rf_ptr : &evg->rf_vals[tag - TAG_NODE];
+
+    free(v->v);
+    v->v = NULL;
+    /* An error counts as absence, as in backend_refresh. */
+    if (!err) {
+        v->v = malloc(len + 1);
+        if (!v->v) {
+            evg->rf_failed = true;
+        } else {
+            memcpy(v->v, data, len);
+            v->v[len] = '\0';
+            v->len = len;
+        }
+    }
+    if (--evg->rf_due == 0) refresh_done(egc, evg);
 }
 
 /* ------------------------------------------------------------ events */
@@ -360,11 +594,35 @@ static libxl_event *eject_event(libxl_evgen_disk_eject *evg)
     return ev;
 }
 
-/* Tags of the eject node's requests. */
-enum { TAG_READ, TAG_ACK };
+/* Report the ejects acknowledged so far, once the description is fresh:
+ * if it is stale, it is read first (and this is called again then). */
+static void report_due(libxl__egc *egc, libxl_evgen_disk_eject *evg)
+{
+    libxl_ctx *ctx = egc->ctx;
 
-static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, unsigned tag,
-                        int err, const char *data, unsigned len);
+    if (!evg->reports_due || evg->rf_due) return;
+    /* Stale by events: read again. Stale as the reading failed: the
+     * disk counts as unknown this time, and is read at the next eject. */
+    if (evg->stale && !evg->rf_failed) {
+        refresh_start(egc, evg);    /* calls this again when done */
+        return;
+    }
+    for (; evg->reports_due; evg->reports_due--) {
+        if (!evg->have_backend) {
+            LOGD(ctx, WARN, evg->domid, "eject request for vdev %s ignored:"
+                 " the toolstack has no valid record of that disk"
+                 " (removed?)", evg->vdev);
+            continue;
+        }
+        libxl_event *ev = eject_event(evg);
+        if (!ev) {
+            libxl__event_disaster(egc, "out of memory for a disk eject event",
+                                  ENOMEM, LIBXL_EVENT_TYPE_DISK_EJECT);
+            continue;
+        }
+        libxl__event_occurred(egc, ev);
+    }
+}
 
 static void start_read(libxl__egc *egc, libxl_evgen_disk_eject *evg)
 {
@@ -376,6 +634,8 @@ static void start_read(libxl__egc *egc, libxl_evgen_disk_eject *evg)
         return;
     }
     evg->reading = true;
+    /* Most likely an eject: what its event needs goes in the same write. */
+    if (evg->stale) refresh_start(egc, evg);
 }
 
 /* After a request completed: a read that events during it still need. */
@@ -422,27 +682,13 @@ static void read_done(libxl__egc *egc, libxl_evgen_disk_eject *evg,
 
 static void ack_done(libxl__egc *egc, libxl_evgen_disk_eject *evg, int err)
 {
-    libxl_ctx *ctx = egc->ctx;
-
     if (err) {
         libxl__event_disaster(egc, "cannot acknowledge a disk eject", err,
                               LIBXL_EVENT_TYPE_DISK_EJECT);
         return;
     }
-    if (evg->stale) backend_refresh(evg);
-    if (!evg->have_backend) {
-        LOGD(ctx, WARN, evg->domid, "eject request for vdev %s ignored: the"
-             " toolstack has no valid record of that disk (removed?)",
-             evg->vdev);
-        return;
-    }
-    libxl_event *ev = eject_event(evg);
-    if (!ev) {
-        libxl__event_disaster(egc, "out of memory for a disk eject event",
-                              ENOMEM, LIBXL_EVENT_TYPE_DISK_EJECT);
-        return;
-    }
-    libxl__event_occurred(egc, ev);
+    evg->reports_due++;
+    report_due(egc, evg);
 }
 
 static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, unsigned tag,
@@ -451,12 +697,18 @@ static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, unsigned tag,
     libxl_evgen_disk_eject *evg =
         CONTAINER_OF(w, libxl_evgen_disk_eject, eject_watch);
 
-    if (tag == TAG_READ) {
+    switch (tag) {
+    case TAG_READ:
         evg->reading = false;
         read_done(egc, evg, err, data, len);
-    } else {
+        break;
+    case TAG_ACK:
         evg->acking = false;
         ack_done(egc, evg, err);
+        break;
+    default:
+        refresh_reply(egc, evg, tag, err, data, len);
+        return;
     }
     /* The callbacks above only queue events: evg is still there. */
     read_again_if_needed(egc, evg);
@@ -513,6 +765,9 @@ static void evgen_free(libxl_ctx *ctx, libxl_evgen_disk_eject *evg)
     free(evg->fe_path);
     free(evg->be_ptr_path);
     free(evg->configured_vdev);
+    free(evg->rf_dir);
+    desc_vals_free(&evg->rf_ptr, 1);
+    desc_vals_free(evg->rf_vals, N_NODES);
     free(evg);
 }
 

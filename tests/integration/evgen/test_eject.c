@@ -345,6 +345,83 @@ TEST(backend_moved_then_changed, 30)
     libxl_evdisable_disk_eject(ctx, g);
 }
 
+/* A backend directory under be_kind that points back at the frontend. */
+static void make_backend(const char *be_kind, const char *type)
+{
+    char fe[96], id[16];
+    snprintf(fe, sizeof(fe), "/local/domain/%d/device/vbd/%d", dom, HDC);
+    snprintf(id, sizeof(id), "%d", dom);
+    xwrite(be_node(be_kind, "frontend"), fe, strlen(fe));
+    xwrite(be_node(be_kind, "frontend-id"), id, strlen(id));
+    xwrite(be_node(be_kind, "type"), type, strlen(type));
+}
+
+static void point_at(const char *be_kind)
+{
+    char ptr[128];
+    snprintf(ptr, sizeof(ptr), "/libxl/%d/device/vbd/%d/backend", dom, HDC);
+    char *bp = be_node(be_kind, "");
+    bp[strlen(bp) - 1] = '\0';
+    xwrite(ptr, bp, strlen(bp));
+}
+
+/* No record at enable (no directory known, none watched): ejects are
+ * ignored; once the toolstack writes one, the next eject reads the
+ * pointer, then the directory it names, and is reported from them. */
+TEST(record_written_after_enable, 30)
+{
+    char p[128];
+    snprintf(p, sizeof(p), "/libxl/%d/device/vbd/%d/backend", dom, HDC);
+    ck_assert(xs_rm(xs, XBT_NULL, p));
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 8, &g), 0);
+    ck_assert_ptr_null(eject_once(300));
+    wait_log("no valid record");
+
+    make_backend("vbd", "phy");
+    point_at("vbd");
+    libxl_event *ev = eject_once(10000);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->u.disk_eject.disk.backend, LIBXL_DISK_BACKEND_PHY);
+    libxl_event_free(ctx, ev);
+    /* And that directory is watched now. */
+    xwrite(be_node("vbd", "type"), "tap", 3);
+    ev = eject_once(10000);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->u.disk_eject.disk.backend, LIBXL_DISK_BACKEND_TAP);
+    libxl_event_free(ctx, ev);
+    libxl_evdisable_disk_eject(ctx, g);
+}
+
+/* The pointer moves twice between two ejects, and the directory it
+ * named in between is then broken: the event follows the last one. The
+ * eject read, the pointer and the old directory's nodes are asked for
+ * together; the moved pointer is read again from the new directory. */
+TEST(pointer_moved_twice_between_ejects, 30)
+{
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 2, &g), 0);
+    check_real_eject(2);
+    make_backend("vbd", "phy");
+    make_backend("vbd3", "tap");
+    point_at("vbd");
+    point_at("vbd3");
+    xwrite(be_node("vbd", "frontend-id"), "999", 3);
+    libxl_event *ev = eject_once(10000);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->u.disk_eject.disk.backend, LIBXL_DISK_BACKEND_TAP);
+    libxl_event_free(ctx, ev);
+    ck_assert_ptr_null(wait_event(MASK_EJECT, 200));
+    /* Back to the first, changed while it was not watched. */
+    xwrite(be_node("qdisk", "type"), "phy", 3);
+    point_at("qdisk");
+    ev = eject_once(10000);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->u.disk_eject.disk.backend, LIBXL_DISK_BACKEND_PHY);
+    libxl_event_free(ctx, ev);
+    libxl_evdisable_disk_eject(ctx, g);
+}
+
 /* On a host with many domains xenstored sends each answer's header and
  * body in separate writes, one pass of its main loop apart, so the watch
  * connection sees messages arrive in pieces, and sees them while requests
@@ -380,3 +457,4 @@ TEST(evdisable_stops_ejects, 30)
                      ERROR_INVAL);
     /* h is left for libxl_ctx_free. */
 }
+

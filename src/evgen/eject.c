@@ -27,25 +27,28 @@
  * on the frontend-id, frontend, type and dev nodes of the backend
  * directory it names, and on nothing else; a second watch (on the
  * pointer) and a third (on that backend directory, moved when the pointer
- * changes) mark the description stale when any of them may have changed,
- * and a stale description is read again before the next eject is
- * reported. xenstored fires every watch at least once after each change
- * below it, so no change is missed; the events arrive after the change,
- * so a description read earlier is always marked stale afterwards.
+ * changes) mark what may have changed stale (the pointer, or the node the
+ * event names; every node when it names the directory itself; nothing
+ * for the directory's other nodes), and what is stale is read again
+ * before the next eject is reported. xenstored fires every watch at least
+ * once after each change below it, so no change is missed; the events
+ * arrive after the change, so a value read earlier is always marked stale
+ * afterwards.
  *
  * Everything goes out on the watch connection without blocking
  * (libxl__ev_xswatch_read / _write, pipelined) and the answers come back
  * through the event loop, in order. When the eject node's watch fires,
- * its read goes out, and if the description is stale, in the same write,
- * the reads of the pointer and of the nodes of the backend directory
- * watched so far; if the pointer turns out to name another directory,
- * that directory is watched and then read (so a moved pointer costs one
- * more round trip, and a change in between is not missed). If the value
- * is an eject, the acknowledging write follows; the event is reported
- * once the acknowledgement has been accepted, as libxl does after its
- * xs_write, and once the description is fresh: if it went stale again
- * meanwhile, it is read again first. Otherwise an eject costs one read of
- * the eject node and the acknowledging write.
+ * its read goes out, and in the same write the reads of whatever of the
+ * description is stale (the pointer with the nodes of the directory
+ * watched so far: it rarely moves); if the pointer turns out to name
+ * another directory, that directory is watched and then read (so a moved
+ * pointer costs one more round trip, and a change in between is not
+ * missed). If the value is an eject, the acknowledging write follows; the
+ * event is reported once the acknowledgement has been accepted, as libxl
+ * does after its xs_write, and once the description is fresh: if part of
+ * it went stale again meanwhile, that part is read again first.
+ * Otherwise an eject costs one read of the eject node and the
+ * acknowledging write.
  *
  * Our own acknowledgement fires the watch again. On a connection that
  * keeps xenstored's order (libxl__xswatch_ordered) no read is needed for
@@ -70,8 +73,15 @@
 /* Hostile values beyond this many per evgen are logged at DEBUG only. */
 #define LOUD_COMPLAINTS 8
 
-/* The nodes of a disk's description (see desc_nodes below). */
-enum { N_FE_ID, N_FE, N_TYPE, N_DEV, N_GUEST_BP, N_NODES };
+/* The nodes of a disk's description (see desc_nodes below): N_DESC
+ * backend nodes, then the guest's claim. */
+enum { N_FE_ID, N_FE, N_TYPE, N_DEV, N_DESC, N_GUEST_BP = N_DESC, N_NODES };
+
+/* What of the description is to be read again: node i of the backend
+ * directory (1 << i), the toolstack's pointer. */
+#define STALE_NODES ((1u << N_DESC) - 1)
+#define STALE_PTR (1u << N_DESC)
+#define STALE_ALL (STALE_NODES | STALE_PTR)
 
 /* A value read (malloc'ed, NUL-terminated after len bytes), or v NULL. */
 typedef struct { char *v; unsigned len; } desc_val;
@@ -94,8 +104,11 @@ struct libxl__evgen_disk_eject {
     bool dirty;                    /* read again when it completes */
 
     /* The disk as the toolstack described it (valid if have_backend),
-     * to be read again before use if stale. */
-    bool stale;
+     * from the values of be_dir's nodes last read; what may have changed
+     * since (STALE_* bits) is read again before use. */
+    unsigned stale;
+    bool dir_unwatched;            /* be_dir's watch failed: read it all */
+    desc_val nodes[N_DESC];
     bool have_backend;
     uint32_t be_domid;
     libxl_disk_backend be_kind;
@@ -104,9 +117,10 @@ struct libxl__evgen_disk_eject {
     /* Reading it again without waiting (refresh_start). */
     unsigned rf_due;               /* answers still due; 0: not reading */
     bool rf_failed;                /* a request could not be made */
+    bool rf_ptr_read;              /* the pointer is being read */
     char *rf_dir;                  /* the directory whose nodes are read */
     desc_val rf_ptr;               /* the pointer's value */
-    desc_val rf_vals[N_NODES];     /* the nodes' values */
+    desc_val rf_guest;             /* the guest's claim */
     unsigned reports_due;          /* acknowledged, not yet reported */
 
     XEN_LIST_ENTRY(libxl_evgen_disk_eject) link;   /* on CTX_EJECT(ctx) */
@@ -262,7 +276,8 @@ static int be_dir_watch_set(libxl_evgen_disk_eject *evg, const char *dir)
  * The disk as the toolstack described it comes from the toolstack's
  * pointer under /libxl, then from these nodes of the backend directory it
  * names, which must point back at this frontend; and the guest's own claim
- * (the frontend's backend node) is read to be compared, for the log only.
+ * (the frontend's backend node) is read to be compared, for the log only,
+ * whenever the pointer is.
  */
 static const struct {
     const char *name;
@@ -289,7 +304,22 @@ static void desc_vals_free(desc_val *vals, int n)
     for (int i = 0; i < n; i++) {
         free(vals[i].v);
         vals[i].v = NULL;
+        vals[i].len = 0;
     }
+}
+
+/* Take a value read (len bytes at data, or none if data is NULL) into
+ * *v. false if out of memory (*v is then absent). */
+static bool desc_val_set(desc_val *v, const char *data, unsigned len)
+{
+    desc_vals_free(v, 1);
+    if (!data) return true;
+    v->v = malloc(len + 1);
+    if (!v->v) return false;
+    memcpy(v->v, data, len);
+    v->v[len] = '\0';
+    v->len = len;
+    return true;
 }
 
 /* v as a string of at most max bytes without embedded NULs, or NULL. */
@@ -333,12 +363,14 @@ static void desc_clear(libxl_evgen_disk_eject *evg)
 }
 
 /* Describe the disk from the nodes of the backend directory bp (which
- * the pointer named, as parsed into be). Anything inconsistent leaves
- * have_backend false, with a log line. */
+ * the pointer named, as parsed into be) last read, and compare the
+ * guest's claim if it was read (guest not NULL). Anything inconsistent
+ * leaves have_backend false, with a log line. */
 static void desc_apply(libxl_evgen_disk_eject *evg, const char *bp,
-                       const libxl__backend_path *be, desc_val *n)
+                       const libxl__backend_path *be, const desc_val *guest)
 {
     libxl_ctx *ctx = evg->ctx;
+    const desc_val *n = evg->nodes;
     const char *fe_id = desc_str(&n[N_FE_ID], desc_nodes[N_FE_ID].max);
     const char *fe = desc_str(&n[N_FE], desc_nodes[N_FE].max);
     const char *type = desc_str(&n[N_TYPE], desc_nodes[N_TYPE].max);
@@ -363,16 +395,15 @@ static void desc_apply(libxl_evgen_disk_eject *evg, const char *bp,
     else evg->be_kind = LIBXL_DISK_BACKEND_UNKNOWN;
     evg->be_domid = be->backend_domid;
 
-    if (dev && vdev_to_devid(dev) == evg->devid) {
-        evg->configured_vdev = n[N_DEV].v;
-        n[N_DEV].v = NULL;
-    }
+    /* Without memory for the copy the event names the caller's vdev. */
+    if (dev && vdev_to_devid(dev) == evg->devid)
+        evg->configured_vdev = strdup(dev);
 
     /* The guest's own claim is only compared, for the log. */
-    const desc_val *g = &n[N_GUEST_BP];
-    if (g->v && (g->len != strlen(bp) || memcmp(g->v, bp, g->len))) {
+    if (guest && guest->v &&
+        (guest->len != strlen(bp) || memcmp(guest->v, bp, guest->len))) {
         char ex[80], path[256];
-        excerpt(g->v, g->len, ex, sizeof(ex));
+        excerpt(guest->v, guest->len, ex, sizeof(ex));
         desc_node_path(evg, bp, N_GUEST_BP, path, sizeof(path));
         LOGD(ctx, WARN, evg->domid, "frontend node %s says \"%s\" but the"
              " toolstack says %s; using the toolstack's", path, ex, bp);
@@ -381,15 +412,15 @@ static void desc_apply(libxl_evgen_disk_eject *evg, const char *bp,
 }
 
 /* Move the backend directory's watch to dir (NULL: none). 0, or the
- * registration's error: then the description stays stale, so it is read
- * again before every eject. */
+ * registration's error: then nothing is watched and the description is
+ * read again, pointer first, before every eject. */
 static int desc_watch(libxl_evgen_disk_eject *evg, const char *dir)
 {
     int rc = be_dir_watch_set(evg, dir);
+    evg->dir_unwatched = rc != 0;
     if (!rc) return 0;
     LOGD(evg->ctx, ERROR, evg->domid, "cannot watch backend %s of vdev %s"
          " (error %d); reading it again at every eject", dir, evg->vdev, rc);
-    evg->stale = true;
     return rc;
 }
 
@@ -403,15 +434,16 @@ static int desc_watch(libxl_evgen_disk_eject *evg, const char *dir)
 static int backend_refresh(libxl_evgen_disk_eject *evg)
 {
     libxl_ctx *ctx = evg->ctx;
-    desc_val ptr = { 0 }, n[N_NODES] = { { 0 } };
+    desc_val ptr = { 0 }, guest = { 0 };
     libxl__xs_req q[N_NODES];
     char paths[N_NODES][256];
     libxl__backend_path be;
     int rc = 0;
 
     /* Changes from now on are reported by watch events still to come. */
-    evg->stale = false;
+    evg->stale = 0;
     desc_clear(evg);
+    desc_vals_free(evg->nodes, N_DESC);
     ptr.v = xs_read(ctx->xsh, XBT_NULL, evg->be_ptr_path, &ptr.len);
     if (desc_pointer(evg, &ptr, &be)) {
         /* No backend directory to watch: the pointer's watch suffices. */
@@ -427,24 +459,29 @@ static int backend_refresh(libxl_evgen_disk_eject *evg)
     }
     libxl__xs_batch(ctx, q, N_NODES);
     for (int i = 0; i < N_NODES; i++) {
-        n[i].v = q[i].err ? NULL : q[i].data;
-        n[i].len = q[i].len;
+        /* A failed read counts as an absent node. */
+        desc_val *v = i < N_DESC ? &evg->nodes[i] : &guest;
+        v->v = q[i].err ? NULL : q[i].data;
+        v->len = q[i].err ? 0 : q[i].len;
         if (q[i].err) free(q[i].data);
     }
-    desc_apply(evg, ptr.v, &be, n);
+    desc_apply(evg, ptr.v, &be, &guest);
 
 out:
     free(ptr.v);
-    desc_vals_free(n, N_NODES);
+    free(guest.v);
     return rc;
 }
 
 /*
  * The same without waiting, on the watch connection, when the description
- * is stale as an eject comes. Everything that can be asked for at once is:
- * the pointer and the nodes of the backend directory watched so far (the
- * pointer rarely moves); if the pointer names another directory, that
- * one's nodes are read next. The answers come to refresh_reply.
+ * is stale as an eject comes. Only what may have changed is read: the
+ * backend directory's watch events name the node that changed (or the
+ * directory itself: then all of its nodes), and nodes the description
+ * does not use are ignored. If the pointer may have changed it is read
+ * together with the stale nodes of the directory watched so far (the
+ * pointer rarely moves); if it then names another directory, that one is
+ * watched and then read in full. The answers come to refresh_reply.
  */
 enum {
     TAG_READ,            /* the eject node */
@@ -456,11 +493,12 @@ enum {
 static void eject_reply(libxl__egc *egc, libxl__ev_xswatch *w, unsigned tag,
                         int err, const char *data, unsigned len);
 
-/* Ask for the pointer (if with_ptr) and the nodes of dir (if not NULL).
- * 0, or a libxl error code (then the refresh is abandoned: the answers
- * to what was sent are ignored and the description stays stale). */
+/* Ask for what want says (STALE_* bits; with the pointer, the guest's
+ * claim too) of the directory dir (NULL: none). 0, or a libxl error code
+ * (then the refresh fails: the answers to what was sent are taken, but
+ * the disk counts as unknown and everything as stale). */
 static int refresh_send(libxl__egc *egc, libxl_evgen_disk_eject *evg,
-                        bool with_ptr, const char *dir)
+                        unsigned want, const char *dir)
 {
     libxl__ev_xswatch *w = &evg->eject_watch;
     char path[256];
@@ -469,12 +507,15 @@ static int refresh_send(libxl__egc *egc, libxl_evgen_disk_eject *evg,
     free(evg->rf_dir);
     evg->rf_dir = dir ? strdup(dir) : NULL;
     if (dir && !evg->rf_dir) rc = ERROR_NOMEM;
-    if (!rc && with_ptr) {
+    if (!rc && (want & STALE_PTR)) {
         rc = libxl__ev_xswatch_read(egc->ctx, w, evg->be_ptr_path, TAG_PTR,
                                     eject_reply);
         if (!rc) evg->rf_due++;
     }
-    for (int i = 0; !rc && dir && i < N_NODES; i++) {
+    for (int i = 0; !rc && i < N_NODES; i++) {
+        bool wanted = i == N_GUEST_BP ? (want & STALE_PTR) != 0
+                                      : dir && (want & (1u << i));
+        if (!wanted) continue;
         desc_node_path(evg, dir, i, path, sizeof(path));
         rc = libxl__ev_xswatch_read(egc->ctx, w, path, TAG_NODE + i,
                                     eject_reply);
@@ -493,12 +534,15 @@ static void refresh_done(libxl__egc *egc, libxl_evgen_disk_eject *evg);
 static void refresh_start(libxl__egc *egc, libxl_evgen_disk_eject *evg)
 {
     if (evg->rf_due) return;                  /* one at a time */
+    unsigned want = evg->stale;
+    /* Unwatched, or nothing known: from the pointer on. */
+    if (evg->dir_unwatched) want = STALE_ALL;
+    if (!evg->be_dir) want |= STALE_PTR;
     /* Changes from now on are reported by watch events still to come. */
-    evg->stale = false;
+    evg->stale = 0;
     evg->rf_failed = false;
-    desc_vals_free(&evg->rf_ptr, 1);
-    desc_vals_free(evg->rf_vals, N_NODES);
-    refresh_send(egc, evg, true, evg->be_dir);
+    evg->rf_ptr_read = want & STALE_PTR;
+    refresh_send(egc, evg, want, evg->be_dir);
     if (!evg->rf_due) refresh_done(egc, evg);   /* nothing could be sent */
 }
 
@@ -509,35 +553,43 @@ static void report_due(libxl__egc *egc, libxl_evgen_disk_eject *evg);
 static void refresh_done(libxl__egc *egc, libxl_evgen_disk_eject *evg)
 {
     libxl__backend_path be;
-    const char *bp = evg->rf_ptr.v;
+    const char *bp = evg->rf_ptr_read ? evg->rf_ptr.v : evg->be_dir;
 
     if (evg->rf_failed) {
         /* As when the records cannot be read: no disk, for now. */
         desc_clear(evg);
-        evg->stale = true;
+        evg->stale = STALE_ALL;
         goto out;
     }
-    if (desc_pointer(evg, &evg->rf_ptr, &be)) {
+    if (evg->rf_ptr_read) {
+        if (desc_pointer(evg, &evg->rf_ptr, &be)) {
+            desc_clear(evg);
+            desc_vals_free(evg->nodes, N_DESC);
+            desc_watch(evg, NULL);
+            goto out;
+        }
+        if (!evg->rf_dir || strcmp(evg->rf_dir, bp)) {
+            /* Moved: watch the new directory first, then read it (in
+             * that order on the connection, so no change in between is
+             * missed). */
+            desc_watch(evg, bp);
+            refresh_send(egc, evg, STALE_ALL, bp);
+            if (evg->rf_due) return;
+            desc_clear(evg);
+            evg->stale = STALE_ALL;
+            goto out;
+        }
+    } else if (!bp || !libxl__backend_path_parse(bp, &be)) {
+        /* Cannot be: be_dir is a pointer's value that was parsed. */
         desc_clear(evg);
-        desc_watch(evg, NULL);
+        evg->stale = STALE_ALL;
         goto out;
     }
-    if (!evg->rf_dir || strcmp(evg->rf_dir, bp)) {
-        /* Moved: watch the new directory first, then read it (in that
-         * order on the connection, so no change in between is missed). */
-        desc_watch(evg, bp);
-        desc_vals_free(evg->rf_vals, N_NODES);
-        refresh_send(egc, evg, false, bp);
-        if (evg->rf_due) return;
-        desc_clear(evg);
-        evg->stale = true;
-        goto out;
-    }
-    desc_apply(evg, bp, &be, evg->rf_vals);
+    desc_apply(evg, bp, &be, evg->rf_ptr_read ? &evg->rf_guest : NULL);
 
 out:
     desc_vals_free(&evg->rf_ptr, 1);
-    desc_vals_free(evg->rf_vals, N_NODES);
+    desc_vals_free(&evg->rf_guest, 1);
     free(evg->rf_dir);
     evg->rf_dir = NULL;
     report_due(egc, evg);
@@ -547,21 +599,12 @@ static void refresh_reply(libxl__egc *egc, libxl_evgen_disk_eject *evg,
                           unsigned tag, int err, const char *data,
                           unsigned len)
 {
-    desc_val *v = tag == TAG_PTR ? &evg->rf_ptr : &evg->rf_vals[tag - TAG_NODE];
+    unsigned i = tag - TAG_NODE;
+    desc_val *v = tag == TAG_PTR ? &evg->rf_ptr
+                : i == N_GUEST_BP ? &evg->rf_guest : &evg->nodes[i];
 
-    free(v->v);
-    v->v = NULL;
-    /* An error counts as absence, as in backend_refresh. */
-    if (!err) {
-        v->v = malloc(len + 1);
-        if (!v->v) {
-            evg->rf_failed = true;
-        } else {
-            memcpy(v->v, data, len);
-            v->v[len] = '\0';
-            v->len = len;
-        }
-    }
+    /* A failed read counts as an absent node, as in backend_refresh. */
+    if (!desc_val_set(v, err ? NULL : data, len)) evg->rf_failed = true;
     if (--evg->rf_due == 0) refresh_done(egc, evg);
 }
 
@@ -635,7 +678,7 @@ static void start_read(libxl__egc *egc, libxl_evgen_disk_eject *evg)
     }
     evg->reading = true;
     /* Most likely an eject: what its event needs goes in the same write. */
-    if (evg->stale) refresh_start(egc, evg);
+    if (evg->stale || evg->dir_unwatched) refresh_start(egc, evg);
 }
 
 /* After a request completed: a read that events during it still need. */
@@ -740,16 +783,31 @@ static void be_ptr_cb(libxl__egc *egc, libxl__ev_xswatch *w,
     libxl_evgen_disk_eject *evg =
         CONTAINER_OF(w, libxl_evgen_disk_eject, be_ptr_watch);
     (void)egc; (void)watch_path; (void)event_path;
-    evg->stale = true;
+    evg->stale |= STALE_PTR;
 }
 
+/* The event names the node that changed, or something below it, or the
+ * directory itself (its first event; its removal, or an ancestor's):
+ * then every node may have changed. Nodes the description does not use
+ * (state, params...) do not make it stale. */
 static void be_dir_cb(libxl__egc *egc, libxl__ev_xswatch *w,
                       const char *watch_path, const char *event_path)
 {
     libxl_evgen_disk_eject *evg =
         CONTAINER_OF(w, libxl_evgen_disk_eject, be_dir_watch);
-    (void)egc; (void)watch_path; (void)event_path;
-    evg->stale = true;
+    const char *rel = event_path + strlen(watch_path);
+    (void)egc;
+
+    if (*rel != '/') {
+        evg->stale |= STALE_NODES;
+        return;
+    }
+    rel++;
+    size_t len = strcspn(rel, "/");
+    for (int i = 0; i < N_DESC; i++)
+        if (strlen(desc_nodes[i].name) == len &&
+            !memcmp(rel, desc_nodes[i].name, len))
+            evg->stale |= 1u << i;
 }
 
 /* ------------------------------------------------------------ evgens */
@@ -767,7 +825,8 @@ static void evgen_free(libxl_ctx *ctx, libxl_evgen_disk_eject *evg)
     free(evg->configured_vdev);
     free(evg->rf_dir);
     desc_vals_free(&evg->rf_ptr, 1);
-    desc_vals_free(evg->rf_vals, N_NODES);
+    desc_vals_free(&evg->rf_guest, 1);
+    desc_vals_free(evg->nodes, N_DESC);
     free(evg);
 }
 

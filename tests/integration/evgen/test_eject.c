@@ -422,6 +422,40 @@ TEST(pointer_moved_twice_between_ejects, 30)
     libxl_evdisable_disk_eject(ctx, g);
 }
 
+/* Only the backend nodes the description uses are read again, each when
+ * it changes; the directory's removal (or its parent's) makes them all
+ * stale. Unrelated nodes change in between. */
+TEST(backend_nodes_changed_one_at_a_time, 30)
+{
+    libxl_evgen_disk_eject *g;
+    ck_assert_int_eq(libxl_evenable_disk_eject(ctx, dom, "hdc", 5, &g), 0);
+    check_real_eject(5);
+    xwrite(be_node("qdisk", "state"), "4", 1);
+    check_real_eject(5);
+
+    char fe[96];
+    snprintf(fe, sizeof(fe), "/local/domain/%d/device/vbd/%d", dom, HDC);
+    xwrite(be_node("qdisk", "frontend"), "/local/domain/99/device/vbd/1", 29);
+    ck_assert_ptr_null(eject_once(300));
+    wait_log("no valid record");
+    xwrite(be_node("qdisk", "params"), "/dev/null", 9);
+    xwrite(be_node("qdisk", "frontend"), fe, strlen(fe));
+    check_real_eject(5);
+
+    char parent[128];
+    snprintf(parent, sizeof(parent), "/local/domain/0/backend/qdisk/%d", dom);
+    ck_assert(xs_rm(xs, XBT_NULL, parent));
+    testlog_clear(lg);
+    ck_assert_ptr_null(eject_once(300));
+    wait_log("no valid record");
+    make_backend("qdisk", "phy");
+    libxl_event *ev = eject_once(10000);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->u.disk_eject.disk.backend, LIBXL_DISK_BACKEND_PHY);
+    libxl_event_free(ctx, ev);
+    libxl_evdisable_disk_eject(ctx, g);
+}
+
 /* On a host with many domains xenstored sends each answer's header and
  * body in separate writes, one pass of its main loop apart, so the watch
  * connection sees messages arrive in pieces, and sees them while requests
@@ -457,4 +491,5 @@ TEST(evdisable_stops_ejects, 30)
                      ERROR_INVAL);
     /* h is left for libxl_ctx_free. */
 }
+
 

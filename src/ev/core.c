@@ -220,7 +220,8 @@ static void waiter_wake(libxl_ctx *ctx, libxl__waiter *w)
 
 static void wake_others(libxl_ctx *ctx, libxl__waiter *self)
 {
-    for (libxl__waiter *w = CTX_EV(ctx)->waiters_active; w; w = w->next)
+    libxl__waiter *w;
+    XEN_LIST_FOREACH(w, &CTX_EV(ctx)->waiters_active, link)
         if (w != self) waiter_wake(ctx, w);
 }
 
@@ -232,10 +233,10 @@ void libxl__ctx_wake_waiters(libxl_ctx *ctx)
 static libxl__waiter *waiter_get(libxl_ctx *ctx)
 {
     libxl__ev_state *st = CTX_EV(ctx);
-    libxl__waiter *w = st->waiters_idle;
+    libxl__waiter *w = XEN_LIST_FIRST(&st->waiters_idle);
 
     if (w) {
-        st->waiters_idle = w->next;
+        XEN_LIST_REMOVE(w, link);
     } else {
         w = calloc(1, sizeof(*w));
         if (!w) { LOGE(ctx, ERROR, "cannot allocate a waiter"); return NULL; }
@@ -246,10 +247,7 @@ static libxl__waiter *waiter_get(libxl_ctx *ctx)
             return NULL;
         }
     }
-    w->prev = NULL;
-    w->next = st->waiters_active;
-    if (w->next) w->next->prev = w;
-    st->waiters_active = w;
+    XEN_LIST_INSERT_HEAD(&st->waiters_active, w, link);
     return w;
 }
 
@@ -263,13 +261,9 @@ static void waiter_drain(libxl__waiter *w)
 static void waiter_put(libxl_ctx *ctx, libxl__waiter *w)
 {
     libxl__ev_state *st = CTX_EV(ctx);
-    if (w->prev) w->prev->next = w->next;
-    else st->waiters_active = w->next;
-    if (w->next) w->next->prev = w->prev;
+    XEN_LIST_REMOVE(w, link);
     waiter_drain(w);
-    w->prev = NULL;
-    w->next = st->waiters_idle;
-    st->waiters_idle = w;
+    XEN_LIST_INSERT_HEAD(&st->waiters_idle, w, link);
 }
 
 /* ---------------------------------------------------------- dispatch */
@@ -289,7 +283,7 @@ static libxl__fd_slot *sole_ready_slot(libxl_ctx *ctx)
     if (st->in_epoll_count != 1 || st->kicked) return NULL;
     if (st->tfd_armed_ns && libxl__clock_now_ns() >= st->tfd_armed_ns)
         return NULL;
-    return st->in_epoll;
+    return XEN_LIST_FIRST(&st->in_epoll);
 }
 
 void libxl__ev_dispatch(libxl__egc *egc, uint64_t due_mono,
@@ -326,7 +320,7 @@ void libxl__ev_dispatch(libxl__egc *egc, uint64_t due_mono,
                                                   (short)evs[i].events);
             }
         }
-        if (st->always_ready)
+        if (!XEN_LIST_EMPTY(&st->always_ready))
             ran += libxl__ev_fd_dispatch_always_ready(egc);
     }
     ran += libxl__ev_time_fire_due(egc, due_mono);
@@ -468,10 +462,10 @@ static void ev_state_dispose(libxl_ctx *ctx)
         libxl_event_free(ctx, ev);
     }
 
-    assert(!st->waiters_active); /* nobody may be inside the library */
-    while (st->waiters_idle) {
-        libxl__waiter *w = st->waiters_idle;
-        st->waiters_idle = w->next;
+    assert(XEN_LIST_EMPTY(&st->waiters_active)); /* nobody is inside */
+    libxl__waiter *w;
+    while ((w = XEN_LIST_FIRST(&st->waiters_idle))) {
+        XEN_LIST_REMOVE(w, link);
         close(w->efd);
         free(w);
     }

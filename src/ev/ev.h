@@ -121,7 +121,7 @@ struct libxl__ev_fd {
     short events;
     unsigned flags;                /* LIBXL__EV_FD_* */
     libxl__fd_slot *slot;
-    libxl__ev_fd *slot_next, *slot_prev;
+    XEN_LIST_ENTRY(libxl__ev_fd) slot_link;   /* on slot->regs */
     uint64_t dispatch_gen;
 };
 
@@ -162,7 +162,7 @@ struct libxl__ev_time {
     struct timeval abs;            /* wall-clock deadline, for the API */
     libxl__time_appreg *appreg;    /* the app's registration, if any */
     uint64_t reg_seq;              /* registration order */
-    libxl__ev_time *next, *prev;   /* on ev.times (all Active ones) */
+    XEN_LIST_ENTRY(libxl__ev_time) link;  /* on ev.times (all Active) */
 };
 
 void libxl__ev_time_init(libxl__ev_time *ev);
@@ -227,16 +227,16 @@ typedef struct libxl__ev_state {
     /* fd slots, indexed by fd number */
     libxl__fd_slot **slots;
     int nslots;
-    libxl__fd_slot *in_epoll;         /* slots in the epoll set (list) */
+    XEN_LIST_HEAD(, libxl__fd_slot) in_epoll;  /* slots in the epoll set */
     int in_epoll_count;
-    libxl__fd_slot *always_ready;     /* slots epoll refused (list) */
+    XEN_LIST_HEAD(, libxl__fd_slot) always_ready;  /* slots epoll refused */
     int always_ready_live;            /* of those, how many can be ready */
     uint64_t dispatch_gen;
 
     /* timeouts */
     libxl__timeheap heap;
     uint64_t time_reg_seq;            /* last libxl__ev_time reg_seq */
-    libxl__ev_time *times;            /* every Active timeout */
+    XEN_LIST_HEAD(, libxl__ev_time) times;  /* every Active timeout */
 
     /* tokens handed to the app as for_libxl */
     libxl__handle_table handles;
@@ -244,11 +244,11 @@ typedef struct libxl__ev_state {
     /* the application's osevent hooks, or NULL */
     const libxl_osevent_hooks *hooks;
     void *hooks_user;
-    libxl__time_appreg *time_appregs; /* every app timeout record */
+    XEN_LIST_HEAD(, libxl__time_appreg) time_appregs;  /* app timeouts */
     int in_hook;                      /* >0 while a hook runs */
 
     /* threads in libxl__eventloop_wait */
-    libxl__waiter *waiters_active, *waiters_idle;
+    XEN_LIST_HEAD(, libxl__waiter) waiters_active, waiters_idle;
 
     /* the event queue and the app's event hooks */
     XEN_TAILQ_HEAD(, libxl_event) occurred;

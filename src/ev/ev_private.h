@@ -28,10 +28,10 @@ struct libxl__fd_slot {
     int kind;                    /* EV_KIND_FD_SLOT */
     int fd;
     short events;                /* union of the registrations' events */
-    libxl__ev_fd *regs;          /* registrations (doubly linked) */
+    XEN_LIST_HEAD(, libxl__ev_fd) regs;   /* its registrations */
     bool always_ready;           /* epoll refused it (regular file...) */
-    libxl__fd_slot *ar_next, *ar_prev;  /* on ev.always_ready */
-    libxl__fd_slot *ep_next, *ep_prev;  /* on ev.in_epoll, if not that */
+    /* on ev.always_ready if always_ready, else on ev.in_epoll */
+    XEN_LIST_ENTRY(libxl__fd_slot) list_link;
     uint64_t dispatch_gen;
     /* the application's registration (hooks) */
     bool app_registered;
@@ -51,12 +51,12 @@ struct libxl__time_appreg {
     libxl__ev_time *ev;          /* NULL once cancelled or fired */
     void *for_app;
     void *token;
-    libxl__time_appreg *next, *prev;  /* on ev.time_appregs */
+    XEN_LIST_ENTRY(libxl__time_appreg) link;   /* on ev.time_appregs */
 };
 
 struct libxl__waiter {
     int efd;                     /* eventfd, EFD_CLOEXEC|EFD_NONBLOCK */
-    libxl__waiter *next, *prev;
+    XEN_LIST_ENTRY(libxl__waiter) link;  /* on waiters_active or _idle */
 };
 
 /* epoll data tags for the core's own fds; registered fds use the fd. */

@@ -72,7 +72,8 @@ static short union_events(const libxl__fd_slot *slot,
                           const libxl__ev_fd *except)
 {
     short u = 0;
-    for (const libxl__ev_fd *ev = slot->regs; ev; ev = ev->slot_next)
+    const libxl__ev_fd *ev;
+    XEN_LIST_FOREACH(ev, &slot->regs, slot_link)
         if (ev != except) u |= ev->events;
     return u;
 }
@@ -84,13 +85,9 @@ static void slot_free(libxl_ctx *ctx, libxl__fd_slot *slot)
 
     if (slot->always_ready) {
         slot_set_events(ctx, slot, 0);
-        if (slot->ar_prev) slot->ar_prev->ar_next = slot->ar_next;
-        else st->always_ready = slot->ar_next;
-        if (slot->ar_next) slot->ar_next->ar_prev = slot->ar_prev;
+        XEN_LIST_REMOVE(slot, list_link);
     } else {
-        if (slot->ep_prev) slot->ep_prev->ep_next = slot->ep_next;
-        else st->in_epoll = slot->ep_next;
-        if (slot->ep_next) slot->ep_next->ep_prev = slot->ep_prev;
+        XEN_LIST_REMOVE(slot, list_link);
         st->in_epoll_count--;
         /* Fails harmlessly (EBADF/ENOENT) if the fd was already closed. */
         if (st->epfd >= 0) epoll_set(ctx, slot, EPOLL_CTL_DEL, 0);
@@ -174,13 +171,9 @@ int libxl__ev_fd_register_flags(libxl_ctx *ctx, libxl__ev_fd *ev,
             /* Regular files, /dev/null...: poll(2) says they are always
              * ready, and so do we. */
             slot->always_ready = true;
-            slot->ar_next = st->always_ready;
-            if (slot->ar_next) slot->ar_next->ar_prev = slot;
-            st->always_ready = slot;
+            XEN_LIST_INSERT_HEAD(&st->always_ready, slot, list_link);
         } else {
-            slot->ep_next = st->in_epoll;
-            if (slot->ep_next) slot->ep_next->ep_prev = slot;
-            st->in_epoll = slot;
+            XEN_LIST_INSERT_HEAD(&st->in_epoll, slot, list_link);
             st->in_epoll_count++;
         }
         slot_set_events(ctx, slot, events);
@@ -201,10 +194,7 @@ int libxl__ev_fd_register_flags(libxl_ctx *ctx, libxl__ev_fd *ev,
     ev->flags = flags;
     ev->slot = slot;
     ev->dispatch_gen = 0;
-    ev->slot_prev = NULL;
-    ev->slot_next = slot->regs;
-    if (ev->slot_next) ev->slot_next->slot_prev = ev;
-    slot->regs = ev;
+    XEN_LIST_INSERT_HEAD(&slot->regs, ev, slot_link);
     return 0;
 }
 
@@ -227,14 +217,11 @@ void libxl__ev_fd_deregister(libxl_ctx *ctx, libxl__ev_fd *ev)
     libxl__fd_slot *slot = ev->slot;
 
     if (!ev->func) return;
-    if (ev->slot_prev) ev->slot_prev->slot_next = ev->slot_next;
-    else slot->regs = ev->slot_next;
-    if (ev->slot_next) ev->slot_next->slot_prev = ev->slot_prev;
+    XEN_LIST_REMOVE(ev, slot_link);
     ev->func = NULL;
     ev->slot = NULL;
-    ev->slot_next = ev->slot_prev = NULL;
 
-    if (!slot->regs) {
+    if (XEN_LIST_EMPTY(&slot->regs)) {
         slot_free(ctx, slot);
         return;
     }
@@ -265,8 +252,8 @@ int libxl__ev_fd_slot_dispatch(libxl__egc *egc, int fd, short seen)
         libxl__ev_fd *ev;
 
         if (!slot) break;
-        for (ev = slot->regs; ev && ev->dispatch_gen == gen; ev = ev->slot_next)
-            ;
+        XEN_LIST_FOREACH(ev, &slot->regs, slot_link)
+            if (ev->dispatch_gen != gen) break;
         if (!ev) break;
         ev->dispatch_gen = gen;
 
@@ -297,9 +284,8 @@ int libxl__ev_fd_dispatch_always_ready(libxl__egc *egc)
 
     for (;;) {
         libxl__fd_slot *s;
-        for (s = CTX_EV(ctx)->always_ready; s && s->dispatch_gen == gen;
-             s = s->ar_next)
-            ;
+        XEN_LIST_FOREACH(s, &CTX_EV(ctx)->always_ready, list_link)
+            if (s->dispatch_gen != gen) break;
         if (!s) break;
         s->dispatch_gen = gen;
         ran += libxl__ev_fd_slot_dispatch(egc, s->fd, 0);
@@ -314,12 +300,11 @@ void libxl__ev_fd_dispose_all(libxl_ctx *ctx)
     for (int fd = 0; fd < st->nslots; fd++) {
         libxl__fd_slot *slot = st->slots[fd];
         if (!slot) continue;
-        while (slot->regs) {
-            libxl__ev_fd *ev = slot->regs;
-            slot->regs = ev->slot_next;
+        libxl__ev_fd *ev;
+        while ((ev = XEN_LIST_FIRST(&slot->regs))) {
+            XEN_LIST_REMOVE(ev, slot_link);
             ev->func = NULL;
             ev->slot = NULL;
-            ev->slot_next = ev->slot_prev = NULL;
         }
         slot_free(ctx, slot);
     }

@@ -93,9 +93,7 @@ void libxl__osevent_fd_app_drop(libxl_ctx *ctx, libxl__fd_slot *slot)
 
 static void appreg_free(libxl_ctx *ctx, libxl__time_appreg *a)
 {
-    if (a->prev) a->prev->next = a->next;
-    else CTX_EV(ctx)->time_appregs = a->next;
-    if (a->next) a->next->prev = a->prev;
+    XEN_LIST_REMOVE(a, link);
     libxl__ev_token_release(ctx, a->token);
     free(a);
 }
@@ -126,10 +124,7 @@ int libxl__osevent_time_app_register(libxl_ctx *ctx, libxl__ev_time *ev)
         return r;
     }
     a->ev = ev;
-    a->prev = NULL;
-    a->next = CTX_EV(ctx)->time_appregs;
-    if (a->next) a->next->prev = a;
-    CTX_EV(ctx)->time_appregs = a;
+    XEN_LIST_INSERT_HEAD(&CTX_EV(ctx)->time_appregs, a, link);
     ev->appreg = a;
     return 0;
 }
@@ -154,8 +149,8 @@ void libxl__osevent_time_app_cancel(libxl_ctx *ctx, libxl__ev_time *ev)
 
 void libxl__osevent_time_app_dispose_all(libxl_ctx *ctx)
 {
-    while (CTX_EV(ctx)->time_appregs) {
-        libxl__time_appreg *a = CTX_EV(ctx)->time_appregs;
+    libxl__time_appreg *a;
+    while ((a = XEN_LIST_FIRST(&CTX_EV(ctx)->time_appregs))) {
         if (a->ev) a->ev->appreg = NULL;
         appreg_free(ctx, a);
     }
@@ -188,7 +183,8 @@ void libxl_osevent_register_hooks(libxl_ctx *ctx,
             LOG(ctx, ERROR, "fd %d could not be registered with the"
                 " application", fd);
     }
-    for (libxl__ev_time *ev = st->times; ev; ev = ev->next)
+    libxl__ev_time *ev;
+    XEN_LIST_FOREACH(ev, &st->times, link)
         if (!ev->appreg && libxl__osevent_time_app_register(ctx, ev))
             LOG(ctx, ERROR, "a timeout could not be registered with the"
                 " application");

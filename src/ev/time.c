@@ -69,10 +69,7 @@ static int time_register(libxl_ctx *ctx, libxl__ev_time *ev,
         return rc;
     }
     ev->reg_seq = ++st->time_reg_seq;
-    ev->prev = NULL;
-    ev->next = st->times;
-    if (ev->next) ev->next->prev = ev;
-    st->times = ev;
+    XEN_LIST_INSERT_HEAD(&st->times, ev, link);
     libxl__ev_time_rearm(ctx);
     return 0;
 }
@@ -107,10 +104,7 @@ int libxl__ev_time_register_abs(libxl_ctx *ctx, libxl__ev_time *ev,
 static void time_unlink(libxl_ctx *ctx, libxl__ev_time *ev)
 {
     libxl__timeheap_remove(&CTX_EV(ctx)->heap, &ev->entry);
-    if (ev->prev) ev->prev->next = ev->next;
-    else CTX_EV(ctx)->times = ev->next;
-    if (ev->next) ev->next->prev = ev->prev;
-    ev->next = ev->prev = NULL;
+    XEN_LIST_REMOVE(ev, link);
     ev->func = NULL;
 }
 

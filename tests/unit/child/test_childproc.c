@@ -126,7 +126,7 @@ static bool nothing_registered(libxl_ctx *c)
     CTX_LOCK(c);
     r = !CTX_CHLD(c)->nchildren && !CTX_CHLD(c)->nsigchld &&
         !libxl__ev_fd_isregistered(&CTX_CHLD(c)->wake_reg) &&
-        !CTX_CHLD(c)->sigchld_user && !CTX_EV(c)->times;
+        !CTX_CHLD(c)->sigchld_user && XEN_LIST_EMPTY(&CTX_EV(c)->times);
     CTX_UNLOCK(c);
     return r;
 }

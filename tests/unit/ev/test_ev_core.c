@@ -290,8 +290,8 @@ TEST(library_fds_are_cloexec, 30)
     ck_assert(t_fd_is_cloexec(CTX_EV(ctx)->epfd));
     ck_assert(t_fd_is_cloexec(CTX_EV(ctx)->tfd));
     ck_assert(t_fd_is_cloexec(CTX_EV(ctx)->kickfd));
-    ck_assert_ptr_nonnull(CTX_EV(ctx)->waiters_idle);
-    ck_assert(t_fd_is_cloexec(CTX_EV(ctx)->waiters_idle->efd));
+    ck_assert_ptr_nonnull(XEN_LIST_FIRST(&CTX_EV(ctx)->waiters_idle));
+    ck_assert(t_fd_is_cloexec(XEN_LIST_FIRST(&CTX_EV(ctx)->waiters_idle)->efd));
     CTX_LOCK(ctx);
     libxl__ev_fd_deregister(ctx, &ev);
     CTX_UNLOCK(ctx);
@@ -566,7 +566,8 @@ TEST(several_waiters_woken_by_other_thread, 30)
     for (;;) {
         CTX_LOCK(ctx);
         int n = 0;
-        for (libxl__waiter *x = CTX_EV(ctx)->waiters_active; x; x = x->next) n++;
+        libxl__waiter *x;
+        XEN_LIST_FOREACH(x, &CTX_EV(ctx)->waiters_active, link) n++;
         CTX_UNLOCK(ctx);
         if (n == NWAITERS) break;
         sched_yield();
@@ -604,7 +605,7 @@ TEST(disaster_with_hook_fails_waiters, 30)
     ck_assert_int_eq(pthread_create(&t, NULL, wait_any, &wrc), 0);
     for (;;) {
         CTX_LOCK(ctx);
-        bool in = CTX_EV(ctx)->waiters_active != NULL;
+        bool in = !XEN_LIST_EMPTY(&CTX_EV(ctx)->waiters_active);
         CTX_UNLOCK(ctx);
         if (in) break;
         sched_yield();

@@ -26,3 +26,19 @@ libxl_event *testev_wait(libxl_ctx *ctx, uint64_t mask, int ms)
         ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
     }
 }
+
+bool testev_drive_until(libxl_ctx *ctx, bool (*done)(void), int ms)
+{
+    uint64_t deadline = test_now_ms() + (uint64_t)ms;
+    int fd;
+
+    ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
+    while (!done()) {
+        uint64_t now = test_now_ms();
+        if (now >= deadline) return false;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        poll(&p, 1, (int)(deadline - now));
+        ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
+    }
+    return true;
+}

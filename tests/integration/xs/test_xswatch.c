@@ -24,6 +24,7 @@
 #include "subop/xswait.h"
 #include "xs/wire.h"
 #include "simhost.h"
+#include "testev.h"
 #include "testlog.h"
 #include "testmain.h"
 
@@ -55,18 +56,7 @@ TEST_FIXTURE(setup, teardown);
 /* Run the loop (single-fd style) until done() or the deadline. */
 static bool drive_until(bool (*done)(void), int ms)
 {
-    uint64_t deadline = test_now_ms() + (uint64_t)ms;
-    int fd;
-
-    ck_assert_int_eq(libxl_osevent_fd(ctx, &fd), 0);
-    while (!done()) {
-        uint64_t now = test_now_ms();
-        if (now >= deadline) return false;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        poll(&p, 1, (int)(deadline - now));
-        ck_assert_int_eq(libxl_osevent_dispatch(ctx), 0);
-    }
-    return true;
+    return testev_drive_until(ctx, done, ms);
 }
 
 /* ------------------------------------------------------ many watches */

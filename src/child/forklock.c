@@ -16,12 +16,13 @@
 
 struct libxl__carefd {
     int fd;
-    libxl__carefd *next, *prev;
+    XEN_LIST_ENTRY(libxl__carefd) link;   /* on carefds */
 };
 
 static pthread_mutex_t no_forking = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static libxl__carefd *carefds;          /* the close list; no_forking */
+static XEN_LIST_HEAD(, libxl__carefd) carefds;   /* the close list;
+                                                    no_forking */
 
 static void atfork_prepare(void) { pthread_mutex_lock(&no_forking); }
 static void atfork_parent(void) { pthread_mutex_unlock(&no_forking); }
@@ -59,10 +60,7 @@ static libxl__carefd *carefd_add_locked(libxl_ctx *ctx, int fd)
         return NULL;
     }
     cf->fd = fd;
-    cf->prev = NULL;
-    cf->next = carefds;
-    if (carefds) carefds->prev = cf;
-    carefds = cf;
+    XEN_LIST_INSERT_HEAD(&carefds, cf, link);
     return cf;
 }
 
@@ -97,9 +95,7 @@ int libxl__carefd_fd(const libxl__carefd *cf) { return cf ? cf->fd : -1; }
 static void carefd_unlink(libxl__carefd *cf)
 {
     libxl__forklock_acquire();
-    if (cf->prev) cf->prev->next = cf->next;
-    else carefds = cf->next;
-    if (cf->next) cf->next->prev = cf->prev;
+    XEN_LIST_REMOVE(cf, link);
     libxl__forklock_release();
 }
 
@@ -127,9 +123,10 @@ void libxl__carefd_postfork_closeall(void)
 {
     /* One thread only: the atfork child handler has released the lock. */
     libxl__forklock_acquire();
-    for (libxl__carefd *cf = carefds; cf; cf = cf->next)
+    libxl__carefd *cf;
+    XEN_LIST_FOREACH(cf, &carefds, link)
         close(cf->fd);      /* the records themselves are leaked */
-    carefds = NULL;
+    XEN_LIST_INIT(&carefds);
     libxl__forklock_release();
 }
 

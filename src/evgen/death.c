@@ -73,12 +73,12 @@ struct libxl__evgen_domain_death {
     uint32_t domid;
     bool shutdown_reported, death_reported;
     libxl_ev_user user;
-    libxl_evgen_domain_death *prev, *next;  /* on the record's evgens,
-                                               or next on the free list */
+    XEN_LIST_ENTRY(libxl_evgen_domain_death) link;   /* on d->evgens */
+    libxl_evgen_domain_death *free_next;            /* on free_evgens */
 };
 
 struct libxl__death_dom {
-    libxl_evgen_domain_death *evgens;      /* NULL: no record */
+    XEN_LIST_HEAD(, libxl_evgen_domain_death) evgens;  /* empty: no record */
     uint16_t code;
     bool on_pending;
     uint32_t pending_next;                 /* domid + 1, or 0 */
@@ -153,7 +153,8 @@ static void tell_one(libxl__egc *egc, const libxl__death_dom *d,
 
 static void tell_all(libxl__egc *egc, const libxl__death_dom *d)
 {
-    for (libxl_evgen_domain_death *evg = d->evgens; evg; evg = evg->next)
+    libxl_evgen_domain_death *evg;
+    XEN_LIST_FOREACH(evg, &d->evgens, link)
         tell_one(egc, d, evg);
 }
 
@@ -167,7 +168,7 @@ static libxl__death_dom *dom_lookup(libxl__death_state *ds, uint32_t domid)
     c = ds->chunks ? ds->chunks[domid >> CHUNK_SHIFT] : NULL;
     if (!c) return NULL;
     libxl__death_dom *d = &c->rec[domid & (CHUNK - 1)];
-    return d->evgens ? d : NULL;
+    return XEN_LIST_EMPTY(&d->evgens) ? NULL : d;
 }
 
 /* The record slot for domid (not yet a record: no evgens), or NULL. */
@@ -195,7 +196,7 @@ static libxl__death_dom *dom_slot(libxl__death_state *ds, uint32_t domid)
         if (!*cp) return NULL;
         (*cp)->nrecs = 0;
         for (uint32_t i = 0; i < CHUNK; i++) {
-            (*cp)->rec[i].evgens = NULL;
+            XEN_LIST_INIT(&(*cp)->rec[i].evgens);
             (*cp)->rec[i].code = CODE_NEW;
             (*cp)->rec[i].on_pending = false;
         }
@@ -244,14 +245,14 @@ static bool watched_range(libxl__death_state *ds, uint32_t *lo_r,
         libxl__death_chunk *ch = ds->chunks[c];
         if (!ch || !ch->nrecs) continue;
         for (uint32_t i = 0; i < CHUNK; i++)
-            if (ch->rec[i].evgens) { lo = c * CHUNK + i; break; }
+            if (!XEN_LIST_EMPTY(&ch->rec[i].evgens)) { lo = c * CHUNK + i; break; }
         break;
     }
     for (uint32_t c = NR_CHUNKS; c-- > 0; ) {
         libxl__death_chunk *ch = ds->chunks[c];
         if (!ch || !ch->nrecs) continue;
         for (uint32_t i = CHUNK; i-- > 0; )
-            if (ch->rec[i].evgens) { hi = c * CHUNK + i; break; }
+            if (!XEN_LIST_EMPTY(&ch->rec[i].evgens)) { hi = c * CHUNK + i; break; }
         break;
     }
     *lo_r = lo;
@@ -284,7 +285,7 @@ static void gap(libxl__egc *egc, uint32_t from, uint32_t to)
         if (ch && ch->nrecs) {
             for (uint32_t id = from; id <= end; id++) {
                 libxl__death_dom *d = &ch->rec[id & (CHUNK - 1)];
-                if (d->evgens && d->code != CODE_ABSENT)
+                if (!XEN_LIST_EMPTY(&d->evgens) && d->code != CODE_ABSENT)
                     changed(egc, id, d, CODE_ABSENT, NULL);
             }
         }
@@ -379,7 +380,7 @@ static int scan_range(libxl__egc *egc, uint32_t from, uint32_t to)
             libxl__death_chunk *ch = ds->chunks[id >> CHUNK_SHIFT];
             if (!ch) continue;
             libxl__death_dom *d = &ch->rec[id & (CHUNK - 1)];
-            if (!d->evgens || d->code == code) continue;
+            if (XEN_LIST_EMPTY(&d->evgens) || d->code == code) continue;
             changed(egc, id, d, code, &info[i]);
         }
         if (done || next > to) break;
@@ -405,11 +406,12 @@ static void scan(libxl__egc *egc)
             &ds->chunks[domid >> CHUNK_SHIFT]->rec[domid & (CHUNK - 1)];
         ds->pending = d->pending_next;
         d->on_pending = false;
-        if (d->evgens) tell_all(egc, d);
+        if (!XEN_LIST_EMPTY(&d->evgens)) tell_all(egc, d);
     }
     if (ds->reserved && ds->reserved->on_pending) {
         ds->reserved->on_pending = false;
-        if (ds->reserved->evgens) tell_all(egc, ds->reserved);
+        if (!XEN_LIST_EMPTY(&ds->reserved->evgens))
+            tell_all(egc, ds->reserved);
     }
 }
 
@@ -436,18 +438,18 @@ static libxl_evgen_domain_death *evgen_alloc(libxl__death_state *ds)
         s->next = ds->slabs;
         ds->slabs = s;
         for (uint32_t i = SLAB_EVGENS; i-- > 0; ) {
-            s->evg[i].next = ds->free_evgens;
+            s->evg[i].free_next = ds->free_evgens;
             ds->free_evgens = &s->evg[i];
         }
     }
     libxl_evgen_domain_death *evg = ds->free_evgens;
-    ds->free_evgens = evg->next;
+    ds->free_evgens = evg->free_next;
     return evg;
 }
 
 static void evgen_release(libxl__death_state *ds, libxl_evgen_domain_death *evg)
 {
-    evg->next = ds->free_evgens;
+    evg->free_next = ds->free_evgens;
     ds->free_evgens = evg;
 }
 
@@ -483,10 +485,8 @@ static void evgen_unlink_free(libxl_ctx *ctx, libxl_evgen_domain_death *evg)
     libxl__death_state *ds = CTX_DEATH(ctx);
     libxl__death_dom *d = dom_lookup(ds, evg->domid);
 
-    if (evg->prev) evg->prev->next = evg->next;
-    else d->evgens = evg->next;
-    if (evg->next) evg->next->prev = evg->prev;
-    if (!d->evgens) rec_removed(ds, evg->domid);
+    XEN_LIST_REMOVE(evg, link);
+    if (XEN_LIST_EMPTY(&d->evgens)) rec_removed(ds, evg->domid);
     evgen_release(ds, evg);
     if (!--ds->nevgens) release_all(ctx);
 }
@@ -530,15 +530,11 @@ int libxl_evenable_domain_death(libxl_ctx *ctx, uint32_t domid,
     evg->domid = domid;
     evg->user = user;
     evg->shutdown_reported = evg->death_reported = false;
-    evg->prev = NULL;
-    evg->next = d->evgens;
-    if (!d->evgens) {
+    if (XEN_LIST_EMPTY(&d->evgens)) {
         if (domid < NR_DOMIDS) d->code = ds->seen[domid] = CODE_NEW;
         rec_added(ds, domid);
-    } else {
-        d->evgens->prev = evg;
     }
-    d->evgens = evg;
+    XEN_LIST_INSERT_HEAD(&d->evgens, evg, link);
     ds->nevgens++;
     pending_add(ds, d, domid);
 

@@ -28,7 +28,6 @@ static const libxl__module *const modules[] = {
     &libxl__module_childproc,
     &libxl__module_death,
     &libxl__module_eject,
-    &libxl__module_domain_ops,
     &libxl__module_host,
 };
 

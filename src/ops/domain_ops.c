@@ -586,9 +586,7 @@ out:
     if (rc) destroy_finish(egc, ds, rc);
 }
 
-/* The state is the tunables only: zero is the defaults, and nothing
- * outlives the aos (libxl_ctx_free refuses while one exists). */
-const libxl__module libxl__module_domain_ops = { .name = "domain_ops" };
+
 
 int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
                          const libxl_asyncop_how *ao_how)

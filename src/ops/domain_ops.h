@@ -20,7 +20,7 @@ typedef struct libxl__domain_ops_state {
 void libxl__domain_ops_set_timeouts(libxl_ctx *ctx, int shutdown_ack_ms,
                                     int destroy_ms);
 
-/* The module table's entry (nothing to set up or release). */
-extern const libxl__module libxl__module_domain_ops;
+/* No module-table entry: the state is the tunables only (all zero is the
+ * defaults), and nothing of the family outlives its aos. */
 
 #endif /* LIGHTCORE_OPS_DOMAIN_OPS_H */

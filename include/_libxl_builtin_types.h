@@ -52,6 +52,45 @@ bool libxl_defbool_val(libxl_defbool db);
 /* "True", "False" or "<default>" (static strings). */
 const char *libxl_defbool_to_string(libxl_defbool b);
 
+/* A MAC address, six bytes in network order. */
+typedef uint8_t libxl_mac[6];
+#define LIBXL_MAC_FMT "%02hhx:%02hhx:%02hhx:%02hhx:%02hhx:%02hhx"
+#define LIBXL_MAC_FMTLEN ((2*6)+5) /* six byte pairs and five colons */
+#define LIBXL_MAC_BYTES(mac) mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]
+
+/* A NULL-terminated array of malloc'ed strings; NULL is the empty list. */
+typedef char **libxl_string_list;
+
+/* A NULL-terminated array of malloc'ed strings read in pairs: key, value
+   (the value may be NULL); NULL is the empty list. */
+typedef char **libxl_key_value_list;
+
+/* Hardware capability words as the hypervisor reports them. */
+typedef uint32_t libxl_hwcap[8];
+
+/* A bit set of size bytes (size * 8 bits) in malloc'ed memory; bit i is
+   bit (i % 8) of byte i / 8. {0, NULL} is the empty, unallocated set. */
+typedef struct {
+    uint32_t size;
+    uint8_t *map;
+} libxl_bitmap;
+
+/* A CPUID/MSR policy being built for a guest. Opaque: use the
+   libxl_cpuid_* functions; NULL is the empty policy. */
+struct libxl__cpu_policy;
+typedef struct libxl__cpu_policy *libxl_cpuid_policy_list;
+
+/* Hyper-V's VM generation id: 16 bytes, all zero when unset. */
+#define LIBXL_MS_VM_GENID_LEN 16
+typedef struct {
+    uint8_t bytes[LIBXL_MS_VM_GENID_LEN];
+} libxl_ms_vm_genid;
+
+/* Other "not set" values of build-info members. */
+#define LIBXL_TIMER_MODE_DEFAULT -1
+#define LIBXL_RDM_MEM_BOUNDARY_MEMKB_DEFAULT (2048 * 1024)
+#define LIBXL_PCI_FUNC_ALL (~0U)
+
 /* A memory size (in KiB) that has not been set. */
 #ifndef LIBXL_MEMKB_DEFAULT
 #define LIBXL_MEMKB_DEFAULT ~0ULL

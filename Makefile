@@ -20,7 +20,7 @@ CC       ?= gcc
 WERROR   ?=
 
 XEN_LIBS  := -lxenctrl -lxenstore -lxenevtchn -lxentoollog -lxentoolcore
-JSON_LIBS := -ljson-c
+JSON_LIBS := -ljson-c -lyajl
 UUID_LIBS := -luuid
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
@@ -41,7 +41,7 @@ SHLIB     := $(BUILD)/$(SONAME)
 STATICLIB := $(BUILD)/liblightcore.a
 
 # Generated type code (see gentypes.py).
-GEN_HEADERS := include/_libxl_types.h
+GEN_HEADERS := include/_libxl_types.h include/_libxl_types_json.h
 GEN_SOURCES := src/types/_libxl_types.c
 
 # The library's layers, lowest first (src/LAYERS says the rule;

@@ -3,7 +3,8 @@
 # Debian's libxenlight 4.17 (included by the top Makefile).
 
 $(GEN_HEADERS) $(GEN_SOURCES) &: libxl_types.idl idl.py gentypes.py
-	$(PYTHON) gentypes.py libxl_types.idl include/_libxl_types.h src/types/_libxl_types.c
+	$(PYTHON) gentypes.py libxl_types.idl include/_libxl_types.h include/_libxl_types_json.h \
+	    src/types/_libxl_types.c
 
 # tests/types/typedump.c prints struct layouts ("layout") and to_json text
 # ("json") for a fixed set of values. It is built twice from the same

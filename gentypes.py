@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
 # gentypes.py: turn libxl_types.idl into C.
 #
-#   python3 gentypes.py libxl_types.idl include/_libxl_types.h src/types/_libxl_types.c
+#   python3 gentypes.py libxl_types.idl include/_libxl_types.h \
+#       include/_libxl_types_json.h src/types/_libxl_types.c
 #
 # The header declares every enumeration and structure with libxl 4.17's
-# layout plus their functions; the source implements them on top of the
-# helpers in src/types_internal.h (JSON text is produced by src/json.c in
-# the exact format libxl prints, parsed with json-c).
+# layout plus their functions; the JSON header declares each type's
+# libxl_<type>_gen_json (yajl); the source implements them on top of the
+# helpers in src/types/types_internal.h and the builtins'
+# src/types/builtins.h. JSON is written with yajl (libxl's own generator
+# configuration) and parsed with json-c.
+#
+# Every operation (init, dispose, copy, gen_json, parse) is one recursive
+# function below that emits C for "a value of type T at lvalue LV": the
+# same walk handles members of named structs, anonymous structs, keyed-union
+# members and array elements.
 
 import os
 import sys
@@ -14,6 +22,7 @@ import sys
 import idl
 
 HEADER_GUARD = "LIGHTCORE_LIBXL_TYPES_H"
+JSON_HEADER_GUARD = "LIGHTCORE_LIBXL_TYPES_JSON_H"
 
 
 def union_member_typename(struct, union_field, member):
@@ -23,598 +32,768 @@ def union_member_typename(struct, union_field, member):
     return "%s_%s_%s" % (struct.typename, union_field.name, member.name)
 
 
-def ctype(ty):
-    return ty.typename
+def is_named_struct(ty):
+    return isinstance(ty, idl.Struct) and ty.typename is not None
 
 
-def keyed_unions(struct):
-    return [f for f in struct.fields if isinstance(f.type, idl.KeyedUnion)]
+def is_anon_struct(ty):
+    return isinstance(ty, idl.Struct) and ty.typename is None
+
+
+def is_kind(ty, kind):
+    return isinstance(ty, idl.Builtin) and ty.kind == kind
+
+
+def is_uniform(ty):
+    return isinstance(ty, idl.Builtin) and ty.uniform
+
+
+def cdecl(typename, name):
+    """"char *" and "name" make "char *name"."""
+    if typename.endswith("*"):
+        return typename + name
+    return "%s %s" % (typename, name)
 
 
 def check_supported(ty, where):
-    if isinstance(ty, idl.Array):
-        raise SystemExit("gentypes: %s: Array fields are not supported yet"
-                         % where)
-    if isinstance(ty, idl.Builtin) and ty.kind == "opaque":
+    if is_kind(ty, "opaque"):
         raise SystemExit("gentypes: %s: opaque fields are not supported"
                          % where)
+    if isinstance(ty, idl.Array) and \
+            isinstance(ty.elem_type, (idl.Array, idl.KeyedUnion)):
+        raise SystemExit("gentypes: %s: arrays of %s are not supported"
+                         % (where, ty.elem_type.__class__.__name__))
+
+
+class Out(object):
+    """Lines of C with an indentation level."""
+
+    def __init__(self):
+        self.lines = []
+        self.level = 0
+
+    def __call__(self, text=""):
+        if text:
+            self.lines.append("    " * self.level + text)
+        else:
+            self.lines.append("")
+
+    def indent(self):
+        self.level += 1
+
+    def dedent(self):
+        self.level -= 1
 
 
 # ------------------------------------------------------------- header
 
-def header_enum(e):
-    out = ["typedef enum %s {" % e.typename]
+def header_enum(e, o):
+    o("typedef enum %s {" % e.typename)
     for v in e.values:
-        out.append("    %s = %d," % (v.cname, v.value))
-    out.append("} %s;" % e.typename)
+        o("    %s = %d," % (v.cname, v.value))
+    o("} %s;" % e.typename)
     t = e.typename
-    out.append("char *%s_to_json(libxl_ctx *ctx, %s p);" % (t, t))
-    out.append("int %s_from_json(libxl_ctx *ctx, %s *p, const char *s);"
-               % (t, t))
-    out.append("const char *%s_to_string(%s p);" % (t, t))
-    out.append("int %s_from_string(const char *s, %s *e);" % (t, t))
-    out.append("extern libxl_enum_string_table %s_string_table[];" % t)
-    return out
+    o("char *%s_to_json(libxl_ctx *ctx, %s p);" % (t, t))
+    o("int %s_from_json(libxl_ctx *ctx, %s *p, const char *s);" % (t, t))
+    o("const char *%s_to_string(%s p);" % (t, t))
+    o("int %s_from_string(const char *s, %s *e);" % (t, t))
+    o("extern libxl_enum_string_table %s_string_table[];" % t)
 
 
-def struct_body(fields, indent, struct=None):
-    """C member declarations for fields; keyed unions expand to key + union
-    whose members use the named member types."""
-    pad = " " * indent
-    out = []
+def member_decls(fields, o, struct=None):
+    """C member declarations: keyed unions expand to key + union (whose
+    members use the named member types of struct), arrays to count +
+    pointer, anonymous structs to an in-place struct."""
     for f in fields:
         check_supported(f.type, f.name)
-        if isinstance(f.type, idl.KeyedUnion):
-            ku = f.type
-            out.append("%s%s %s;" % (pad, ku.keyvar_type.typename,
-                                     ku.keyvar_name))
-            out.append("%sunion {" % pad)
-            for m in ku.members:
-                if not m.has_data:
-                    continue
-                out.append("%s    %s %s;" % (
-                    pad, union_member_typename(struct, f, m), m.name))
-            out.append("%s} %s;" % (pad, f.name))
+        ty = f.type
+        if isinstance(ty, idl.KeyedUnion):
+            o("%s %s;" % (ty.keyvar_type.typename, ty.keyvar_name))
+            o("union {")
+            for m in ty.members:
+                if m.has_data:
+                    o("    %s %s;" % (union_member_typename(struct, f, m),
+                                      m.name))
+            o("} %s;" % f.name)
+        elif isinstance(ty, idl.Array):
+            o("int %s;" % ty.lenvar_name)
+            o("%s *%s;" % (ty.elem_type.typename, f.name))
+        elif is_anon_struct(ty):
+            o("struct {")
+            o.indent()
+            member_decls(ty.fields, o)
+            o.dedent()
+            o("} %s;" % f.name)
         else:
-            out.append("%s%s %s;" % (pad, ctype(f.type), f.name))
-    return out
+            o("%s%s;" % ("const " if f.const else "", cdecl(ty.typename, f.name)))
 
 
-def header_struct(s):
-    out = []
-    for uf in keyed_unions(s):
+def header_struct(s, o):
+    for uf in s.keyed_unions():
         for m in uf.type.members:
             if not m.has_data:
                 continue
             name = union_member_typename(s, uf, m)
-            out.append("/* The %s member of %s's union %s. */"
-                       % (m.name, s.typename, uf.name))
-            out.append("typedef struct %s {" % name)
-            out += struct_body(m.struct.fields, 4)
-            out.append("} %s;" % name)
-            out.append("")
+            o("/* The %s member of %s's union %s. */"
+              % (m.name, s.typename, uf.name))
+            o("typedef struct %s {" % name)
+            o.indent()
+            member_decls(m.struct.fields, o)
+            o.dedent()
+            o("} %s;" % name)
+            o()
     t = s.typename
-    out.append("typedef struct %s {" % t)
-    out += struct_body(s.fields, 4, s)
-    out.append("} %s;" % t)
-    out.append("void %s_dispose(%s *p);" % (t, t))
-    out.append("void %s_copy(libxl_ctx *ctx, %s *dst, const %s *src);"
-               % (t, t, t))
-    out.append("void %s_init(%s *p);" % (t, t))
-    for uf in keyed_unions(s):
+    o("typedef struct %s {" % t)
+    o.indent()
+    member_decls(s.fields, o, s)
+    o.dedent()
+    o("} %s;" % t)
+    if s.has_dispose:
+        o("void %s_dispose(%s *p);" % (t, t))
+    o("void %s_copy(libxl_ctx *ctx, %s *dst, const %s *src);" % (t, t, t))
+    o("void %s_init(%s *p);" % (t, t))
+    for uf in s.keyed_unions():
         ku = uf.type
-        out.append("void %s_init_%s(%s *p, %s %s);" % (
+        o("void %s_init_%s(%s *p, %s %s);" % (
             t, ku.keyvar_name, t, ku.keyvar_type.typename, ku.keyvar_name))
-    out.append("char *%s_to_json(libxl_ctx *ctx, %s *p);" % (t, t))
-    out.append("int %s_from_json(libxl_ctx *ctx, %s *p, const char *s);"
-               % (t, t))
-    return out
+    o("char *%s_to_json(libxl_ctx *ctx, %s *p);" % (t, t))
+    o("int %s_from_json(libxl_ctx *ctx, %s *p, const char *s);" % (t, t))
+
+
+HEADER_COMMENT = """\
+/*
+ * _libxl_types.h: enumerations and structures shared with libxl 4.17,
+ * generated by gentypes.py from libxl_types.idl. Do not edit.
+ *
+ * Included by libxl.h after _libxl_builtin_types.h. Layouts, names and
+ * values are those of libxenlight 4.17. Every function taking a
+ * libxl_ctx accepts ctx == NULL.
+ *
+ * _init: sets the default value; _init_<key>(p, k): on a value fresh from
+ * _init, selects the keyed-union member k and sets its defaults;
+ * _dispose: frees what the value owns and zeroes it (both may be
+ * repeated); _copy: deep copy into an initialised dst holding nothing
+ * (aborts if memory runs out, as libxl does); _to_json: malloc'ed text
+ * (NULL on failure); _from_json: parses into an initialised value,
+ * returns 0 or ERROR_FAIL (malformed text, wrong JSON types, numbers out
+ * of range, unknown enumeration names, more than one keyed-union member,
+ * nesting deeper than 64 arrays/objects) and then leaves the value in
+ * its initial state. _from_string is case-insensitive. The yajl
+ * generators (libxl_<type>_gen_json) are declared in libxl_json.h.
+ *
+ * Beyond libxl: each keyed-union member that carries data has a named
+ * struct type <struct>_<union>_<member> (e.g.
+ * libxl_event_u_domain_shutdown); the union is declared with those
+ * types, so the layout is unchanged.
+ */"""
 
 
 def gen_header(types, path):
-    out = [
-        "/*",
-        " * _libxl_types.h: enumerations and structures shared with libxl 4.17,",
-        " * generated by gentypes.py from libxl_types.idl. Do not edit.",
-        " *",
-        " * Included by libxl.h after _libxl_builtin_types.h. Layouts, names and",
-        " * values are those of libxenlight 4.17. Every function taking a",
-        " * libxl_ctx accepts ctx == NULL and never dereferences it.",
-        " *",
-        " * _init: sets the default value; _dispose: frees what the value owns",
-        " * and zeroes it (both may be repeated); _copy: deep copy into an",
-        " * initialised dst holding nothing; _to_json: malloc'ed text (NULL on",
-        " * allocation failure); _from_json: parses into an initialised value,",
-        " * returns 0 or ERROR_FAIL (malformed text, wrong JSON types, numbers",
-        " * out of range, unknown enumeration names, more than one keyed-union",
-        " * member, nesting deeper than 64 arrays/objects) and then leaves the",
-        " * value in its initial state. _from_string is case-insensitive.",
-        " *",
-        " * Beyond libxl: each keyed-union member that carries data has a named",
-        " * struct type <struct>_<union>_<member> (e.g.",
-        " * libxl_event_u_domain_shutdown); the union is declared with those",
-        " * types, so the layout is unchanged.",
-        " */",
-        "#ifndef %s" % HEADER_GUARD,
-        "#define %s" % HEADER_GUARD,
-        "",
-        "#include <stdbool.h>",
-        "#include <stdint.h>",
-        "",
-        "#ifdef __cplusplus",
-        'extern "C" {',
-        "#endif",
-        "",
-    ]
+    o = Out()
+    for line in HEADER_COMMENT.split("\n"):
+        o(line)
+    for line in ["#ifndef %s" % HEADER_GUARD, "#define %s" % HEADER_GUARD,
+                 "", "#include <stdbool.h>", "#include <stdint.h>", "",
+                 "#ifdef __cplusplus", 'extern "C" {', "#endif", ""]:
+        o(line)
     for t in types:
         if isinstance(t, idl.Enumeration):
-            out += header_enum(t)
+            header_enum(t, o)
         else:
-            out += header_struct(t)
-        out.append("")
-    out += [
-        "#ifdef __cplusplus",
-        "}",
-        "#endif",
-        "",
-        "#endif /* %s */" % HEADER_GUARD,
-    ]
-    write(path, out)
+            header_struct(t, o)
+        o()
+    for line in ["#ifdef __cplusplus", "}", "#endif", "",
+                 "#endif /* %s */" % HEADER_GUARD]:
+        o(line)
+    write(path, o.lines)
 
 
-# ------------------------------------------------------------- source
+def gen_json_header(types, path):
+    o = Out()
+    o("/*")
+    o(" * _libxl_types_json.h: the yajl generator of every type of")
+    o(" * libxl_types.idl, generated by gentypes.py. Do not edit.")
+    o(" * Included by libxl_json.h (after <yajl/yajl_gen.h> and libxl.h).")
+    o(" */")
+    o("#ifndef %s" % JSON_HEADER_GUARD)
+    o("#define %s" % JSON_HEADER_GUARD)
+    o()
+    o("#ifdef __cplusplus")
+    o('extern "C" {')
+    o("#endif")
+    o()
+    for t in types:
+        o("yajl_gen_status %s_gen_json(yajl_gen hand, %s *p);"
+          % (t.typename, t.typename))
+    o()
+    o("#ifdef __cplusplus")
+    o("}")
+    o("#endif")
+    o()
+    o("#endif /* %s */" % JSON_HEADER_GUARD)
+    write(path, o.lines)
 
-def is_struct(ty):
-    return isinstance(ty, idl.Struct)
+
+# ------------------------------------------------------------- init
+
+def typed_init(ty, init_val):
+    """init_val as a value of ty: a macro given to an integer member is
+    cast to the member's type (LIBXL_MAX_GRANT_DEFAULT is unsigned and
+    also initialises an int), which is what assignment does anyway."""
+    if isinstance(ty, idl.Number) and not init_val.lstrip("-").isdigit():
+        return "(%s)%s" % (ty.typename, init_val)
+    return init_val
 
 
-def number_limits(ty):
-    if ty.signed:
-        return "INT%d_MIN" % ty.bits, "INT%d_MAX" % ty.bits
-    return "0", "UINT%d_MAX" % ty.bits
+def init_value(ty, init_val, lv, o):
+    """Statements giving lv (already zeroed) its initial value."""
+    if init_val is not None:
+        o("%s = %s;" % (lv, typed_init(ty, init_val)))
+    elif is_named_struct(ty):
+        o("%s_init(&%s);" % (ty.typename, lv))
+    elif is_anon_struct(ty):
+        init_fields(ty.fields, lv + ".", o)
+    elif is_uniform(ty):
+        o("lc_%s_init(&%s);" % (ty.kind, lv))
+    # numbers, bools, strings, enumerations without init value and arrays
+    # start as zero bytes
 
 
-def field_init(f, lv, out, pad):
-    """Set lv (an lvalue) to f's initial value, after a memset to 0."""
-    ty = f.type
-    if is_struct(ty):
-        out.append("%s%s_init(&%s);" % (pad, ty.typename, lv))
-    elif f.init_val is not None:
-        out.append("%s%s = %s;" % (pad, lv, f.init_val))
-
-
-def src_init(s, out):
-    t = s.typename
-    out.append("void %s_init(%s *p)" % (t, t))
-    out.append("{")
-    out.append("    memset(p, 0, sizeof(*p));")
-    for f in s.fields:
+def init_fields(fields, prefix, o):
+    for f in fields:
+        if f.const:
+            continue
         if isinstance(f.type, idl.KeyedUnion):
-            ku = f.type
-            if ku.keyvar_type.init_val is not None:
-                out.append("    p->%s = %s;" % (ku.keyvar_name,
-                                                ku.keyvar_type.init_val))
+            if f.type.keyvar_init is not None:
+                o("%s%s = %s;" % (prefix, f.type.keyvar_name,
+                                  f.type.keyvar_init))
         else:
-            field_init(f, "p->" + f.name, out, "    ")
-    out.append("}")
-    out.append("")
-    for uf in keyed_unions(s):
+            init_value(f.type, f.init_val, prefix + f.name, o)
+
+
+def src_init(s, o):
+    t = s.typename
+    o("void %s_init(%s *p)" % (t, t))
+    o("{")
+    o.indent()
+    o("memset(p, 0, sizeof(*p));")
+    init_fields(s.fields, "p->", o)
+    o.dedent()
+    o("}")
+    o()
+    for uf in s.keyed_unions():
         ku = uf.type
-        out.append("void %s_init_%s(%s *p, %s %s)" % (
+        key = "p->" + ku.keyvar_name
+        o("void %s_init_%s(%s *p, %s %s)" % (
             t, ku.keyvar_name, t, ku.keyvar_type.typename, ku.keyvar_name))
-        out.append("{")
-        out.append("    p->%s = %s;" % (ku.keyvar_name, ku.keyvar_name))
-        out.append("    switch (%s) {" % ku.keyvar_name)
-        for m in ku.members:
-            if not m.has_data:
-                continue
-            out.append("    case %s:" % m.value.cname)
-            lv = "p->%s.%s" % (uf.name, m.name)
-            out.append("        memset(&%s, 0, sizeof(%s));" % (lv, lv))
-            for mf in m.struct.fields:
-                field_init(mf, "%s.%s" % (lv, mf.name), out, "        ")
-            out.append("        break;")
-        out.append("    default:")
-        out.append("        break;")
-        out.append("    }")
-        out.append("}")
-        out.append("")
+        o("{")
+        o.indent()
+        o("/* libxl's contract: p comes straight from %s_init */" % t)
+        if ku.keyvar_init is not None:
+            o("assert(%s == %s);" % (key, ku.keyvar_init))
+        else:
+            o("assert(!%s);" % key)
+        o("%s = %s;" % (key, ku.keyvar_name))
+        union_switch(ku, key, o, lambda m: init_fields(
+            m.struct.fields, "p->%s.%s." % (uf.name, m.name), o))
+        o.dedent()
+        o("}")
+        o()
 
 
-def field_dispose(f, lv, out, pad):
-    ty = f.type
-    if is_struct(ty):
-        out.append("%s%s_dispose(&%s);" % (pad, ty.typename, lv))
-    elif isinstance(ty, idl.Builtin) and ty.kind == "string":
-        out.append("%sfree(%s);" % (pad, lv))
-
-
-def union_switch(s, uf, out, pad, per_field, src="p"):
-    """switch over a keyed union's key calling per_field(field, lvalue
-    suffix) for each data member field."""
-    ku = uf.type
-    out.append("%sswitch (%s->%s) {" % (pad, src, ku.keyvar_name))
+def union_switch(ku, key, o, per_member):
+    """switch (key) with a case for each member carrying data."""
+    o("switch (%s) {" % key)
     for m in ku.members:
         if not m.has_data:
             continue
-        out.append("%scase %s:" % (pad, m.value.cname))
-        for mf in m.struct.fields:
-            per_field(mf, "%s.%s.%s" % (uf.name, m.name, mf.name))
-        out.append("%s    break;" % pad)
-    out.append("%sdefault:" % pad)
-    out.append("%s    break;" % pad)
-    out.append("%s}" % pad)
+        o("case %s:" % m.value.cname)
+        o.indent()
+        per_member(m)
+        o("break;")
+        o.dedent()
+    o("default:")
+    o("    break;")
+    o("}")
 
 
-def src_dispose(s, out):
-    t = s.typename
-    out.append("void %s_dispose(%s *p)" % (t, t))
-    out.append("{")
-    for f in s.fields:
-        if isinstance(f.type, idl.KeyedUnion):
-            union_switch(s, f, out, "    ", lambda mf, sfx:
-                         field_dispose(mf, "p->" + sfx, out, "        "))
-        else:
-            field_dispose(f, "p->" + f.name, out, "    ")
-    out.append("    memset(p, 0, sizeof(*p));")
-    out.append("}")
-    out.append("")
+# ------------------------------------------------------------- dispose
+
+def dispose_value(ty, lv, o, parent):
+    if is_kind(ty, "string"):
+        o("free(%s);" % lv)
+    elif is_uniform(ty):
+        o("lc_%s_dispose(&%s);" % (ty.kind, lv))
+    elif is_named_struct(ty):
+        if ty.has_dispose:
+            o("%s_dispose(&%s);" % (ty.typename, lv))
+    elif is_anon_struct(ty):
+        dispose_fields(ty.fields, lv + ".", o)
+    elif isinstance(ty, idl.Array):
+        count = parent + ty.lenvar_name
+        body = Out()
+        body.level = o.level + 1
+        dispose_value(ty.elem_type, lv + "[i]", body, parent)
+        if body.lines:
+            o("for (int i = 0; i < %s; i++) {" % count)
+            o.lines += body.lines
+            o("}")
+        o("free(%s);" % lv)
 
 
-def field_copy(f, sfx, out, pad):
-    ty = f.type
-    if is_struct(ty):
-        out.append("%s%s_copy(ctx, &dst->%s, &src->%s);"
-                   % (pad, ty.typename, sfx, sfx))
-    elif isinstance(ty, idl.Builtin) and ty.kind == "string":
-        out.append("%sdst->%s = lc_strdup(src->%s);" % (pad, sfx, sfx))
-    elif isinstance(ty, idl.Builtin) and ty.kind == "link":
-        pass  # the list entry belongs to whoever queues dst
-    else:
-        out.append("%sdst->%s = src->%s;" % (pad, sfx, sfx))
-
-
-def src_copy(s, out):
-    t = s.typename
-    out.append("void %s_copy(libxl_ctx *ctx, %s *dst, const %s *src)"
-               % (t, t, t))
-    out.append("{")
-    out.append("    (void)ctx;")
-    for f in s.fields:
+def dispose_fields(fields, prefix, o):
+    for f in fields:
+        if f.const or is_kind(f.type, "link"):
+            continue
         if isinstance(f.type, idl.KeyedUnion):
             ku = f.type
-            out.append("    dst->%s = src->%s;" % (ku.keyvar_name,
-                                                   ku.keyvar_name))
-            union_switch(s, f, out, "    ", lambda mf, sfx:
-                         field_copy(mf, sfx, out, "        "), src="src")
+            union_switch(ku, prefix + ku.keyvar_name, o, lambda m:
+                         dispose_fields(m.struct.fields, "%s%s.%s." % (
+                             prefix, f.name, m.name), o))
         else:
-            field_copy(f, f.name, out, "    ")
-    out.append("}")
-    out.append("")
+            dispose_value(f.type, prefix + f.name, o, prefix)
 
 
-def default_test(f, lv):
-    """C condition true when lv differs from its default (and so is
-    printed), or None if it is always printed."""
-    ty = f.type
-    if is_struct(ty):
-        return None
-    if isinstance(ty, idl.Enumeration) or isinstance(ty, idl.Number):
-        if f.init_val is not None:
-            return "%s != %s" % (lv, f.init_val)
-        return "%s != 0" % lv
-    k = ty.kind
-    if k == "bool":
-        return lv
-    if k == "string":
-        return "%s != NULL" % lv
-    if k == "defbool":
-        return "!libxl_defbool_is_default(%s)" % lv
-    if k == "uuid":
-        return "!libxl_uuid_is_nil(&%s)" % lv
-    raise SystemExit("gentypes: no JSON default test for %s" % ty)
+def src_dispose(s, o):
+    t = s.typename
+    o("void %s_dispose(%s *p)" % (t, t))
+    o("{")
+    o.indent()
+    o("if (!p)")
+    o("    return;")
+    dispose_fields(s.fields, "p->", o)
+    o("memset(p, 0, sizeof(*p));")
+    o.dedent()
+    o("}")
+    o()
 
 
-def gen_value(f, lv, out, pad):
-    ty = f.type
-    if is_struct(ty):
-        out.append("%sgen_%s(g, &%s);" % (pad, ty.typename, lv))
-    elif isinstance(ty, idl.Enumeration):
-        out.append("%slc_jgen_string(g, %s_to_string(%s));"
-                   % (pad, ty.typename, lv))
+# ------------------------------------------------------------- copy
+
+def copy_value(ty, dst, src, o, dparent, sparent):
+    if is_kind(ty, "string"):
+        o("%s = lc_strdup(%s);" % (dst, src))
+    elif is_uniform(ty):
+        o("lc_%s_copy(ctx, &%s, &%s);" % (ty.kind, dst, src))
+    elif is_named_struct(ty):
+        o("%s_copy(ctx, &%s, &%s);" % (ty.typename, dst, src))
+    elif is_anon_struct(ty):
+        copy_fields(ty.fields, dst + ".", src + ".", o)
+    elif isinstance(ty, idl.Array):
+        n = sparent + ty.lenvar_name
+        o("%s = lc_calloc_array(%s, sizeof(*%s));" % (dst, n, dst))
+        o("%s%s = %s;" % (dparent, ty.lenvar_name, n))
+        o("for (int i = 0; i < %s; i++) {" % n)
+        o.indent()
+        copy_value(ty.elem_type, dst + "[i]", src + "[i]", o, dparent,
+                   sparent)
+        o.dedent()
+        o("}")
+    else:
+        o("%s = %s;" % (dst, src))
+
+
+def copy_fields(fields, dprefix, sprefix, o):
+    for f in fields:
+        if f.const or is_kind(f.type, "link"):
+            continue
+        if isinstance(f.type, idl.KeyedUnion):
+            ku = f.type
+            o("%s%s = %s%s;" % (dprefix, ku.keyvar_name, sprefix,
+                                ku.keyvar_name))
+            union_switch(ku, sprefix + ku.keyvar_name, o, lambda m:
+                         copy_fields(m.struct.fields,
+                                     "%s%s.%s." % (dprefix, f.name, m.name),
+                                     "%s%s.%s." % (sprefix, f.name, m.name),
+                                     o))
+        else:
+            copy_value(f.type, dprefix + f.name, sprefix + f.name, o,
+                       dprefix, sprefix)
+
+
+def src_copy(s, o):
+    t = s.typename
+    body = Out()
+    body.level = 1
+    copy_fields(s.fields, "dst->", "src->", body)
+    o("void %s_copy(libxl_ctx *ctx, %s *dst, const %s *src)" % (t, t, t))
+    o("{")
+    if not any("ctx" in line for line in body.lines):
+        o("    (void)ctx;")
+    o.lines += body.lines
+    o("}")
+    o()
+
+
+# ------------------------------------------------------------- JSON out
+
+def gen_value(ty, lv, o, parent):
+    """Statements writing lv's JSON value to hand (each failure jumps to
+    out with s set, through LC_GEN)."""
+    if isinstance(ty, idl.Enumeration):
+        o("LC_GEN(lc_yajl_gen_asciiz(hand, %s_to_string(%s)));"
+          % (ty.typename, lv))
     elif isinstance(ty, idl.Number):
-        if ty.json_signed:
-            out.append("%slc_jgen_int(g, (long long)%s);" % (pad, lv))
+        if ty.bits == 64 and not ty.json_signed:
+            o("LC_GEN(lc_yajl_gen_uint64(hand, %s));" % lv)
         else:
-            out.append("%slc_jgen_uint(g, (unsigned long long)%s);"
-                       % (pad, lv))
-    elif ty.kind == "bool":
-        out.append("%slc_jgen_bool(g, %s);" % (pad, lv))
-    elif ty.kind == "string":
-        out.append("%slc_jgen_string(g, %s);" % (pad, lv))
-    elif ty.kind == "defbool":
-        out.append("%slc_jgen_string(g, libxl_defbool_to_string(%s));"
-                   % (pad, lv))
-    elif ty.kind == "uuid":
-        out.append("%slc_jgen_uuid(g, &%s);" % (pad, lv))
+            o("LC_GEN(yajl_gen_integer(hand, (long long)%s));" % lv)
+    elif is_kind(ty, "bool"):
+        o("LC_GEN(yajl_gen_bool(hand, %s));" % lv)
+    elif is_kind(ty, "string"):
+        o("LC_GEN(lc_yajl_gen_asciiz(hand, %s));" % lv)
+    elif is_uniform(ty):
+        o("LC_GEN(libxl_%s_gen_json(hand, &%s));" % (ty.kind, lv))
+    elif is_named_struct(ty):
+        o("LC_GEN(%s_gen_json(hand, &%s));" % (ty.typename, lv))
+    elif is_anon_struct(ty):
+        gen_map(ty.fields, lv + ".", o)
+    elif isinstance(ty, idl.Array):
+        o("LC_GEN(yajl_gen_array_open(hand));")
+        o("for (int i = 0; i < %s%s; i++) {" % (parent, ty.lenvar_name))
+        o.indent()
+        gen_value(ty.elem_type, lv + "[i]", o, parent)
+        o.dedent()
+        o("}")
+        o("LC_GEN(yajl_gen_array_close(hand));")
     else:
         raise SystemExit("gentypes: cannot print %s" % ty)
 
 
-def gen_field(f, lv, out, pad):
-    if not f.json:
-        return
-    cond = default_test(f, lv)
-    if cond is None:
-        out.append('%slc_jgen_key(g, "%s");' % (pad, f.name))
-        gen_value(f, lv, out, pad)
-        return
-    out.append("%sif (%s) {" % (pad, cond))
-    out.append('%s    lc_jgen_key(g, "%s");' % (pad, f.name))
-    gen_value(f, lv, out, pad + "    ")
-    out.append("%s}" % pad)
+def not_default(f, lv, prefix):
+    """C condition under which libxl prints member f (idl.json_default),
+    or None when it always does."""
+    kind, val = idl.json_default(f)
+    if kind == "always":
+        return None
+    if kind == "array":
+        return "%s && %s%s" % (lv, prefix, f.type.lenvar_name)
+    if kind == "init_val":
+        return "%s != %s" % (lv, typed_init(f.type, val))
+    if kind == "builtin":
+        return "!lc_%s_is_default(&%s)" % (val, lv)
+    return lv
 
 
-def src_gen_json(s, out):
-    t = s.typename
-    out.append("static void gen_%s(lc_jgen *g, const %s *p)" % (t, t))
-    out.append("{")
-    out.append("    lc_jgen_map_open(g);")
-    for f in s.fields:
+def gen_key(name, o):
+    o('LC_GEN(lc_yajl_gen_asciiz(hand, "%s"));' % name)
+
+
+def gen_map(fields, prefix, o):
+    o("LC_GEN(yajl_gen_map_open(hand));")
+    for f in fields:
+        if not f.json:
+            continue
+        lv = prefix + f.name
         if isinstance(f.type, idl.KeyedUnion):
             ku = f.type
-            out.append("    switch (p->%s) {" % ku.keyvar_name)
+            o("switch (%s%s) {" % (prefix, ku.keyvar_name))
             for m in ku.members:
-                out.append("    case %s:" % m.value.cname)
-                out.append('        lc_jgen_key(g, "%s.%s");'
-                           % (ku.keyvar_name, m.name))
-                out.append("        lc_jgen_map_open(g);")
+                o("case %s:" % m.value.cname)
+                o.indent()
+                gen_key("%s.%s" % (ku.keyvar_name, m.name), o)
                 if m.has_data:
-                    for mf in m.struct.fields:
-                        gen_field(mf, "p->%s.%s.%s" % (f.name, m.name,
-                                                       mf.name),
-                                  out, "        ")
-                out.append("        lc_jgen_map_close(g);")
-                out.append("        break;")
-            out.append("    default:")
-            out.append("        break;")
-            out.append("    }")
-        else:
-            gen_field(f, "p->" + f.name, out, "    ")
-    out.append("    lc_jgen_map_close(g);")
-    out.append("}")
-    out.append("")
-    out.append("char *%s_to_json(libxl_ctx *ctx, %s *p)" % (t, t))
-    out.append("{")
-    out.append("    lc_jgen g;")
-    out.append("")
-    out.append("    (void)ctx;")
-    out.append("    lc_jgen_init(&g);")
-    out.append("    gen_%s(&g, p);" % t)
-    out.append("    return lc_jgen_finish(&g);")
-    out.append("}")
-    out.append("")
+                    gen_map(m.struct.fields, "%s.%s." % (lv, m.name), o)
+                else:
+                    o("LC_GEN(yajl_gen_map_open(hand));")
+                    o("LC_GEN(yajl_gen_map_close(hand));")
+                o("break;")
+                o.dedent()
+            o("default:")
+            o("    break;")
+            o("}")
+            continue
+        cond = not_default(f, lv, prefix)
+        if cond is not None:
+            o("if (%s) {" % cond)
+            o.indent()
+        gen_key(f.name, o)
+        gen_value(f.type, lv, o, prefix)
+        if cond is not None:
+            o.dedent()
+            o("}")
+    o("LC_GEN(yajl_gen_map_close(hand));")
 
 
-def parse_value(f, lv, out, pad):
-    """Statements parsing json_object *v into lv; 'return ERROR_FAIL' on
-    mismatch. v is never NULL (JSON null is skipped by the caller)."""
-    ty = f.type
-    if is_struct(ty):
-        out.append("%sif (parse_%s(v, &%s)) return ERROR_FAIL;"
-                   % (pad, ty.typename, lv))
-    elif isinstance(ty, idl.Enumeration):
-        out.append("%s{" % pad)
-        out.append("%s    %s e;" % (pad, ty.typename))
-        out.append("%s    if (lc_json_get_enum_string(v, &str)) return ERROR_FAIL;"
-                   % pad)
-        out.append("%s    if (%s_from_string(str, &e)) return ERROR_FAIL;"
-                   % (pad, ty.typename))
-        out.append("%s    %s = e;" % (pad, lv))
-        out.append("%s}" % pad)
+def src_to_json(t, o, byvalue):
+    o("char *%s_to_json(libxl_ctx *ctx, %s %sp)"
+      % (t, t, "" if byvalue else "*"))
+    o("{")
+    o("    yajl_gen hand = lc_yajl_gen_alloc();")
+    o()
+    o("    if (!hand)")
+    o("        return NULL;")
+    o('    return lc_yajl_gen_finish(ctx, "%s", hand,' % t)
+    o("                              %s_gen_json(hand, %sp));"
+      % (t, "&" if byvalue else ""))
+    o("}")
+    o()
+
+
+def src_gen_json(s, o):
+    t = s.typename
+    o("yajl_gen_status %s_gen_json(yajl_gen hand, %s *p)" % (t, t))
+    o("{")
+    o.indent()
+    o("yajl_gen_status s;")
+    o()
+    gen_map(s.fields, "p->", o)
+    o.dedent()
+    o("out:")
+    o("    return s;")
+    o("}")
+    o()
+    src_to_json(t, o, False)
+
+
+# ------------------------------------------------------------- JSON in
+
+def parse_value(ty, v, lv, o, parent):
+    """Statements parsing json_object *v (never NULL) into lv; `return -1`
+    when v does not fit."""
+    if isinstance(ty, idl.Enumeration):
+        o("if (lc_json_get_enum(%s, %s_string_table, &n.i)) return -1;"
+          % (v, ty.typename))
+        o("%s = (%s)n.i;" % (lv, ty.typename))
     elif isinstance(ty, idl.Number):
-        lo, hi = number_limits(ty)
-        out.append("%s{" % pad)
         if ty.bits == 64 and not ty.signed and ty.json_signed:
-            out.append("%s    unsigned long long n;" % pad)
-            out.append("%s    if (lc_json_get_u64_or_negative(v, &n)) return ERROR_FAIL;"
-                       % pad)
+            o("if (lc_json_get_u64_or_negative(%s, &n.u)) return -1;" % v)
         elif ty.signed:
-            out.append("%s    long long n;" % pad)
-            out.append("%s    if (lc_json_get_sint(v, %s, %s, &n)) return ERROR_FAIL;"
-                       % (pad, lo, hi))
+            o("if (lc_json_get_sint(%s, INT%d_MIN, INT%d_MAX, &n.s)) "
+              "return -1;" % (v, ty.bits, ty.bits))
         else:
-            out.append("%s    unsigned long long n;" % pad)
-            out.append("%s    if (lc_json_get_uint(v, %s, &n)) return ERROR_FAIL;"
-                       % (pad, hi))
-        out.append("%s    %s = (%s)n;" % (pad, lv, ty.typename))
-        out.append("%s}" % pad)
-    elif ty.kind == "bool":
-        out.append("%sif (lc_json_get_bool(v, &%s)) return ERROR_FAIL;"
-                   % (pad, lv))
-    elif ty.kind == "string":
-        out.append("%sif (lc_json_get_string(v, &%s)) return ERROR_FAIL;"
-                   % (pad, lv))
-    elif ty.kind == "defbool":
-        out.append("%sif (lc_json_get_defbool(v, &%s)) return ERROR_FAIL;"
-                   % (pad, lv))
-    elif ty.kind == "uuid":
-        out.append("%sif (lc_json_get_uuid(v, &%s)) return ERROR_FAIL;"
-                   % (pad, lv))
+            o("if (lc_json_get_uint(%s, UINT%d_MAX, &n.u)) return -1;"
+              % (v, ty.bits))
+        o("%s = (%s)n.%s;" % (lv, ty.typename, "s" if ty.signed else "u"))
+    elif is_kind(ty, "bool"):
+        o("if (lc_json_get_bool(%s, &%s)) return -1;" % (v, lv))
+    elif is_kind(ty, "string"):
+        o("if (lc_json_get_string(%s, &%s)) return -1;" % (v, lv))
+    elif is_uniform(ty):
+        o("if (lc_%s_parse_json(%s, &%s)) return -1;" % (ty.kind, v, lv))
+    elif is_named_struct(ty):
+        o("if (parse_%s(%s, &%s)) return -1;" % (ty.typename, v, lv))
+    elif is_anon_struct(ty):
+        # v is reused for the members: keep this object in a name of its own
+        obj = lv.split(".")[-1].split(">")[-1] + "_o"
+        o("json_object *%s = %s;" % (obj, v))
+        o()
+        o("if (!json_object_is_type(%s, json_type_object)) return -1;" % obj)
+        parse_fields(ty.fields, obj, lv + ".", o)
+    elif isinstance(ty, idl.Array):
+        o("if (lc_json_array_start(%s, (void **)&%s, sizeof(*%s), &%s%s))"
+          % (v, lv, lv, parent, ty.lenvar_name))
+        o("    return -1;")
+        o("for (int i = 0; i < %s%s; i++) {" % (parent, ty.lenvar_name))
+        o.indent()
+        o("json_object *e = json_object_array_get_idx(%s, (size_t)i);" % v)
+        o()
+        o("if (!e) return -1; /* null */")
+        init_value(ty.elem_type, ty.elem_type.init_val, lv + "[i]", o)
+        parse_value(ty.elem_type, "e", lv + "[i]", o, parent)
+        o.dedent()
+        o("}")
     else:
         raise SystemExit("gentypes: cannot parse %s" % ty)
 
 
-def needs_str(fields):
-    return any(isinstance(f.type, idl.Enumeration) for f in fields)
-
-
-def parse_fields(fields, prefix, out, pad, obj="o"):
+def parse_fields(fields, obj, prefix, o):
+    """Each member present (and not null) in object obj, then the keyed
+    unions."""
     for f in fields:
         if not f.json or isinstance(f.type, idl.KeyedUnion):
             continue
-        out.append('%sv = lc_json_member(%s, "%s");' % (pad, obj, f.name))
-        out.append("%sif (v) {" % pad)
-        parse_value(f, prefix + f.name, out, pad + "    ")
-        out.append("%s}" % pad)
+        o("if ((v = lc_json_member(%s, \"%s\"))) {" % (obj, f.name))
+        o.indent()
+        parse_value(f.type, "v", prefix + f.name, o, prefix)
+        o.dedent()
+        o("}")
 
 
-def src_parse_json(s, out):
-    t = s.typename
-    all_fields = list(s.fields)
-    for uf in keyed_unions(s):
-        for m in uf.type.members:
-            if m.has_data:
-                all_fields += m.struct.fields
-    out.append("static int parse_%s(json_object *o, %s *p)" % (t, t))
-    out.append("{")
-    out.append("    json_object *v;")
-    if needs_str(all_fields):
-        out.append("    const char *str;")
-    out.append("")
-    out.append("    if (!json_object_is_type(o, json_type_object))")
-    out.append("        return ERROR_FAIL;")
-    parse_fields(s.fields, "p->", out, "    ")
-    for uf in keyed_unions(s):
+def parse_unions(s, o):
+    for uf in s.keyed_unions():
         ku = uf.type
-        out.append("    {")
-        out.append("        const char *member;")
-        out.append("        json_object *mo;")
-        out.append("")
-        out.append('        switch (lc_json_union_member(o, "%s.", &member, &mo)) {'
-                   % ku.keyvar_name)
-        out.append("        case 0:")
-        out.append("            break;")
-        out.append("        case 1:")
-        out.append("            if (mo && !json_object_is_type(mo, json_type_object))")
-        out.append("                return ERROR_FAIL;")
+        o("switch (lc_json_union_member(o, \"%s.\", &member, &v)) {"
+          % ku.keyvar_name)
+        o("case 0:")
+        o("    break;")
+        o("case 1:")
+        o.indent()
+        o("if (v && !json_object_is_type(v, json_type_object))")
+        o("    return -1;")
         first = True
         for m in ku.members:
-            kw = "if" if first else "} else if"
+            o('%sif (!strcmp(member, "%s")) {'
+              % ("" if first else "} else ", m.name))
             first = False
-            out.append('            %s (!strcmp(member, "%s")) {' % (kw, m.name))
-            out.append("                %s_init_%s(p, %s);"
-                       % (t, ku.keyvar_name, m.value.cname))
+            o.indent()
+            o("%s_init_%s(p, %s);" % (s.typename, ku.keyvar_name,
+                                      m.value.cname))
             if m.has_data:
-                out.append("                if (mo) {")
-                parse_fields(m.struct.fields, "p->%s.%s." % (uf.name, m.name),
-                             out, "                    ", obj="mo")
-                out.append("                }")
-        out.append("            } else {")
-        out.append("                return ERROR_FAIL;")
-        out.append("            }")
-        out.append("            break;")
-        out.append("        default:")
-        out.append("            return ERROR_FAIL;")
-        out.append("        }")
-        out.append("    }")
-    out.append("    return 0;")
-    out.append("}")
-    out.append("")
-    out.append("int %s_from_json(libxl_ctx *ctx, %s *p, const char *s)"
-               % (t, t))
-    out.append("{")
-    out.append("    json_object *o;")
-    out.append("    int rc;")
-    out.append("")
-    out.append("    (void)ctx;")
-    out.append("    rc = lc_json_parse_document(s, &o);")
-    out.append("    if (rc)")
-    out.append("        return rc;")
-    out.append("    rc = parse_%s(o, p);" % t)
-    out.append("    json_object_put(o);")
-    out.append("    if (rc) {")
-    out.append("        %s_dispose(p);" % t)
-    out.append("        %s_init(p);" % t)
-    out.append("    }")
-    out.append("    return rc;")
-    out.append("}")
-    out.append("")
+                o("if (v) {")
+                o.indent()
+                o("json_object *mo = v;")
+                o()
+                parse_fields(m.struct.fields, "mo",
+                             "p->%s.%s." % (uf.name, m.name), o)
+                o.dedent()
+                o("}")
+            o.dedent()
+        o("} else {")
+        o("    return -1;")
+        o("}")
+        o("break;")
+        o.dedent()
+        o("default:")
+        o("    return -1;")
+        o("}")
 
 
-def src_enum(e, out):
+def src_parse_json(s, o):
+    t = s.typename
+    body = Out()
+    body.level = 1
+    parse_fields(s.fields, "o", "p->", body)
+    parse_unions(s, body)
+    o("static int parse_%s(json_object *o, %s *p)" % (t, t))
+    o("{")
+    o.indent()
+    o("json_object *v;")
+    if any("n." in line for line in body.lines):
+        o("lc_json_number n;")
+    if s.keyed_unions():
+        o("const char *member;")
+    o()
+    o("if (!json_object_is_type(o, json_type_object))")
+    o("    return -1;")
+    o.lines += body.lines
+    o("return 0;")
+    o.dedent()
+    o("}")
+    o()
+    o("int %s_from_json(libxl_ctx *ctx, %s *p, const char *s)" % (t, t))
+    o("{")
+    o("    json_object *o;")
+    o("    int rc;")
+    o()
+    o("    (void)ctx;")
+    o("    rc = lc_json_parse_document(s, &o);")
+    o("    if (rc)")
+    o("        return rc;")
+    o("    if (!o || parse_%s(o, p)) {" % t)
+    o("        %s_dispose_all(p);" % t)
+    o("        %s_init(p);" % t)
+    o("        rc = ERROR_FAIL;")
+    o("    }")
+    o("    json_object_put(o);")
+    o("    return rc;")
+    o("}")
+    o()
+
+
+def src_dispose_all(s, o):
+    """from_json of a type without a public _dispose still needs one to
+    undo a partial parse."""
+    t = s.typename
+    o("static void %s_dispose_all(%s *p)" % (t, t))
+    o("{")
+    if s.has_dispose:
+        o("    %s_dispose(p);" % t)
+    else:
+        o("    (void)p; /* nothing it holds needs freeing */")
+    o("}")
+    o()
+
+
+# ------------------------------------------------------------- enums
+
+def src_enum(e, o):
     t = e.typename
-    out.append("libxl_enum_string_table %s_string_table[] = {" % t)
+    o("libxl_enum_string_table %s_string_table[] = {" % t)
     for v in e.values:
-        out.append('    { "%s", %s },' % (v.string, v.cname))
-    out.append("    { NULL, -1 },")
-    out.append("};")
-    out.append("")
-    out.append("const char *%s_to_string(%s p)" % (t, t))
-    out.append("{")
-    out.append("    switch (p) {")
+        o('    { "%s", %s },' % (v.string, v.cname))
+    o("    { NULL, -1 },")
+    o("};")
+    o()
+    o("const char *%s_to_string(%s p)" % (t, t))
+    o("{")
+    o("    switch (p) {")
     for v in e.values:
-        out.append('    case %s: return "%s";' % (v.cname, v.string))
-    out.append("    default: return NULL;")
-    out.append("    }")
-    out.append("}")
-    out.append("")
-    out.append("int %s_from_string(const char *s, %s *e)" % (t, t))
-    out.append("{")
-    out.append("    int v;")
-    out.append("")
-    out.append("    if (lc_enum_from_string(%s_string_table, s, &v))" % t)
-    out.append("        return ERROR_FAIL;")
-    out.append("    *e = (%s)v;" % t)
-    out.append("    return 0;")
-    out.append("}")
-    out.append("")
-    out.append("char *%s_to_json(libxl_ctx *ctx, %s p)" % (t, t))
-    out.append("{")
-    out.append("    lc_jgen g;")
-    out.append("")
-    out.append("    (void)ctx;")
-    out.append("    lc_jgen_init(&g);")
-    out.append("    lc_jgen_string(&g, %s_to_string(p));" % t)
-    out.append("    return lc_jgen_finish(&g);")
-    out.append("}")
-    out.append("")
-    out.append("int %s_from_json(libxl_ctx *ctx, %s *p, const char *s)"
-               % (t, t))
-    out.append("{")
-    out.append("    json_object *o;")
-    out.append("    const char *str;")
-    out.append("    %s e;" % t)
-    out.append("    int rc;")
-    out.append("")
-    out.append("    (void)ctx;")
-    out.append("    rc = lc_json_parse_document(s, &o);")
-    out.append("    if (rc)")
-    out.append("        return rc;")
-    out.append("    rc = ERROR_FAIL;")
-    out.append("    if (o && !lc_json_get_enum_string(o, &str) &&")
-    out.append("        !%s_from_string(str, &e)) {" % t)
-    out.append("        *p = e;")
-    out.append("        rc = 0;")
-    out.append("    }")
-    out.append("    json_object_put(o);")
-    out.append("    return rc;")
-    out.append("}")
-    out.append("")
+        o('    case %s: return "%s";' % (v.cname, v.string))
+    o("    default: return NULL;")
+    o("    }")
+    o("}")
+    o()
+    o("int %s_from_string(const char *s, %s *e)" % (t, t))
+    o("{")
+    o("    int v;")
+    o()
+    o("    if (lc_enum_from_string(%s_string_table, s, &v))" % t)
+    o("        return ERROR_FAIL;")
+    o("    *e = (%s)v;" % t)
+    o("    return 0;")
+    o("}")
+    o()
+    o("yajl_gen_status %s_gen_json(yajl_gen hand, %s *p)" % (t, t))
+    o("{")
+    o("    return lc_yajl_gen_asciiz(hand, %s_to_string(*p));" % t)
+    o("}")
+    o()
+    src_to_json(t, o, True)
+    o("int %s_from_json(libxl_ctx *ctx, %s *p, const char *s)" % (t, t))
+    o("{")
+    o("    json_object *o;")
+    o("    int v;")
+    o("    int rc;")
+    o()
+    o("    (void)ctx;")
+    o("    rc = lc_json_parse_document(s, &o);")
+    o("    if (rc)")
+    o("        return rc;")
+    o("    rc = ERROR_FAIL;")
+    o("    if (o && !lc_json_get_enum(o, %s_string_table, &v)) {" % t)
+    o("        *p = (%s)v;" % t)
+    o("        rc = 0;")
+    o("    }")
+    o("    json_object_put(o);")
+    o("    return rc;")
+    o("}")
+    o()
 
 
-def gen_source(types, path, header_name):
-    out = [
-        "/*",
-        " * _libxl_types.c: functions of the types in libxl_types.idl,",
-        " * generated by gentypes.py. Do not edit.",
-        " */",
-        "#include <stdlib.h>",
-        "#include <string.h>",
-        "",
-        '#include "types/types_internal.h"',
-        "",
-    ]
+def gen_source(types, path):
+    o = Out()
+    for line in [
+            "/*",
+            " * _libxl_types.c: functions of the types in libxl_types.idl,",
+            " * generated by gentypes.py. Do not edit.",
+            " */",
+            "#include <assert.h>",
+            "#include <stdlib.h>",
+            "#include <string.h>",
+            "",
+            '#include "types/types_internal.h"',
+            '#include "types/builtins.h"',
+            ""]:
+        o(line)
+    # parse_<struct> functions call each other in any order
+    for t in types:
+        if isinstance(t, idl.Struct):
+            o("static int parse_%s(json_object *o, %s *p);"
+              % (t.typename, t.typename))
+    o()
     for t in types:
         if isinstance(t, idl.Enumeration):
-            src_enum(t, out)
+            src_enum(t, o)
         else:
-            src_init(t, out)
-            src_dispose(t, out)
-            src_copy(t, out)
-            src_gen_json(t, out)
-            src_parse_json(t, out)
-    write(path, out)
+            src_init(t, o)
+            if t.has_dispose:
+                src_dispose(t, o)
+            src_dispose_all(t, o)
+            src_copy(t, o)
+            src_gen_json(t, o)
+            src_parse_json(t, o)
+    write(path, o.lines)
 
 
 def write(path, lines):
@@ -625,13 +804,14 @@ def write(path, lines):
 
 
 def main(argv):
-    if len(argv) != 4:
-        sys.stderr.write("usage: gentypes.py IDL HEADER SOURCE\n")
+    if len(argv) != 5:
+        sys.stderr.write("usage: gentypes.py IDL HEADER JSON-HEADER SOURCE\n")
         return 2
-    idlfile, header, source = argv[1:]
+    idlfile, header, json_header, source = argv[1:]
     types, _ = idl.parse(idlfile)
     gen_header(types, header)
-    gen_source(types, source, os.path.basename(header))
+    gen_json_header(types, json_header)
+    gen_source(types, source)
     return 0
 
 

@@ -1,14 +1,48 @@
 # idl.py: the object model that libxl_types.idl is written in.
 #
 # The IDL file is plain Python executed with this module's public names in
-# scope. It builds Type objects (builtins, numbers, enumerations, structs,
-# keyed unions, arrays); gentypes.py walks them to emit C. Nothing here
-# knows about C syntax beyond the type names themselves.
+# scope. It builds Type objects; gentypes.py (and the test generators under
+# tests/types/) walk them to emit C. Nothing here knows C syntax beyond the
+# type names themselves.
+#
+# The model, for a program that walks it:
+#
+#   Type                  typename ("libxl_dominfo", None if anonymous),
+#                         init_val (C expression or None = all zero bytes)
+#   +- Builtin            kind: "bool", "string", "opaque", "link" (the
+#   |  |                  event list entry: private, never copied nor in
+#   |  |                  JSON), "number", or one of UNIFORM_BUILTINS (the
+#   |  |                  hand-written types of src/types/builtins.h:
+#   |  |                  lc_<kind>_init/_dispose/_copy/_is_default/
+#   |  |                  _parse_json and libxl_<kind>_gen_json)
+#   |  +- Number          signed, bits, json_signed (how JSON prints it)
+#   +- Enumeration        values: [EnumValue(value, name, cname, string)]
+#   +- Struct             fields: [Field]; typename None inside another
+#   |                     struct means an anonymous struct member; options
+#   |                     say which functions libxl exports for it
+#   +- KeyedUnion         only as a field type: keyvar_type (Enumeration),
+#   |                     keyvar_name, members: [UnionMember(name, value,
+#   |                     struct or None)]
+#   +- Array              only as a field type: elem_type, lenvar_name
+#                         (an int member placed just before the pointer)
+#
+#   Field                 name, type, init_val (the field's own, else the
+#                         type's), const (declared const: libxl never
+#                         initialises, copies, frees nor prints it)
+#
+# A field is left out of the JSON text while it holds its default:
+# json_default() below is the rule, per kind of member.
 
 import sys
 
 # Direction of a type (informational: which way it crosses the API).
 DIR_NONE, DIR_IN, DIR_OUT, DIR_BOTH = range(4)
+
+# Builtins written by hand behind the uniform interface of
+# src/types/builtins.h; Builtin.kind is one of these for them.
+UNIFORM_BUILTINS = ("bitmap", "string_list", "key_value_list", "mac",
+                    "hwcap", "ms_vm_genid", "cpuid_policy_list", "uuid",
+                    "defbool")
 
 
 class Type(object):
@@ -29,31 +63,28 @@ class Type(object):
     @property
     def rawname(self):
         """The name without its namespace prefix ("dominfo")."""
+        if self.typename is None:
+            return None
         if self.namespace and self.typename.startswith(self.namespace):
             return self.typename[len(self.namespace):]
         return self.typename
-
-    def needs_dispose(self):
-        return False
 
     def __repr__(self):
         return "<%s %s>" % (self.__class__.__name__, self.typename)
 
 
 class Builtin(Type):
-    """A type implemented by hand (src/builtin_types.c, src/json.c).
-
-    kind selects how the generator treats it: "bool", "string", "defbool",
-    "uuid", "link" (a private list entry, never copied or serialised).
-    """
+    """A type implemented by hand (see UNIFORM_BUILTINS and kind above)."""
 
     def __init__(self, typename, kind, **kw):
         kw.setdefault("namespace", None)
         Type.__init__(self, typename, **kw)
         self.kind = kind
 
-    def needs_dispose(self):
-        return self.kind == "string"
+    @property
+    def uniform(self):
+        """True for the builtins of src/types/builtins.h."""
+        return self.kind in UNIFORM_BUILTINS
 
 
 class Number(Builtin):
@@ -103,11 +134,12 @@ class EnumValue(object):
 class Field(object):
     """One member of a struct."""
 
-    def __init__(self, type, name, init_val=None, json=True):
+    def __init__(self, type, name, init_val=None, json=True, const=False):
         self.type = type
         self.name = name
         self.init_val = init_val if init_val is not None else type.init_val
-        self.json = json and type.json
+        self.json = json and type.json and not const
+        self.const = const
 
 
 def _fields(items):
@@ -124,40 +156,47 @@ def _fields(items):
 
 class Struct(Type):
     """A C struct. fields: list of (name, type[, {options}]) or Field.
-    typename None makes an anonymous struct (a keyed-union member)."""
 
-    def __init__(self, typename, fields, **kw):
+    typename None makes an anonymous struct: a keyed-union member, or a
+    struct member declared in place ("struct { ... } arch_arm;").
+
+    dispose: whether libxl exports <type>_dispose (a few plain structs
+    have none). Every named struct has _init, _copy, _gen_json, _to_json
+    and _from_json, and _init_<keyvar> for each keyed union."""
+
+    def __init__(self, typename, fields, dispose=True, **kw):
         Type.__init__(self, typename, **kw)
         self.fields = _fields(fields)
+        self.has_dispose = dispose
 
-    def needs_dispose(self):
-        return any(f.type.needs_dispose() for f in self.fields)
+    def keyed_unions(self):
+        return [f for f in self.fields if isinstance(f.type, KeyedUnion)]
 
 
 class KeyedUnion(Type):
-    """A union selected by an enumeration field that precedes it.
+    """A union selected by an enumeration member that precedes it.
 
-    Used as a field type inside a Struct: the struct gets the key field
+    Used as a field type inside a Struct: the struct gets the key member
     (keyvar_name, of keyvar_type) followed by the union. members: list of
     (enum value name, Struct or None); None means the member carries no
-    data (it is then left out of the C union, as libxl does)."""
+    data (it is then left out of the C union, as libxl does).
+    keyvar_init: the key's initial value (default: keyvar_type's)."""
 
-    def __init__(self, typename, keyvar_type, keyvar_name, members, **kw):
+    def __init__(self, typename, keyvar_type, keyvar_name, members,
+                 keyvar_init=None, **kw):
         Type.__init__(self, typename, **kw)
         if not isinstance(keyvar_type, Enumeration):
             raise TypeError("a keyed union needs an enumeration key")
         self.keyvar_type = keyvar_type
         self.keyvar_name = keyvar_name
+        self.keyvar_init = keyvar_init if keyvar_init is not None \
+            else keyvar_type.init_val
         self.members = []
         for name, st in members:
             value = keyvar_type.lookup(name)
             if st is not None and not isinstance(st, Struct):
                 raise TypeError("union member %s must be a Struct" % name)
             self.members.append(UnionMember(name, value, st))
-
-    def needs_dispose(self):
-        return any(m.struct is not None and m.struct.needs_dispose()
-                   for m in self.members)
 
 
 class UnionMember(object):
@@ -172,14 +211,37 @@ class UnionMember(object):
 
 
 class Array(Type):
-    """A counted array: the field becomes `T *name` plus `int lenvar`.
-    (Modelled for completeness; gentypes.py rejects it until a type
-    that lightcore implements needs one.)"""
+    """A counted array: the struct gets `int lenvar_name;` then
+    `elem_type *name;`, in that order."""
 
     def __init__(self, elem_type, lenvar_name, **kw):
         Type.__init__(self, None, namespace=None, **kw)
         self.elem_type = elem_type
         self.lenvar_name = lenvar_name
+
+
+def json_default(field):
+    """How libxl decides whether a member is printed in JSON.
+
+    Returns (kind, value):
+      ("always", None)     structs (named or anonymous) and keyed unions
+      ("array", None)      printed when the pointer is non-NULL and the
+                           count non-zero
+      ("init_val", expr)   printed when it differs from expr
+      ("builtin", kind)    printed unless lc_<kind>_is_default()
+      ("nonzero", None)    printed when non-zero (numbers, enumerations
+                           and bools without an init value; a string
+                           when non-NULL)"""
+    ty = field.type
+    if isinstance(ty, (Struct, KeyedUnion)):
+        return ("always", None)
+    if isinstance(ty, Array):
+        return ("array", None)
+    if field.init_val is not None:
+        return ("init_val", field.init_val)
+    if isinstance(ty, Builtin) and ty.uniform:
+        return ("builtin", ty.kind)
+    return ("nonzero", None)
 
 
 # -------------------------------------------------------------- builtins

@@ -16,6 +16,7 @@
 #include <libxl_event.h>
 #include <libxl_uuid.h>
 #include <libxl_utils.h>
+#include <libxl_json.h>
 #pragma GCC visibility pop
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * types/types_internal.h: what the generated types/_libxl_types.c needs
- * from types/json.c (JSON text in libxl's exact format; parsing with
- * json-c) and types/builtin_types.c. Internal to the library: nothing here is exported.
+ * from types/json.c (writing JSON with yajl exactly as libxl does;
+ * parsing with json-c) and types/builtin_types.c. Internal to the library: nothing here is exported.
  */
 #ifndef LIGHTCORE_TYPES_TYPES_INTERNAL_H
 #define LIGHTCORE_TYPES_TYPES_INTERNAL_H
@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include <libxl.h>
+#include <libxl_json.h>
 
 /*
  * Deepest nesting of arrays/objects from_json accepts. libxl's own types
@@ -18,29 +19,32 @@
  */
 #define LC_JSON_MAX_DEPTH 64
 
-/* ---- output: a text buffer printed the way libxl (yajl, beautified) does */
+/* The "no guest frame" initial value of libxl_iomem_range.gfn (libxl
+   keeps this constant private). */
+#define LIBXL_INVALID_GFN (~(uint64_t)0)
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int depth;          /* open maps */
-    int entries[LC_JSON_MAX_DEPTH + 1]; /* keys written at each level */
-    int failed;         /* allocation failed or nesting too deep */
-} lc_jgen;
+/* ---- output: yajl, configured as libxl configures it */
 
-void lc_jgen_init(lc_jgen *g);
-void lc_jgen_map_open(lc_jgen *g);
-void lc_jgen_map_close(lc_jgen *g);
-void lc_jgen_key(lc_jgen *g, const char *key);
-/* s == NULL prints null. */
-void lc_jgen_string(lc_jgen *g, const char *s);
-void lc_jgen_null(lc_jgen *g);
-void lc_jgen_bool(lc_jgen *g, bool b);
-void lc_jgen_int(lc_jgen *g, long long v);
-void lc_jgen_uint(lc_jgen *g, unsigned long long v);
-void lc_jgen_uuid(lc_jgen *g, const libxl_uuid *u);
-/* The text (malloc'ed, caller frees) or NULL if anything failed. */
-char *lc_jgen_finish(lc_jgen *g);
+/* A beautified generator (libxl_yajl_gen_alloc), or NULL. */
+yajl_gen lc_yajl_gen_alloc(void);
+/*
+ * Ends a to_json call: on status ok, a malloc'ed copy of hand's text;
+ * otherwise NULL, logged through ctx when there is one ("type" names
+ * what was printed). Frees hand either way.
+ */
+char *lc_yajl_gen_finish(libxl_ctx *ctx, const char *type, yajl_gen hand,
+                         yajl_gen_status status);
+/* s as a JSON string, or null when s is NULL. */
+yajl_gen_status lc_yajl_gen_asciiz(yajl_gen hand, const char *s);
+/* An unsigned 64-bit number, all of its digits. */
+yajl_gen_status lc_yajl_gen_uint64(yajl_gen hand, uint64_t v);
+
+/* In generated gen_json functions: s = call, and on failure goto out. */
+#define LC_GEN(call) do {                                               \
+        s = (call);                                                     \
+        if (s != yajl_gen_status_ok)                                    \
+            goto out;                                                   \
+    } while (0)
 
 /* ---- input */
 
@@ -65,10 +69,28 @@ int lc_json_get_uint(json_object *v, unsigned long long max,
 /* Any integer from INT64_MIN to UINT64_MAX, negatives taken modulo 2^64. */
 int lc_json_get_u64_or_negative(json_object *v, unsigned long long *out);
 int lc_json_get_bool(json_object *v, bool *out);
+/* Numbers parsed by the generated code pass through one of these. */
+typedef union {
+    long long s;
+    unsigned long long u;
+    int i;
+} lc_json_number;
+
 /* Replaces *out (freed) by a malloc'ed copy; strings holding NUL fail. */
 int lc_json_get_string(json_object *v, char **out);
 /* *out points into v. */
 int lc_json_get_enum_string(json_object *v, const char **out);
+/* A string naming a value of the enumeration whose table is t. */
+int lc_json_get_enum(json_object *v, const libxl_enum_string_table *t,
+                     int *out);
+/*
+ * An array member: *elems = a zeroed array of json_object_array_length(v)
+ * elements of size elem_size (NULL when empty; aborts if memory runs
+ * out), *count = its length. -1 if v is not an array or is too long
+ * for an int count.
+ */
+int lc_json_array_start(json_object *v, void **elems, size_t elem_size,
+                        int *count);
 /* "True", "False" or "<default>". */
 int lc_json_get_defbool(json_object *v, libxl_defbool *out);
 int lc_json_get_uuid(json_object *v, libxl_uuid *out);
@@ -80,5 +102,8 @@ int lc_enum_from_string(const libxl_enum_string_table *t, const char *s,
                         int *v);
 /* strdup that aborts on allocation failure (libxl's contract); NULL -> NULL. */
 char *lc_strdup(const char *s);
+/* Zeroed array of n elements of size bytes (NULL when n <= 0); aborts on
+   allocation failure. */
+void *lc_calloc_array(int n, size_t size);
 
 #endif

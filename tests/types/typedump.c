@@ -6,7 +6,13 @@
  * section ("=== name" starts a section).
  *
  *   typedump layout   sizeof/offsetof of every type and field
- *   typedump json     libxl_*_to_json text for a fixed set of values
+ *   typedump json     libxl_*_to_json text for a fixed set of values and
+ *                     for every type's initial values
+ *   typedump init     the bytes of every struct after _init and after
+ *                     each _init_<key>
+ *
+ * The per-type parts come from typedump_types.h, which
+ * tests/types/gen-typedump.py generates from libxl_types.idl.
  *
  * to_json is called with ctx == NULL: Debian's implementation accepts
  * that (it does not use the ctx when printing).
@@ -25,113 +31,73 @@
 #define FIELD(t, f) printf("%s %zu %zu\n", #f, offsetof(t, f), \
                            sizeof(((t *)0)->f))
 
-static void layout(void)
+/* Shows an object's bytes in hex, each pointer member (offsets in ptrs,
+   ended by (size_t)-1) as "<ptr>" or "<NULL>". */
+static void dump_bytes(const char *name, const void *obj, size_t size,
+                       const size_t *ptrs)
 {
-    TYPE(libxl_defbool);
-    TYPE(libxl_uuid);
-    TYPE(libxl_ev_link);
-    TYPE(libxl_enum_string_table);
-    FIELD(libxl_enum_string_table, s);
-    FIELD(libxl_enum_string_table, v);
-    TYPE(libxl_error);
-    TYPE(libxl_event_type);
-    TYPE(libxl_shutdown_reason);
-    TYPE(libxl_domain_type);
-    TYPE(libxl_disk_format);
-    TYPE(libxl_disk_backend);
-    TYPE(libxl_disk_specification);
-    TYPE(libxl_disk_transport);
+    const unsigned char *b = obj;
 
-    TYPE(libxl_dominfo);
-    FIELD(libxl_dominfo, uuid);
-    FIELD(libxl_dominfo, domid);
-    FIELD(libxl_dominfo, ssidref);
-    FIELD(libxl_dominfo, ssid_label);
-    FIELD(libxl_dominfo, running);
-    FIELD(libxl_dominfo, blocked);
-    FIELD(libxl_dominfo, paused);
-    FIELD(libxl_dominfo, shutdown);
-    FIELD(libxl_dominfo, dying);
-    FIELD(libxl_dominfo, never_stop);
-    FIELD(libxl_dominfo, shutdown_reason);
-    FIELD(libxl_dominfo, outstanding_memkb);
-    FIELD(libxl_dominfo, current_memkb);
-    FIELD(libxl_dominfo, shared_memkb);
-    FIELD(libxl_dominfo, paged_memkb);
-    FIELD(libxl_dominfo, max_memkb);
-    FIELD(libxl_dominfo, cpu_time);
-    FIELD(libxl_dominfo, vcpu_max_id);
-    FIELD(libxl_dominfo, vcpu_online);
-    FIELD(libxl_dominfo, cpupool);
-    FIELD(libxl_dominfo, gpaddr_bits);
-    FIELD(libxl_dominfo, domain_type);
+    printf("=== %s\n", name);
+    for (size_t i = 0; i < size; ) {
+        const size_t *p;
 
-    TYPE(libxl_version_info);
-    FIELD(libxl_version_info, xen_version_major);
-    FIELD(libxl_version_info, xen_version_minor);
-    FIELD(libxl_version_info, xen_version_extra);
-    FIELD(libxl_version_info, compiler);
-    FIELD(libxl_version_info, compile_by);
-    FIELD(libxl_version_info, compile_domain);
-    FIELD(libxl_version_info, compile_date);
-    FIELD(libxl_version_info, capabilities);
-    FIELD(libxl_version_info, changeset);
-    FIELD(libxl_version_info, virt_start);
-    FIELD(libxl_version_info, pagesize);
-    FIELD(libxl_version_info, commandline);
-    FIELD(libxl_version_info, build_id);
+        for (p = ptrs; *p != (size_t)-1 && *p != i; p++)
+            ;
+        if (*p == i) {
+            void *ptr;
 
-    TYPE(libxl_device_disk);
-    FIELD(libxl_device_disk, backend_domid);
-    FIELD(libxl_device_disk, backend_domname);
-    FIELD(libxl_device_disk, pdev_path);
-    FIELD(libxl_device_disk, vdev);
-    FIELD(libxl_device_disk, backend);
-    FIELD(libxl_device_disk, format);
-    FIELD(libxl_device_disk, script);
-    FIELD(libxl_device_disk, removable);
-    FIELD(libxl_device_disk, readwrite);
-    FIELD(libxl_device_disk, is_cdrom);
-    FIELD(libxl_device_disk, direct_io_safe);
-    FIELD(libxl_device_disk, discard_enable);
-    FIELD(libxl_device_disk, specification);
-    FIELD(libxl_device_disk, transport);
-    FIELD(libxl_device_disk, irq);
-    FIELD(libxl_device_disk, base);
-    FIELD(libxl_device_disk, colo_enable);
-    FIELD(libxl_device_disk, colo_restore_enable);
-    FIELD(libxl_device_disk, colo_host);
-    FIELD(libxl_device_disk, colo_port);
-    FIELD(libxl_device_disk, colo_export);
-    FIELD(libxl_device_disk, active_disk);
-    FIELD(libxl_device_disk, hidden_disk);
-    FIELD(libxl_device_disk, trusted);
-
-    TYPE(libxl_event);
-    FIELD(libxl_event, link);
-    FIELD(libxl_event, link.tqe_next);
-    FIELD(libxl_event, link.tqe_prev);
-    FIELD(libxl_event, domid);
-    FIELD(libxl_event, domuuid);
-    FIELD(libxl_event, for_user);
-    FIELD(libxl_event, type);
-    FIELD(libxl_event, u);
-    FIELD(libxl_event, u.domain_shutdown);
-    FIELD(libxl_event, u.domain_shutdown.shutdown_reason);
-    FIELD(libxl_event, u.disk_eject);
-    FIELD(libxl_event, u.disk_eject.vdev);
-    FIELD(libxl_event, u.disk_eject.disk);
-    FIELD(libxl_event, u.operation_complete);
-    FIELD(libxl_event, u.operation_complete.rc);
+            memcpy(&ptr, b + i, sizeof(ptr));
+            printf("\n%zu: %s\n", i, ptr ? "<ptr>" : "<NULL>");
+            i += sizeof(ptr);
+            continue;
+        }
+        printf("%02x", b[i]);
+        i++;
+        if (i % 32 == 0)
+            printf("\n");
+    }
+    printf("\n");
 }
-
-/* ------------------------------------------------------------ json */
 
 static void show(const char *name, char *text)
 {
     printf("=== %s\n%s", name, text ? text : "(NULL)\n");
     free(text);
 }
+
+/* every enumeration's string table, in order */
+#define TABLE(e) do {                                                   \
+        const libxl_enum_string_table *row;                             \
+        printf("=== table %s\n", #e);                                   \
+        for (row = e##_string_table; row->s; row++)                     \
+            printf("%s %d\n", row->s, row->v);                          \
+    } while (0)
+
+/* layout_all, init_all, json_init_all: generated from the IDL */
+#include "typedump_types.h"
+
+static void layout(void)
+{
+    TYPE(libxl_defbool);
+    TYPE(libxl_uuid);
+    TYPE(libxl_ev_link);
+    TYPE(libxl_mac);
+    TYPE(libxl_bitmap);
+    FIELD(libxl_bitmap, size);
+    FIELD(libxl_bitmap, map);
+    TYPE(libxl_string_list);
+    TYPE(libxl_key_value_list);
+    TYPE(libxl_hwcap);
+    TYPE(libxl_ms_vm_genid);
+    TYPE(libxl_cpuid_policy_list);
+    TYPE(libxl_enum_string_table);
+    FIELD(libxl_enum_string_table, s);
+    FIELD(libxl_enum_string_table, v);
+    layout_all();
+}
+
+/* ------------------------------------------------------------ json */
 
 static void fill_disk(libxl_device_disk *d)
 {
@@ -277,21 +243,7 @@ static void json(void)
     show("disk_transport", libxl_disk_transport_to_json(NULL,
              LIBXL_DISK_TRANSPORT_MMIO));
 
-    /* every enumeration's string table, in order */
-#define TABLE(e) do {                                                   \
-        const libxl_enum_string_table *row;                             \
-        printf("=== table %s\n", #e);                                   \
-        for (row = e##_string_table; row->s; row++)                     \
-            printf("%s %d\n", row->s, row->v);                          \
-    } while (0)
-    TABLE(libxl_error);
-    TABLE(libxl_event_type);
-    TABLE(libxl_shutdown_reason);
-    TABLE(libxl_domain_type);
-    TABLE(libxl_disk_format);
-    TABLE(libxl_disk_backend);
-    TABLE(libxl_disk_specification);
-    TABLE(libxl_disk_transport);
+    json_init_all();
 }
 
 int main(int argc, char **argv)
@@ -300,8 +252,10 @@ int main(int argc, char **argv)
         layout();
     else if (argc == 2 && !strcmp(argv[1], "json"))
         json();
+    else if (argc == 2 && !strcmp(argv[1], "init"))
+        init_all();
     else {
-        fprintf(stderr, "usage: %s layout|json\n", argv[0]);
+        fprintf(stderr, "usage: %s layout|json|init\n", argv[0]);
         return 2;
     }
     return 0;

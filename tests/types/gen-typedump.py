@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+# gen-typedump.py: write the per-type part of tests/types/typedump.c from
+# libxl_types.idl, so that the checks cover every type of the IDL.
+#
+#   gen-typedump.py libxl_types.idl OUT.h
+#
+# OUT.h defines, for typedump.c (built against Debian's headers and against
+# ours, so it may only use names both have):
+#   layout_all()     sizeof/alignment of every type, offset and size of
+#                    every member (keyed-union members, anonymous structs,
+#                    array counts and pointers included)
+#   init_all()       the bytes of every struct after _init, and after
+#                    _init + _init_<key>(k) for every value k of each key;
+#                    pointer members are shown as NULL or not
+#   json_init_all()  _to_json of every struct after _init (and
+#                    _init_<key>), of every enumeration value and of one
+#                    value outside each enumeration; every string table
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", ".."))
+import idl  # noqa: E402
+
+
+def is_pointer(ty):
+    """Members whose bytes are an address (compared as NULL or not)."""
+    if isinstance(ty, idl.Array):
+        return True
+    if isinstance(ty, idl.Builtin):
+        return ty.kind in ("string", "string_list", "key_value_list",
+                           "cpuid_policy_list", "opaque")
+    return False
+
+
+def layout_members(tname, fields, prefix, out):
+    for f in fields:
+        path = prefix + f.name
+        ty = f.type
+        if isinstance(ty, idl.KeyedUnion):
+            out.append("    FIELD(%s, %s%s);" % (tname, prefix, ty.keyvar_name))
+            out.append("    FIELD(%s, %s);" % (tname, path))
+            for m in ty.members:
+                if m.has_data:
+                    out.append("    FIELD(%s, %s.%s);" % (tname, path, m.name))
+                    layout_members(tname, m.struct.fields,
+                                   "%s.%s." % (path, m.name), out)
+            continue
+        if isinstance(ty, idl.Array):
+            out.append("    FIELD(%s, %s%s);" % (tname, prefix, ty.lenvar_name))
+        out.append("    FIELD(%s, %s);" % (tname, path))
+        if isinstance(ty, idl.Struct) and ty.typename is None:
+            layout_members(tname, ty.fields, path + ".", out)
+        elif isinstance(ty, idl.Builtin) and ty.kind == "link":
+            out.append("    FIELD(%s, %s.tqe_next);" % (tname, path))
+            out.append("    FIELD(%s, %s.tqe_prev);" % (tname, path))
+
+
+def pointer_paths(fields, prefix, active=None):
+    """Member paths holding addresses, recursing into named and anonymous
+    structs; keyed unions only for their active member (active: dict
+    union path -> member name)."""
+    paths = []
+    for f in fields:
+        path = prefix + f.name
+        ty = f.type
+        if isinstance(ty, idl.KeyedUnion):
+            chosen = (active or {}).get(path)
+            for m in ty.members:
+                if m.has_data and m.name == chosen:
+                    paths += pointer_paths(m.struct.fields,
+                                           "%s.%s." % (path, m.name))
+        elif is_pointer(ty):
+            paths.append(path)
+        elif isinstance(ty, idl.Builtin) and ty.kind == "bitmap":
+            paths.append(path + ".map")
+        elif isinstance(ty, idl.Builtin) and ty.kind == "link":
+            paths += [path + ".tqe_next", path + ".tqe_prev"]
+        elif isinstance(ty, idl.Struct):
+            paths += pointer_paths(ty.fields, path + ".")
+    return paths
+
+
+def init_case(t, label, key_call, active, out):
+    out.append("    {")
+    out.append("        %s x;" % t.typename)
+    out.append("        static const size_t ptrs[] = {")
+    for p in pointer_paths(t.fields, "", active):
+        out.append("            offsetof(%s, %s)," % (t.typename, p))
+    out.append("            (size_t)-1,")
+    out.append("        };")
+    out.append("")
+    out.append("        %s_init(&x);" % t.typename)
+    if key_call:
+        out.append("        %s;" % key_call)
+    out.append('        dump_bytes("%s", &x, sizeof(x), ptrs);' % label)
+    if t.has_dispose:
+        out.append("        %s_dispose(&x);" % t.typename)
+    out.append("    }")
+
+
+def keyed_cases(t):
+    """(label, init_<key> call, active member map) for each key value."""
+    cases = []
+    for uf in t.keyed_unions():
+        ku = uf.type
+        for v in ku.keyvar_type.values:
+            member = next((m for m in ku.members if m.value is v), None)
+            active = {uf.name: member.name} if member else {}
+            cases.append(("%s init_%s %s" % (t.typename, ku.keyvar_name,
+                                             v.string),
+                          "%s_init_%s(&x, %s)" % (t.typename, ku.keyvar_name,
+                                                  v.cname),
+                          active))
+    return cases
+
+
+def main(argv):
+    types, _ = idl.parse(argv[1])
+    out = ["/* Generated by tests/types/gen-typedump.py. Do not edit. */", ""]
+
+    out.append("static void layout_all(void)")
+    out.append("{")
+    for t in types:
+        out.append("    TYPE(%s);" % t.typename)
+        if isinstance(t, idl.Struct):
+            layout_members(t.typename, t.fields, "", out)
+    out.append("}")
+    out.append("")
+
+    out.append("static void init_all(void)")
+    out.append("{")
+    for t in types:
+        if not isinstance(t, idl.Struct):
+            continue
+        init_case(t, t.typename + " init", None, {}, out)
+        for label, call, active in keyed_cases(t):
+            init_case(t, label, call, active, out)
+    out.append("}")
+    out.append("")
+
+    out.append("static void json_init_all(void)")
+    out.append("{")
+    for t in types:
+        if isinstance(t, idl.Enumeration):
+            for v in t.values:
+                out.append('    show("%s %s", %s_to_json(NULL, %s));'
+                           % (t.typename, v.string, t.typename, v.cname))
+            out.append('    show("%s outside", %s_to_json(NULL, (%s)12345));'
+                       % (t.typename, t.typename, t.typename))
+            out.append("    TABLE(%s);" % t.typename)
+            continue
+        cases = [(t.typename + " init", None)] + \
+            [(label, call) for label, call, _ in keyed_cases(t)]
+        for label, call in cases:
+            out.append("    {")
+            out.append("        %s x;" % t.typename)
+            out.append("")
+            out.append("        %s_init(&x);" % t.typename)
+            if call:
+                out.append("        %s;" % call)
+            out.append('        show("json %s", %s_to_json(NULL, &x));'
+                       % (label, t.typename))
+            if t.has_dispose:
+                out.append("        %s_dispose(&x);" % t.typename)
+            out.append("    }")
+    out.append("}")
+
+    tmp = argv[2] + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(out) + "\n")
+    os.replace(tmp, argv[2])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

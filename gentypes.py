@@ -556,9 +556,8 @@ def parse_value(ty, v, lv, o, parent):
           % (v, ty.typename))
         o("%s = (%s)n.i;" % (lv, ty.typename))
     elif isinstance(ty, idl.Number):
-        if ty.bits == 64 and not ty.signed and ty.json_signed:
-            o("if (lc_json_get_u64_or_negative(%s, &n.u)) return -1;" % v)
-        elif ty.signed:
+        # (libxl_ev_user is printed signed but, as in libxl, read unsigned)
+        if ty.signed:
             o("if (lc_json_get_sint(%s, INT%d_MIN, INT%d_MAX, &n.s)) "
               "return -1;" % (v, ty.bits, ty.bits))
         else:

@@ -89,7 +89,9 @@ class Builtin(Type):
 
 class Number(Builtin):
     """An integer. json_signed overrides how it is printed (libxl prints
-    libxl_ev_user, an unsigned 64-bit value, as a signed one)."""
+    libxl_ev_user, an unsigned 64-bit value, as a signed one, and still
+    reads it back as an unsigned one: a cookie of 2^63 or more does not
+    survive a round trip through JSON)."""
 
     def __init__(self, typename, signed, bits, json_signed=None, **kw):
         Builtin.__init__(self, typename, "number", **kw)

@@ -220,20 +220,6 @@ int lc_json_get_uint(json_object *v, unsigned long long max,
     return 0;
 }
 
-int lc_json_get_u64_or_negative(json_object *v, unsigned long long *out)
-{
-    int64_t n;
-
-    if (!json_object_is_type(v, json_type_int))
-        return -1;
-    n = json_object_get_int64(v);
-    if (n < 0)
-        *out = (unsigned long long)n;
-    else
-        *out = json_object_get_uint64(v);
-    return 0;
-}
-
 int lc_json_get_bool(json_object *v, bool *out)
 {
     if (!json_object_is_type(v, json_type_boolean))

@@ -66,8 +66,6 @@ int lc_json_get_sint(json_object *v, long long min, long long max,
                      long long *out);
 int lc_json_get_uint(json_object *v, unsigned long long max,
                      unsigned long long *out);
-/* Any integer from INT64_MIN to UINT64_MAX, negatives taken modulo 2^64. */
-int lc_json_get_u64_or_negative(json_object *v, unsigned long long *out);
 int lc_json_get_bool(json_object *v, bool *out);
 /* Numbers parsed by the generated code pass through one of these. */
 typedef union {

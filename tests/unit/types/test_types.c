@@ -55,7 +55,7 @@ static void fill_event(libxl_event *ev, libxl_event_type t)
     libxl_event_init_type(ev, t);
     ev->domid = 77;
     ev->domuuid = test_uuid;
-    ev->for_user = UINT64_MAX - (uint64_t)t; /* printed as a negative */
+    ev->for_user = INT64_MAX - (uint64_t)t; /* 2^63 and above print negative */
     switch (t) {
     case LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN:
         ev->u.domain_shutdown.shutdown_reason = LIBXL_SHUTDOWN_REASON_WATCHDOG;
@@ -278,7 +278,7 @@ TEST(json_values_parsed_exactly, 30)
 
     libxl_event_init(&ev);
     ck_assert_int_eq(libxl_event_from_json(NULL, &ev,
-        "{\"domid\": 4294967295, \"for_user\": -1, "
+        "{\"domid\": 4294967295, \"for_user\": 18446744073709551615, "
         "\"domuuid\": \"DEADBEEF-0001-0203-0405-060708090AFF\", "
         "\"type.disk_eject\": {\"vdev\": \"a\\u00e9\\n\", "
         "\"disk\": {\"base\": 18446744073709551615, \"format\": \"QCOW2\", "
@@ -441,7 +441,7 @@ TEST(type_confused_json, 30)
         "{\"domid\": \"5\"}", "{\"domid\": 1.5}", "{\"domid\": -1}",
         "{\"domid\": 4294967296}", "{\"domid\": true}", "{\"domid\": {}}",
         "{\"for_user\": 18446744073709551616}",
-        "{\"for_user\": -9223372036854775809}",
+        "{\"for_user\": -9223372036854775809}", "{\"for_user\": -1}",
         "{\"for_user\": 99999999999999999999999}",
         "{\"domuuid\": 5}", "{\"domuuid\": \"zz\"}",
         "{\"domuuid\": \"01234567-89ab-cdef-0123-456789abcdef0\"}",
@@ -476,6 +476,75 @@ TEST(type_confused_json, 30)
     ck_assert_ptr_null(di.ssid_label); /* reset to init on failure */
     ck_assert_int_eq(di.domain_type, LIBXL_DOMAIN_TYPE_INVALID);
     libxl_dominfo_dispose(&di);
+}
+
+/*
+ * The members the full IDL added: arrays, anonymous structs, const
+ * members, nested keyed unions. Where Debian's libxenlight 4.17 fails
+ * (measured on the simulated host) we fail the same way (ERROR_FAIL);
+ * where it skips a member of the wrong JSON type, we fail too (strict);
+ * what it accepts as valid we accept with the same result.
+ */
+#define PARSES(type, doc, want_rc) do {                                 \
+        libxl_##type v;                                                 \
+        libxl_##type##_init(&v);                                        \
+        ck_assert_msg(libxl_##type##_from_json(NULL, &v, doc) == (want_rc), \
+                      "%s: %s", #type, doc);                            \
+        libxl_##type##_dispose(&v);                                     \
+    } while (0)
+
+TEST(json_arrays_and_nested_members, 30)
+{
+    /* rejected by libxl too */
+    PARSES(vnode_info, "{\"distances\": [\"x\"]}", ERROR_FAIL);
+    PARSES(vnode_info, "{\"distances\": [null]}", ERROR_FAIL);
+    PARSES(vnode_info, "{\"distances\": [-1]}", ERROR_FAIL);
+    PARSES(vnode_info, "{\"distances\": [4294967296]}", ERROR_FAIL);
+    PARSES(vnode_info, "{\"memkb\": -1}", ERROR_FAIL);
+    PARSES(vsnd_params, "{\"sample_formats\": [\"s8\", \"bogus\"]}", ERROR_FAIL);
+    PARSES(vsnd_params, "{\"sample_formats\": [1]}", ERROR_FAIL);
+    PARSES(domain_build_info, "{\"type.hvm\": {\"timer_mode\": \"bogus\"}}",
+           ERROR_FAIL);
+    PARSES(device_nic, "{\"devid\": 2147483648}", ERROR_FAIL);
+    PARSES(device_nic, "{\"backend_domid\": -1}", ERROR_FAIL);
+    PARSES(event, "{\"for_user\": -1}", ERROR_FAIL);
+    /* skipped by libxl, rejected here */
+    PARSES(vnode_info, "{\"distances\": 5}", ERROR_FAIL);
+    PARSES(vsnd_pcm, "{\"streams\": [null]}", ERROR_FAIL);
+    PARSES(vsnd_pcm, "{\"streams\": [5]}", ERROR_FAIL);
+    PARSES(vsnd_pcm, "{\"params\": 5}", ERROR_FAIL);
+    PARSES(domain_build_info, "{\"type.hvm\": 5}", ERROR_FAIL);
+    PARSES(domain_build_info, "{\"arch_arm\": 7}", ERROR_FAIL);
+    PARSES(domain_build_info, "{\"type.hvm\": {}, \"type.pv\": {}}", ERROR_FAIL);
+    /* accepted by both */
+    PARSES(vnode_info, "{\"distances\": []}", 0);
+    PARSES(vnode_info, "{\"memkb\": 18446744073709551615}", 0);
+    PARSES(device_nic, "{\"devid\": -5}", 0);
+    PARSES(domain_create_info, "{\"name\": null}", 0);
+
+    libxl_domain_build_info bi;
+    libxl_domain_build_info_init(&bi);
+    ck_assert_int_eq(libxl_domain_build_info_from_json(NULL, &bi,
+        "{\"irqs\": [1, 4294967295], \"arch_arm\": {\"gic_version\": \"V3\"}, "
+        "\"type.pv\": {\"features\": \"ignored: const\", \"slack_memkb\": 7}, "
+        "\"vnuma_nodes\": [{\"pnode\": 2}, {}]}"), 0);
+    ck_assert_int_eq(bi.num_irqs, 2);
+    ck_assert_uint_eq(bi.irqs[1], 4294967295u);
+    ck_assert_int_eq(bi.arch_arm.gic_version, LIBXL_GIC_VERSION_V3);
+    ck_assert_int_eq(bi.type, LIBXL_DOMAIN_TYPE_PV);
+    ck_assert_ptr_null(bi.u.pv.features);
+    ck_assert(bi.u.pv.slack_memkb == 7);
+    ck_assert_int_eq(bi.num_vnuma_nodes, 2);
+    ck_assert_uint_eq(bi.vnuma_nodes[0].pnode, 2);
+    /* array elements start from their own defaults */
+    ck_assert(bi.vnuma_nodes[1].memkb == LIBXL_MEMKB_DEFAULT);
+    /* a failure leaves the value as _init made it, arrays freed */
+    ck_assert_int_eq(libxl_domain_build_info_from_json(NULL, &bi,
+        "{\"irqs\": [1, 2], \"ioports\": [{\"first\": -1}]}"), ERROR_FAIL);
+    ck_assert_ptr_null(bi.irqs);
+    ck_assert_int_eq(bi.num_irqs, 0);
+    ck_assert_int_eq(bi.type, LIBXL_DOMAIN_TYPE_INVALID);
+    libxl_domain_build_info_dispose(&bi);
 }
 
 static double now(void)
@@ -640,11 +709,14 @@ TEST(fuzz_event_from_json, 30)
         int rc = libxl_event_from_json(NULL, &ev, buf);
         ck_assert_msg(rc == 0 || rc == ERROR_FAIL, "rc %d for %s", rc, buf);
         if (rc == 0) {
-            /* whatever was accepted prints and parses back identically */
+            /* whatever was accepted prints and parses back identically,
+               except a cookie of 2^63 or more: libxl prints it negative
+               and reads it unsigned, so it cannot come back */
             accepted++;
             char *j = libxl_event_to_json(NULL, &ev);
             ck_assert_ptr_nonnull(j);
-            ROUND_TRIP(event, &ev);
+            if (ev.for_user <= INT64_MAX)
+                ROUND_TRIP(event, &ev);
             free(j);
         }
         libxl_event_dispose(&ev);

@@ -244,6 +244,7 @@ static void json(void)
              LIBXL_DISK_TRANSPORT_MMIO));
 
     json_init_all();
+    json_fill_all();
 }
 
 int main(int argc, char **argv)

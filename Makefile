@@ -22,6 +22,7 @@ WERROR   ?=
 XEN_LIBS  := -lxenctrl -lxenstore -lxenevtchn -lxentoollog -lxentoolcore
 JSON_LIBS := -ljson-c -lyajl
 UUID_LIBS := -luuid
+YAJL_LIBS := -lyajl
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 WARNFLAGS   := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
@@ -51,7 +52,7 @@ LIB_SRCS := $(sort $(filter-out $(GEN_SOURCES),$(wildcard src/*.c $(LAYERS:%=src
 	    $(GEN_SOURCES))
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB_HDRS := $(wildcard src/*.h $(LAYERS:%=src/%/*.h))
-LIB_LIBS := $(XEN_LIBS) $(JSON_LIBS) $(UUID_LIBS) -lpthread
+LIB_LIBS := $(XEN_LIBS) $(JSON_LIBS) $(YAJL_LIBS) $(UUID_LIBS) -lpthread
 
 # Test programs mirror the library's layers: each tests/unit/LAYER/test_*.c
 # (tests/unit/test_*.c for the composition root, src/ctx.c) and each

@@ -57,16 +57,32 @@ typedef uint8_t libxl_mac[6];
 #define LIBXL_MAC_FMT "%02hhx:%02hhx:%02hhx:%02hhx:%02hhx:%02hhx"
 #define LIBXL_MAC_FMTLEN ((2*6)+5) /* six byte pairs and five colons */
 #define LIBXL_MAC_BYTES(mac) mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]
+void libxl_mac_copy(libxl_ctx *ctx, libxl_mac *dst, const libxl_mac *src);
 
 /* A NULL-terminated array of malloc'ed strings; NULL is the empty list. */
 typedef char **libxl_string_list;
+/* Frees every string and the array; *sl becomes NULL. */
+void libxl_string_list_dispose(libxl_string_list *sl);
+/* The number of strings (0 for NULL). */
+int libxl_string_list_length(const libxl_string_list *sl);
+/* A deep copy into *dst (not disposed first); NULL stays NULL. */
+void libxl_string_list_copy(libxl_ctx *ctx, libxl_string_list *dst,
+                            const libxl_string_list *src);
 
 /* A NULL-terminated array of malloc'ed strings read in pairs: key, value
    (the value may be NULL); NULL is the empty list. */
 typedef char **libxl_key_value_list;
+/* Frees every key, value and the array; *kvl becomes NULL. */
+void libxl_key_value_list_dispose(libxl_key_value_list *kvl);
+/* The number of pairs (0 for NULL). */
+int libxl_key_value_list_length(const libxl_key_value_list *kvl);
+/* A deep copy into *dst (not disposed first); NULL stays NULL. */
+void libxl_key_value_list_copy(libxl_ctx *ctx, libxl_key_value_list *dst,
+                               const libxl_key_value_list *src);
 
 /* Hardware capability words as the hypervisor reports them. */
 typedef uint32_t libxl_hwcap[8];
+void libxl_hwcap_copy(libxl_ctx *ctx, libxl_hwcap *dst, const libxl_hwcap *src);
 
 /* A bit set of size bytes (size * 8 bits) in malloc'ed memory; bit i is
    bit (i % 8) of byte i / 8. {0, NULL} is the empty, unallocated set. */
@@ -74,17 +90,33 @@ typedef struct {
     uint32_t size;
     uint8_t *map;
 } libxl_bitmap;
+/* The empty set; dispose frees the map and leaves the empty set. */
+void libxl_bitmap_init(libxl_bitmap *map);
+void libxl_bitmap_dispose(libxl_bitmap *map);
 
 /* A CPUID/MSR policy being built for a guest. Opaque: use the
    libxl_cpuid_* functions; NULL is the empty policy. */
 struct libxl__cpu_policy;
 typedef struct libxl__cpu_policy *libxl_cpuid_policy_list;
+/* Frees the policy; *cpuid_list becomes NULL. */
+void libxl_cpuid_dispose(libxl_cpuid_policy_list *cpuid_list);
+/* The number of CPUID leaves the policy sets (its MSRs are not counted). */
+int libxl_cpuid_policy_list_length(const libxl_cpuid_policy_list *l);
+/* A deep copy into *dst (not disposed first). */
+void libxl_cpuid_policy_list_copy(libxl_ctx *ctx,
+                                  libxl_cpuid_policy_list *dst,
+                                  const libxl_cpuid_policy_list *src);
 
 /* Hyper-V's VM generation id: 16 bytes, all zero when unset. */
 #define LIBXL_MS_VM_GENID_LEN 16
 typedef struct {
     uint8_t bytes[LIBXL_MS_VM_GENID_LEN];
 } libxl_ms_vm_genid;
+/* Random bytes: 0, or ERROR_FAIL if the system gave none (logged). */
+int libxl_ms_vm_genid_generate(libxl_ctx *ctx, libxl_ms_vm_genid *id);
+bool libxl_ms_vm_genid_is_zero(const libxl_ms_vm_genid *id);
+void libxl_ms_vm_genid_copy(libxl_ctx *ctx, libxl_ms_vm_genid *dst,
+                            const libxl_ms_vm_genid *src);
 
 /* Other "not set" values of build-info members. */
 #define LIBXL_TIMER_MODE_DEFAULT -1

@@ -1,7 +1,9 @@
 /*
  * types/builtin_types.c: the hand-written builtin types the IDL refers to
- * (libxl_defbool, libxl_uuid over libuuid) and small helpers shared with
- * the generated code (enum string lookup, aborting strdup).
+ * that need no file of their own (libxl_defbool, libxl_uuid over libuuid),
+ * and small helpers shared with the generated code (enum string lookup,
+ * aborting strdup) and with the other builtins (types/builtin_impl.h).
+ * The other builtins each have their own file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,8 @@
 #include <strings.h>
 #include <uuid/uuid.h>
 
+#include "types/builtin_impl.h"
+#include "types/builtins.h"
 #include "types/types_internal.h"
 
 /* ------------------------------------------------------------ defbool */
@@ -54,6 +58,58 @@ const char *libxl_defbool_to_string(libxl_defbool b)
     if (b.val < 0)
         return "False";
     return "<default>";
+}
+
+yajl_gen_status libxl_defbool_gen_json(yajl_gen hand, libxl_defbool *p)
+{
+    return lc_yajl_gen_cstring(hand, libxl_defbool_to_string(*p));
+}
+
+void lc_defbool_init(libxl_defbool *p)
+{
+    libxl_defbool_unset(p);
+}
+
+void lc_defbool_dispose(libxl_defbool *p)
+{
+    libxl_defbool_unset(p);
+}
+
+void lc_defbool_copy(libxl_ctx *ctx, libxl_defbool *dst,
+                     const libxl_defbool *src)
+{
+    (void)ctx;
+    *dst = *src;
+}
+
+bool lc_defbool_is_default(const libxl_defbool *p)
+{
+    return libxl_defbool_is_default(*p);
+}
+
+/*
+ * "True", "False" or "<default>", exactly. libxl compares only the first
+ * characters, so it also takes "Truest" as true and "<default>x" as the
+ * default; lightcore rejects such text (ERROR_FAIL).
+ */
+int lc_defbool_parse_json(json_object *v, libxl_defbool *p)
+{
+    const char *s;
+
+    if (!json_object_is_type(v, json_type_string))
+        return ERROR_FAIL;
+    s = json_object_get_string(v);
+    if (strlen(s) != (size_t)json_object_get_string_len(v))
+        return ERROR_FAIL;
+    if (!strcmp(s, "True"))
+        libxl_defbool_set(p, true);
+    else if (!strcmp(s, "False"))
+        libxl_defbool_set(p, false);
+    else if (!strcmp(s, "<default>"))
+        libxl_defbool_unset(p);
+    else
+        return ERROR_FAIL;
+    return 0;
 }
 
 /* ------------------------------------------------------------ uuid */
@@ -102,7 +158,85 @@ uint8_t *libxl_uuid_bytearray(libxl_uuid *uuid)
     return uuid->uuid;
 }
 
+yajl_gen_status libxl_uuid_gen_json(yajl_gen hand, libxl_uuid *p)
+{
+    char text[LIBXL_UUID_FMTLEN + 1];
+
+    snprintf(text, sizeof(text), LIBXL_UUID_FMT, LIBXL_UUID_BYTES(*p));
+    return yajl_gen_string(hand, (const unsigned char *)text,
+                           LIBXL_UUID_FMTLEN);
+}
+
+void lc_uuid_init(libxl_uuid *p)
+{
+    libxl_uuid_clear(p);
+}
+
+void lc_uuid_dispose(libxl_uuid *p)
+{
+    libxl_uuid_clear(p);
+}
+
+void lc_uuid_copy(libxl_ctx *ctx, libxl_uuid *dst, const libxl_uuid *src)
+{
+    libxl_uuid_copy(ctx, dst, src);
+}
+
+bool lc_uuid_is_default(const libxl_uuid *p)
+{
+    return libxl_uuid_is_nil(p);
+}
+
+/* A string libuuid parses, else ERROR_FAIL (libxl's parser returns -1,
+   which its from_json turns into ERROR_FAIL). */
+int lc_uuid_parse_json(json_object *v, libxl_uuid *p)
+{
+    if (!json_object_is_type(v, json_type_string))
+        return ERROR_FAIL;
+    if (strlen(json_object_get_string(v)) !=
+        (size_t)json_object_get_string_len(v))
+        return ERROR_FAIL;
+    return libxl_uuid_from_string(p, json_object_get_string(v))
+           ? ERROR_FAIL : 0;
+}
+
 /* ------------------------------------------------------------ helpers */
+
+yajl_gen_status lc_yajl_gen_cstring(yajl_gen hand, const char *s)
+{
+    if (!s)
+        return yajl_gen_null(hand);
+    return yajl_gen_string(hand, (const unsigned char *)s, strlen(s));
+}
+
+void *lc_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+
+    if (!p) {
+        fprintf(stderr, "lightcore: out of memory (%zu x %zu bytes)\n",
+                n, size);
+        abort();
+    }
+    return p;
+}
+
+int lc_builtin_json_int(json_object *v, long long min, long long max,
+                        long long *out)
+{
+    int64_t n;
+
+    if (!json_object_is_type(v, json_type_int))
+        return -1;
+    n = json_object_get_int64(v);
+    /* above INT64_MAX json-c answers INT64_MAX: look at the unsigned value */
+    if (n == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX)
+        return -1;
+    if (n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
 
 int lc_enum_from_string(const libxl_enum_string_table *t, const char *s,
                         int *v)

@@ -1,0 +1,69 @@
+/*
+ * types/builtin_impl.h: what the files of the builtin types share, and
+ * nothing the generated code needs (that is types/builtins.h). The JSON
+ * writers are declared here with the prototypes libxl_json.h gives them
+ * (a compatible redeclaration) and exported, so the builtin files build
+ * whether or not the generated _libxl_types_json.h that libxl_json.h
+ * includes exists yet.
+ */
+#ifndef LIGHTCORE_TYPES_BUILTIN_IMPL_H
+#define LIGHTCORE_TYPES_BUILTIN_IMPL_H
+
+#include <stddef.h>
+#include <yajl/yajl_gen.h>
+#include <json-c/json.h>
+
+#include <libxl.h>
+
+#define LC_JSON_EXPORT __attribute__((visibility("default")))
+
+LC_JSON_EXPORT yajl_gen_status libxl_defbool_gen_json(yajl_gen hand,
+                                                      libxl_defbool *p);
+LC_JSON_EXPORT yajl_gen_status libxl_uuid_gen_json(yajl_gen hand,
+                                                   libxl_uuid *p);
+LC_JSON_EXPORT yajl_gen_status libxl_mac_gen_json(yajl_gen hand,
+                                                  libxl_mac *p);
+LC_JSON_EXPORT yajl_gen_status libxl_bitmap_gen_json(yajl_gen hand,
+                                                     libxl_bitmap *p);
+LC_JSON_EXPORT yajl_gen_status
+libxl_cpuid_policy_list_gen_json(yajl_gen hand, libxl_cpuid_policy_list *p);
+LC_JSON_EXPORT yajl_gen_status
+libxl_string_list_gen_json(yajl_gen hand, libxl_string_list *p);
+LC_JSON_EXPORT yajl_gen_status
+libxl_key_value_list_gen_json(yajl_gen hand, libxl_key_value_list *p);
+LC_JSON_EXPORT yajl_gen_status libxl_hwcap_gen_json(yajl_gen hand,
+                                                    libxl_hwcap *p);
+LC_JSON_EXPORT yajl_gen_status
+libxl_ms_vm_genid_gen_json(yajl_gen hand, libxl_ms_vm_genid *p);
+
+/* A C string as a JSON string; NULL as JSON null. */
+yajl_gen_status lc_yajl_gen_cstring(yajl_gen hand, const char *s);
+
+/* calloc that aborts when out of memory, as libxl's allocations do;
+   n == 0 still returns a unique pointer. */
+void *lc_calloc(size_t n, size_t size);
+
+/*
+ * v as an integer in [min, max]: 0, or -1 if v is not a JSON integer (a
+ * number with a fraction or an exponent is not one) or out of range.
+ */
+int lc_builtin_json_int(json_object *v, long long min, long long max,
+                        long long *out);
+
+/*
+ * The largest bit index a bitmap read from JSON may hold (2 MiB of map).
+ * Xen's limits on CPUs and nodes are far below; libxl itself takes any
+ * int and allocates as much as the last index asks.
+ */
+#define LC_BITMAP_JSON_MAX_BIT ((1 << 24) - 1)
+
+/* Stops a writer at yajl's first error: `LC_YAJL(s, call)` runs call,
+   stores its status in s and returns it unless it is ok. */
+#define LC_YAJL(s, call)                                                  \
+    do {                                                                  \
+        (s) = (call);                                                     \
+        if ((s) != yajl_gen_status_ok)                                    \
+            return (s);                                                   \
+    } while (0)
+
+#endif /* LIGHTCORE_TYPES_BUILTIN_IMPL_H */

@@ -88,6 +88,7 @@ all: lib tools
 -include gen.mk
 -include tests/unit/unit.mk
 -include tests/abi/abi.mk
+-include tests/types/jsondiff.mk
 -include tests/realxen/realxen.mk
 -include tests/sim/sim.mk
 -include tools/tools.mk

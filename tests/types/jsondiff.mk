@@ -33,3 +33,25 @@ $(JD_CHECK): tests/types/jsondiff-check $(JD_DEBIAN) $(JD_OURS) $(JD_CASES) | $(
 	chmod +x $@
 
 TEST_PROGS += $(JD_CHECK)
+
+# ---- make fuzz: a build of its own (clang, ASan + UBSan, libFuzzer's
+# coverage when clang has it) in build/fuzz; see tests/types/fuzz-run.
+FUZZ_RUNS        ?= 100000
+FUZZ_DEBIAN_RUNS ?= 1000
+FUZZ_SAN         := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+HAVE_LIBFUZZER    = $(shell printf 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; return (int)n * 0; }\n' | \
+		      clang -fsanitize=fuzzer -x c - -o /dev/null 2>/dev/null && echo 1)
+
+.PHONY: fuzz fuzz-build
+fuzz: deps
+	$(MAKE) BUILD=build/fuzz CC=clang \
+	    SANFLAGS="$(FUZZ_SAN) $(if $(HAVE_LIBFUZZER),-fsanitize=fuzzer-no-link)" \
+	    fuzz-build $(if $(HAVE_LIBFUZZER),build/fuzz/tests/types/jsonfuzz)
+	tests/types/fuzz-run build/fuzz/tests/types $(FUZZ_RUNS) $(FUZZ_DEBIAN_RUNS)
+
+fuzz-build: $(JD_DEBIAN) $(JD_OURS)
+
+$(JD_DIR)/jsonfuzz: tests/types/jsonfuzz.c tests/types/jsondiff_rt.c $(JD_HDRS) $(JD_GEN_C) \
+		$(STATICLIB) $(GEN_HEADERS)
+	$(CC) $(CPPFLAGS) -Itests/types $(CFLAGS) -fsanitize=fuzzer -o $@ tests/types/jsonfuzz.c \
+	    tests/types/jsondiff_rt.c $(JD_GEN_C) $(LDFLAGS) $(STATICLIB) $(LIB_LIBS)

@@ -15,7 +15,8 @@
  *   fuzz SEED N [--fork] [--type T] [--save DIR]
  *                     N mutated inputs per type through from_json (and
  *                     to_json, dispose); --fork runs each in a process
- *   depth             from_json cost at nesting depths 1,000 to 100,000
+ *   depth TYPE FIELD [REPS]
+ *                     from_json cost at nesting depths 1,000 to 100,000
  *   seeds DIR N       writes gen's texts as files DIR/TYPE/I
  */
 #include <errno.h>
@@ -463,7 +464,7 @@ static char *nested(const char *key, int depth)
     return s;
 }
 
-static int mode_depth(const char *type, const char *known)
+static int mode_depth(const char *type, const char *known, int reps)
 {
     static const int depths[] = { 1000, 10000, 100000 };
     int ti = find_type(type);
@@ -477,7 +478,7 @@ static int mode_depth(const char *type, const char *known)
             double best = 1e9;
             int rc = 0;
 
-            for (int rep = 0; rep < 5; rep++) {
+            for (int rep = 0; rep < reps; rep++) {
                 void *v = jd_types[ti].alloc();
                 double t0 = now_s();
 
@@ -555,12 +556,12 @@ int main(int argc, char **argv)
         return mode_fuzz(strtoull(argv[2], NULL, 0), atoi(argv[3]), forking,
                          only, save);
     }
-    if (!strcmp(mode, "depth") && argc == 4)
-        return mode_depth(argv[2], argv[3]);
+    if (!strcmp(mode, "depth") && (argc == 4 || argc == 5))
+        return mode_depth(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 5);
     if (!strcmp(mode, "seeds") && argc == 5)
         return mode_seeds(argv[2], strtoull(argv[3], NULL, 0), atoi(argv[4]));
     fprintf(stderr, "usage: %s gen|check SEED N | parse [FROM] | "
-            "fuzz SEED N [--fork] [--type T] [--save DIR] | depth TYPE FIELD | "
+            "fuzz SEED N [--fork] [--type T] [--save DIR] | depth TYPE FIELD [REPS] | "
             "seeds DIR SEED N\n", argv[0]);
     return 2;
 }

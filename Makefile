@@ -77,6 +77,7 @@ endif
 HARNESS_TEST := $(BUILD)/tests/common/test_testmain
 TEST_PROGS  := $(HARNESS_TEST) $(UNIT_TESTS) $(INTEG_TESTS)
 TOOLS       :=
+CHECK_SCRIPTS :=
 
 .PHONY: all lib tools check check-asan check-tsan check-one check-one-asan check-one-tsan \
 	test-list install clean deps distclean demo
@@ -84,7 +85,8 @@ all: lib tools
 
 # ---------------------------------------------------------------- fragments
 # Each fragment may use BUILD, CC, CFLAGS, BASE_CFLAGS, CPPFLAGS, LDFLAGS,
-# STATICLIB, LIB_LIBS, CHECK_LIBS and append to TEST_PROGS, TOOLS.
+# STATICLIB, LIB_LIBS, CHECK_LIBS and append to TEST_PROGS, TOOLS and
+# CHECK_SCRIPTS (test scripts make check runs after the programs).
 -include gen.mk
 -include tests/unit/unit.mk
 -include tests/abi/abi.mk
@@ -93,6 +95,7 @@ all: lib tools
 -include tests/sim/sim.mk
 -include tools/tools.mk
 -include bench/bench.mk
+-include tests/clients/clients.mk
 
 # ---------------------------------------------------------------- deps
 # Install missing Debian packages (no-op when everything is present).
@@ -190,7 +193,7 @@ demo: deps
 check: deps
 	$(MAKE) all $(TEST_PROGS) $(CHECK_EXTRA_DEPS) test-list
 	BUILD_DIR=$(BUILD) SAN_PRELOAD="$(SAN_PRELOAD)" tests/run-tests tests/static/run $(TEST_PROGS) \
-	    tests/sim/run-unprivileged
+	    $(CHECK_SCRIPTS) tests/sim/run-unprivileged
 
 # One test by name (several: T="NAME NAME:I ..."), wherever it is; see
 # tests/run-one.

@@ -1,8 +1,9 @@
 /*
  * hypercall.c: the simulated hypervisor's hypercalls, reached through an
  * interposed libxencall: domctl (getdomaininfo, destroy, pause, unpause),
- * sysctl (getdomaininfolist, physinfo), xen_version, remote shutdown,
- * hvm_op get/set_param (HVM_PARAM_CALLBACK_IRQ only) and multicall.
+ * sysctl (getdomaininfolist, physinfo, numainfo, cputopoinfo),
+ * xen_version, remote shutdown, hvm_op get/set_param
+ * (HVM_PARAM_CALLBACK_IRQ only) and multicall.
  * Everything else fails with ENOSYS (logged with $XENSIM_DEBUG).
  */
 #define __XEN_TOOLS__ 1
@@ -149,6 +150,43 @@ static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
         p->total_pages = 64ull << 18;          /* 64 GiB */
         p->free_pages = p->total_pages > used ? p->total_pages - used : 0;
         p->max_mfn = p->total_pages - 1;
+        return 0;
+    }
+    case XEN_SYSCTL_cputopoinfo: {
+        /* Every cpu a core of socket 0, on node 0 (as physinfo says). */
+        struct xen_sysctl_cputopoinfo *t = &sc->u.cputopoinfo;
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        uint32_t have = ncpu > 0 ? (uint32_t)ncpu : 1;
+        xen_sysctl_cputopo_t *buf = t->cputopo.p;
+        if (buf)
+            for (uint32_t i = 0; i < have && i < t->num_cpus; i++) {
+                buf[i].core = i;
+                buf[i].socket = 0;
+                buf[i].node = 0;
+            }
+        t->num_cpus = have;
+        return 0;
+    }
+    case XEN_SYSCTL_numainfo: {
+        /* One node holding all the memory physinfo reports. */
+        struct xen_sysctl_numainfo *ni = &sc->u.numainfo;
+        xen_sysctl_meminfo_t *mem = ni->meminfo.p;
+        uint32_t *dist = ni->distance.p;
+        if ((mem || dist) && ni->num_nodes >= 1) {
+            uint64_t used = 0;
+            sim_lock(s);
+            for (uint32_t i = 0; i < s->next_domid && i < SIM_NR_DOMIDS; i++)
+                if (sim_domain_present_locked(s, i))
+                    used += s->doms[i].mem_kb / 4;
+            sim_unlock(s);
+            if (mem) {
+                mem[0].memsize = (64ull << 18) * SIM_PAGE;
+                mem[0].memfree = ((64ull << 18) > used ? (64ull << 18) - used : 0) * SIM_PAGE;
+            }
+            if (dist)
+                dist[0] = 10;
+        }
+        ni->num_nodes = 1;
         return 0;
     }
     default:

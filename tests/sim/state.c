@@ -777,8 +777,8 @@ static const char *const domctl_names[127] = {
 };
 static const char *const sysctl_names[63] = {
     [1] = "readconsole", [3] = "physinfo", [4] = "sched_id",
-    [6] = "getdomaininfolist", [8] = "getcpuinfo", [17] = "numainfo",
-    [18] = "cpupool_op", [22] = "cputopoinfo",
+    [6] = "getdomaininfolist", [8] = "getcpuinfo", [16] = "cputopoinfo",
+    [17] = "numainfo", [18] = "cpupool_op",
 };
 static const char *const xenver_names[32] = {
     [0] = "version", [1] = "extraversion", [2] = "compile_info",

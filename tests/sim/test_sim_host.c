@@ -231,6 +231,43 @@ TEST(libxenctrl_sees_domains, 60)
     xc_interface_close(xch);
 }
 
+/* libvirt's libxl driver reads the host's NUMA layout and cpu topology:
+ * one node with all the memory, every cpu on it. */
+TEST(numa_and_cpu_topology, 60)
+{
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+    ck_assert_ptr_nonnull(xch);
+    xc_physinfo_t phys;
+    ck_assert_int_eq(xc_physinfo(xch, &phys), 0);
+
+    unsigned nodes = 0;
+    ck_assert_int_eq(xc_numainfo(xch, &nodes, NULL, NULL), 0);
+    ck_assert_uint_eq(nodes, 1);
+    xc_meminfo_t mem[2];
+    uint32_t dist[4] = {0};
+    nodes = 2;
+    ck_assert_int_eq(xc_numainfo(xch, &nodes, mem, dist), 0);
+    ck_assert_uint_eq(nodes, 1);
+    ck_assert_uint_eq(mem[0].memsize, phys.total_pages * 4096);
+    ck_assert_uint_eq(mem[0].memfree, phys.free_pages * 4096);
+    ck_assert_uint_eq(dist[0], 10);
+
+    unsigned cpus = 0;
+    ck_assert_int_eq(xc_cputopoinfo(xch, &cpus, NULL), 0);
+    ck_assert_uint_eq(cpus, phys.nr_cpus);
+    xc_cputopo_t *topo = calloc(cpus, sizeof(*topo));
+    ck_assert_ptr_nonnull(topo);
+    ck_assert_int_eq(xc_cputopoinfo(xch, &cpus, topo), 0);
+    ck_assert_uint_eq(cpus, phys.nr_cpus);
+    for (unsigned i = 0; i < cpus; i++) {
+        ck_assert_uint_eq(topo[i].core, i);
+        ck_assert_uint_eq(topo[i].socket, 0);
+        ck_assert_uint_eq(topo[i].node, 0);
+    }
+    free(topo);
+    xc_interface_close(xch);
+}
+
 TEST(counters_count_hypercalls, 60)
 {
     xc_interface *xch = xc_interface_open(NULL, NULL, 0);

@@ -64,6 +64,8 @@ def json_fields(fields):
 def has_fn(ty, name):
     """Whether the type has function NAME (copy, dispose, init, from_json,
     to_json). idl.py may carry per-type options; absent means yes."""
+    if getattr(ty, "has_" + name, True) is False:
+        return False
     for attr in (name + "_fn", "gen_" + name, name):
         v = getattr(ty, attr, None)
         if v is False or (attr.endswith("_fn") and attr in vars(ty) and v is None):

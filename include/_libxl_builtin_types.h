@@ -106,6 +106,15 @@ int libxl_cpuid_policy_list_length(const libxl_cpuid_policy_list *l);
 void libxl_cpuid_policy_list_copy(libxl_ctx *ctx,
                                   libxl_cpuid_policy_list *dst,
                                   const libxl_cpuid_policy_list *src);
+/*
+ * xl's cpuid= settings, one at a time, into *cpuid (created if NULL):
+ * "name=value" (a named field or a Xen feature flag) for parse_config,
+ * xend's "leaf[,subleaf]:eax=<32 chars>,..." for parse_config_xend. 0, or
+ * a positive number saying what was wrong (see types/cpuid_config.c).
+ */
+int libxl_cpuid_parse_config(libxl_cpuid_policy_list *cpuid, const char *str);
+int libxl_cpuid_parse_config_xend(libxl_cpuid_policy_list *cpuid,
+                                  const char *str);
 
 /* Hyper-V's VM generation id: 16 bytes, all zero when unset. */
 #define LIBXL_MS_VM_GENID_LEN 16

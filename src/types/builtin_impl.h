@@ -42,6 +42,8 @@ yajl_gen_status lc_yajl_gen_cstring(yajl_gen hand, const char *s);
 /* calloc that aborts when out of memory, as libxl's allocations do;
    n == 0 still returns a unique pointer. */
 void *lc_calloc(size_t n, size_t size);
+/* realloc that aborts when out of memory. */
+void *lc_realloc(void *p, size_t size);
 
 /*
  * v as an integer in [min, max]: 0, or -1 if v is not a JSON integer (a

@@ -221,6 +221,17 @@ void *lc_calloc(size_t n, size_t size)
     return p;
 }
 
+void *lc_realloc(void *p, size_t size)
+{
+    void *q = realloc(p, size ? size : 1);
+
+    if (!q) {
+        fprintf(stderr, "lightcore: out of memory (%zu bytes)\n", size);
+        abort();
+    }
+    return q;
+}
+
 int lc_builtin_json_int(json_object *v, long long min, long long max,
                         long long *out)
 {

@@ -37,9 +37,10 @@ $(BUILD)/tests/types-layout-check $(BUILD)/tests/types-json-check \
 TEST_PROGS += $(BUILD)/tests/types-layout-check $(BUILD)/tests/types-json-check \
 	      $(BUILD)/tests/types-init-check
 
-# tests/types/builtindump.c prints the builtin types' gen_json text ("gen")
-# and what their parsers make of fixed texts ("parse"), built the same two
-# ways; the Debian build reads Debian's libxl_json.h and xenctrl.h.
+# tests/types/builtindump.c prints the builtin types' gen_json text ("gen"),
+# what their parsers make of fixed texts ("parse") and what xl's cpuid=
+# settings make ("cpuid"), built the same two ways; the Debian build reads
+# Debian's libxl_json.h and xenctrl.h.
 BUILTINDUMP_DEBIAN := $(BUILD)/tests/builtindump-debian
 BUILTINDUMP_OURS   := $(BUILD)/tests/builtindump-ours
 
@@ -49,11 +50,13 @@ $(BUILTINDUMP_DEBIAN): tests/types/builtindump.c | $(BUILD)/tests
 $(BUILTINDUMP_OURS): tests/types/builtindump.c $(STATICLIB) $(GEN_HEADERS) | $(BUILD)/tests
 	$(CC) -DLC_OURS $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) $(STATICLIB) $(LIB_LIBS)
 
-$(BUILD)/tests/types-builtin-gen-check $(BUILD)/tests/types-builtin-parse-check: \
+$(BUILD)/tests/types-builtin-gen-check $(BUILD)/tests/types-builtin-parse-check \
+		$(BUILD)/tests/types-builtin-cpuid-check: \
 		$(BUILD)/tests/types-builtin-%-check: tests/types/compare-outputs \
 		$(BUILTINDUMP_DEBIAN) $(BUILTINDUMP_OURS) | $(BUILD)/tests
 	printf '#!/bin/sh\nexec %s %s %s %s %s\n' "$(abspath tests/types/compare-outputs)" \
 	    types-builtin-$* $* "$(abspath $(BUILTINDUMP_DEBIAN))" "$(abspath $(BUILTINDUMP_OURS))" > $@
 	chmod +x $@
 
-TEST_PROGS += $(BUILD)/tests/types-builtin-gen-check $(BUILD)/tests/types-builtin-parse-check
+TEST_PROGS += $(BUILD)/tests/types-builtin-gen-check $(BUILD)/tests/types-builtin-parse-check \
+	      $(BUILD)/tests/types-builtin-cpuid-check

@@ -7,6 +7,10 @@
  *
  *   builtindump gen     libxl_<builtin>_gen_json on a beautified generator
  *   builtindump parse   each text parsed as the builtin: rc and the value
+ *   builtindump cpuid   libxl_cpuid_parse_config for every name Xen's
+ *                       <xen/arch-x86/cpufeatureset.h> and libxl know, and
+ *                       variants, with several values; and
+ *                       libxl_cpuid_parse_config_xend: rc and the policy
  *
  * Debian's parsers are internal, so its side parses through a structure
  * that holds the builtin (a NIC's mac, a build info's cpuid ...), with
@@ -22,6 +26,7 @@
  * Debian build passes a zeroed block holding just those, laid out as
  * Debian's libxl_internal.h has them, so no hypervisor is needed.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,6 +522,141 @@ static void parse(void)
     EACH(uuids, parse_uuid);
 }
 
+/* ------------------------------------------------------------ cpuid */
+
+/* The policy as compact JSON, after rc. */
+static void show_policy(int rc, libxl_cpuid_policy_list *p)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    const unsigned char *buf;
+    size_t len;
+
+    printf("rc %d %s\n", rc, *p ? "policy" : "NULL");
+    libxl_cpuid_policy_list_gen_json(g, p);
+    yajl_gen_get_buf(g, &buf, &len);
+    printf("%.*s\n", (int)len, (const char *)buf);
+    yajl_gen_free(g);
+}
+
+static void config_one(const char *name, const char *value)
+{
+    static unsigned int n;  /* section names must be unique */
+    libxl_cpuid_policy_list p = NULL;
+    char text[256];
+    int rc;
+
+    snprintf(text, sizeof(text), "%s=%s", name, value);
+    printf("=== cpuid %u %s\n", n++, text);
+    rc = libxl_cpuid_parse_config(&p, text);
+    show_policy(rc, &p);
+    libxl_cpuid_dispose(&p);
+}
+
+#define XEN_CPUFEATURE(name, value) #name,
+static const char *const xen_features[] = {
+#include <xen/arch-x86/cpufeatureset.h>
+};
+#undef XEN_CPUFEATURE
+
+static void cpuid(void)
+{
+    static const char *const named[] = {
+        "maxleaf", "stepping", "model", "family", "brandid", "clflush",
+        "proccount", "localapicid", "est", "cntxid", "cmpxchg16", "sse4_1",
+        "sse4.1", "sse4_2", "sse4.2", "aes", "cmpxchg8", "sysenter", "psn",
+        "clfsh", "tm", "ia64", "pbe", "arat", "tsc_adjust", "cmt",
+        "lahfsahf", "cmplegacy", "altmovcr8", "nodeid", "perfctr_core",
+        "perfctr_nb", "procpkg", "invtsc", "ppin", "btc-no", "nc",
+        "apicidsize", "svm_npt", "svm_lbrv", "svm_nrips", "svm_tscrate",
+        "svm_vmcbclean", "svm_decode", "svm_pausefilt", "lfence+",
+        "maxhvleaf",
+        /* not names */
+        "", "maxlea", "maxleafx", "MAXLEAF", "sse4", "sse4-1", "nosuch",
+        "svm", "fpu ", " fpu",
+    };
+    static const char *const values[] = {
+        "0", "1", "x", "k", "s", "2", "0x1f", "255", "-1", "", "y", "1x",
+        "xk", " 1", "017", "4294967297",
+    };
+    static const char *const feature_values[] = { "1", "s", "", "10", "k" };
+    static const char *const wide[] = {
+        "0", "5", "15", "16", "17", "0x7f", "128", "143", "255", "300",
+        "0xab", "x", "k",
+    };
+    static const char *const xend[] = {
+        "1:eax=" "01010101010101010101010101010101",
+        "0x80000001,3:eax=01010101010101010101010101010101,"
+            "edx=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxkk",
+        "7,0:ebx=0000000000000000000000000000000x, \n"
+            "ecx=1111111111111111111111111111111x,",
+        "7:ebxyz=0000000000000000000000000000000x",
+        "7:ebx=000000000000000000000000000000x",
+        "7:ebx=0000000000000000000000000000000xx",
+        "7:efx=0000000000000000000000000000000x", "7:ebq=0", "7:ebx",
+        "7", "7:", "x:eax=0", "7,:eax=0", "7;eax=0", "", "7,1",
+        "7:eax=zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+        "7:eax=00000000000000000000000000000000,ebx",
+        "  0x1f : eax=0", "-0:eax=11111111111111111111111111111111",
+        "7:eax=00000000000000000000000000000000,"
+            "eax=11111111111111111111111111111111",
+    };
+    char lower[64];
+
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+        for (size_t j = 0; j < sizeof(values) / sizeof(values[0]); j++)
+            config_one(named[i], values[j]);
+    for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+        config_one("family", wide[i]);
+        config_one("model", wide[i]);
+        config_one("procpkg", wide[i]);
+    }
+    for (size_t i = 0; i < sizeof(xen_features) / sizeof(xen_features[0]);
+         i++) {
+        size_t k;
+
+        for (k = 0; xen_features[i][k] && k < sizeof(lower) - 1; k++)
+            lower[k] = xen_features[i][k] == '_' ? '-'
+                     : (char)tolower((unsigned char)xen_features[i][k]);
+        lower[k] = '\0';
+        for (size_t j = 0; j < sizeof(feature_values) /
+                               sizeof(feature_values[0]); j++)
+            config_one(lower, feature_values[j]);
+        config_one(xen_features[i], "1");    /* Xen's spelling: unknown */
+    }
+
+    /* Settings accumulate; later ones win. */
+    {
+        static const char *const seq[] = {
+            "sse3=0", "family=6", "model=0x5e", "sse3=1", "rdcl-no=1",
+            "its-no=k", "rdcl-no=s", "maxleaf=13", "mds-no=2", "fpu=q",
+            "no-equals", "nosuch=1", "tsa-sq-no=0", "stepping=3",
+        };
+        libxl_cpuid_policy_list p = NULL;
+
+        for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+            int rc = libxl_cpuid_parse_config(&p, seq[i]);
+
+            printf("=== cpuid-seq %zu %s\n", i, seq[i]);
+            show_policy(rc, &p);
+        }
+        for (size_t i = 0; i < sizeof(xend) / sizeof(xend[0]); i++) {
+            int rc = libxl_cpuid_parse_config_xend(&p, xend[i]);
+
+            printf("=== cpuid-xend-seq %zu %s\n", i, xend[i]);
+            show_policy(rc, &p);
+        }
+        libxl_cpuid_dispose(&p);
+    }
+    for (size_t i = 0; i < sizeof(xend) / sizeof(xend[0]); i++) {
+        libxl_cpuid_policy_list p = NULL;
+        int rc = libxl_cpuid_parse_config_xend(&p, xend[i]);
+
+        printf("=== cpuid-xend %s\n", xend[i]);
+        show_policy(rc, &p);
+        libxl_cpuid_dispose(&p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
@@ -542,10 +682,12 @@ int main(int argc, char **argv)
         gen();
     else if (!strcmp(argv[1], "parse"))
         parse();
+    else if (!strcmp(argv[1], "cpuid"))
+        cpuid();
     else
         goto usage;
     return 0;
 usage:
-    fprintf(stderr, "usage: builtindump gen|parse\n");
+    fprintf(stderr, "usage: builtindump gen|parse|cpuid\n");
     return 2;
 }

@@ -6,6 +6,7 @@
 #define LIBXL_UTILS_H
 
 #include <string.h>
+#include <sys/types.h>
 
 #include "libxl.h"
 
@@ -33,6 +34,66 @@ int libxl_domain_qualifier_to_domid(libxl_ctx *ctx, const char *name,
  * frees), or NULL if the domain has none.
  */
 char *libxl_domid_to_name(libxl_ctx *ctx, uint32_t domid);
+
+/* ---- strings, fds and files */
+
+/* libxl 4.17's libxl.h says libxl_basename returns a modifiable string. */
+#ifndef LIBXL_HAVE_NONCONST_LIBXL_BASENAME_RETURN_VALUE
+#define LIBXL_HAVE_NONCONST_LIBXL_BASENAME_RETURN_VALUE 1
+#endif
+/* The last component of name (after its last '/'; "." for NULL or ""),
+   malloc'ed. */
+char *libxl_basename(const char *name);
+
+/* *dst = a malloc'ed copy of *src, or NULL if *src is NULL. */
+void libxl_string_copy(libxl_ctx *ctx, char **dst, char *const *src);
+
+/*
+ * Sets (nonzero) or clears close-on-exec / O_NONBLOCK on fd: 0 or
+ * ERROR_FAIL (logged).
+ */
+int libxl_fd_set_cloexec(libxl_ctx *ctx, int fd, int cloexec);
+int libxl_fd_set_nonblock(libxl_ctx *ctx, int fd, int nonblock);
+
+/* pipe(2), logged when it fails: 0 or -1. */
+int libxl_pipe(libxl_ctx *ctx, int pipes[2]);
+
+/*
+ * Exactly sz bytes, retrying after EINTR: 0, the errno value, or EPROTO if
+ * the file ends first (read) or write returns 0. Logged through ctx (if
+ * not NULL) as "... WHAT from SOURCE"; what may be NULL.
+ */
+int libxl_read_exactly(libxl_ctx *ctx, int fd, void *data, ssize_t sz,
+                       const char *filename, const char *what);
+int libxl_write_exactly(libxl_ctx *ctx, int fd, const void *data,
+                        ssize_t sz, const char *filename, const char *what);
+
+/*
+ * A plain file's contents in a malloc'ed buffer: 0, or an errno value
+ * (ENOENT is the only one not logged). An empty file gives NULL and 0.
+ * On error *data_r and *datalen_r are unchanged; either may be NULL.
+ */
+int libxl_read_file_contents(libxl_ctx *ctx, const char *filename,
+                             void **data_r, int *datalen_r);
+
+/*
+ * *full_name = /var/log/xen/NAME.log (malloc'ed), after rotating an
+ * existing one to NAME.log.1 (and .1 to .2 ..., .10 dropped). 0, or
+ * ERROR_FAIL if a rename failed.
+ */
+int libxl_create_logfile(libxl_ctx *ctx, const char *name, char **full_name);
+
+/* "phy", "file", "qdisk" or "standalone" into *backend: 0 (other text is
+   ignored), or ERROR_INVAL for exactly "tap". */
+int libxl_string_to_backend(libxl_ctx *ctx, char *s,
+                            libxl_disk_backend *backend);
+
+/*
+ * Logs at level how the child pid ("what") ended, from its wait status:
+ * every status is reported as a failure.
+ */
+void libxl_report_child_exitstatus(libxl_ctx *ctx, xentoollog_level level,
+                                   const char *what, pid_t pid, int status);
 
 /* ---- bitmaps (libxl_bitmap, declared in libxl.h) */
 
@@ -109,6 +170,27 @@ static inline int libxl_bitmap_equal(const libxl_bitmap *ba,
     }
     return 1;
 }
+
+/*
+ * Bitmaps sized for the host: max bits, or with max == 0 as many as the
+ * hypervisor says the host has (CPUs: highest CPU id + 1; nodes: highest
+ * node id + 1; sockets: CPUs / threads per core / cores per socket). 0;
+ * ERROR_INVAL for a negative max; ERROR_FAIL if the hypervisor could not
+ * be asked. The map is overwritten, not disposed.
+ */
+int libxl_cpu_bitmap_alloc(libxl_ctx *ctx, libxl_bitmap *cpumap, int max_cpus);
+int libxl_node_bitmap_alloc(libxl_ctx *ctx, libxl_bitmap *nodemap,
+                            int max_nodes);
+int libxl_socket_bitmap_alloc(libxl_ctx *ctx, libxl_bitmap *socketmap,
+                              int max_sockets);
+
+/*
+ * The host's highest CPU id + 1 and highest NUMA node id + 1 (the
+ * hypervisor is asked once per process), or ERROR_FAIL. libxl 4.17
+ * declares these two in libxl.h.
+ */
+int libxl_get_max_cpus(libxl_ctx *ctx);
+int libxl_get_max_nodes(libxl_ctx *ctx);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /*
  * ops/host.c: host information: libxl_get_version_info, asked of the
- * hypervisor once per ctx and kept (CTX_HOST).
+ * hypervisor once per ctx and kept (CTX_HOST); the host's CPU, node and
+ * socket counts, and bitmaps sized by them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 
 #include "base/log.h"
 #include "ops/ops.h"
+
+#include "libxl_utils.h"
 
 /* Ask the hypervisor one string-valued XENVER_ question. NULL on error. */
 static char *xen_version_string(libxl_ctx *ctx, int cmd, size_t size)
@@ -126,6 +129,101 @@ out:
     CTX_UNLOCK(ctx);
     return result;
 }
+
+/* ------------------------------------------------------------ sizes */
+
+/* libxenctrl asks the hypervisor once per process and remembers. */
+int libxl_get_max_cpus(libxl_ctx *ctx)
+{
+    int n = xc_get_max_cpus(ctx->xch);
+
+    return n < 0 ? ERROR_FAIL : n;
+}
+
+int libxl_get_max_nodes(libxl_ctx *ctx)
+{
+    int n = xc_get_max_nodes(ctx->xch);
+
+    return n < 0 ? ERROR_FAIL : n;
+}
+
+/* The number of CPU sockets: CPUs / threads per core / cores per socket. */
+static int count_sockets(libxl_ctx *ctx, int *sockets)
+{
+    xc_physinfo_t info;
+
+    memset(&info, 0, sizeof(info));
+    if (xc_physinfo(ctx->xch, &info)) {
+        LOGE(ctx, ERROR, "cannot read the host's physical information");
+        return ERROR_FAIL;
+    }
+    /* libxl divides by zero here on such an answer */
+    if (!info.threads_per_core || !info.cores_per_socket) {
+        LOG(ctx, ERROR, "the hypervisor reports %u threads per core and %u "
+            "cores per socket", info.threads_per_core, info.cores_per_socket);
+        return ERROR_FAIL;
+    }
+    *sockets = (int)(info.nr_cpus / info.threads_per_core /
+                     info.cores_per_socket);
+    return 0;
+}
+
+/*
+ * A bitmap of max bits, or when max is 0 of as many as the host has
+ * (count() says how many); ERROR_INVAL for a negative max, count()'s error
+ * if it fails. what names the unit in the log.
+ */
+static int sized_bitmap_alloc(libxl_ctx *ctx, libxl_bitmap *map, int max,
+                              int (*count)(libxl_ctx *, int *),
+                              const char *what)
+{
+    int rc;
+
+    if (max < 0) {
+        LOG(ctx, ERROR, "invalid number of %s provided", what);
+        return ERROR_INVAL;
+    }
+    if (max == 0) {
+        rc = count(ctx, &max);
+        if (rc) {
+            LOG(ctx, ERROR, "failed to retrieve the number of %s", what);
+            return rc;
+        }
+    }
+    return libxl_bitmap_alloc(ctx, map, max);
+}
+
+static int count_cpus(libxl_ctx *ctx, int *n)
+{
+    *n = libxl_get_max_cpus(ctx);
+    return *n < 0 ? *n : 0;
+}
+
+static int count_nodes(libxl_ctx *ctx, int *n)
+{
+    *n = libxl_get_max_nodes(ctx);
+    return *n < 0 ? *n : 0;
+}
+
+int libxl_cpu_bitmap_alloc(libxl_ctx *ctx, libxl_bitmap *cpumap, int max_cpus)
+{
+    return sized_bitmap_alloc(ctx, cpumap, max_cpus, count_cpus, "cpus");
+}
+
+int libxl_node_bitmap_alloc(libxl_ctx *ctx, libxl_bitmap *nodemap,
+                            int max_nodes)
+{
+    return sized_bitmap_alloc(ctx, nodemap, max_nodes, count_nodes, "nodes");
+}
+
+int libxl_socket_bitmap_alloc(libxl_ctx *ctx, libxl_bitmap *socketmap,
+                              int max_sockets)
+{
+    return sized_bitmap_alloc(ctx, socketmap, max_sockets, count_sockets,
+                              "sockets");
+}
+
+/* ------------------------------------------------------------ module */
 
 static void host_init(libxl_ctx *ctx)
 {

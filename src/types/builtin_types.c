@@ -15,6 +15,8 @@
 #include "types/builtins.h"
 #include "types/types_internal.h"
 
+#include <libxl_utils.h>
+
 /* ------------------------------------------------------------ defbool */
 
 #define DEFBOOL_DEFAULT 0
@@ -201,6 +203,14 @@ int lc_uuid_parse_json(json_object *v, libxl_uuid *p)
 }
 
 /* ------------------------------------------------------------ helpers */
+
+/* A malloc'ed copy of *src into *dst (NULL stays NULL); aborts when out
+   of memory. */
+void libxl_string_copy(libxl_ctx *ctx, char **dst, char *const *src)
+{
+    (void)ctx;
+    *dst = lc_strdup(*src);
+}
 
 yajl_gen_status lc_yajl_gen_cstring(yajl_gen hand, const char *s)
 {

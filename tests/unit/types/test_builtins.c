@@ -618,6 +618,22 @@ TEST(defbool_and_uuid_builtins, 30)
     ck_assert_int_eq(PARSE(uuid, "[]", &u), ERROR_FAIL);
 }
 
+/* ------------------------------------------------------------ strings */
+
+TEST(string_copy, 30)
+{
+    char *src = "text", *dst = NULL;
+
+    libxl_string_copy(NULL, &dst, &src);
+    ck_assert_ptr_ne(dst, src);
+    ck_assert_str_eq(dst, "text");
+    free(dst);
+    src = NULL;
+    dst = (char *)"old";
+    libxl_string_copy(NULL, &dst, &src);
+    ck_assert_ptr_null(dst);
+}
+
 /* ------------------------------------------------------------ yajl errors */
 
 /* A writer stops at yajl's first error and returns it. */

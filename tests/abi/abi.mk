@@ -13,3 +13,17 @@ $(DROPIN_OURS): tests/abi/dropin.c $(SHLIB) | $(BUILD)/tests
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog
 
 CHECK_EXTRA_DEPS += $(DROPIN_DEBIAN) $(DROPIN_OURS)
+
+# dropin-utils: the probe of libxl_utils.h's helpers and the builtin types'
+# (tests/abi/dropin_utils.c), built the same two ways.
+DROPIN_UTILS_DEBIAN := $(BUILD)/tests/dropin-utils-debian
+DROPIN_UTILS_OURS   := $(BUILD)/tests/dropin-utils-ours
+
+$(DROPIN_UTILS_DEBIAN): tests/abi/dropin_utils.c | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog -lyajl
+
+$(DROPIN_UTILS_OURS): tests/abi/dropin_utils.c $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lyajl
+
+CHECK_EXTRA_DEPS += $(DROPIN_UTILS_DEBIAN) $(DROPIN_UTILS_OURS)

@@ -191,6 +191,87 @@ int libxl_socket_bitmap_alloc(libxl_ctx *ctx, libxl_bitmap *socketmap,
  */
 int libxl_get_max_cpus(libxl_ctx *ctx);
 int libxl_get_max_nodes(libxl_ctx *ctx);
+/* ==================================================================
+ * The rest of libxl 4.17's libxl_utils.h (see libxl.h, "The rest of
+ * libxl 4.17's interface", for what a placeholder does).
+ * ================================================================== */
+
+/*
+ * Shadow memory (KiB) an HVM guest of maxmem_kb and smp_cpus vcpus
+ * needs: 1 MiB per vcpu plus 8 KiB per MiB of guest memory, the same
+ * figure libxl 4.17 gives. Implemented; needs no ctx.
+ */
+unsigned long libxl_get_required_shadow_memory(unsigned long maxmem_kb,
+    unsigned int smp_cpus);
+
+/*
+ * Cpupool names and ids. qualifier_to_cpupoolid takes a decimal id or a
+ * name (*was_name_r, if not NULL, says which it was). cpupoolid_to_name
+ * returns a malloc'ed name or NULL; cpupoolid_is_valid answers 1 or 0
+ * (0 also when it cannot tell).
+ */
+int libxl_cpupool_qualifier_to_cpupoolid(libxl_ctx *ctx, const char *p,
+    uint32_t *poolid_r, int *was_name_r);
+int libxl_name_to_cpupoolid(libxl_ctx *ctx, const char *name,
+                            uint32_t *poolid);
+char *libxl_cpupoolid_to_name(libxl_ctx *ctx, uint32_t poolid);
+int libxl_cpupoolid_is_valid(libxl_ctx *ctx, uint32_t poolid);
+
+/*
+ * Stub domains: get_stubdom_id returns the id of the device-model stub
+ * domain serving guest_domid, or 0 if it has none; is_stubdom answers 1
+ * or 0 and, for a stub domain, stores its guest's id in *target_domid
+ * (if not NULL).
+ */
+int libxl_get_stubdom_id(libxl_ctx *ctx, int guest_domid);
+int libxl_is_stubdom(libxl_ctx *ctx, uint32_t domid, uint32_t *target_domid);
+
+/*
+ * Finding one device of a domain by what identifies it (MAC address,
+ * devid, virtual device name, uuid, USB controller and port): fills in
+ * the caller's initialised struct, which it disposes of as usual.
+ */
+int libxl_mac_to_device_nic(libxl_ctx *ctx, uint32_t domid, const char *mac,
+                            libxl_device_nic *nic);
+int libxl_devid_to_device_nic(libxl_ctx *ctx, uint32_t domid, int devid,
+                              libxl_device_nic *nic);
+int libxl_vdev_to_device_disk(libxl_ctx *ctx, uint32_t domid, const char *vdev,
+                              libxl_device_disk *disk);
+int libxl_uuid_to_device_vtpm(libxl_ctx *ctx, uint32_t domid, libxl_uuid *uuid,
+                              libxl_device_vtpm *vtpm);
+int libxl_devid_to_device_vtpm(libxl_ctx *ctx, uint32_t domid, int devid,
+                               libxl_device_vtpm *vtpm);
+int libxl_devid_to_device_usbctrl(libxl_ctx *ctx, uint32_t domid, int devid,
+                                  libxl_device_usbctrl *usbctrl);
+int libxl_devid_to_device_vkb(libxl_ctx *ctx, uint32_t domid, int devid,
+                              libxl_device_vkb *vkb);
+int libxl_devid_to_device_vdispl(libxl_ctx *ctx, uint32_t domid, int devid,
+                                 libxl_device_vdispl *vdispl);
+int libxl_devid_to_device_vsnd(libxl_ctx *ctx, uint32_t domid, int devid,
+                               libxl_device_vsnd *vsnd);
+int libxl_ctrlport_to_device_usbdev(libxl_ctx *ctx, uint32_t domid, int ctrl,
+                                    int port, libxl_device_usbdev *usbdev);
+
+/*
+ * Host topology as bitmaps: the sockets that have an online cpu, and
+ * conversions between node maps and cpu maps (the destination map must
+ * be allocated by the caller, e.g. libxl_cpu_bitmap_alloc).
+ */
+int libxl_get_online_socketmap(libxl_ctx *ctx, libxl_bitmap *socketmap);
+int libxl_nodemap_to_cpumap(libxl_ctx *ctx, const libxl_bitmap *nodemap,
+                            libxl_bitmap *cpumap);
+int libxl_node_to_cpumap(libxl_ctx *ctx, int node, libxl_bitmap *cpumap);
+int libxl_cpumap_to_nodemap(libxl_ctx *ctx, const libxl_bitmap *cpumap,
+                            libxl_bitmap *nodemap);
+
+/* A size in KiB as whole MiB, rounded up. */
+static inline uint32_t libxl__sizekb_to_mb(uint32_t s)
+{
+    return (s + 1023) / 1024;
+}
+
+/* Sets every byte of object (an lvalue, not a pointer) to zero. */
+#define LIBXL_FILLZERO(object) (memset(&(object), 0, sizeof(object)))
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,350 @@
+/*
+ * ops/devices.c: the public device calls (add, remove, destroy, list,
+ * getinfo for every kind, PCI assignment, the driver-domain handler, and
+ * the lookups of libxl_utils.h): issue 17. Placeholders for now, except
+ * the list_free functions; the kinds themselves will live in dev/.
+ */
+#include <stdlib.h>
+
+#include "ops/not_implemented.h"
+
+NOT_IMPLEMENTED(libxl_device_disk_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_disk_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_disk_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_disk_safe_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_disk_list, libxl_device_disk *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *num))
+
+NOT_IMPLEMENTED(libxl_device_disk_getinfo, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const libxl_device_disk *disk,
+                 libxl_diskinfo *diskinfo))
+
+NOT_IMPLEMENTED(libxl_cdrom_insert, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_usbctrl_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_usbctrl *usbctrl,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_usbctrl_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_usbctrl *usbctrl,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_usbctrl_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_usbctrl *usbctrl,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_usbctrl_list, libxl_device_usbctrl *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *num))
+
+NOT_IMPLEMENTED(libxl_device_usbctrl_getinfo, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid,
+                 const libxl_device_usbctrl *usbctrl,
+                 libxl_usbctrlinfo *usbctrlinfo))
+
+NOT_IMPLEMENTED(libxl_device_usbdev_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_usbdev *usbdev,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_usbdev_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_usbdev *usbdev,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_usbdev_list, libxl_device_usbdev *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *num))
+
+NOT_IMPLEMENTED(libxl_device_nic_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_nic_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_nic_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_nic_list, libxl_device_nic *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *num))
+
+NOT_IMPLEMENTED(libxl_device_nic_getinfo, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const libxl_device_nic *nic,
+                 libxl_nicinfo *nicinfo))
+
+NOT_IMPLEMENTED(libxl_device_channel_list, libxl_device_channel *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *num))
+
+NOT_IMPLEMENTED(libxl_device_channel_getinfo, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid,
+                 const libxl_device_channel *channel,
+                 libxl_channelinfo *channelinfo))
+
+NOT_IMPLEMENTED(libxl_device_vtpm_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vtpm *vtpm,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vtpm_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vtpm *vtpm,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vtpm_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vtpm *vtpm,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vtpm_list, libxl_device_vtpm *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *num))
+
+NOT_IMPLEMENTED(libxl_device_vtpm_getinfo, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const libxl_device_vtpm *vtpm,
+                 libxl_vtpminfo *vtpminfo))
+
+NOT_IMPLEMENTED(libxl_device_vdispl_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vdispl *displ,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vdispl_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vdispl *vdispl,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vdispl_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vdispl *vdispl,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vdispl_list, libxl_device_vdispl *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *num))
+
+NOT_IMPLEMENTED(libxl_device_vdispl_getinfo, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid,
+                 const libxl_device_vdispl *vdispl,
+                 libxl_vdisplinfo *vdisplinfo))
+
+NOT_IMPLEMENTED(libxl_device_vsnd_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vsnd *vsnd,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vsnd_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vsnd *vsnd,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vsnd_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vsnd *vsnd,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vsnd_list, libxl_device_vsnd *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *num))
+
+NOT_IMPLEMENTED(libxl_device_vsnd_getinfo, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const libxl_device_vsnd *vsnd,
+                 libxl_vsndinfo *vsndlinfo))
+
+NOT_IMPLEMENTED(libxl_device_vkb_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vkb *vkb,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vkb_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vkb *vkb,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vkb_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vkb *vkb,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vkb_list, libxl_device_vkb *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *num))
+
+NOT_IMPLEMENTED(libxl_device_vkb_getinfo, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const libxl_device_vkb *vkb,
+                 libxl_vkbinfo *vkbinfo))
+
+NOT_IMPLEMENTED(libxl_device_vfb_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vfb *vfb,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vfb_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vfb *vfb,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_vfb_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_vfb *vfb,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_p9_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_p9 *p9,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_p9_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_p9 *p9,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_pvcallsif_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid,
+                 libxl_device_pvcallsif *pvcallsif,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_pvcallsif_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid,
+                 libxl_device_pvcallsif *pvcallsif,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_pci_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_pci_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_pci_destroy, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_pci_list, libxl_device_pci *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *num))
+
+NOT_IMPLEMENTED(libxl_device_events_handler, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_device_pci_assignable_add, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, libxl_device_pci *pci, int rebind))
+
+NOT_IMPLEMENTED(libxl_device_pci_assignable_remove, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, libxl_device_pci *pci, int rebind))
+
+NOT_IMPLEMENTED(libxl_device_pci_assignable_list, libxl_device_pci *, NULL, ctx,
+                (libxl_ctx *ctx, int *num))
+
+NOT_IMPLEMENTED(libxl_mac_to_device_nic, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const char *mac,
+                 libxl_device_nic *nic))
+
+NOT_IMPLEMENTED(libxl_devid_to_device_nic, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int devid,
+                 libxl_device_nic *nic))
+
+NOT_IMPLEMENTED(libxl_vdev_to_device_disk, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const char *vdev,
+                 libxl_device_disk *disk))
+
+NOT_IMPLEMENTED(libxl_uuid_to_device_vtpm, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_uuid *uuid,
+                 libxl_device_vtpm *vtpm))
+
+NOT_IMPLEMENTED(libxl_devid_to_device_vtpm, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int devid,
+                 libxl_device_vtpm *vtpm))
+
+NOT_IMPLEMENTED(libxl_devid_to_device_usbctrl, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int devid,
+                 libxl_device_usbctrl *usbctrl))
+
+NOT_IMPLEMENTED(libxl_devid_to_device_vkb, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int devid,
+                 libxl_device_vkb *vkb))
+
+NOT_IMPLEMENTED(libxl_devid_to_device_vdispl, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int devid,
+                 libxl_device_vdispl *vdispl))
+
+NOT_IMPLEMENTED(libxl_devid_to_device_vsnd, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int devid,
+                 libxl_device_vsnd *vsnd))
+
+NOT_IMPLEMENTED(libxl_ctrlport_to_device_usbdev, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int ctrl, int port,
+                 libxl_device_usbdev *usbdev))
+
+/* The lists this family returns. */
+
+void libxl_device_disk_list_free(libxl_device_disk *list, int num)
+{
+    if (!list) return;
+    for (int i = 0; i < num; i++)
+        libxl_device_disk_dispose(&list[i]);
+    free(list);
+}
+
+void libxl_device_usbctrl_list_free(libxl_device_usbctrl *list, int nr)
+{
+    if (!list) return;
+    for (int i = 0; i < nr; i++)
+        libxl_device_usbctrl_dispose(&list[i]);
+    free(list);
+}
+
+void libxl_device_usbdev_list_free(libxl_device_usbdev *list, int nr)
+{
+    if (!list) return;
+    for (int i = 0; i < nr; i++)
+        libxl_device_usbdev_dispose(&list[i]);
+    free(list);
+}
+
+void libxl_device_nic_list_free(libxl_device_nic *list, int num)
+{
+    if (!list) return;
+    for (int i = 0; i < num; i++)
+        libxl_device_nic_dispose(&list[i]);
+    free(list);
+}
+
+void libxl_device_vtpm_list_free(libxl_device_vtpm *list, int num)
+{
+    if (!list) return;
+    for (int i = 0; i < num; i++)
+        libxl_device_vtpm_dispose(&list[i]);
+    free(list);
+}
+
+void libxl_device_vdispl_list_free(libxl_device_vdispl *list, int num)
+{
+    if (!list) return;
+    for (int i = 0; i < num; i++)
+        libxl_device_vdispl_dispose(&list[i]);
+    free(list);
+}
+
+void libxl_device_vsnd_list_free(libxl_device_vsnd *list, int num)
+{
+    if (!list) return;
+    for (int i = 0; i < num; i++)
+        libxl_device_vsnd_dispose(&list[i]);
+    free(list);
+}
+
+void libxl_device_vkb_list_free(libxl_device_vkb *list, int num)
+{
+    if (!list) return;
+    for (int i = 0; i < num; i++)
+        libxl_device_vkb_dispose(&list[i]);
+    free(list);
+}
+
+void libxl_device_pci_list_free(libxl_device_pci *list, int num)
+{
+    if (!list) return;
+    for (int i = 0; i < num; i++)
+        libxl_device_pci_dispose(&list[i]);
+    free(list);
+}
+
+void libxl_device_pci_assignable_list_free(libxl_device_pci *list, int num)
+{
+    if (!list) return;
+    for (int i = 0; i < num; i++)
+        libxl_device_pci_dispose(&list[i]);
+    free(list);
+}

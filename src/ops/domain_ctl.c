@@ -1,0 +1,155 @@
+/*
+ * ops/domain_ctl.c: domain control, the per-domain settings and requests
+ * that are not life-cycle operations (memory, vcpus and affinity,
+ * triggers, userdata, the stored configuration, the device model's
+ * monitor): issue 16. Placeholders for now, except the two pure helpers
+ * and the list_free functions; no state, nothing of another family.
+ */
+#include <stdlib.h>
+
+#include <xenctrl.h>
+
+#include "ops/not_implemented.h"
+
+/* Every id below the reserved range, except dom0's. */
+int libxl_domid_valid_guest(uint32_t domid)
+{
+    return domid > 0 && domid < DOMID_FIRST_RESERVED;
+}
+
+/* 256 pages per vcpu and 2 pages per MiB of guest memory, in KiB. */
+unsigned long libxl_get_required_shadow_memory(unsigned long maxmem_kb,
+                                               unsigned int smp_cpus)
+{
+    return 4 * (256 * smp_cpus + 2 * (maxmem_kb / 1024));
+}
+
+NOT_IMPLEMENTED(libxl_domain_preserve, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid,
+                 libxl_domain_create_info *info, const char *name_suffix,
+                 libxl_uuid new_uuid))
+
+NOT_IMPLEMENTED(libxl_domain_rename, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const char *old_name,
+                 const char *new_name))
+
+NOT_IMPLEMENTED(libxl_domain_core_dump, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const char *filename,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_domain_setmaxmem, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, uint64_t target_memkb))
+
+NOT_IMPLEMENTED(libxl_set_memory_target, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int64_t target_memkb,
+                 int relative, int enforce))
+
+NOT_IMPLEMENTED(libxl_get_memory_target, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, uint64_t *out_target))
+
+NOT_IMPLEMENTED(libxl_domain_need_memory, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, libxl_domain_config *config,
+                 uint32_t domid_for_logging, uint64_t *need_memkb))
+
+NOT_IMPLEMENTED(libxl_wait_for_free_memory, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, uint64_t memory_kb,
+                 int wait_secs))
+
+NOT_IMPLEMENTED(libxl_wait_for_memory_target, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int wait_secs))
+
+NOT_IMPLEMENTED(libxl_get_memory_target_0x040700, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, uint32_t *out_target))
+
+NOT_IMPLEMENTED(libxl_domain_need_memory_0x041200, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, const libxl_domain_build_info *b_info_in,
+                 uint64_t *need_memkb))
+
+NOT_IMPLEMENTED(libxl_domain_need_memory_0x040700, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, const libxl_domain_build_info *b_info_in,
+                 uint32_t *need_memkb))
+
+NOT_IMPLEMENTED(libxl_list_vcpu, libxl_vcpuinfo *, NULL, ctx,
+                (libxl_ctx *ctx, uint32_t domid, int *nb_vcpu,
+                 int *nr_cpus_out))
+
+NOT_IMPLEMENTED(libxl_set_vcpuaffinity, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, uint32_t vcpuid,
+                 const libxl_bitmap *cpumap_hard,
+                 const libxl_bitmap *cpumap_soft))
+
+NOT_IMPLEMENTED(libxl_set_vcpuaffinity_force, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, uint32_t vcpuid,
+                 const libxl_bitmap *cpumap_hard,
+                 const libxl_bitmap *cpumap_soft))
+
+NOT_IMPLEMENTED(libxl_set_vcpuaffinity_all, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, unsigned int max_vcpus,
+                 const libxl_bitmap *cpumap_hard,
+                 const libxl_bitmap *cpumap_soft))
+
+NOT_IMPLEMENTED(libxl_domain_set_nodeaffinity, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_bitmap *nodemap))
+
+NOT_IMPLEMENTED(libxl_domain_get_nodeaffinity, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_bitmap *nodemap))
+
+NOT_IMPLEMENTED(libxl_set_vcpuonline, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_bitmap *cpumap,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_send_trigger, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_trigger trigger,
+                 uint32_t vcpuid, const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_send_sysrq, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, char sysrq))
+
+NOT_IMPLEMENTED(libxl_userdata_store, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const char *userdata_userid,
+                 const uint8_t *data, int datalen))
+
+NOT_IMPLEMENTED(libxl_userdata_retrieve, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const char *userdata_userid,
+                 uint8_t **data_r, int *datalen_r))
+
+NOT_IMPLEMENTED(libxl_userdata_unlink, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const char *userdata_userid))
+
+NOT_IMPLEMENTED(libxl_retrieve_domain_configuration, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, libxl_domain_config *d_config,
+                 const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_qemu_monitor_command, int, ERROR_NI, ctx,
+                (libxl_ctx *ctx, uint32_t domid, const char *command_line,
+                 char **output, const libxl_asyncop_how *ao_how))
+
+NOT_IMPLEMENTED(libxl_vm_get_start_time, uint32_t, (uint32_t)-1, ctx,
+                (libxl_ctx *ctx, uint32_t domid))
+
+NOT_IMPLEMENTED(libxl_list_vm, libxl_vminfo *, NULL, ctx,
+                (libxl_ctx *ctx, int *nb_vm_out))
+
+NOT_IMPLEMENTED(libxl_get_stubdom_id, int, 0, ctx,
+                (libxl_ctx *ctx, int guest_domid))
+
+NOT_IMPLEMENTED(libxl_is_stubdom, int, 0, ctx,
+                (libxl_ctx *ctx, uint32_t domid, uint32_t *target_domid))
+
+/* The lists this family returns. */
+
+void libxl_vcpuinfo_list_free(libxl_vcpuinfo *list, int nr_vcpus)
+{
+    if (!list) return;
+    for (int i = 0; i < nr_vcpus; i++)
+        libxl_vcpuinfo_dispose(&list[i]);
+    free(list);
+}
+
+void libxl_vminfo_list_free(libxl_vminfo *list, int nb_vm)
+{
+    if (!list) return;
+    for (int i = 0; i < nb_vm; i++)
+        libxl_vminfo_dispose(&list[i]);
+    free(list);
+}

@@ -192,7 +192,7 @@ demo: deps
 
 check: deps
 	$(MAKE) all $(TEST_PROGS) $(CHECK_EXTRA_DEPS) test-list
-	BUILD_DIR=$(BUILD) SAN_PRELOAD="$(SAN_PRELOAD)" tests/run-tests tests/static/run $(TEST_PROGS) \
+	BUILD_DIR=$(BUILD) SAN_PRELOAD="$(SAN_PRELOAD)" tests/run-tests tests/static/run tests/static/surface $(TEST_PROGS) \
 	    $(CHECK_SCRIPTS) tests/sim/run-unprivileged
 
 # One test by name (several: T="NAME NAME:I ..."), wherever it is; see

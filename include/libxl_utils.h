@@ -37,12 +37,13 @@ char *libxl_domid_to_name(libxl_ctx *ctx, uint32_t domid);
 
 /* ---- strings, fds and files */
 
-/* libxl 4.17's libxl.h says libxl_basename returns a modifiable string. */
-#ifndef LIBXL_HAVE_NONCONST_LIBXL_BASENAME_RETURN_VALUE
-#define LIBXL_HAVE_NONCONST_LIBXL_BASENAME_RETURN_VALUE 1
-#endif
 /* The last component of name (after its last '/'; "." for NULL or ""),
-   malloc'ed. */
+   malloc'ed. Programs asking for an API older than 0x040500 see it
+   const (libxl.h defines LIBXL_HAVE_NONCONST_LIBXL_BASENAME_RETURN_VALUE
+   for the newer ones). */
+#ifndef LIBXL_HAVE_NONCONST_LIBXL_BASENAME_RETURN_VALUE
+const
+#endif
 char *libxl_basename(const char *name);
 
 /* *dst = a malloc'ed copy of *src, or NULL if *src is NULL. */

@@ -1,8 +1,8 @@
 /*
  * ops/host_ctl.c: host control, the calls about the machine as a whole
  * (physinfo, topology, free memory, the hypervisor's console, debug keys
- * and parameters): issue 16. Placeholders for now; it keeps no state and
- * touches no other family's.
+ * and parameters): issue 16. Placeholders for now, except the topology
+ * list_free functions; it keeps no state and touches no other family's.
  */
 #include <stdlib.h>
 

@@ -60,3 +60,13 @@ $(BUILD)/tests/types-builtin-gen-check $(BUILD)/tests/types-builtin-parse-check 
 
 TEST_PROGS += $(BUILD)/tests/types-builtin-gen-check $(BUILD)/tests/types-builtin-parse-check \
 	      $(BUILD)/tests/types-builtin-cpuid-check
+
+# The functions each type exports, against the IDL's options and Debian's
+# library.
+$(BUILD)/tests/types-functions-check: tests/types/check-functions $(SHLIB) | $(BUILD)/tests
+	printf '#!/bin/sh\nexec %s %s %s %s\n' "$(abspath tests/types/check-functions)" \
+	    "$(abspath libxl_types.idl)" /usr/lib/x86_64-linux-gnu/libxenlight.so.4.17 \
+	    "$(abspath $(SHLIB))" > $@
+	chmod +x $@
+
+TEST_PROGS += $(BUILD)/tests/types-functions-check

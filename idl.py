@@ -16,10 +16,12 @@
 #   |  |                  lc_<kind>_init/_dispose/_copy/_is_default/
 #   |  |                  _parse_json and libxl_<kind>_gen_json)
 #   |  +- Number          signed, bits, json_signed (how JSON prints it)
-#   +- Enumeration        values: [EnumValue(value, name, cname, string)]
+#   +- Enumeration        values: [EnumValue(value, name, cname, string)];
+#   |                     functions(): the names libxl exports for it
 #   +- Struct             fields: [Field]; typename None inside another
-#   |                     struct means an anonymous struct member; options
-#   |                     say which functions libxl exports for it
+#   |                     struct means an anonymous struct member;
+#   |                     has_dispose (option dispose=False) and
+#   |                     functions(): the names libxl exports for it
 #   +- KeyedUnion         only as a field type: keyvar_type (Enumeration),
 #   |                     keyvar_name, members: [UnionMember(name, value,
 #   |                     struct or None)]
@@ -123,6 +125,12 @@ class Enumeration(Type):
                 return v
         raise KeyError("%s has no value %s" % (self.typename, name))
 
+    def functions(self):
+        """The public names libxl exports for this enumeration."""
+        return [self.typename + suffix for suffix in
+                ("_to_json", "_from_json", "_to_string", "_from_string",
+                 "_string_table", "_gen_json")]
+
 
 class EnumValue(object):
     def __init__(self, enum, value, name):
@@ -173,6 +181,15 @@ class Struct(Type):
 
     def keyed_unions(self):
         return [f for f in self.fields if isinstance(f.type, KeyedUnion)]
+
+    def functions(self):
+        """The public names libxl exports for this (named) struct."""
+        t = self.typename
+        names = [t + "_dispose"] if self.has_dispose else []
+        names += [t + "_copy", t + "_init"]
+        names += ["%s_init_%s" % (t, f.type.keyvar_name)
+                  for f in self.keyed_unions()]
+        return names + [t + "_to_json", t + "_from_json", t + "_gen_json"]
 
 
 class KeyedUnion(Type):

@@ -126,6 +126,36 @@ static void fill_disk(libxl_device_disk *d)
     libxl_defbool_set(&d->trusted, true);
 }
 
+/* Array members whose pointer and count disagree, and a keyed union
+   whose key is outside its enumeration. */
+static void json_odd_shapes(void)
+{
+    libxl_numainfo ni;
+    libxl_event ev;
+
+    libxl_numainfo_init(&ni);
+    ni.dists = calloc(2, sizeof(*ni.dists));
+    ni.dists[0] = 10;
+    ni.num_dists = 0;
+    show("array-count-zero", libxl_numainfo_to_json(NULL, &ni));
+    ni.num_dists = -1;
+    show("array-count-negative", libxl_numainfo_to_json(NULL, &ni));
+    ni.num_dists = 1;
+    show("array-count-one", libxl_numainfo_to_json(NULL, &ni));
+    free(ni.dists);
+    ni.dists = NULL;
+    ni.num_dists = 3;
+    show("array-pointer-null", libxl_numainfo_to_json(NULL, &ni));
+    ni.num_dists = 0;
+    libxl_numainfo_dispose(&ni);
+
+    libxl_event_init(&ev);
+    ev.type = (libxl_event_type)99;
+    show("union-key-outside", libxl_event_to_json(NULL, &ev));
+    ev.type = 0;
+    libxl_event_dispose(&ev);
+}
+
 static void json(void)
 {
     static const libxl_uuid uuid = { { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
@@ -245,6 +275,7 @@ static void json(void)
 
     json_init_all();
     json_fill_all();
+    json_odd_shapes();
 }
 
 int main(int argc, char **argv)

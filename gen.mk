@@ -20,7 +20,7 @@ $(TYPEDUMP_TYPES): tests/types/gen-typedump.py libxl_types.idl idl.py | $(BUILD)
 	$(PYTHON) tests/types/gen-typedump.py libxl_types.idl $@
 
 $(TYPEDUMP_DEBIAN): tests/types/typedump.c $(TYPEDUMP_TYPES) | $(BUILD)/tests
-	$(CC) -I/usr/include -I$(BUILD)/tests $(CFLAGS) -o $@ $< $(LDFLAGS) -lxenlight -lxentoollog
+	$(CC) -I/usr/include -I$(BUILD)/tests $(CFLAGS) -o $@ $< $(LDFLAGS) -lxenlight -lxentoollog -lyajl
 
 $(TYPEDUMP_OURS): tests/types/typedump.c $(TYPEDUMP_TYPES) $(STATICLIB) $(GEN_HEADERS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -I$(BUILD)/tests $(CFLAGS) -o $@ $< $(LDFLAGS) $(STATICLIB) $(LIB_LIBS)
@@ -60,6 +60,20 @@ $(BUILD)/tests/types-builtin-gen-check $(BUILD)/tests/types-builtin-parse-check 
 
 TEST_PROGS += $(BUILD)/tests/types-builtin-gen-check $(BUILD)/tests/types-builtin-parse-check \
 	      $(BUILD)/tests/types-builtin-cpuid-check
+
+# The ABI check: the Debian build bound to lightcore's library prints the
+# same JSON as with Debian's (gen_json into the program's own yajl handle
+# included).
+$(BUILD)/tests/types-abi-json-check: tests/types/compare-outputs \
+		tests/types/typedump-on-lightcore $(TYPEDUMP_DEBIAN) $(SHLIB) | $(BUILD)/tests
+	printf '#!/bin/sh\nexec %s %s %s %s\n' "$(abspath tests/types/typedump-on-lightcore)" \
+	    "$(abspath $(BUILD))" "$(abspath $(TYPEDUMP_DEBIAN))" '"$$1"' > $@.run
+	chmod +x $@.run
+	printf '#!/bin/sh\nexec %s %s %s %s %s\n' "$(abspath tests/types/compare-outputs)" \
+	    types-abi-json json "$(abspath $(TYPEDUMP_DEBIAN))" "$(abspath $@.run)" > $@
+	chmod +x $@
+
+TEST_PROGS += $(BUILD)/tests/types-abi-json-check
 
 # The functions each type exports, against the IDL's options and Debian's
 # library.

@@ -10,6 +10,10 @@
  *                     for every type's initial values
  *   typedump init     the bytes of every struct after _init and after
  *                     each _init_<key>
+ *   typedump which    which library the program is bound to
+ *
+ * The Debian build is also run bound to lightcore's library
+ * (LD_LIBRARY_PATH, see typedump-on-lightcore): the ABI check.
  *
  * The per-type parts come from typedump_types.h, which
  * tests/types/gen-typedump.py generates from libxl_types.idl.
@@ -22,7 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dlfcn.h>
 #include <libxl.h>
+/* what an application (xl) defines for libxl's libxl_json.h to use yajl 2 */
+#define HAVE_YAJL_YAJL_VERSION_H 1
+#include <libxl_json.h>
 
 /* ------------------------------------------------------------ layout */
 
@@ -156,6 +164,38 @@ static void json_odd_shapes(void)
     libxl_event_dispose(&ev);
 }
 
+/*
+ * The public generators used as xl uses them: into the application's own
+ * yajl handle (here not beautified), a struct and an enumeration inside
+ * an array the application opened.
+ */
+static void json_own_handle(void)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    libxl_domain_config dc;
+    libxl_domain_type dt = LIBXL_DOMAIN_TYPE_PVH;
+    const unsigned char *buf;
+    size_t len;
+
+    fill_libxl_domain_config(&dc, 1);
+    printf("=== gen_json own handle\n");
+    printf("%d ", (int)yajl_gen_array_open(g));
+    printf("%d ", (int)libxl_domain_config_gen_json(g, &dc));
+    printf("%d ", (int)libxl_domain_type_gen_json(g, &dt));
+    printf("%d ", (int)yajl_gen_array_close(g));
+    printf("%d\n", (int)yajl_gen_get_buf(g, &buf, &len));
+    fwrite(buf, 1, len, stdout);
+    printf("\n");
+    /* a map where yajl expects a map key: yajl's error is passed back */
+    yajl_gen_free(g);
+    g = yajl_gen_alloc(NULL);
+    yajl_gen_map_open(g);
+    printf("=== gen_json status\n%d\n",
+           (int)libxl_domain_config_gen_json(g, &dc));
+    yajl_gen_free(g);
+    libxl_domain_config_dispose(&dc);
+}
+
 static void json(void)
 {
     static const libxl_uuid uuid = { { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
@@ -276,6 +316,7 @@ static void json(void)
     json_init_all();
     json_fill_all();
     json_odd_shapes();
+    json_own_handle();
 }
 
 int main(int argc, char **argv)
@@ -286,8 +327,12 @@ int main(int argc, char **argv)
         json();
     else if (argc == 2 && !strcmp(argv[1], "init"))
         init_all();
+    else if (argc == 2 && !strcmp(argv[1], "which"))
+        /* only lightcore has the single pollable fd */
+        printf("%s\n", dlsym(RTLD_DEFAULT, "libxl_osevent_fd") ? "lightcore"
+                                                                : "debian");
     else {
-        fprintf(stderr, "usage: %s layout|json|init\n", argv[0]);
+        fprintf(stderr, "usage: %s layout|json|init|which\n", argv[0]);
         return 2;
     }
     return 0;

@@ -618,7 +618,7 @@ def parse_unions(s, o):
         o("    break;")
         o("case 1:")
         o.indent()
-        o("if (v && !json_object_is_type(v, json_type_object))")
+        o("if (!json_object_is_type(v, json_type_object))")
         o("    return -1;")
         first = True
         for m in ku.members:
@@ -626,17 +626,14 @@ def parse_unions(s, o):
               % ("" if first else "} else ", m.name))
             first = False
             o.indent()
+            if m.has_data:
+                o("json_object *mo = v;")
+                o()
             o("%s_init_%s(p, %s);" % (s.typename, ku.keyvar_name,
                                       m.value.cname))
             if m.has_data:
-                o("if (v) {")
-                o.indent()
-                o("json_object *mo = v;")
-                o()
                 parse_fields(m.struct.fields, "mo",
                              "p->%s.%s." % (uf.name, m.name), o)
-                o.dedent()
-                o("}")
             o.dedent()
         o("} else {")
         o("    return -1;")

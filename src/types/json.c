@@ -177,7 +177,9 @@ int lc_json_union_member(json_object *o, const char *prefix,
     int found = 0;
 
     json_object_object_foreach(o, key, val) {
-        if (strncmp(key, prefix, plen) != 0)
+        /* libxl looks for union members that are objects: a member
+           whose value is null is not there */
+        if (strncmp(key, prefix, plen) != 0 || !val)
             continue;
         if (found++)
             return -1;

@@ -54,9 +54,9 @@ int lc_json_parse_document(const char *s, json_object **out);
 /* The member called key, or NULL if absent or null. */
 json_object *lc_json_member(json_object *o, const char *key);
 /*
- * Finds the member whose key starts with prefix ("type."): 0 if there is
- * none, 1 with *member = the rest of the key and *value (NULL for null),
- * -1 if there are several.
+ * Finds the member whose key starts with prefix ("type.") and whose value
+ * is not null: 0 if there is none, 1 with *member = the rest of the key
+ * and *value, -1 if there are several.
  */
 int lc_json_union_member(json_object *o, const char *prefix,
                          const char **member, json_object **value);

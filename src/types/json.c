@@ -129,10 +129,197 @@ static int prescan_ok(const char *s, size_t len)
     return 1;
 }
 
+/*
+ * Duplicate members. libxl reads the first of several members with the
+ * same name; json-c keeps the last. So before json-c sees the text, every
+ * later duplicate ("..., "key": value") is cut out of a copy of it. Keys
+ * are compared as written (a key spelled with other escapes is not
+ * recognised as the same). The scan only follows the structure: anything
+ * malformed is left for json-c to reject.
+ */
+typedef struct {
+    size_t key, key_len;        /* the key's text, quotes excluded */
+    size_t cut, cut_end;        /* ", "key": value" of this member */
+} member_span;
+
+typedef struct {
+    bool object;
+    member_span *m;
+    size_t n, cap;
+    bool in_value;              /* after the current member's ':' */
+    size_t cut;                 /* where the current member's cut starts */
+} scan_frame;
+
+typedef struct {
+    size_t start, end;
+} cut_range;
+
+static int by_key_then_position(const void *a, const void *b, void *text)
+{
+    const member_span *x = a, *y = b;
+    const char *t = text;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(t + x->key, t + y->key, n);
+
+    if (c)
+        return c;
+    if (x->key_len != y->key_len)
+        return x->key_len < y->key_len ? -1 : 1;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const cut_range *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static bool same_key(const char *s, const member_span *x,
+                     const member_span *y)
+{
+    return x->key_len == y->key_len && !memcmp(s + x->key, s + y->key,
+                                                x->key_len);
+}
+
+/* Appends to *cuts every later duplicate of frame f. -1 if out of memory. */
+static int collect_duplicates(const char *s, scan_frame *f, cut_range **cuts,
+                              size_t *ncuts, size_t *cap)
+{
+    /* sorted by key, then position: the first of each run is kept */
+    qsort_r(f->m, f->n, sizeof(*f->m), by_key_then_position, (void *)s);
+    for (size_t i = 1; i < f->n; i++) {
+        if (!same_key(s, &f->m[i - 1], &f->m[i]))
+            continue;
+        if (*ncuts == *cap) {
+            size_t ncap = *cap ? *cap * 2 : 16;
+            cut_range *nc = realloc(*cuts, ncap * sizeof(*nc));
+
+            if (!nc)
+                return -1;
+            *cuts = nc;
+            *cap = ncap;
+        }
+        (*cuts)[(*ncuts)++] = (cut_range){ f->m[i].cut, f->m[i].cut_end };
+    }
+    return 0;
+}
+
+/* Ends frame f's current member at position end. */
+static void end_member(scan_frame *f, size_t end)
+{
+    if (f->object && f->in_value && f->n) {
+        f->m[f->n - 1].cut_end = end;
+        f->in_value = false;
+    }
+}
+
+/*
+ * 0 with *copy NULL (nothing to cut) or a malloc'ed copy without the
+ * later duplicates; -1 if memory ran out.
+ */
+static int drop_duplicate_members(const char *s, size_t len, char **copy)
+{
+    scan_frame stack[LC_JSON_MAX_DEPTH + 1];
+    int depth = 0, rc = 0;
+    cut_range *cuts = NULL;
+    size_t ncuts = 0, cuts_cap = 0, i = 0;
+    size_t pending_key = 0, pending_len = 0;
+    bool have_key = false;
+
+    *copy = NULL;
+    while (i < len) {
+        char c = s[i];
+        scan_frame *top = depth ? &stack[depth - 1] : NULL;
+
+        if (c == '"') {
+            size_t start = ++i;
+
+            while (i < len && s[i] != '"')
+                i += s[i] == '\\' ? 2 : 1;
+            if (top && top->object && !top->in_value) {
+                pending_key = start;
+                pending_len = (i < len ? i : len) - start;
+                have_key = true;
+            }
+            i++;
+        } else if (c == ':' && top && top->object && have_key) {
+            if (top->n == top->cap) {
+                size_t ncap = top->cap ? top->cap * 2 : 8;
+                member_span *nm = realloc(top->m, ncap * sizeof(*nm));
+
+                if (!nm) {
+                    rc = -1;
+                    break;
+                }
+                top->m = nm;
+                top->cap = ncap;
+            }
+            top->m[top->n++] = (member_span){ pending_key, pending_len,
+                                              top->cut, len };
+            top->in_value = true;
+            have_key = false;
+            i++;
+        } else if (c == ',' && top) {
+            end_member(top, i);
+            top->cut = i;
+            i++;
+        } else if (c == '{' || c == '[') {
+            if (depth == LC_JSON_MAX_DEPTH + 1)
+                break;          /* json-c rejects it anyway */
+            stack[depth++] = (scan_frame){ .object = c == '{', .cut = i + 1 };
+            have_key = false;
+            i++;
+        } else if (c == '}' || c == ']') {
+            if (!top)
+                break;          /* malformed: json-c's to report */
+            end_member(top, i);
+            if (top->object && top->n > 1 &&
+                collect_duplicates(s, top, &cuts, &ncuts, &cuts_cap)) {
+                rc = -1;
+                break;
+            }
+            free(top->m);
+            depth--;
+            i++;
+        } else {
+            i++;
+        }
+    }
+    while (depth > 0)
+        free(stack[--depth].m);
+    if (rc || !ncuts) {
+        free(cuts);
+        return rc;
+    }
+
+    /* Cut the ranges out; one inside another is already gone with it. */
+    qsort(cuts, ncuts, sizeof(*cuts), by_start);
+    *copy = malloc(len + 1);
+    if (*copy) {
+        size_t at = 0, n = 0;
+
+        for (size_t k = 0; k < ncuts; k++) {
+            if (cuts[k].start < at)
+                continue;
+            memcpy(*copy + n, s + at, cuts[k].start - at);
+            n += cuts[k].start - at;
+            at = cuts[k].end;
+        }
+        memcpy(*copy + n, s + at, len - at);
+        (*copy)[n + len - at] = '\0';
+    } else {
+        rc = -1;
+    }
+    free(cuts);
+    return rc;
+}
+
 int lc_json_parse_document(const char *s, json_object **out)
 {
     json_tokener *tok;
     json_object *o;
+    char *dedup;
     size_t len;
     int flags = JSON_TOKENER_STRICT;
 
@@ -142,15 +329,24 @@ int lc_json_parse_document(const char *s, json_object **out)
     len = strlen(s);
     if (len >= (size_t)INT32_MAX || !prescan_ok(s, len))
         return ERROR_FAIL;
+    if (drop_duplicate_members(s, len, &dedup))
+        return ERROR_FAIL;
+    if (dedup) {
+        s = dedup;
+        len = strlen(s);
+    }
 #ifdef JSON_TOKENER_VALIDATE_UTF8
     flags |= JSON_TOKENER_VALIDATE_UTF8;
 #endif
     tok = json_tokener_new_ex(LC_JSON_MAX_DEPTH);
-    if (!tok)
+    if (!tok) {
+        free(dedup);
         return ERROR_FAIL;
+    }
     json_tokener_set_flags(tok, flags);
     /* The terminating NUL is passed too: it ends a top-level number. */
     o = json_tokener_parse_ex(tok, s, (int)len + 1);
+    free(dedup);
     if (json_tokener_get_error(tok) != json_tokener_success) {
         json_object_put(o);
         json_tokener_free(tok);

@@ -560,6 +560,44 @@ TEST(json_arrays_and_nested_members, 30)
     libxl_domain_build_info_dispose(&bi);
 }
 
+/* Of several members with one name, libxl reads the first. */
+TEST(json_duplicate_members_first_wins, 30)
+{
+    libxl_dominfo di;
+    libxl_event ev;
+
+    libxl_dominfo_init(&di);
+    ck_assert_int_eq(libxl_dominfo_from_json(NULL, &di,
+        "{\"domid\": 1, \"ssid_label\": \"a\\\"\", \"domid\": 2, "
+        "\"ssid_label\": \"b\", \"domid\": 3}"), 0);
+    ck_assert_uint_eq(di.domid, 1);
+    ck_assert_str_eq(di.ssid_label, "a\"");
+    libxl_dominfo_dispose(&di);
+
+    /* a later duplicate is dropped whole, whatever it holds */
+    libxl_dominfo_init(&di);
+    ck_assert_int_eq(libxl_dominfo_from_json(NULL, &di,
+        "{\"domid\": 4, \"domid\": {\"domid\": [1, {\"x\": 2, \"x\": 3}]}}"), 0);
+    ck_assert_uint_eq(di.domid, 4);
+    libxl_dominfo_dispose(&di);
+
+    /* inside nested objects and union members too */
+    libxl_event_init(&ev);
+    ck_assert_int_eq(libxl_event_from_json(NULL, &ev,
+        "{\"type.disk_eject\": {\"vdev\": \"a\", \"vdev\": \"b\", "
+        "\"disk\": {\"vdev\": \"c\", \"vdev\": 5}}, \"domid\": 9, \"domid\": 8}"), 0);
+    ck_assert_str_eq(ev.u.disk_eject.vdev, "a");
+    ck_assert_str_eq(ev.u.disk_eject.disk.vdev, "c");
+    ck_assert_uint_eq(ev.domid, 9);
+    libxl_event_dispose(&ev);
+
+    /* the first one is the one checked */
+    libxl_dominfo_init(&di);
+    ck_assert_int_eq(libxl_dominfo_from_json(NULL, &di,
+        "{\"domid\": \"x\", \"domid\": 1}"), ERROR_FAIL);
+    libxl_dominfo_dispose(&di);
+}
+
 static double now(void)
 {
     struct timespec ts;

@@ -597,13 +597,18 @@ def parse_value(ty, v, lv, o, parent):
 
 
 def parse_fields(fields, obj, prefix, o):
-    """Each member present (and not null) in object obj, then the keyed
-    unions."""
+    """Each member present in object obj and not null (null is absent, but
+    for the builtins idl.NULL_REJECTED_BUILTINS, where it is an error)."""
     for f in fields:
         if not f.json or isinstance(f.type, idl.KeyedUnion):
             continue
-        o("if ((v = lc_json_member(%s, \"%s\"))) {" % (obj, f.name))
-        o.indent()
+        if isinstance(f.type, idl.Builtin) and f.type.null_rejected:
+            o("if (lc_json_member_present(%s, \"%s\", &v)) {" % (obj, f.name))
+            o.indent()
+            o("if (!v) return -1; /* null */")
+        else:
+            o("if ((v = lc_json_member(%s, \"%s\"))) {" % (obj, f.name))
+            o.indent()
         parse_value(f.type, "v", prefix + f.name, o, prefix)
         o.dedent()
         o("}")

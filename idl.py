@@ -46,6 +46,11 @@ UNIFORM_BUILTINS = ("bitmap", "string_list", "key_value_list", "mac",
                     "hwcap", "ms_vm_genid", "cpuid_policy_list", "uuid",
                     "defbool")
 
+# A member whose JSON value is null is read as absent, except for these
+# builtins: libxl hands their parser any JSON value, null included, and
+# the parser rejects it.
+NULL_REJECTED_BUILTINS = ("ms_vm_genid", "cpuid_policy_list")
+
 
 class Type(object):
     """Anything a field can have as its type."""
@@ -87,6 +92,11 @@ class Builtin(Type):
     def uniform(self):
         """True for the builtins of src/types/builtins.h."""
         return self.kind in UNIFORM_BUILTINS
+
+    @property
+    def null_rejected(self):
+        """True if a member of this type may not be null in JSON."""
+        return self.kind in NULL_REJECTED_BUILTINS
 
 
 class Number(Builtin):

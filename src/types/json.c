@@ -366,6 +366,13 @@ json_object *lc_json_member(json_object *o, const char *key)
     return v;
 }
 
+bool lc_json_member_present(json_object *o, const char *key,
+                            json_object **value)
+{
+    *value = NULL;
+    return json_object_object_get_ex(o, key, value);
+}
+
 int lc_json_union_member(json_object *o, const char *prefix,
                          const char **member, json_object **value)
 {

@@ -520,6 +520,11 @@ TEST(json_arrays_and_nested_members, 30)
     PARSES(vnode_info, "{\"memkb\": 18446744073709551615}", 0);
     PARSES(device_nic, "{\"devid\": -5}", 0);
     PARSES(domain_create_info, "{\"name\": null}", 0);
+    /* null is absent, but libxl hands it to these two builtins' parsers,
+       which reject it */
+    PARSES(domain_build_info, "{\"cpuid\": null}", ERROR_FAIL);
+    PARSES(domain_build_info, "{\"type.hvm\": {\"ms_vm_genid\": null}}", ERROR_FAIL);
+    PARSES(domain_build_info, "{\"cpumap\": null, \"type.hvm\": {\"vnc\": null}}", 0);
 
     /* a union member whose value is null is not there, as in libxl */
     libxl_event ev;

@@ -131,16 +131,6 @@ void libxl_ms_vm_genid_copy(libxl_ctx *ctx, libxl_ms_vm_genid *dst,
 #define LIBXL_TIMER_MODE_DEFAULT -1
 #define LIBXL_RDM_MEM_BOUNDARY_MEMKB_DEFAULT (2048 * 1024)
 #define LIBXL_PCI_FUNC_ALL (~0U)
-#define LIBXL_MAX_GRANT_DEFAULT (~(uint32_t)0)
-/* Scheduling parameters left for the scheduler to choose. */
-#define LIBXL_DOMAIN_SCHED_PARAM_WEIGHT_DEFAULT    -1
-#define LIBXL_DOMAIN_SCHED_PARAM_CAP_DEFAULT       -1
-#define LIBXL_DOMAIN_SCHED_PARAM_PERIOD_DEFAULT    -1
-#define LIBXL_DOMAIN_SCHED_PARAM_SLICE_DEFAULT     -1
-#define LIBXL_DOMAIN_SCHED_PARAM_LATENCY_DEFAULT   -1
-#define LIBXL_DOMAIN_SCHED_PARAM_EXTRATIME_DEFAULT -1
-#define LIBXL_DOMAIN_SCHED_PARAM_BUDGET_DEFAULT    -1
-#define LIBXL_SCHED_PARAM_VCPU_INDEX_DEFAULT   -1
 
 /* A memory size (in KiB) that has not been set. */
 #ifndef LIBXL_MEMKB_DEFAULT

@@ -306,9 +306,12 @@ int jd_cmp_mac(const libxl_mac *a, const libxl_mac *b)
     return memcmp(*a, *b, sizeof(*a)) != 0;
 }
 
+/* Only the four words libxl's JSON carries (it writes and reads no more);
+   the other four stay 0, so a round trip can give the value back. */
 void jd_fill_hwcap(jd_rng *r, libxl_hwcap *p)
 {
-    for (int i = 0; i < 8; i++)
+    memset(*p, 0, sizeof(*p));
+    for (int i = 0; i < 4; i++)
         (*p)[i] = (uint32_t)jd_number(r, 0, 32);
 }
 

@@ -143,6 +143,60 @@ static void host_bitmaps(libxl_ctx *ctx)
            libxl_socket_bitmap_alloc(ctx, &b, -1));
 }
 
+/* CPUs <-> nodes on the simulated host's topology. */
+static void topology(libxl_ctx *ctx)
+{
+    libxl_bitmap cpus, nodes, wide;
+    int rc;
+
+    libxl_bitmap_init(&cpus);
+    libxl_bitmap_init(&nodes);
+    libxl_bitmap_init(&wide);
+    libxl_cpu_bitmap_alloc(ctx, &cpus, 0);
+    libxl_node_bitmap_alloc(ctx, &nodes, 0);
+    libxl_bitmap_alloc(ctx, &wide, 300);
+
+    for (int node = -1; node < 3; node++) {
+        char what[64];
+
+        libxl_bitmap_set_any(&nodes);
+        libxl_bitmap_set_none(&nodes);
+        libxl_bitmap_set(&nodes, node);
+        libxl_bitmap_set_any(&cpus);
+        rc = libxl_nodemap_to_cpumap(ctx, &nodes, &cpus);
+        snprintf(what, sizeof(what), "nodemap_to_cpumap({%d})", node);
+        print_bitmap(what, rc, &cpus);
+        libxl_bitmap_set_any(&cpus);
+        rc = libxl_node_to_cpumap(ctx, node, &cpus);
+        snprintf(what, sizeof(what), "node_to_cpumap(%d)", node);
+        print_bitmap(what, rc, &cpus);
+    }
+    rc = libxl_node_to_cpumap(ctx, 100, &wide);
+    print_bitmap("node_to_cpumap(100)", rc, &wide);
+    libxl_bitmap_set_any(&nodes);
+    rc = libxl_nodemap_to_cpumap(ctx, &nodes, &wide);
+    print_bitmap("nodemap_to_cpumap(all) into 300 bits", rc, &wide);
+
+    static const int cpu_list[] = { -1, 0, 1, 2, 7, 8, 63, 255, 299 };
+    for (size_t k = 0; k < sizeof(cpu_list) / sizeof(cpu_list[0]); k++) {
+        int cpu = cpu_list[k];
+        char what[64];
+
+        libxl_bitmap_set_none(&wide);
+        libxl_bitmap_set(&wide, cpu);
+        libxl_bitmap_set_any(&nodes);
+        rc = libxl_cpumap_to_nodemap(ctx, &wide, &nodes);
+        snprintf(what, sizeof(what), "cpumap_to_nodemap({%d})", cpu);
+        print_bitmap(what, rc, &nodes);
+    }
+    libxl_bitmap_set_any(&wide);
+    rc = libxl_cpumap_to_nodemap(ctx, &wide, &nodes);
+    print_bitmap("cpumap_to_nodemap(all)", rc, &nodes);
+    libxl_bitmap_dispose(&cpus);
+    libxl_bitmap_dispose(&nodes);
+    libxl_bitmap_dispose(&wide);
+}
+
 static void bitmaps(libxl_ctx *ctx)
 {
     libxl_bitmap a, b, c;
@@ -487,6 +541,7 @@ int main(void)
         return 1;
 
     host_bitmaps(ctx);
+    topology(ctx);
     bitmaps(ctx);
     lists_and_values(ctx);
     strings(ctx);

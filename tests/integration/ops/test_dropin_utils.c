@@ -4,7 +4,8 @@
  * is built against Debian's headers and library (dropin-utils-debian) and
  * against ours (dropin-utils-ours); on one simulated host it must print
  * the same run as Debian's, as Debian's binary on lightcore (ABI), and as
- * ours (API): host-sized bitmaps (the simulated host's physinfo), bitmap,
+ * ours (API): host-sized bitmaps (the simulated host's physinfo), CPU <->
+ * node maps (its cputopoinfo), bitmap,
  * list and value helpers, CPUID settings, fds, files, log rotation, and
  * the log lines of child exit statuses.
  */

@@ -15,8 +15,11 @@
  *   fuzz SEED N [--fork] [--type T] [--save DIR]
  *                     N mutated inputs per type through from_json (and
  *                     to_json, dispose); --fork runs each in a process
- *   depth TYPE FIELD [REPS]
+ *   depth TYPE FIELD [REPS [MAX]]
  *                     from_json cost at nesting depths 1,000 to 100,000
+ *                     (arrays in an unknown member and in FIELD), and of
+ *                     25,000 to 400,000 array elements and unknown members
+ *                     (best of REPS; sizes above MAX left out)
  *   seeds DIR N       writes gen's texts as files DIR/TYPE/I
  */
 #include <errno.h>
@@ -464,20 +467,52 @@ static char *nested(const char *key, int depth)
     return s;
 }
 
-static int mode_depth(const char *type, const char *known, int reps)
+/* {"KEY": [0, 0, ...]} with n elements, or (KEY NULL) an object with n
+   distinct unknown members. */
+static char *wide(const char *key, int n)
 {
+    size_t cap = (size_t)n * 24 + 64 + (key ? strlen(key) : 0);
+    char *s = jd_calloc(cap, 1);
+    size_t len = 0;
+
+    if (key)
+        len += (size_t)snprintf(s, cap, "{\"%s\": [", key);
+    else
+        s[len++] = '{';
+    for (int i = 0; i < n; i++) {
+        if (key)
+            len += (size_t)snprintf(s + len, cap - len, "%s0", i ? "," : "");
+        else
+            len += (size_t)snprintf(s + len, cap - len, "%s\"u%d\": 0",
+                                    i ? "," : "", i);
+    }
+    len += (size_t)snprintf(s + len, cap - len, key ? "]}" : "}");
+    return s;
+}
+
+static int mode_depth(const char *type, const char *known, int reps, int cap)
+{
+    /* nesting: 10x steps (a quadratic parser shows 100x); width: 4x steps
+       from where the data outgrows the caches (a quadratic parser: 16x) */
     static const int depths[] = { 1000, 10000, 100000 };
+    static const int widths[] = { 25000, 100000, 400000 };
     int ti = find_type(type);
     const char *keys[] = { "no_such_field", known };
+    const char *what[] = { "unknown", "known", "wide-array", "wide-object" };
 
     if (ti < 0)
         return 2;
-    for (int k = 0; k < 2; k++) {
-        for (size_t d = 0; d < sizeof(depths) / sizeof(depths[0]); d++) {
-            char *doc = nested(keys[k], depths[d]);
+    for (int k = 0; k < 4; k++) {
+        for (size_t d = 0; d < 3; d++) {
+            int size = k < 2 ? depths[d] : widths[d];
+            char *doc;
             double best = 1e9;
             int rc = 0;
 
+            if (cap && size > cap)
+                continue;
+            doc = k < 2 ? nested(keys[k], size)
+                        : wide(k == 2 ? keys[0] : NULL, size);
             for (int rep = 0; rep < reps; rep++) {
                 void *v = jd_types[ti].alloc();
                 double t0 = now_s();
@@ -489,7 +524,7 @@ static int mode_depth(const char *type, const char *known, int reps)
                 jd_types[ti].release(v);
             }
             printf("depth %s %s %d rc %d seconds %.6f\n", type,
-                   k ? "known" : "unknown", depths[d], rc, best);
+                   what[k], size, rc, best);
             fflush(stdout);
             free(doc);
         }
@@ -556,12 +591,13 @@ int main(int argc, char **argv)
         return mode_fuzz(strtoull(argv[2], NULL, 0), atoi(argv[3]), forking,
                          only, save);
     }
-    if (!strcmp(mode, "depth") && (argc == 4 || argc == 5))
-        return mode_depth(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 5);
+    if (!strcmp(mode, "depth") && argc >= 4 && argc <= 6)
+        return mode_depth(argv[2], argv[3], argc >= 5 ? atoi(argv[4]) : 3,
+                          argc == 6 ? atoi(argv[5]) : 0);
     if (!strcmp(mode, "seeds") && argc == 5)
         return mode_seeds(argv[2], strtoull(argv[3], NULL, 0), atoi(argv[4]));
     fprintf(stderr, "usage: %s gen|check SEED N | parse [FROM] | "
-            "fuzz SEED N [--fork] [--type T] [--save DIR] | depth TYPE FIELD [REPS] | "
+            "fuzz SEED N [--fork] [--type T] [--save DIR] | depth TYPE FIELD [REPS [MAX]] | "
             "seeds DIR SEED N\n", argv[0]);
     return 2;
 }

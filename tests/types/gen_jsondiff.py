@@ -51,6 +51,8 @@ def kind_of(ty):
     if isinstance(ty, idl.Builtin):
         if ty.typename in BUILTIN_KINDS:
             return BUILTIN_KINDS[ty.typename]
+        if "libxl_" + str(ty.kind) in BUILTIN_KINDS:
+            return BUILTIN_KINDS["libxl_" + ty.kind]
         if ty.kind in ("bool", "string", "defbool", "uuid"):
             return ty.kind
         return "skip"      # opaque pointers, list links: not in JSON
@@ -62,15 +64,9 @@ def json_fields(fields):
 
 
 def has_fn(ty, name):
-    """Whether the type has function NAME (copy, dispose, init, from_json,
-    to_json). idl.py may carry per-type options; absent means yes."""
-    if getattr(ty, "has_" + name, True) is False:
-        return False
-    for attr in (name + "_fn", "gen_" + name, name):
-        v = getattr(ty, attr, None)
-        if v is False or (attr.endswith("_fn") and attr in vars(ty) and v is None):
-            return False
-    return True
+    """Whether libxl exports <type>_NAME (dispose, copy...): idl.py's
+    has_NAME option (Struct.has_dispose), true when absent."""
+    return getattr(ty, "has_" + name, True) is not False
 
 
 def number_range(ty):

@@ -171,9 +171,16 @@ static int mode_check(uint64_t seed)
         char type[128], tag[32];
         char *text, *end;
 
-        if (sscanf(p, "=== %127s %31s", type, tag) != 2)
+        char line[200];
+        char *nl = strchr(p, '\n');
+
+        if (!nl || nl - p >= (long)sizeof(line))
             break;
-        text = strchr(p, '\n') + 1;
+        memcpy(line, p, (size_t)(nl - p));
+        line[nl - p] = '\0';
+        if (sscanf(line, "=== %127s %31s", type, tag) != 2)
+            break;
+        text = nl + 1;
         end = strstr(text, "\n=== ");
         end = end ? end + 1 : text + strlen(text);
         p = end;
@@ -207,9 +214,18 @@ static int mode_parse(int from)
         int hdr, ti;
         char *text;
 
-        if (sscanf(p, "%127s %127s %zu%n", type, cat, &n, &hdr) != 3)
+        char line[300];
+        char *nl = memchr(p, '\n', (size_t)(lim - p));
+
+        /* the header alone: sscanf on the whole rest would scan it all */
+        if (!nl || nl - p >= (long)sizeof(line))
             break;
-        text = p + hdr + 1;
+        memcpy(line, p, (size_t)(nl - p));
+        line[nl - p] = '\0';
+        if (sscanf(line, "%127s %127s %zu%n", type, cat, &n, &hdr) != 3 ||
+            n > (size_t)(lim - nl - 1))
+            break;
+        text = nl + 1;
         p = text + n + 1;
         if (idx < from)
             continue;

@@ -12,6 +12,8 @@
  *   peak_kib     heap peak of one round trip above what was live before it
  *                (this program's malloc/calloc/realloc/free count every
  *                byte the library asks the C library for)
+ *   to_json_us, from_json_us, to_json_peak_kib, from_json_peak_kib
+ *                the same for each half (from_json includes _dispose)
  *   allocs       allocations per round trip
  *   json_bytes   length of the text
  * json_bench (the lightcore build, no argument): runs both builds as
@@ -204,11 +206,52 @@ static size_t round_trip(libxl_domain_config *dc)
     return rc ? 0 : len;
 }
 
+/* The two halves apart: to_json, then from_json + dispose of its text. */
+static double half_us(libxl_domain_config *dc, int parse, int n)
+{
+    char *text = libxl_domain_config_to_json(ctx, dc);
+    double t0 = now_us();
+
+    for (int i = 0; i < n; i++) {
+        if (parse) {
+            libxl_domain_config back;
+
+            libxl_domain_config_init(&back);
+            libxl_domain_config_from_json(ctx, &back, text);
+            libxl_domain_config_dispose(&back);
+        } else {
+            free(libxl_domain_config_to_json(ctx, dc));
+        }
+    }
+    t0 = (now_us() - t0) / n;
+    free(text);
+    return t0;
+}
+
+static double half_peak_kib(libxl_domain_config *dc, int parse)
+{
+    char *text = libxl_domain_config_to_json(ctx, dc);
+    size_t base = live;
+
+    peak = live;
+    if (parse) {
+        libxl_domain_config back;
+
+        libxl_domain_config_init(&back);
+        libxl_domain_config_from_json(ctx, &back, text);
+        libxl_domain_config_dispose(&back);
+    } else {
+        free(libxl_domain_config_to_json(ctx, dc));
+    }
+    free(text);
+    return (double)(peak - base) / 1024;
+}
+
 static int run_self(void)
 {
     enum { BATCHES = 9, PER_BATCH = 200 };
     libxl_domain_config dc;
-    double us[BATCHES];
+    double us[BATCHES], to[BATCHES], from[BATCHES];
     size_t len, base, allocs0;
 
     setup_ctx();
@@ -225,21 +268,30 @@ static int run_self(void)
     printf("RESULT peak_kib %.1f\n", (double)(peak - base) / 1024);
     printf("RESULT allocs %zu\n", nallocs - allocs0);
     printf("RESULT json_bytes %zu\n", len);
+    printf("RESULT to_json_peak_kib %.1f\n", half_peak_kib(&dc, 0));
+    printf("RESULT from_json_peak_kib %.1f\n", half_peak_kib(&dc, 1));
     for (int b = 0; b < BATCHES; b++) {
         double t0 = now_us();
 
         for (int i = 0; i < PER_BATCH; i++)
             round_trip(&dc);
         us[b] = (now_us() - t0) / PER_BATCH;
+        to[b] = half_us(&dc, 0, PER_BATCH / 4);
+        from[b] = half_us(&dc, 1, PER_BATCH / 4);
     }
     printf("RESULT rt_us %.2f\n", median(us, BATCHES));
+    printf("RESULT to_json_us %.2f\n", median(to, BATCHES));
+    printf("RESULT from_json_us %.2f\n", median(from, BATCHES));
     libxl_domain_config_dispose(&dc);
     return 0;
 }
 
 #ifndef BENCH_IS_XEN
-enum { ROUNDS = 7, KEYS = 4 };
-static const char *const keys[KEYS] = { "rt_us", "peak_kib", "allocs", "json_bytes" };
+enum { ROUNDS = 7, KEYS = 8 };
+static const char *const keys[KEYS] = {
+    "rt_us", "peak_kib", "to_json_us", "from_json_us", "to_json_peak_kib",
+    "from_json_peak_kib", "allocs", "json_bytes",
+};
 
 static int one_run(const char *prog, double *out)
 {

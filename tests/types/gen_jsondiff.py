@@ -388,8 +388,11 @@ def specific(ty, k):
         lo, hi = number_range(ty)
         # a number printed with the other signedness has categories of its own
         n = "number" if ty.json_signed == ty.signed else "number-printed-signed"
-        out += [(n + ":min", lo), (n + ":max", hi),
-                (n + ":below-min", lo - 1), (n + ":above-max", hi + 1),
+        # 64-bit extremes are where yajl's long long ends: own categories
+        u64 = ":max-u64" if ty.bits == 64 and not ty.signed else ":max"
+        over = ":above-max-64" if ty.bits == 64 else ":above-max"
+        out += [(n + ":min", lo), (n + u64, hi),
+                (n + ":below-min", lo - 1), (n + over, hi + 1),
                 (n + ":2^64", 1 << 64), (n + ":huge", Raw("9" * 40)),
                 (n + ":exponent", Raw("1e3")), (n + ":fraction", Raw("1.0")),
                 (n + ":minus-zero", Raw("-0")), (n + ":as-string", "12")]

@@ -21,7 +21,7 @@ $(JD_GEN_C) $(JD_CASES) &: tests/types/gen_jsondiff.py libxl_types.idl idl.py
 
 $(JD_DEBIAN): $(JD_SRCS) $(JD_HDRS) $(JD_GEN_C)
 	$(CC) -I/usr/include -Itests/types -DJD_DEBIAN $(CFLAGS) -o $@ $(JD_SRCS) $(JD_GEN_C) \
-	    $(LDFLAGS) -lxenlight -lxentoollog
+	    $(LDFLAGS) -lxenlight -lxentoollog -lyajl
 
 $(JD_OURS): $(JD_SRCS) $(JD_HDRS) $(JD_GEN_C) $(STATICLIB) $(GEN_HEADERS)
 	$(CC) $(CPPFLAGS) -Itests/types $(CFLAGS) -o $@ $(JD_SRCS) $(JD_GEN_C) \

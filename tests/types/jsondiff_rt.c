@@ -14,6 +14,10 @@
 #include <string.h>
 
 #include "jsondiff.h"
+/* Debian's libxl_json.h takes yajl 2's spelling only when told the
+   version header exists. */
+#define HAVE_YAJL_YAJL_VERSION_H 1
+#include <libxl_json.h>
 
 #ifdef JD_DEBIAN
 #include <xentoollog.h>
@@ -331,17 +335,51 @@ int jd_cmp_genid(const libxl_ms_vm_genid *a, const libxl_ms_vm_genid *b)
     return memcmp(a->bytes, b->bytes, sizeof(a->bytes)) != 0;
 }
 
-/* The policy is opaque: only the empty one is made and compared. */
+/* The policy is opaque: it is built with xl's cpuid= settings and
+   compared through its JSON text. */
 void jd_fill_cpuid(jd_rng *r, libxl_cpuid_policy_list *p)
 {
-    (void)r;
+    static const char *const settings[] = {
+        "tm=0", "sse3=0", "avx512f=1", "x2apic=1", "family=6", "model=85",
+        "stepping=4", "aes=k", "pae=s", "invtsc=x", "proccount=8",
+        "0x00000001:ecx=x0xxxxxxxxxxxxxxxxxxxxxxxxxxxx1x",
+    };
+    unsigned n = jd_below(r, 4);
+
     *p = NULL;
+    for (unsigned i = 0; i < n; i++)
+        libxl_cpuid_parse_config(p, settings[jd_below(r, sizeof(settings) /
+                                                          sizeof(settings[0]))]);
+}
+
+static char *cpuid_text(const libxl_cpuid_policy_list *p)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    const unsigned char *buf;
+    size_t len;
+    char *text = NULL;
+
+    if (!g)
+        return NULL;
+    if (libxl_cpuid_policy_list_gen_json(g, (libxl_cpuid_policy_list *)p) ==
+            yajl_gen_status_ok &&
+        yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+        text = jd_calloc(len + 1, 1);
+        memcpy(text, buf, len);
+    }
+    yajl_gen_free(g);
+    return text;
 }
 
 int jd_cmp_cpuid(const libxl_cpuid_policy_list *a,
                  const libxl_cpuid_policy_list *b)
 {
-    return (*a == NULL) != (*b == NULL);
+    char *ta = cpuid_text(a), *tb = cpuid_text(b);
+    int d = !ta || !tb || strcmp(ta, tb);
+
+    free(ta);
+    free(tb);
+    return d;
 }
 
 /* ------------------------------------------------------------ samples */

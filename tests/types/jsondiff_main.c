@@ -456,11 +456,13 @@ static int mode_fuzz(uint64_t seed, int n, int forking, const char *only,
 
 /* ------------------------------------------------------------ depth */
 
+/* CPU time: the machine may be shared, and wall-clock time would count
+   the other processes' turns. */
 static double now_s(void)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 

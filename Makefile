@@ -7,6 +7,8 @@
 #   make check-asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-tsan    the same under ThreadSanitizer
 #   make check-one T=NAME   one test by name (tests/run-one; -asan, -tsan too)
+#   make fuzz          every from_json fuzzed, lightcore and Debian's libxl (tests/types/jsondiff.mk)
+#   make bench         lightcore and Debian's libxl side by side (bench/bench.mk)
 #   make install PREFIX=/usr/local   (library and headers in their own directories)
 #
 # Each area of the tree may add a fragment (*.mk) that extends TEST_PROGS and

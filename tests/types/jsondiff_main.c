@@ -12,9 +12,10 @@
  *                     to_json of the result compared with the text
  *   parse [FROM]      reads cases ("TYPE CATEGORY LENGTH\n" + text + "\n"),
  *                     prints each one's rc and, if 0, to_json of the value
- *   fuzz SEED N [--fork] [--type T] [--save DIR]
+ *   fuzz SEED N [--fork] [--type T] [--save DIR] [--corpus DIR]
  *                     N mutated inputs per type through from_json (and
- *                     to_json, dispose); --fork runs each in a process
+ *                     to_json, dispose); --fork runs each in a process;
+ *                     --corpus: up to N files of DIR instead (with --type)
  *   depth TYPE FIELD [REPS [MAX]]
  *                     from_json cost at nesting depths 1,000 to 100,000
  *                     (arrays in an unknown member and in FIELD), and of
@@ -22,6 +23,7 @@
  *                     (best of REPS; sizes above MAX left out)
  *   seeds DIR N       writes gen's texts as files DIR/TYPE/I
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -363,12 +365,43 @@ static void save_input(const char *dir, const char *type, int i,
     }
 }
 
+/* The next input from a corpus directory (a file each, as libFuzzer keeps
+   them): its length, or -1 when the directory is done. */
+static long corpus_next(DIR *d, const char *dir, char *out, size_t cap)
+{
+    struct dirent *e;
+
+    while ((e = readdir(d))) {
+        char path[4096];
+        FILE *f;
+        size_t len;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        f = fopen(path, "rb");
+        if (!f)
+            continue;
+        len = fread(out, 1, cap - 1, f);
+        fclose(f);
+        out[len] = '\0';
+        return (long)len;
+    }
+    return -1;
+}
+
 static int mode_fuzz(uint64_t seed, int n, int forking, const char *only,
-                     const char *save)
+                     const char *save, const char *corpus)
 {
     enum { NSEEDS = 8, CAP = 1 << 16 };
     char *buf = jd_calloc(CAP, 1);
     long total = 0, crashes_all = 0;
+    DIR *cd = corpus ? opendir(corpus) : NULL;
+
+    if (corpus && !cd) {
+        perror(corpus);
+        return 2;
+    }
 
     for (int ti = 0; jd_types[ti].name; ti++) {
         const jd_type *t = &jd_types[ti];
@@ -395,8 +428,15 @@ static int mode_fuzz(uint64_t seed, int n, int forking, const char *only,
             t->release(p);
         }
         jd_seed(&r, seed ^ 0xf22ull, (uint64_t)ti, 0);
-        for (int i = 0; i < n; i++) {
-            mutate(&r, seeds, nseeds, buf, CAP);
+        int i;
+
+        for (i = 0; i < n; i++) {
+            if (cd) {
+                if (corpus_next(cd, corpus, buf, CAP) < 0)
+                    break;
+            } else {
+                mutate(&r, seeds, nseeds, buf, CAP);
+            }
             if (!forking) {
                 one_input(t, buf, &accepted);
                 continue;
@@ -443,13 +483,15 @@ static int mode_fuzz(uint64_t seed, int n, int forking, const char *only,
             }
         }
         printf("fuzz %s: inputs %d accepted %d crashes %d reports %d leaks %d\n",
-               t->name, n, accepted, crashes, errors, leaks);
-        total += n;
+               t->name, i, accepted, crashes, errors, leaks);
+        total += i;
         crashes_all += crashes + errors + leaks;
         for (int i = 0; i < nseeds; i++)
             free(seeds[i]);
     }
     free(buf);
+    if (cd)
+        closedir(cd);
     printf("fuzz: %ld inputs, %ld crashes/reports/leaks\n", total, crashes_all);
     return crashes_all != 0;
 }
@@ -596,26 +638,32 @@ int main(int argc, char **argv)
         return mode_parse(argc > 2 ? atoi(argv[2]) : 0);
     if (!strcmp(mode, "fuzz") && argc >= 4) {
         int forking = 0;
-        const char *only = NULL, *save = NULL;
+        const char *only = NULL, *save = NULL, *corpus = NULL;
 
         for (int i = 4; i < argc; i++) {
             if (!strcmp(argv[i], "--fork"))
                 forking = 1;
+            else if (!strcmp(argv[i], "--corpus") && i + 1 < argc)
+                corpus = argv[++i];
             else if (!strcmp(argv[i], "--type") && i + 1 < argc)
                 only = argv[++i];
             else if (!strcmp(argv[i], "--save") && i + 1 < argc)
                 save = argv[++i];
         }
+        if (corpus && !only) {
+            fprintf(stderr, "--corpus needs --type\n");
+            return 2;
+        }
         return mode_fuzz(strtoull(argv[2], NULL, 0), atoi(argv[3]), forking,
-                         only, save);
+                         only, save, corpus);
     }
     if (!strcmp(mode, "depth") && argc >= 4 && argc <= 6)
         return mode_depth(argv[2], argv[3], argc >= 5 ? atoi(argv[4]) : 3,
                           argc == 6 ? atoi(argv[5]) : 0);
     if (!strcmp(mode, "seeds") && argc == 5)
         return mode_seeds(argv[2], strtoull(argv[3], NULL, 0), atoi(argv[4]));
-    fprintf(stderr, "usage: %s gen|check SEED N | parse [FROM] | "
-            "fuzz SEED N [--fork] [--type T] [--save DIR] | depth TYPE FIELD [REPS [MAX]] | "
-            "seeds DIR SEED N\n", argv[0]);
+    fprintf(stderr, "usage: %s gen|check SEED N | parse [FROM] |\n"
+            "    fuzz SEED N [--fork] [--type T] [--save DIR] [--corpus DIR] |\n"
+            "    depth TYPE FIELD [REPS [MAX]] | seeds DIR SEED N\n", argv[0]);
     return 2;
 }

@@ -427,7 +427,8 @@ def specific(ty, k):
                 ("mac:hex", "zz:11:22:33:44:55"), ("mac:single-digits", "0:1:2:3:4:5"),
                 ("mac:dashes", "00-11-22-33-44-55"), ("mac:valid", "AA:bb:cc:00:11:22")]
     elif k == "bitmap":
-        out += [("bitmap:negative", [-1]), ("bitmap:unsorted", [9, 1]),
+        out += [("bitmap:negative", [-1]), ("bitmap:negative-last", [3, -31]),
+                ("bitmap:unsorted", [9, 1]),
                 ("bitmap:huge", [2147483647]), ("bitmap:beyond-int", [1 << 40]),
                 ("bitmap:string", ["x"]), ("bitmap:valid", [0, 3, 64]),
                 ("bitmap:duplicate", [2, 2])]

@@ -11,6 +11,7 @@
 
 #include "types/builtin_impl.h"
 #include "types/builtins.h"
+#include "types/types_internal.h"
 #include "base/log.h"
 
 #include <libxl_utils.h>
@@ -231,17 +232,17 @@ int lc_bitmap_parse_json(json_object *v, libxl_bitmap *p)
         libxl_bitmap_init(p);
         return 0;
     }
-    if (lc_builtin_json_int(json_object_array_get_idx(v, n - 1), 0,
-                            LC_BITMAP_JSON_MAX_BIT, &last))
+    if (lc_json_get_sint(json_object_array_get_idx(v, n - 1), 0,
+                         LC_BITMAP_JSON_MAX_BIT, &last))
         return ERROR_FAIL;
     for (size_t i = 0; i < n; i++) {
-        if (lc_builtin_json_int(json_object_array_get_idx(v, i), 0, last,
-                                &bit))
+        if (lc_json_get_sint(json_object_array_get_idx(v, i), 0, last,
+                             &bit))
             return ERROR_FAIL;
     }
     libxl_bitmap_alloc(NULL, p, (int)last + 1);
     for (size_t i = 0; i < n; i++) {
-        lc_builtin_json_int(json_object_array_get_idx(v, i), 0, last, &bit);
+        lc_json_get_sint(json_object_array_get_idx(v, i), 0, last, &bit);
         libxl_bitmap_set(p, (int)bit);
     }
     return 0;

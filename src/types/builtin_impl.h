@@ -46,13 +46,6 @@ void *lc_calloc(size_t n, size_t size);
 void *lc_realloc(void *p, size_t size);
 
 /*
- * v as an integer in [min, max]: 0, or -1 if v is not a JSON integer (a
- * number with a fraction or an exponent is not one) or out of range.
- */
-int lc_builtin_json_int(json_object *v, long long min, long long max,
-                        long long *out);
-
-/*
  * The largest bit index a bitmap read from JSON may hold (2 MiB of map).
  * Xen's limits on CPUs and nodes are far below; libxl itself takes any
  * int and allocates as much as the last index asks.

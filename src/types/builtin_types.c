@@ -242,23 +242,6 @@ void *lc_realloc(void *p, size_t size)
     return q;
 }
 
-int lc_builtin_json_int(json_object *v, long long min, long long max,
-                        long long *out)
-{
-    int64_t n;
-
-    if (!json_object_is_type(v, json_type_int))
-        return -1;
-    n = json_object_get_int64(v);
-    /* above INT64_MAX json-c answers INT64_MAX: look at the unsigned value */
-    if (n == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX)
-        return -1;
-    if (n < min || n > max)
-        return -1;
-    *out = n;
-    return 0;
-}
-
 int lc_enum_from_string(const libxl_enum_string_table *t, const char *s,
                         int *v)
 {

@@ -201,7 +201,7 @@ static int policy_int(json_object *o, const char *member, bool optional,
         *out = dflt;
         return optional ? 0 : -1;
     }
-    if (lc_builtin_json_int(v, 0, max, &n))
+    if (lc_json_get_sint(v, 0, max, &n))
         return -1;
     *out = (uint32_t)n;
     return 0;

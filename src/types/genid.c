@@ -10,6 +10,7 @@
 
 #include "types/builtin_impl.h"
 #include "types/builtins.h"
+#include "types/types_internal.h"
 #include "base/log.h"
 
 int libxl_ms_vm_genid_generate(libxl_ctx *ctx, libxl_ms_vm_genid *id)
@@ -93,8 +94,8 @@ int lc_ms_vm_genid_parse_json(json_object *v, libxl_ms_vm_genid *p)
     for (size_t i = 0; i < LIBXL_MS_VM_GENID_LEN; i++) {
         long long b;
 
-        if (i >= n || lc_builtin_json_int(json_object_array_get_idx(v, i), 0,
-                                          255, &b))
+        if (i >= n || lc_json_get_sint(json_object_array_get_idx(v, i), 0,
+                                       255, &b))
             return ERROR_FAIL;
         p->bytes[i] = (uint8_t)b;
     }

@@ -6,6 +6,7 @@
 
 #include "types/builtin_impl.h"
 #include "types/builtins.h"
+#include "types/types_internal.h"
 
 /* libxl writes and reads the first four of the eight words only. */
 #define HWCAP_JSON_WORDS 4
@@ -69,8 +70,8 @@ int lc_hwcap_parse_json(json_object *v, libxl_hwcap *p)
     for (size_t i = 0; i < n || i < HWCAP_JSON_WORDS; i++) {
         long long w;
 
-        if (i >= n || lc_builtin_json_int(json_object_array_get_idx(v, i), 0,
-                                          UINT32_MAX, &w))
+        if (i >= n || lc_json_get_sint(json_object_array_get_idx(v, i), 0,
+                                       UINT32_MAX, &w))
             return ERROR_FAIL;
         (*p)[i] = (uint32_t)w;
     }

@@ -59,11 +59,21 @@ yajl_gen_status lc_yajl_gen_uint64(yajl_gen hand, uint64_t v)
 /* ------------------------------------------------------------ input */
 
 /*
- * One linear pass over the text before json-c sees it, for what json-c
- * gets wrong even in strict mode: it saturates integers outside
- * [INT64_MIN, UINT64_MAX] instead of failing, and it accepts single-quoted
- * strings, NaN/Infinity, "1." and raw control characters inside strings.
- * Anything else malformed is left for json-c to report.
+ * One linear pass over the text before json-c sees it, for two things.
+ *
+ * What json-c gets wrong even in strict mode: it saturates integers
+ * outside [INT64_MIN, UINT64_MAX] instead of failing, and it accepts
+ * single-quoted strings, NaN/Infinity, "1." and raw control characters
+ * inside strings. Such text fails here; anything else malformed is left
+ * for json-c to report.
+ *
+ * Duplicate members: libxl reads the first of several members with the
+ * same name, json-c keeps the last. So every later duplicate
+ * (", "key": value") is cut out of a copy of the text, made only when
+ * there is one. Keys are compared as written (a key spelled with other
+ * escapes is not recognised as the same). This part only follows the
+ * structure and stops at the first thing it cannot follow (json-c rejects
+ * that text anyway).
  */
 static int digits_le(const char *d, size_t n, const char *limit)
 {
@@ -78,81 +88,55 @@ static int digits_le(const char *d, size_t n, const char *limit)
     return memcmp(d, limit, n) <= 0;
 }
 
-static int is_digit(char c)
+static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
 }
 
-static int prescan_ok(const char *s, size_t len)
+/* What may follow the integer part of a number that has a fraction or an
+   exponent, up to the next token. */
+static bool is_number_tail(char c)
 {
-    size_t i = 0;
-
-    while (i < len) {
-        char c = s[i];
-
-        if (c == '"') {
-            for (i++; i < len && s[i] != '"'; i++) {
-                if ((unsigned char)s[i] < 0x20)
-                    return 0;
-                if (s[i] == '\\')
-                    i++;
-            }
-            i++;
-        } else if (c == '-' || is_digit(c)) {
-            int neg = c == '-';
-            size_t start = i + neg, end = start;
-
-            while (end < len && is_digit(s[end]))
-                end++;
-            i = end;
-            if (i < len && s[i] == '.') {
-                if (i + 1 >= len || !is_digit(s[i + 1]))
-                    return 0;
-            }
-            if (i < len && (s[i] == '.' || s[i] == 'e' || s[i] == 'E')) {
-                /* a fraction or exponent: not an integer */
-                while (i < len && strchr("0123456789.eE+-", s[i]))
-                    i++;
-                continue;
-            }
-            if (end > start &&
-                !digits_le(s + start, end - start,
-                           neg ? "9223372036854775808"
-                               : "18446744073709551615"))
-                return 0;
-        } else if (c && strchr(" \t\n\r{}[],:truefalsn", c)) {
-            i++;
-        } else {
-            return 0;
-        }
-    }
-    return 1;
+    return is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' ||
+           c == '-';
 }
 
-/*
- * Duplicate members. libxl reads the first of several members with the
- * same name; json-c keeps the last. So before json-c sees the text, every
- * later duplicate ("..., "key": value") is cut out of a copy of it. Keys
- * are compared as written (a key spelled with other escapes is not
- * recognised as the same). The scan only follows the structure: anything
- * malformed is left for json-c to reject.
- */
+/* Characters ending the quick part of the string loop. */
+static bool ends_string_run(unsigned char c)
+{
+    return c == '"' || c == '\\' || c < 0x20;
+}
+
 typedef struct {
     size_t key, key_len;        /* the key's text, quotes excluded */
+    uint64_t tag;               /* length and two bytes: a quick "differ" */
     size_t cut, cut_end;        /* ", "key": value" of this member */
 } member_span;
 
 typedef struct {
     bool object;
-    member_span *m;
-    size_t n, cap;
     bool in_value;              /* after the current member's ':' */
+    size_t first;               /* this frame's first member in spans */
     size_t cut;                 /* where the current member's cut starts */
 } scan_frame;
 
 typedef struct {
     size_t start, end;
 } cut_range;
+
+/* The state of the pass; the members of all open objects share spans. */
+typedef struct {
+    const char *s;
+    size_t len;
+    scan_frame stack[LC_JSON_MAX_DEPTH + 1];
+    int depth;
+    bool lost;                  /* the structure is no longer followed */
+    member_span local[64];
+    member_span *spans;         /* local, or malloc'ed when it overflowed */
+    size_t nspans, spans_cap;
+    cut_range *cuts;
+    size_t ncuts, cuts_cap;
+} prepass;
 
 static int by_key_then_position(const void *a, const void *b, void *text)
 {
@@ -178,141 +162,252 @@ static int by_start(const void *a, const void *b)
 static bool same_key(const char *s, const member_span *x,
                      const member_span *y)
 {
-    return x->key_len == y->key_len && !memcmp(s + x->key, s + y->key,
-                                                x->key_len);
+    return x->tag == y->tag && x->key_len == y->key_len &&
+           !memcmp(s + x->key, s + y->key, x->key_len);
 }
 
-/* Appends to *cuts every later duplicate of frame f. -1 if out of memory. */
-static int collect_duplicates(const char *s, scan_frame *f, cut_range **cuts,
-                              size_t *ncuts, size_t *cap)
+static int add_cut(prepass *p, const member_span *m)
 {
-    /* sorted by key, then position: the first of each run is kept */
-    qsort_r(f->m, f->n, sizeof(*f->m), by_key_then_position, (void *)s);
-    for (size_t i = 1; i < f->n; i++) {
-        if (!same_key(s, &f->m[i - 1], &f->m[i]))
-            continue;
-        if (*ncuts == *cap) {
-            size_t ncap = *cap ? *cap * 2 : 16;
-            cut_range *nc = realloc(*cuts, ncap * sizeof(*nc));
+    if (p->ncuts == p->cuts_cap) {
+        size_t ncap = p->cuts_cap ? p->cuts_cap * 2 : 16;
+        cut_range *nc = realloc(p->cuts, ncap * sizeof(*nc));
 
-            if (!nc)
-                return -1;
-            *cuts = nc;
-            *cap = ncap;
-        }
-        (*cuts)[(*ncuts)++] = (cut_range){ f->m[i].cut, f->m[i].cut_end };
+        if (!nc)
+            return -1;
+        p->cuts = nc;
+        p->cuts_cap = ncap;
     }
+    p->cuts[p->ncuts++] = (cut_range){ m->cut, m->cut_end };
+    return 0;
+}
+
+/*
+ * Records a cut for every later duplicate among the n members m of a
+ * closed object. Small objects are compared pairwise, large ones sorted
+ * (by key, then position: the first of each run is kept). -1 if out of
+ * memory.
+ */
+static int collect_duplicates(prepass *p, member_span *m, size_t n)
+{
+    if (n <= 32) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (same_key(p->s, &m[j], &m[i])) {
+                    if (add_cut(p, &m[i]))
+                        return -1;
+                    break;
+                }
+        return 0;
+    }
+    qsort_r(m, n, sizeof(*m), by_key_then_position, (void *)p->s);
+    for (size_t i = 1; i < n; i++)
+        if (same_key(p->s, &m[i - 1], &m[i]) && add_cut(p, &m[i]))
+            return -1;
     return 0;
 }
 
 /* Ends frame f's current member at position end. */
-static void end_member(scan_frame *f, size_t end)
+static void end_member(prepass *p, scan_frame *f, size_t end)
 {
-    if (f->object && f->in_value && f->n) {
-        f->m[f->n - 1].cut_end = end;
+    if (f->object && f->in_value && p->nspans > f->first) {
+        p->spans[p->nspans - 1].cut_end = end;
         f->in_value = false;
     }
 }
 
-/*
- * 0 with *copy NULL (nothing to cut) or a malloc'ed copy without the
- * later duplicates; -1 if memory ran out.
- */
-static int drop_duplicate_members(const char *s, size_t len, char **copy)
+static int push_member(prepass *p, scan_frame *f, size_t key,
+                       size_t key_len)
 {
-    scan_frame stack[LC_JSON_MAX_DEPTH + 1];
-    int depth = 0, rc = 0;
-    cut_range *cuts = NULL;
-    size_t ncuts = 0, cuts_cap = 0, i = 0;
+    const unsigned char *k = (const unsigned char *)p->s + key;
+
+    if (p->nspans == p->spans_cap) {
+        size_t ncap = p->spans_cap * 2;
+        member_span *ns;
+
+        if (p->spans == p->local) {
+            ns = malloc(ncap * sizeof(*ns));
+            if (ns)
+                memcpy(ns, p->local, sizeof(p->local));
+        } else {
+            ns = realloc(p->spans, ncap * sizeof(*ns));
+        }
+        if (!ns)
+            return -1;
+        p->spans = ns;
+        p->spans_cap = ncap;
+    }
+    p->spans[p->nspans++] = (member_span){
+        .key = key, .key_len = key_len,
+        .tag = (uint64_t)key_len << 16 |
+               (key_len ? (unsigned)k[0] << 8 | k[key_len - 1] : 0),
+        .cut = f->cut, .cut_end = p->len,
+    };
+    f->in_value = true;
+    return 0;
+}
+
+/* 1: the text passes; 0: it fails; -1: out of memory. */
+static int prepass_run(prepass *p)
+{
+    const char *s = p->s;
+    size_t len = p->len, i = 0;
     size_t pending_key = 0, pending_len = 0;
     bool have_key = false;
 
-    *copy = NULL;
     while (i < len) {
         char c = s[i];
-        scan_frame *top = depth ? &stack[depth - 1] : NULL;
+        scan_frame *top = p->depth ? &p->stack[p->depth - 1] : NULL;
 
-        if (c == '"') {
+        if (p->lost)
+            top = NULL;
+        switch (c) {
+        case '"': {
             size_t start = ++i;
 
-            while (i < len && s[i] != '"')
-                i += s[i] == '\\' ? 2 : 1;
+            for (;;) {
+                while (i < len && !ends_string_run((unsigned char)s[i]))
+                    i++;
+                if (i >= len || s[i] == '"')
+                    break;
+                if (s[i] != '\\')
+                    return 0;           /* a raw control character */
+                i += 2;
+            }
             if (top && top->object && !top->in_value) {
                 pending_key = start;
                 pending_len = (i < len ? i : len) - start;
                 have_key = true;
             }
             i++;
-        } else if (c == ':' && top && top->object && have_key) {
-            if (top->n == top->cap) {
-                size_t ncap = top->cap ? top->cap * 2 : 8;
-                member_span *nm = realloc(top->m, ncap * sizeof(*nm));
-
-                if (!nm) {
-                    rc = -1;
-                    break;
-                }
-                top->m = nm;
-                top->cap = ncap;
+            break;
+        }
+        case ':':
+            if (top && top->object && have_key) {
+                if (push_member(p, top, pending_key, pending_len))
+                    return -1;
+                have_key = false;
             }
-            top->m[top->n++] = (member_span){ pending_key, pending_len,
-                                              top->cut, len };
-            top->in_value = true;
-            have_key = false;
             i++;
-        } else if (c == ',' && top) {
-            end_member(top, i);
-            top->cut = i;
+            break;
+        case ',':
+            if (top) {
+                end_member(p, top, i);
+                top->cut = i;
+            }
             i++;
-        } else if (c == '{' || c == '[') {
-            if (depth == LC_JSON_MAX_DEPTH + 1)
-                break;          /* json-c rejects it anyway */
-            stack[depth++] = (scan_frame){ .object = c == '{', .cut = i + 1 };
-            have_key = false;
+            break;
+        case '{':
+        case '[':
+            if (!p->lost) {
+                if (p->depth == LC_JSON_MAX_DEPTH + 1) {
+                    p->lost = true;     /* json-c rejects it anyway */
+                } else {
+                    p->stack[p->depth++] = (scan_frame){
+                        .object = c == '{', .first = p->nspans,
+                        .cut = i + 1 };
+                    have_key = false;
+                }
+            }
             i++;
-        } else if (c == '}' || c == ']') {
-            if (!top)
-                break;          /* malformed: json-c's to report */
-            end_member(top, i);
-            if (top->object && top->n > 1 &&
-                collect_duplicates(s, top, &cuts, &ncuts, &cuts_cap)) {
-                rc = -1;
+            break;
+        case '}':
+        case ']':
+            if (!p->lost && !top) {
+                p->lost = true;         /* malformed: json-c's to report */
+            } else if (top) {
+                end_member(p, top, i);
+                if (top->object && p->nspans - top->first > 1 &&
+                    collect_duplicates(p, p->spans + top->first,
+                                       p->nspans - top->first))
+                    return -1;
+                p->nspans = top->first;
+                p->depth--;
+            }
+            i++;
+            break;
+        case ' ': case '\t': case '\n': case '\r':
+        case 't': case 'r': case 'u': case 'e':
+        case 'f': case 'a': case 'l': case 's': case 'n':
+            i++;
+            break;
+        case '-':
+        case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9': {
+            bool neg = c == '-';
+            size_t start = i + neg, end = start;
+
+            while (end < len && is_digit(s[end]))
+                end++;
+            i = end;
+            if (i < len && s[i] == '.' &&
+                (i + 1 >= len || !is_digit(s[i + 1])))
+                return 0;
+            if (i < len && (s[i] == '.' || s[i] == 'e' || s[i] == 'E')) {
+                /* a fraction or exponent: not an integer */
+                while (i < len && is_number_tail(s[i]))
+                    i++;
                 break;
             }
-            free(top->m);
-            depth--;
-            i++;
-        } else {
-            i++;
+            if (end > start &&
+                !digits_le(s + start, end - start,
+                           neg ? "9223372036854775808"
+                               : "18446744073709551615"))
+                return 0;
+            break;
+        }
+        default:
+            return 0;
         }
     }
-    while (depth > 0)
-        free(stack[--depth].m);
-    if (rc || !ncuts) {
-        free(cuts);
-        return rc;
-    }
+    return 1;
+}
 
-    /* Cut the ranges out; one inside another is already gone with it. */
-    qsort(cuts, ncuts, sizeof(*cuts), by_start);
-    *copy = malloc(len + 1);
-    if (*copy) {
+/*
+ * 0 with *copy NULL (nothing to cut) or a malloc'ed copy of s without the
+ * later duplicate members; ERROR_FAIL if the text fails the pre-pass or
+ * memory ran out.
+ */
+static int prepass_text(const char *s, size_t len, char **copy)
+{
+    prepass state, *p = &state;
+    int ok;
+
+    *copy = NULL;
+    p->s = s;
+    p->len = len;
+    p->depth = 0;
+    p->lost = false;
+    p->spans = p->local;
+    p->nspans = 0;
+    p->spans_cap = sizeof(p->local) / sizeof(p->local[0]);
+    p->cuts = NULL;
+    p->ncuts = p->cuts_cap = 0;
+
+    ok = prepass_run(p);
+    if (ok == 1 && p->ncuts) {
+        /* Cut the ranges out; one inside another is already gone with it. */
         size_t at = 0, n = 0;
 
-        for (size_t k = 0; k < ncuts; k++) {
-            if (cuts[k].start < at)
-                continue;
-            memcpy(*copy + n, s + at, cuts[k].start - at);
-            n += cuts[k].start - at;
-            at = cuts[k].end;
+        qsort(p->cuts, p->ncuts, sizeof(*p->cuts), by_start);
+        *copy = malloc(len + 1);
+        if (*copy) {
+            for (size_t k = 0; k < p->ncuts; k++) {
+                if (p->cuts[k].start < at)
+                    continue;
+                memcpy(*copy + n, s + at, p->cuts[k].start - at);
+                n += p->cuts[k].start - at;
+                at = p->cuts[k].end;
+            }
+            memcpy(*copy + n, s + at, len - at);
+            (*copy)[n + len - at] = '\0';
+        } else {
+            ok = -1;
         }
-        memcpy(*copy + n, s + at, len - at);
-        (*copy)[n + len - at] = '\0';
-    } else {
-        rc = -1;
     }
-    free(cuts);
-    return rc;
+    if (p->spans != p->local)
+        free(p->spans);
+    free(p->cuts);
+    return ok == 1 ? 0 : ERROR_FAIL;
 }
 
 int lc_json_parse_document(const char *s, json_object **out)
@@ -327,9 +422,7 @@ int lc_json_parse_document(const char *s, json_object **out)
     if (!s)
         return ERROR_FAIL;
     len = strlen(s);
-    if (len >= (size_t)INT32_MAX || !prescan_ok(s, len))
-        return ERROR_FAIL;
-    if (drop_duplicate_members(s, len, &dedup))
+    if (len >= (size_t)INT32_MAX || prepass_text(s, len, &dedup))
         return ERROR_FAIL;
     if (dedup) {
         s = dedup;

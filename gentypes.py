@@ -548,9 +548,9 @@ def src_gen_json(s, o):
 
 # ------------------------------------------------------------- JSON in
 
-def parse_value(ty, v, lv, o, parent):
+def parse_value(ty, v, lv, o, parent, tables, scope):
     """Statements parsing json_object *v (never NULL) into lv; `return -1`
-    when v does not fit."""
+    when v does not fit. scope names the tables of anonymous structs."""
     if isinstance(ty, idl.Enumeration):
         o("if (lc_json_get_enum(%s, %s_string_table, &n.i)) return -1;"
           % (v, ty.typename))
@@ -573,13 +573,21 @@ def parse_value(ty, v, lv, o, parent):
     elif is_named_struct(ty):
         o("if (parse_%s(%s, &%s)) return -1;" % (ty.typename, v, lv))
     elif is_anon_struct(ty):
-        # v is reused for the members: keep this object in a name of its own
-        obj = lv.split(".")[-1].split(">")[-1] + "_o"
-        o("json_object *%s = %s;" % (obj, v))
-        o()
-        o("if (!json_object_is_type(%s, json_type_object)) return -1;" % obj)
-        parse_fields(ty.fields, obj, lv + ".", o)
+        field = lv.split(".")[-1].split(">")[-1]
+        o("if (!json_object_is_type(%s, json_type_object)) return -1;" % v)
+        parse_fields(ty.fields, v, field + "_it", "%s_%s" % (scope, field),
+                     lv + ".", o, tables)
     elif isinstance(ty, idl.Array):
+        # an array the value already holds is freed first, as strings are:
+        # members are read in the text's order, so in a value parsed into
+        # twice this one may come before a member that fails
+        o("if (%s) {" % lv)
+        o.indent()
+        dispose_value(ty, lv, o, parent)
+        o("%s = NULL;" % lv)
+        o("%s%s = 0;" % (parent, ty.lenvar_name))
+        o.dedent()
+        o("}")
         o("if (lc_json_array_start(%s, (void **)&%s, sizeof(*%s), &%s%s))"
           % (v, lv, lv, parent, ty.lenvar_name))
         o("    return -1;")
@@ -589,32 +597,59 @@ def parse_value(ty, v, lv, o, parent):
         o()
         o("if (!e) return -1; /* null */")
         init_value(ty.elem_type, ty.elem_type.init_val, lv + "[i]", o)
-        parse_value(ty.elem_type, "e", lv + "[i]", o, parent)
+        parse_value(ty.elem_type, "e", lv + "[i]", o, parent, tables, scope)
         o.dedent()
         o("}")
     else:
         raise SystemExit("gentypes: cannot parse %s" % ty)
 
 
-def parse_fields(fields, obj, prefix, o):
-    """Each member present in object obj and not null (null is absent, but
-    for the builtins idl.NULL_REJECTED_BUILTINS, where it is an error)."""
+def parse_fields(fields, obj, it, scope, prefix, o, tables):
+    """Walks the members of object obj once (iterator it) and parses those
+    that are fields (the sorted table of their names, <scope>_keys, goes
+    to tables).
+    A null member is absent, but for the builtins idl.NULL_REJECTED_BUILTINS,
+    where it is an error. Other members ("type.X" of a keyed union, or
+    unknown ones) are ignored here."""
+    fields = sorted((f for f in fields
+                     if f.json and not isinstance(f.type, idl.KeyedUnion)),
+                    key=lambda f: f.name.encode())
+    if not fields:
+        return
+    keys = "%s_keys" % scope
+    tables("static const char *const %s[] = {" % keys)
     for f in fields:
-        if not f.json or isinstance(f.type, idl.KeyedUnion):
-            continue
+        tables('    "%s",' % f.name)
+    tables("};")
+    tables()
+    val = "%s.val" % it
+    o("{")
+    o.indent()
+    o("struct json_object_iter %s;" % it)
+    o()
+    o("json_object_object_foreachC(%s, %s) {" % (obj, it))
+    o.indent()
+    o("switch (lc_json_key_index(%s.key, %s, %d)) {" % (it, keys, len(fields)))
+    for i, f in enumerate(fields):
+        o("case %d: /* %s */" % (i, f.name))
+        o.indent()
         if isinstance(f.type, idl.Builtin) and f.type.null_rejected:
-            o("if (lc_json_member_present(%s, \"%s\", &v)) {" % (obj, f.name))
-            o.indent()
-            o("if (!v) return -1; /* null */")
+            o("if (!%s) return -1; /* null */" % val)
         else:
-            o("if ((v = lc_json_member(%s, \"%s\"))) {" % (obj, f.name))
-            o.indent()
-        parse_value(f.type, "v", prefix + f.name, o, prefix)
+            o("if (!%s) break; /* null: absent */" % val)
+        parse_value(f.type, val, prefix + f.name, o, prefix, tables, scope)
+        o("break;")
         o.dedent()
-        o("}")
+    o("default: /* not a field */")
+    o("    break;")
+    o("}")
+    o.dedent()
+    o("}")
+    o.dedent()
+    o("}")
 
 
-def parse_unions(s, o):
+def parse_unions(s, o, tables):
     for uf in s.keyed_unions():
         ku = uf.type
         o("switch (lc_json_union_member(o, \"%s.\", &member, &v)) {"
@@ -631,14 +666,12 @@ def parse_unions(s, o):
               % ("" if first else "} else ", m.name))
             first = False
             o.indent()
-            if m.has_data:
-                o("json_object *mo = v;")
-                o()
             o("%s_init_%s(p, %s);" % (s.typename, ku.keyvar_name,
                                       m.value.cname))
             if m.has_data:
-                parse_fields(m.struct.fields, "mo",
-                             "p->%s.%s." % (uf.name, m.name), o)
+                parse_fields(m.struct.fields, "v", m.name + "_it",
+                             "%s_%s_%s" % (s.typename, uf.name, m.name),
+                             "p->%s.%s." % (uf.name, m.name), o, tables)
             o.dedent()
         o("} else {")
         o("    return -1;")
@@ -654,17 +687,20 @@ def src_parse_json(s, o):
     t = s.typename
     body = Out()
     body.level = 1
-    parse_fields(s.fields, "o", "p->", body)
-    parse_unions(s, body)
+    tables = Out()
+    parse_fields(s.fields, "o", "it", t, "p->", body, tables)
+    parse_unions(s, body, tables)
+    o.lines += tables.lines
     o("static int parse_%s(json_object *o, %s *p)" % (t, t))
     o("{")
     o.indent()
-    o("json_object *v;")
+    if s.keyed_unions():
+        o("json_object *v;")
+        o("const char *member;")
     if any("n." in line for line in body.lines):
         o("lc_json_number n;")
-    if s.keyed_unions():
-        o("const char *member;")
-    o()
+    if s.keyed_unions() or any("n." in line for line in body.lines):
+        o()
     o("if (!json_object_is_type(o, json_type_object))")
     o("    return -1;")
     o.lines += body.lines

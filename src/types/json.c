@@ -450,22 +450,6 @@ int lc_json_parse_document(const char *s, json_object **out)
     return 0;
 }
 
-json_object *lc_json_member(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-
-    if (!json_object_object_get_ex(o, key, &v))
-        return NULL;
-    return v;
-}
-
-bool lc_json_member_present(json_object *o, const char *key,
-                            json_object **value)
-{
-    *value = NULL;
-    return json_object_object_get_ex(o, key, value);
-}
-
 int lc_json_union_member(json_object *o, const char *prefix,
                          const char **member, json_object **value)
 {
@@ -596,4 +580,17 @@ int lc_json_array_start(json_object *v, void **elems, size_t elem_size,
     *elems = lc_calloc_array((int)n, elem_size);
     *count = (int)n;
     return 0;
+}
+
+static int by_name(const void *key, const void *entry)
+{
+    return strcmp(key, *(const char *const *)entry);
+}
+
+int lc_json_key_index(const char *key, const char *const *keys, int n)
+{
+    const char *const *k = bsearch(key, keys, (size_t)n, sizeof(*keys),
+                                   by_name);
+
+    return k ? (int)(k - keys) : -1;
 }

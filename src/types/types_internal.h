@@ -51,11 +51,8 @@ yajl_gen_status lc_yajl_gen_uint64(yajl_gen hand, uint64_t v);
 /* Parses a whole document (trailing whitespace only). 0 or ERROR_FAIL.
    *out may be NULL for the document "null"; free with json_object_put. */
 int lc_json_parse_document(const char *s, json_object **out);
-/* The member called key, or NULL if absent or null. */
-json_object *lc_json_member(json_object *o, const char *key);
-/* Whether o has a member called key; *value is its value (NULL for null). */
-bool lc_json_member_present(json_object *o, const char *key,
-                            json_object **value);
+/* The index of key in keys (n names in strcmp order), or -1. */
+int lc_json_key_index(const char *key, const char *const *keys, int n);
 /*
  * Finds the member whose key starts with prefix ("type.") and whose value
  * is not null: 0 if there is none, 1 with *member = the rest of the key

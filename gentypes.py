@@ -604,6 +604,13 @@ def parse_value(ty, v, lv, o, parent, tables, scope):
         raise SystemExit("gentypes: cannot parse %s" % ty)
 
 
+def reads_container(ty):
+    """Whether parsing ty may read into a JSON object or array (which then
+    has to be expanded: see lc_json_open_document)."""
+    return not (isinstance(ty, (idl.Enumeration, idl.Number)) or
+                is_kind(ty, "bool") or is_kind(ty, "string"))
+
+
 def parse_fields(fields, obj, it, scope, prefix, o, tables):
     """Walks the members of object obj once (iterator it) and parses those
     that are fields (the sorted table of their names, <scope>_keys, goes
@@ -637,6 +644,8 @@ def parse_fields(fields, obj, it, scope, prefix, o, tables):
             o("if (!%s) return -1; /* null */" % val)
         else:
             o("if (!%s) break; /* null: absent */" % val)
+        if reads_container(f.type):
+            o("if (lc_json_expand(&%s)) return -1;" % val)
         parse_value(f.type, val, prefix + f.name, o, prefix, tables, scope)
         o("break;")
         o.dedent()
@@ -658,7 +667,7 @@ def parse_unions(s, o, tables):
         o("    break;")
         o("case 1:")
         o.indent()
-        o("if (!json_object_is_type(v, json_type_object))")
+        o("if (!json_object_is_type(v, json_type_object) || lc_json_expand(&v))")
         o("    return -1;")
         first = True
         for m in ku.members:
@@ -714,15 +723,16 @@ def src_parse_json(s, o):
     o("    int rc;")
     o()
     o("    (void)ctx;")
-    o("    rc = lc_json_parse_document(s, &o);")
+    o("    rc = lc_json_open_document(s, &o);")
     o("    if (rc)")
     o("        return rc;")
-    o("    if (!o || parse_%s(o, p)) {" % t)
+    o("    if (!o || parse_%s(o, p))" % t)
+    o("        rc = ERROR_FAIL;")
+    o("    rc = lc_json_close_document(o, rc);")
+    o("    if (rc) {")
     o("        %s_dispose_all(p);" % t)
     o("        %s_init(p);" % t)
-    o("        rc = ERROR_FAIL;")
     o("    }")
-    o("    json_object_put(o);")
     o("    return rc;")
     o("}")
     o()

@@ -124,6 +124,10 @@ typedef struct {
     size_t start, end;
 } cut_range;
 
+/* The most container members of a top-level object parsed piece by piece
+   (see lc_json_open_document); with more, the text is parsed whole. */
+#define MAX_PIECES 32
+
 /* The state of the pass; the members of all open objects share spans. */
 typedef struct {
     const char *s;
@@ -136,6 +140,11 @@ typedef struct {
     size_t nspans, spans_cap;
     cut_range *cuts;
     size_t ncuts, cuts_cap;
+    /* the values of the top-level object's members that are objects or
+       arrays, [start, end) in the text; too_many when they do not fit */
+    cut_range pieces[MAX_PIECES];
+    size_t npieces;
+    bool too_many;
 } prepass;
 
 static int by_key_then_position(const void *a, const void *b, void *text)
@@ -302,6 +311,13 @@ static int prepass_run(prepass *p)
                 if (p->depth == LC_JSON_MAX_DEPTH + 1) {
                     p->lost = true;     /* json-c rejects it anyway */
                 } else {
+                    if (p->depth == 1 && top->object && top->in_value) {
+                        if (p->npieces == MAX_PIECES)
+                            p->too_many = true;
+                        else
+                            p->pieces[p->npieces++] =
+                                (cut_range){ i, 0 };
+                    }
                     p->stack[p->depth++] = (scan_frame){
                         .object = c == '{', .first = p->nspans,
                         .cut = i + 1 };
@@ -321,6 +337,9 @@ static int prepass_run(prepass *p)
                                        p->nspans - top->first))
                     return -1;
                 p->nspans = top->first;
+                if (p->depth == 2 && p->npieces &&
+                    !p->pieces[p->npieces - 1].end)
+                    p->pieces[p->npieces - 1].end = i + 1;
                 p->depth--;
             }
             i++;
@@ -363,13 +382,12 @@ static int prepass_run(prepass *p)
 }
 
 /*
- * 0 with *copy NULL (nothing to cut) or a malloc'ed copy of s without the
- * later duplicate members; ERROR_FAIL if the text fails the pre-pass or
- * memory ran out.
+ * Runs the pre-pass over s into *p. 0 with *copy NULL (nothing to cut) or
+ * a malloc'ed copy of s without the later duplicate members; ERROR_FAIL
+ * if the text fails the pre-pass or memory ran out.
  */
-static int prepass_text(const char *s, size_t len, char **copy)
+static int prepass_text(prepass *p, const char *s, size_t len, char **copy)
 {
-    prepass state, *p = &state;
     int ok;
 
     *copy = NULL;
@@ -382,6 +400,8 @@ static int prepass_text(const char *s, size_t len, char **copy)
     p->spans_cap = sizeof(p->local) / sizeof(p->local[0]);
     p->cuts = NULL;
     p->ncuts = p->cuts_cap = 0;
+    p->npieces = 0;
+    p->too_many = false;
 
     ok = prepass_run(p);
     if (ok == 1 && p->ncuts) {
@@ -410,36 +430,29 @@ static int prepass_text(const char *s, size_t len, char **copy)
     return ok == 1 ? 0 : ERROR_FAIL;
 }
 
-int lc_json_parse_document(const char *s, json_object **out)
+static json_tokener *new_tokener(int depth)
 {
-    json_tokener *tok;
-    json_object *o;
-    char *dedup;
-    size_t len;
+    json_tokener *tok = json_tokener_new_ex(depth);
     int flags = JSON_TOKENER_STRICT;
 
-    *out = NULL;
-    if (!s)
-        return ERROR_FAIL;
-    len = strlen(s);
-    if (len >= (size_t)INT32_MAX || prepass_text(s, len, &dedup))
-        return ERROR_FAIL;
-    if (dedup) {
-        s = dedup;
-        len = strlen(s);
-    }
 #ifdef JSON_TOKENER_VALIDATE_UTF8
     flags |= JSON_TOKENER_VALIDATE_UTF8;
 #endif
-    tok = json_tokener_new_ex(LC_JSON_MAX_DEPTH);
-    if (!tok) {
-        free(dedup);
+    if (tok)
+        json_tokener_set_flags(tok, flags);
+    return tok;
+}
+
+/* json-c over the whole text s (len bytes, NUL-terminated). */
+static int parse_whole(const char *s, size_t len, json_object **out)
+{
+    json_tokener *tok = new_tokener(LC_JSON_MAX_DEPTH);
+    json_object *o;
+
+    if (!tok)
         return ERROR_FAIL;
-    }
-    json_tokener_set_flags(tok, flags);
     /* The terminating NUL is passed too: it ends a top-level number. */
     o = json_tokener_parse_ex(tok, s, (int)len + 1);
-    free(dedup);
     if (json_tokener_get_error(tok) != json_tokener_success) {
         json_object_put(o);
         json_tokener_free(tok);
@@ -448,6 +461,263 @@ int lc_json_parse_document(const char *s, json_object **out)
     json_tokener_free(tok);
     *out = o;
     return 0;
+}
+
+int lc_json_parse_document(const char *s, json_object **out)
+{
+    prepass pp;
+    char *dedup;
+    size_t len;
+    int rc;
+
+    *out = NULL;
+    if (!s)
+        return ERROR_FAIL;
+    len = strlen(s);
+    if (len >= (size_t)INT32_MAX || prepass_text(&pp, s, len, &dedup))
+        return ERROR_FAIL;
+    if (dedup)
+        rc = parse_whole(dedup, strlen(dedup), out);
+    else
+        rc = parse_whole(s, len, out);
+    free(dedup);
+    return rc;
+}
+
+/*
+ * A document parsed piece by piece. json-c's tree costs several times the
+ * text (a 16-entry hash table per object), and the tree of a whole
+ * domain_config next to the value read from it is more heap than libxl
+ * needs. So, when the text is a top-level object, json-c first parses a
+ * skeleton of it in which each member's object or array value is empty
+ * ({} or []), and then each such value (a piece) on its own, when the
+ * generated code reaches it (lc_json_expand); only the tree of the latest
+ * piece is kept. The pieces never reached are parsed when the document is
+ * closed, so the text is accepted exactly when json-c accepts it whole:
+ * the pre-pass found the pieces' bounds while following strings and
+ * brackets, each piece must be one complete value ending at its bound,
+ * and its nesting limit is one less (it sits inside the top-level object).
+ *
+ * The skeleton's root carries the document (json-c userdata; freed with
+ * it), each empty placeholder its piece (no free function).
+ */
+typedef struct json_doc json_doc;
+
+typedef struct {
+    json_doc *doc;              /* NULL in the document's own record */
+    size_t start, end;          /* the piece in the text */
+    bool parsed;                /* checked by json-c at least once */
+    json_object *tree;          /* while it is the latest piece */
+} json_piece;
+
+struct json_doc {
+    json_piece self;            /* first: the root's userdata */
+    json_tokener *tok;
+    const char *text;           /* the caller's, alive until closing */
+    json_piece *latest;
+    size_t n;
+    json_piece pieces[];
+};
+
+static void free_doc(json_object *root, void *userdata)
+{
+    json_doc *d = userdata;
+
+    (void)root;
+    if (d->latest)
+        json_object_put(d->latest->tree);
+    json_tokener_free(d->tok);
+    free(d);
+}
+
+/* json-c over piece pc alone; 0 or -1. */
+static int parse_piece(json_doc *d, json_piece *pc, json_object **tree)
+{
+    size_t n = pc->end - pc->start;
+    json_object *t;
+
+    json_tokener_reset(d->tok);
+    t = json_tokener_parse_ex(d->tok, d->text + pc->start, (int)n);
+    pc->parsed = true;
+    if (json_tokener_get_error(d->tok) != json_tokener_success || !t ||
+        json_tokener_get_parse_end(d->tok) != n) {
+        json_object_put(t);
+        return -1;
+    }
+    *tree = t;
+    return 0;
+}
+
+/* The pieces' placeholders are the root's object and array members, in
+   the text's order (the text has no duplicate members). */
+static bool attach_pieces(json_object *root, json_doc *d)
+{
+    size_t k = 0;
+
+    if (!json_object_is_type(root, json_type_object))
+        return false;
+    json_object_object_foreach(root, key, val) {
+        (void)key;
+        if (!json_object_is_type(val, json_type_object) &&
+            !json_object_is_type(val, json_type_array))
+            continue;
+        if (k == d->n)
+            return false;
+        json_object_set_userdata(val, &d->pieces[k++], NULL);
+    }
+    return k == d->n;
+}
+
+/* The skeleton path; 1 if it does not apply (parse the text whole). */
+static int open_pieces(const char *s, size_t len, const prepass *pp,
+                       json_object **out)
+{
+    json_doc *d;
+    json_object *root;
+    char *skel;
+    size_t at = 0, n = 0;
+
+    if (pp->lost || pp->too_many || !pp->npieces)
+        return 1;
+    for (size_t k = 0; k < pp->npieces; k++)
+        if (!pp->pieces[k].end)
+            return 1;           /* unclosed: malformed */
+    d = malloc(sizeof(*d) + pp->npieces * sizeof(d->pieces[0]));
+    skel = malloc(len + 1);
+    if (!d || !skel) {
+        free(d);
+        free(skel);
+        return ERROR_FAIL;
+    }
+    for (size_t k = 0; k < pp->npieces; k++) {
+        const cut_range *r = &pp->pieces[k];
+
+        memcpy(skel + n, s + at, r->start - at);
+        n += r->start - at;
+        skel[n++] = s[r->start];
+        skel[n++] = s[r->start] == '{' ? '}' : ']';
+        at = r->end;
+        d->pieces[k] = (json_piece){ d, r->start, r->end, false, NULL };
+    }
+    memcpy(skel + n, s + at, len - at);
+    n += len - at;
+    skel[n] = '\0';
+    d->self = (json_piece){ NULL, 0, 0, false, NULL };
+    d->text = s;
+    d->latest = NULL;
+    d->n = pp->npieces;
+    /* the skeleton is two deep, the pieces one less than the limit */
+    d->tok = new_tokener(LC_JSON_MAX_DEPTH - 1);
+    if (!d->tok) {
+        free(d);
+        free(skel);
+        return ERROR_FAIL;
+    }
+    root = json_tokener_parse_ex(d->tok, skel, (int)n + 1);
+    free(skel);
+    if (json_tokener_get_error(d->tok) != json_tokener_success) {
+        json_object_put(root);
+        json_tokener_free(d->tok);
+        free(d);
+        return ERROR_FAIL;
+    }
+    if (!attach_pieces(root, d)) {
+        /* not expected after the pre-pass; json-c decides on the whole */
+        json_object_put(root);
+        json_tokener_free(d->tok);
+        free(d);
+        return 1;
+    }
+    json_object_set_userdata(root, &d->self, free_doc);
+    *out = root;
+    return 0;
+}
+
+int lc_json_open_document(const char *s, json_object **out)
+{
+    prepass pp;
+    char *dedup;
+    size_t len;
+    int rc;
+
+    *out = NULL;
+    if (!s)
+        return ERROR_FAIL;
+    len = strlen(s);
+    if (len >= (size_t)INT32_MAX || prepass_text(&pp, s, len, &dedup))
+        return ERROR_FAIL;
+    if (dedup) {
+        rc = parse_whole(dedup, strlen(dedup), out);
+        free(dedup);
+        return rc;
+    }
+    rc = open_pieces(s, len, &pp, out);
+    if (rc == 1)
+        rc = parse_whole(s, len, out);
+    return rc;
+}
+
+static json_doc *doc_of(json_object *root)
+{
+    json_piece *self;
+
+    if (!json_object_is_type(root, json_type_object))
+        return NULL;
+    self = json_object_get_userdata(root);
+    return self && !self->doc ? (json_doc *)self : NULL;
+}
+
+int lc_json_expand(json_object **v)
+{
+    json_piece *pc;
+    json_doc *d;
+    json_object *tree;
+
+    if (!json_object_is_type(*v, json_type_object) &&
+        !json_object_is_type(*v, json_type_array))
+        return 0;
+    pc = json_object_get_userdata(*v);
+    if (!pc || !pc->doc)
+        return 0;               /* an ordinary object or array */
+    d = pc->doc;
+    if (d->latest != pc) {
+        if (d->latest) {
+            json_object_put(d->latest->tree);
+            d->latest->tree = NULL;
+            d->latest = NULL;
+        }
+        if (parse_piece(d, pc, &tree))
+            return -1;
+        pc->tree = tree;
+        d->latest = pc;
+    }
+    *v = pc->tree;
+    return 0;
+}
+
+int lc_json_close_document(json_object *o, int rc)
+{
+    json_doc *d = o ? doc_of(o) : NULL;
+
+    if (d && !rc) {
+        if (d->latest) {
+            json_object_put(d->latest->tree);
+            d->latest->tree = NULL;
+            d->latest = NULL;
+        }
+        for (size_t k = 0; k < d->n && !rc; k++) {
+            json_object *tree;
+
+            if (d->pieces[k].parsed)
+                continue;
+            if (parse_piece(d, &d->pieces[k], &tree))
+                rc = ERROR_FAIL;
+            else
+                json_object_put(tree);
+        }
+    }
+    json_object_put(o);
+    return rc;
 }
 
 int lc_json_union_member(json_object *o, const char *prefix,

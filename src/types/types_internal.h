@@ -51,6 +51,19 @@ yajl_gen_status lc_yajl_gen_uint64(yajl_gen hand, uint64_t v);
 /* Parses a whole document (trailing whitespace only). 0 or ERROR_FAIL.
    *out may be NULL for the document "null"; free with json_object_put. */
 int lc_json_parse_document(const char *s, json_object **out);
+/*
+ * The same for the generated parsers of structs, with less heap: when the
+ * document is an object, its members' objects and arrays may be parsed
+ * only when lc_json_expand is called on them (see json.c). Every
+ * json_object_is_type test still holds before expanding.
+ */
+int lc_json_open_document(const char *s, json_object **out);
+/* Replaces *v by its parsed value if it is such a member; 0, or -1 if
+   json-c rejects that part of the text. The previous one is freed. */
+int lc_json_expand(json_object **v);
+/* Frees o. With rc 0, first checks every part never expanded and returns
+   ERROR_FAIL if json-c rejects one; otherwise returns rc. */
+int lc_json_close_document(json_object *o, int rc);
 /* The index of key in keys (n names in strcmp order), or -1. */
 int lc_json_key_index(const char *key, const char *const *keys, int n);
 /*

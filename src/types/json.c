@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,10 +102,17 @@ static bool is_number_tail(char c)
            c == '-';
 }
 
-/* Characters ending the quick part of the string loop. */
-static bool ends_string_run(unsigned char c)
+/* Characters ending the quick part of the string loop: '"', '\\' and
+   the control characters. */
+static const bool ends_string_run[256] = {
+    [0x00] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0x10] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
+static bool is_space(char c)
 {
-    return c == '"' || c == '\\' || c < 0x20;
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
 typedef struct {
@@ -265,16 +273,15 @@ static int prepass_run(prepass *p)
 
     while (i < len) {
         char c = s[i];
-        scan_frame *top = p->depth ? &p->stack[p->depth - 1] : NULL;
+        scan_frame *top = p->depth && !p->lost ? &p->stack[p->depth - 1]
+                                               : NULL;
 
-        if (p->lost)
-            top = NULL;
         switch (c) {
         case '"': {
             size_t start = ++i;
 
             for (;;) {
-                while (i < len && !ends_string_run((unsigned char)s[i]))
+                while (i < len && !ends_string_run[(unsigned char)s[i]])
                     i++;
                 if (i >= len || s[i] == '"')
                     break;
@@ -345,6 +352,10 @@ static int prepass_run(prepass *p)
             i++;
             break;
         case ' ': case '\t': case '\n': case '\r':
+            /* (indented text has long runs) */
+            while (++i < len && is_space(s[i]))
+                ;
+            break;
         case 't': case 'r': case 'u': case 'e':
         case 'f': case 'a': case 'l': case 's': case 'n':
             i++;
@@ -443,6 +454,51 @@ static json_tokener *new_tokener(int depth)
     return tok;
 }
 
+/*
+ * The tokener of the piecewise documents (the most frequent kind) is kept
+ * from one document to the next, one per thread: creating it costs an
+ * allocation of its nesting stack, about 2.5 KiB. A thread's spare is
+ * freed when the thread exits (the key's destructor; the variable keeps
+ * the main thread's reachable).
+ */
+static __thread json_tokener *spare_tokener;
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static bool spare_key_ok;
+
+static void free_spare(void *tok)
+{
+    json_tokener_free(tok);
+    spare_tokener = NULL;
+}
+
+static void make_spare_key(void)
+{
+    spare_key_ok = pthread_key_create(&spare_key, free_spare) == 0;
+}
+
+static json_tokener *take_piece_tokener(void)
+{
+    json_tokener *tok = spare_tokener;
+
+    if (!tok)
+        return new_tokener(LC_JSON_MAX_DEPTH - 1);
+    spare_tokener = NULL;
+    json_tokener_reset(tok);
+    return tok;
+}
+
+static void give_back_piece_tokener(json_tokener *tok)
+{
+    pthread_once(&spare_once, make_spare_key);
+    if (spare_tokener || !spare_key_ok ||
+        pthread_setspecific(spare_key, tok)) {
+        json_tokener_free(tok);
+        return;
+    }
+    spare_tokener = tok;
+}
+
 /* json-c over the whole text s (len bytes, NUL-terminated). */
 static int parse_whole(const char *s, size_t len, json_object **out)
 {
@@ -526,7 +582,7 @@ static void free_doc(json_object *root, void *userdata)
     (void)root;
     if (d->latest)
         json_object_put(d->latest->tree);
-    json_tokener_free(d->tok);
+    give_back_piece_tokener(d->tok);
     free(d);
 }
 
@@ -607,7 +663,7 @@ static int open_pieces(const char *s, size_t len, const prepass *pp,
     d->latest = NULL;
     d->n = pp->npieces;
     /* the skeleton is two deep, the pieces one less than the limit */
-    d->tok = new_tokener(LC_JSON_MAX_DEPTH - 1);
+    d->tok = take_piece_tokener();
     if (!d->tok) {
         free(d);
         free(skel);
@@ -617,14 +673,14 @@ static int open_pieces(const char *s, size_t len, const prepass *pp,
     free(skel);
     if (json_tokener_get_error(d->tok) != json_tokener_success) {
         json_object_put(root);
-        json_tokener_free(d->tok);
+        give_back_piece_tokener(d->tok);
         free(d);
         return ERROR_FAIL;
     }
     if (!attach_pieces(root, d)) {
         /* not expected after the pre-pass; json-c decides on the whole */
         json_object_put(root);
-        json_tokener_free(d->tok);
+        give_back_piece_tokener(d->tok);
         free(d);
         return 1;
     }
@@ -852,15 +908,24 @@ int lc_json_array_start(json_object *v, void **elems, size_t elem_size,
     return 0;
 }
 
-static int by_name(const void *key, const void *entry)
-{
-    return strcmp(key, *(const char *const *)entry);
-}
-
 int lc_json_key_index(const char *key, const char *const *keys, int n)
 {
-    const char *const *k = bsearch(key, keys, (size_t)n, sizeof(*keys),
-                                   by_name);
+    unsigned char k0 = (unsigned char)key[0];
+    int lo = 0, hi = n;
 
-    return k ? (int)(k - keys) : -1;
+    /* a binary search; names mostly differ in their first byte */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        int c = (int)k0 - (unsigned char)keys[mid][0];
+
+        if (!c && k0)
+            c = strcmp(key + 1, keys[mid] + 1);
+        if (!c)
+            return mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
 }

@@ -52,15 +52,21 @@ yajl_gen_status lc_yajl_gen_asciiz(yajl_gen hand, const char *s)
 yajl_gen_status lc_yajl_gen_uint64(yajl_gen hand, uint64_t v)
 {
     char digits[24];
-    int len = snprintf(digits, sizeof(digits), "%" PRIu64, v);
+    size_t at = sizeof(digits);
 
-    return yajl_gen_number(hand, digits, (size_t)len);
+    /* (decimal digits from the right; snprintf costs more than the rest
+       of a small number's output) */
+    do {
+        digits[--at] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return yajl_gen_number(hand, digits + at, sizeof(digits) - at);
 }
 
 /* ------------------------------------------------------------ input */
 
 /*
- * One linear pass over the text before json-c sees it, for two things.
+ * One linear pass over the text before json-c sees it, for three things.
  *
  * What json-c gets wrong even in strict mode: it saturates integers
  * outside [INT64_MIN, UINT64_MAX] instead of failing, and it accepts
@@ -75,6 +81,11 @@ yajl_gen_status lc_yajl_gen_uint64(yajl_gen hand, uint64_t v)
  * escapes is not recognised as the same). This part only follows the
  * structure and stops at the first thing it cannot follow (json-c rejects
  * that text anyway).
+ *
+ * The text json-c reads: a copy without the whitespace between tokens
+ * (json-c's tokener costs per character, and indented text is ~40%
+ * whitespace), but for one space in a run between two numbers or
+ * literals, so that json-c accepts and rejects exactly what it would.
  */
 static int digits_le(const char *d, size_t n, const char *limit)
 {
@@ -115,6 +126,18 @@ static bool is_space(char c)
     return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
+/* Part of a number or a literal (the pre-pass lets no other through). */
+static bool is_word(char c)
+{
+    switch (c) {
+    case ' ': case '\n': case '\t': case '\r':
+    case '{': case '}': case '[': case ']': case ',': case ':': case '"':
+        return false;
+    default:
+        return true;
+    }
+}
+
 typedef struct {
     size_t key, key_len;        /* the key's text, quotes excluded */
     uint64_t tag;               /* length and two bytes: a quick "differ" */
@@ -148,8 +171,12 @@ typedef struct {
     size_t nspans, spans_cap;
     cut_range *cuts;
     size_t ncuts, cuts_cap;
+    /* the text without the whitespace json-c does not need (a run
+       between two tokens that are numbers or literals becomes a space) */
+    char *out;
+    size_t olen;
     /* the values of the top-level object's members that are objects or
-       arrays, [start, end) in the text; too_many when they do not fit */
+       arrays, [start, end) in out; too_many when they do not fit */
     cut_range pieces[MAX_PIECES];
     size_t npieces;
     bool too_many;
@@ -275,6 +302,7 @@ static int prepass_run(prepass *p)
         char c = s[i];
         scan_frame *top = p->depth && !p->lost ? &p->stack[p->depth - 1]
                                                : NULL;
+        size_t tok = i, end;
 
         switch (c) {
         case '"': {
@@ -323,7 +351,7 @@ static int prepass_run(prepass *p)
                             p->too_many = true;
                         else
                             p->pieces[p->npieces++] =
-                                (cut_range){ i, 0 };
+                                (cut_range){ p->olen, 0 };
                     }
                     p->stack[p->depth++] = (scan_frame){
                         .object = c == '{', .first = p->nspans,
@@ -346,7 +374,7 @@ static int prepass_run(prepass *p)
                 p->nspans = top->first;
                 if (p->depth == 2 && p->npieces &&
                     !p->pieces[p->npieces - 1].end)
-                    p->pieces[p->npieces - 1].end = i + 1;
+                    p->pieces[p->npieces - 1].end = p->olen + 1;
                 p->depth--;
             }
             i++;
@@ -355,7 +383,10 @@ static int prepass_run(prepass *p)
             /* (indented text has long runs) */
             while (++i < len && is_space(s[i]))
                 ;
-            break;
+            if (p->olen && i < len && is_word(p->out[p->olen - 1]) &&
+                is_word(s[i]))
+                p->out[p->olen++] = ' ';
+            continue;
         case 't': case 'r': case 'u': case 'e':
         case 'f': case 'a': case 'l': case 's': case 'n':
             i++;
@@ -388,14 +419,23 @@ static int prepass_run(prepass *p)
         default:
             return 0;
         }
+        end = i < len ? i : len;
+        if (end - tok == 1) {
+            p->out[p->olen++] = c;
+        } else {
+            memcpy(p->out + p->olen, s + tok, end - tok);
+            p->olen += end - tok;
+        }
     }
+    p->out[p->olen] = '\0';
     return 1;
 }
 
 /*
- * Runs the pre-pass over s into *p. 0 with *copy NULL (nothing to cut) or
- * a malloc'ed copy of s without the later duplicate members; ERROR_FAIL
- * if the text fails the pre-pass or memory ran out.
+ * Runs the pre-pass over s into *p. 0 with either *copy, a malloc'ed copy
+ * of s without the later duplicate members, or (nothing to cut) *copy
+ * NULL and p->out, the malloc'ed text without the needless whitespace;
+ * ERROR_FAIL if the text fails the pre-pass or memory ran out.
  */
 static int prepass_text(prepass *p, const char *s, size_t len, char **copy)
 {
@@ -413,6 +453,10 @@ static int prepass_text(prepass *p, const char *s, size_t len, char **copy)
     p->ncuts = p->cuts_cap = 0;
     p->npieces = 0;
     p->too_many = false;
+    p->olen = 0;
+    p->out = malloc(len + 1);
+    if (!p->out)
+        return ERROR_FAIL;
 
     ok = prepass_run(p);
     if (ok == 1 && p->ncuts) {
@@ -438,6 +482,10 @@ static int prepass_text(prepass *p, const char *s, size_t len, char **copy)
     if (p->spans != p->local)
         free(p->spans);
     free(p->cuts);
+    if (ok != 1 || *copy) {
+        free(p->out);
+        p->out = NULL;
+    }
     return ok == 1 ? 0 : ERROR_FAIL;
 }
 
@@ -535,8 +583,9 @@ int lc_json_parse_document(const char *s, json_object **out)
     if (dedup)
         rc = parse_whole(dedup, strlen(dedup), out);
     else
-        rc = parse_whole(s, len, out);
+        rc = parse_whole(pp.out, pp.olen, out);
     free(dedup);
+    free(pp.out);
     return rc;
 }
 
@@ -569,7 +618,7 @@ typedef struct {
 struct json_doc {
     json_piece self;            /* first: the root's userdata */
     json_tokener *tok;
-    const char *text;           /* the caller's, alive until closing */
+    char *text;                 /* the pre-pass's output */
     json_piece *latest;
     size_t n;
     json_piece pieces[];
@@ -583,6 +632,7 @@ static void free_doc(json_object *root, void *userdata)
     if (d->latest)
         json_object_put(d->latest->tree);
     give_back_piece_tokener(d->tok);
+    free(d->text);
     free(d);
 }
 
@@ -625,21 +675,24 @@ static bool attach_pieces(json_object *root, json_doc *d)
 }
 
 /* The skeleton path; 1 if it does not apply (parse the text whole). */
-static int open_pieces(const char *s, size_t len, const prepass *pp,
-                       json_object **out)
+static int open_pieces(const prepass *pp, json_object **out)
 {
+    const char *s = pp->out;
+    size_t len = pp->olen;
     json_doc *d;
     json_object *root;
     char *skel;
-    size_t at = 0, n = 0;
+    size_t at = 0, n = 0, skel_len = len + 1;
 
     if (pp->lost || pp->too_many || !pp->npieces)
         return 1;
     for (size_t k = 0; k < pp->npieces; k++)
         if (!pp->pieces[k].end)
             return 1;           /* unclosed: malformed */
+    for (size_t k = 0; k < pp->npieces; k++)
+        skel_len -= pp->pieces[k].end - pp->pieces[k].start - 2;
     d = malloc(sizeof(*d) + pp->npieces * sizeof(d->pieces[0]));
-    skel = malloc(len + 1);
+    skel = malloc(skel_len);
     if (!d || !skel) {
         free(d);
         free(skel);
@@ -659,7 +712,7 @@ static int open_pieces(const char *s, size_t len, const prepass *pp,
     n += len - at;
     skel[n] = '\0';
     d->self = (json_piece){ NULL, 0, 0, false, NULL };
-    d->text = s;
+    d->text = pp->out;
     d->latest = NULL;
     d->n = pp->npieces;
     /* the skeleton is two deep, the pieces one less than the limit */
@@ -707,9 +760,14 @@ int lc_json_open_document(const char *s, json_object **out)
         free(dedup);
         return rc;
     }
-    rc = open_pieces(s, len, &pp, out);
-    if (rc == 1)
-        rc = parse_whole(s, len, out);
+    /* on success, the document keeps pp.out */
+    rc = open_pieces(&pp, out);
+    if (rc == 1) {
+        rc = parse_whole(pp.out, pp.olen, out);
+        free(pp.out);
+    } else if (rc) {
+        free(pp.out);
+    }
     return rc;
 }
 
@@ -840,13 +898,20 @@ int lc_json_get_string(json_object *v, char **out)
 {
     const char *s;
     char *copy;
+    size_t n;
 
     if (!json_object_is_type(v, json_type_string))
         return -1;
     s = json_object_get_string(v);
-    if (strlen(s) != (size_t)json_object_get_string_len(v))
+    n = (size_t)json_object_get_string_len(v);
+    if (memchr(s, '\0', n))
         return -1; /* holds a NUL: not representable as a C string */
-    copy = lc_strdup(s);
+    copy = malloc(n + 1);
+    if (!copy) {
+        fprintf(stderr, "lightcore: out of memory copying a string\n");
+        abort();
+    }
+    memcpy(copy, s, n + 1);
     free(*out);
     *out = copy;
     return 0;

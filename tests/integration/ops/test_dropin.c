@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dropin.h"
 #include "simhost.h"
 #include "subproc.h"
 #include "testmain.h"
@@ -56,42 +57,20 @@ static void teardown(void)
 
 TEST_FIXTURE(setup, teardown);
 
-/* Run a probe; its standard output (the caller frees). */
-static char *run_probe(const char *prog, bool on_lightcore)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s", subproc_build_path(prog));
-    const char *argv[] = {path, domid_args[0], domid_args[1], domid_args[2],
-                          domid_args[3], NULL};
-    const char *env_debian[] = {preload_env, NULL};
-    const char *env_ours[] = {preload_env, libpath_env,
-                              "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0", NULL};
-    char *out = NULL, *err = NULL;
-    int status = subproc_run(&out, &err, argv,
-                             on_lightcore ? env_ours : env_debian, 30000);
-    ck_assert_msg(status == 0, "%s%s exited %d\nstdout:\n%s\nstderr:\n%s",
-                  prog, on_lightcore ? " (on lightcore)" : "", status, out, err);
-    free(err);
-    return out;
-}
-
 TEST(same_results_on_debian_and_lightcore, 120)
 {
-    char *debian = run_probe("tests/dropin-debian", false);
-    char *abi = run_probe("tests/dropin-debian", true);
-    char *api = run_probe("tests/dropin-ours", true);
+    const char *const args[] = { domid_args[0], domid_args[1],
+                                 domid_args[2], domid_args[3], NULL };
+    char *debian = dropin_run("tests/dropin-debian", args, preload_env, false);
+    char *abi = dropin_run("tests/dropin-debian", args, preload_env, true);
+    char *api = dropin_run("tests/dropin-ours", args, preload_env, true);
 
     /* The probe saw what it should, so the comparison means something. */
     ck_assert_ptr_nonnull(strstr(debian, "ctx_alloc = 0\n"));
     ck_assert_ptr_nonnull(strstr(debian, "list_domain: 5 domains\n"));
     ck_assert_ptr_nonnull(strstr(debian, "name=charlie"));
 
-    ck_assert_msg(!strcmp(debian, abi),
-                  "ABI: Debian's binary on lightcore differs.\n--- debian\n%s\n"
-                  "--- lightcore\n%s", debian, abi);
-    ck_assert_msg(!strcmp(debian, api),
-                  "API: the probe built on lightcore's headers differs.\n"
-                  "--- debian\n%s\n--- lightcore\n%s", debian, api);
+    dropin_assert_same(debian, abi, api);
     free(debian);
     free(abi);
     free(api);

@@ -15,23 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dropin.h"
 #include "simhost.h"
-#include "subproc.h"
 #include "testmain.h"
 
 static simhost *host;
 static char preload_env[PATH_MAX * 2 + 32];
-static char libpath_env[PATH_MAX + 32];
 
 static void setup(void)
 {
-    char build[PATH_MAX];
-
     host = simhost_start();
     ck_assert_ptr_nonnull(host);
     snprintf(preload_env, sizeof(preload_env), "%s", simhost_preload_env());
-    ck_assert_ptr_nonnull(realpath(subproc_build_path("."), build));
-    snprintf(libpath_env, sizeof(libpath_env), "LD_LIBRARY_PATH=%s", build);
 }
 
 static void teardown(void)
@@ -41,45 +36,19 @@ static void teardown(void)
 
 TEST_FIXTURE(setup, teardown);
 
-/* Runs a probe; its standard output (the caller frees). */
-static char *run_probe(const char *prog, bool on_lightcore)
-{
-    char path[PATH_MAX];
-    const char *argv[] = { path, NULL };
-    const char *env_debian[] = { preload_env, NULL };
-    const char *env_ours[] = {
-        preload_env, libpath_env,
-        "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0", NULL,
-    };
-    char *out = NULL, *err = NULL;
-    int status;
-
-    snprintf(path, sizeof(path), "%s", subproc_build_path(prog));
-    status = subproc_run(&out, &err, argv,
-                         on_lightcore ? env_ours : env_debian, 30000);
-    ck_assert_msg(status == 0, "%s%s exited %d\nstdout:\n%s\nstderr:\n%s",
-                  prog, on_lightcore ? " (on lightcore)" : "", status, out,
-                  err);
-    free(err);
-    return out;
-}
-
 TEST(utils_same_on_debian_and_lightcore, 120)
 {
-    char *debian = run_probe("tests/dropin-utils-debian", false);
-    char *abi = run_probe("tests/dropin-utils-debian", true);
-    char *api = run_probe("tests/dropin-utils-ours", true);
+    char *debian = dropin_run("tests/dropin-utils-debian", NULL, preload_env,
+                              false);
+    char *abi = dropin_run("tests/dropin-utils-debian", NULL, preload_env,
+                           true);
+    char *api = dropin_run("tests/dropin-utils-ours", NULL, preload_env, true);
 
     /* The probe got through, so the comparison means something. */
     ck_assert_ptr_nonnull(strstr(debian, "ctx_alloc = 0\n"));
     ck_assert_ptr_nonnull(strstr(debian, "cpu_bitmap_alloc(0): rc 0"));
     ck_assert_ptr_nonnull(strstr(debian, "ctx_free = 0\n"));
-    ck_assert_msg(!strcmp(debian, abi),
-                  "ABI: Debian's binary on lightcore differs.\n--- debian\n%s\n"
-                  "--- lightcore\n%s", debian, abi);
-    ck_assert_msg(!strcmp(debian, api),
-                  "API: the probe built on lightcore's headers differs.\n"
-                  "--- debian\n%s\n--- lightcore\n%s", debian, api);
+    dropin_assert_same(debian, abi, api);
     free(debian);
     free(abi);
     free(api);

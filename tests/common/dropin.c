@@ -1,0 +1,56 @@
+/*
+ * dropin.c: running a probe on Debian's library and on lightcore's, and
+ * comparing what it printed (see dropin.h).
+ */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dropin.h"
+#include "subproc.h"
+
+#define DROPIN_MAX_ARGS 8
+
+char *dropin_run(const char *prog, const char *const args[],
+                 const char *preload_env, bool on_lightcore)
+{
+    char path[PATH_MAX], build[PATH_MAX], libpath_env[PATH_MAX + 32];
+    const char *argv[DROPIN_MAX_ARGS + 2] = { path };
+    const char *env_debian[] = { preload_env, NULL };
+    const char *env_ours[] = {
+        preload_env, libpath_env,
+        "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0", NULL,
+    };
+    char *out = NULL, *err = NULL;
+    int status, n = 0;
+
+    snprintf(path, sizeof(path), "%s", subproc_build_path(prog));
+    while (args && args[n]) {
+        ck_assert_int_lt(n, DROPIN_MAX_ARGS);
+        argv[n + 1] = args[n];
+        n++;
+    }
+    ck_assert_ptr_nonnull(realpath(subproc_build_path("."), build));
+    snprintf(libpath_env, sizeof(libpath_env), "LD_LIBRARY_PATH=%s", build);
+
+    status = subproc_run(&out, &err, argv,
+                         on_lightcore ? env_ours : env_debian, 30000);
+    ck_assert_msg(status == 0, "%s%s exited %d\nstdout:\n%s\nstderr:\n%s",
+                  prog, on_lightcore ? " (on lightcore)" : "", status, out,
+                  err);
+    free(err);
+    return out;
+}
+
+void dropin_assert_same(const char *debian, const char *abi,
+                        const char *api)
+{
+    ck_assert_msg(!strcmp(debian, abi),
+                  "ABI: Debian's binary on lightcore differs.\n--- debian\n%s\n"
+                  "--- lightcore\n%s", debian, abi);
+    ck_assert_msg(!strcmp(debian, api),
+                  "API: the probe built on lightcore's headers differs.\n"
+                  "--- debian\n%s\n--- lightcore\n%s", debian, api);
+}

@@ -1,0 +1,28 @@
+/*
+ * dropin.h: a probe program run the ways that show lightcore is a drop-in
+ * for Debian's libxenlight 4.17: a probe built against Debian's headers,
+ * run on Debian's library and then on lightcore's (ABI), and the same
+ * source built against lightcore's headers (API). Each run's output must
+ * be the same.
+ */
+#ifndef DROPIN_H
+#define DROPIN_H
+
+#include <stdbool.h>
+
+/*
+ * Runs the probe at build path prog with the arguments args (NULL-
+ * terminated, may be NULL; at most 8) and the environment entry
+ * preload_env (the simulated host's preload), on Debian's library, or with
+ * on_lightcore on lightcore's (LD_LIBRARY_PATH = the build directory).
+ * Fails the test unless the probe exits 0 within 30 s. Returns its
+ * standard output (the caller frees).
+ */
+char *dropin_run(const char *prog, const char *const args[],
+                 const char *preload_env, bool on_lightcore);
+
+/* Fails the test unless the ABI and API runs printed what Debian's did. */
+void dropin_assert_same(const char *debian, const char *abi,
+                        const char *api);
+
+#endif

@@ -13,11 +13,14 @@
 
 #define DROPIN_MAX_ARGS 8
 
-char *dropin_run(const char *prog, const char *const args[],
-                 const char *preload_env, bool on_lightcore)
+char *dropin_run_private(const char *prog, const char *const args[],
+                         const char *preload_env, bool on_lightcore,
+                         const char *dir)
 {
     char path[PATH_MAX], build[PATH_MAX], libpath_env[PATH_MAX + 32];
-    const char *argv[DROPIN_MAX_ARGS + 2] = { path };
+    char wrapper[PATH_MAX];
+    const char *argv[DROPIN_MAX_ARGS + 4];
+    int first = 0;
     const char *env_debian[] = { preload_env, NULL };
     const char *env_ours[] = {
         preload_env, libpath_env,
@@ -27,11 +30,18 @@ char *dropin_run(const char *prog, const char *const args[],
     int status, n = 0;
 
     snprintf(path, sizeof(path), "%s", subproc_build_path(prog));
+    if (dir) {
+        ck_assert_ptr_nonnull(realpath("tests/common/private-xen-dirs", wrapper));
+        argv[first++] = wrapper;
+        argv[first++] = dir;
+    }
+    argv[first] = path;
     while (args && args[n]) {
         ck_assert_int_lt(n, DROPIN_MAX_ARGS);
-        argv[n + 1] = args[n];
+        argv[first + n + 1] = args[n];
         n++;
     }
+    argv[first + n + 1] = NULL;
     ck_assert_ptr_nonnull(realpath(subproc_build_path("."), build));
     snprintf(libpath_env, sizeof(libpath_env), "LD_LIBRARY_PATH=%s", build);
 
@@ -42,6 +52,12 @@ char *dropin_run(const char *prog, const char *const args[],
                   err);
     free(err);
     return out;
+}
+
+char *dropin_run(const char *prog, const char *const args[],
+                 const char *preload_env, bool on_lightcore)
+{
+    return dropin_run_private(prog, args, preload_env, on_lightcore, NULL);
 }
 
 void dropin_assert_same(const char *debian, const char *abi,

@@ -21,6 +21,16 @@
 char *dropin_run(const char *prog, const char *const args[],
                  const char *preload_env, bool on_lightcore);
 
+/*
+ * dropin_run inside a private mount namespace in which /var/lib/xen,
+ * /var/run/xen and /var/log/xen are directories under dir (see
+ * tests/common/private-xen-dirs): for probes whose calls make Debian's
+ * library write there. Runs given the same dir see each other's files.
+ */
+char *dropin_run_private(const char *prog, const char *const args[],
+                         const char *preload_env, bool on_lightcore,
+                         const char *dir);
+
 /* Fails the test unless the ABI and API runs printed what Debian's did. */
 void dropin_assert_same(const char *debian, const char *abi,
                         const char *api);

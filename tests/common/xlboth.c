@@ -1,0 +1,135 @@
+/* xlboth.c: running Debian's xl on both libraries (see xlboth.h). */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "subproc.h"
+#include "xlboth.h"
+
+#define XLBOTH_MAX_ARGS 14
+
+static char preload[PATH_MAX * 2 + 32];
+static char libpath[PATH_MAX + 32];
+static char private_root[PATH_MAX];
+
+void xlboth_init(const char *preload_env, const char *private_dir)
+{
+    char build[PATH_MAX];
+    snprintf(preload, sizeof(preload), "%s", preload_env);
+    ck_assert_ptr_nonnull(realpath(subproc_build_path("."), build));
+    snprintf(libpath, sizeof(libpath), "LD_LIBRARY_PATH=%s", build);
+    snprintf(private_root, sizeof(private_root), "%s",
+             private_dir ? private_dir : "");
+}
+
+xl_run xlboth_run(bool on_lightcore, const char *const args[])
+{
+    char wrapper[PATH_MAX], dir[PATH_MAX + 16];
+    const char *argv[XLBOTH_MAX_ARGS + 4];
+    const char *env_debian[] = {preload, NULL};
+    const char *env_ours[] = {preload, libpath,
+                              "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0",
+                              NULL};
+    int n = 0;
+
+    if (private_root[0]) {
+        ck_assert_ptr_nonnull(realpath("tests/common/private-xen-dirs", wrapper));
+        snprintf(dir, sizeof(dir), "%s/%s", private_root,
+                 on_lightcore ? "lightcore" : "debian");
+        argv[n++] = wrapper;
+        argv[n++] = dir;
+    }
+    argv[n++] = DEBIAN_XL;
+    for (int i = 0; args && args[i]; i++) {
+        ck_assert_int_lt(i, XLBOTH_MAX_ARGS);
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+
+    xl_run r = {0};
+    r.status = subproc_run(&r.out, &r.err, argv,
+                           on_lightcore ? env_ours : env_debian, 30000);
+    if (!r.out) r.out = strdup("");
+    if (!r.err) r.err = strdup("");
+    ck_assert_ptr_nonnull(r.out);
+    ck_assert_ptr_nonnull(r.err);
+    return r;
+}
+
+void xl_run_free(xl_run *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+/* The length of the number "D+.D+" at p, ending a word; 0 if none. */
+static size_t time_at(const char *p)
+{
+    size_t n = 0, digits_before = 0, digits_after = 0;
+    while (p[n] >= '0' && p[n] <= '9') n++, digits_before++;
+    if (!digits_before || p[n] != '.') return 0;
+    n++;
+    while (p[n] >= '0' && p[n] <= '9') n++, digits_after++;
+    if (!digits_after || (p[n] && p[n] != ' ' && p[n] != '\t' && p[n] != '\n'))
+        return 0;
+    return n;
+}
+
+char *xlboth_mask_times(const char *text)
+{
+    char *copy = strdup(text), *w = copy;
+    ck_assert_ptr_nonnull(copy);
+    for (const char *p = text; *p;) {
+        bool word_start = p == text || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n';
+        size_t n = word_start ? time_at(p) : 0;
+        if (n) {
+            *w++ = 'T';
+            p += n;
+        } else {
+            *w++ = *p++;
+        }
+    }
+    *w = '\0';
+    return copy;
+}
+
+/* "a b c" for messages. */
+static void join_args(char *buf, size_t size, const char *const args[])
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; args && args[i] && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " " : "",
+                                 args[i]);
+}
+
+xl_run xlboth_same(const char *const args[], xl_normaliser norm)
+{
+    char cmd[512];
+    xl_run theirs = xlboth_run(false, args);
+    xl_run ours = xlboth_run(true, args);
+
+    if (!norm) norm = xlboth_mask_times;
+    join_args(cmd, sizeof(cmd), args);
+    /* A symbol lookup error says which function lightcore lacks. */
+    ck_assert_msg(ours.status == theirs.status,
+                  "xl %s: exit status %d on lightcore, %d on Debian's libxenlight\n"
+                  "--- lightcore's stderr\n%.3000s--- Debian's stderr\n%.3000s",
+                  cmd, ours.status, theirs.status, ours.err, theirs.err);
+    char *a = norm(ours.out), *b = norm(theirs.out);
+    ck_assert_msg(!strcmp(a, b), "xl %s: output differs\n--- lightcore\n%.3000s"
+                  "--- Debian's libxenlight\n%.3000s", cmd, ours.out, theirs.out);
+    free(a);
+    free(b);
+    a = norm(ours.err);
+    b = norm(theirs.err);
+    ck_assert_msg(!strcmp(a, b), "xl %s: error output differs\n--- lightcore\n%.3000s"
+                  "--- Debian's libxenlight\n%.3000s", cmd, ours.err, theirs.err);
+    free(a);
+    free(b);
+    xl_run_free(&ours);
+    return theirs;
+}

@@ -24,7 +24,8 @@ void libxl__log(libxl_ctx *ctx, xentoollog_level level, int errnoval,
     va_end(ap);
     if (r < 0) { msg = NULL; goto out; }
 
-    if (domid != LIBXL__NO_DOMID)
+    /* as libxl: only a guest's id (not dom0's, nor a reserved one) */
+    if (domid > 0 && domid < DOMID_FIRST_RESERVED)
         snprintf(domain_prefix, sizeof(domain_prefix), "Domain %u:", domid);
 
     xtl_log(ctx->lg, level, errnoval, "libxl", "%s:%d:%s: %s%s",

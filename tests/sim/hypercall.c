@@ -55,7 +55,7 @@ static void fill_info_locked(struct sim_state *s, uint32_t domid, uint64_t now,
     out->tot_pages = d->mem_kb / 4;
     out->max_pages = (d->mem_kb + 1024) / 4;   /* as Xen: memory + 1 MiB */
     out->shared_info_frame = 0x1000 + domid;
-    out->nr_online_vcpus = d->vcpus;
+    out->nr_online_vcpus = sim_vcpus_online_locked(d);
     out->max_vcpu_id = d->vcpus ? d->vcpus - 1 : XEN_INVALID_MAX_VCPU_ID;
     memcpy(out->handle, d->uuid, sizeof(out->handle));
     out->cpupool = 0;
@@ -96,6 +96,14 @@ static long do_domctl(struct sim_state *s, struct xen_domctl *dc)
         return sim_domain_pause_in(s, dc->domain);
     case XEN_DOMCTL_unpausedomain:
         return sim_domain_unpause_in(s, dc->domain);
+    case XEN_DOMCTL_getvcpuinfo:
+    case XEN_DOMCTL_max_vcpus:
+    case XEN_DOMCTL_getvcpuaffinity:
+    case XEN_DOMCTL_setvcpuaffinity:
+    case XEN_DOMCTL_getnodeaffinity:
+    case XEN_DOMCTL_setnodeaffinity:
+    case XEN_DOMCTL_scheduler_op:
+        return sim_domctl_vcpu(s, dc);
     default:
         sim_log("domctl %u (domain %u): not simulated", cmd, dc->domain);
         sim_count_in(s, CTR_ENOSYS);
@@ -189,6 +197,8 @@ static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
         ni->num_nodes = 1;
         return 0;
     }
+    case XEN_SYSCTL_scheduler_op:
+        return sim_sysctl_sched(s, sc);
     default:
         sim_log("sysctl %u: not simulated", cmd);
         sim_count_in(s, CTR_ENOSYS);

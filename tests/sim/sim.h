@@ -12,6 +12,9 @@
 
 #include "xensim.h"
 
+struct xen_domctl;
+struct xen_sysctl;
+
 #define EXPORT __attribute__((visibility("default")))
 
 #define SIM_MAGIC        0x58454e53494d3035ULL /* "XENSIM05" */
@@ -20,6 +23,8 @@
 #define SIM_PAGE         4096u
 #define SIM_STORE_PORT   1u         /* guest-side port of every xenstore ring */
 #define SIM_NR_VIRQS     32u
+#define SIM_MAX_VCPUS    512u       /* xensim create --vcpus at most */
+#define SIM_VCPU_SLOTS   64u        /* vcpus whose affinity is kept */
 
 /* Counter index space (see counter_name() in state.c). */
 #define CTR_HYPERCALL    0     /* + hypercall number (< 64) */
@@ -76,6 +81,19 @@ struct sim_domain {
     uint64_t gone_at_ns;       /* dying, let go by xenstored: freed at this
                                   time (sim_now_ns); 0 = not yet scheduled */
     uint64_t callback_irq;     /* HVM_PARAM_CALLBACK_IRQ (0: no PV drivers) */
+    /* hc_vcpu.c (table lock). Zero is the default everywhere: every vcpu
+     * online, hard and soft affinity "all cpus", automatic node affinity,
+     * the scheduler's default weight and no cap. Affinities are kept for
+     * vcpus below SIM_VCPU_SLOTS and cpus below 64. */
+    uint64_t vcpu_offline[SIM_MAX_VCPUS / 64];  /* taken down by the guest */
+    uint64_t vcpu_hard_set;    /* slot i holds a hard affinity set by hand */
+    uint64_t vcpu_soft_set;
+    uint64_t vcpu_hard[SIM_VCPU_SLOTS];
+    uint64_t vcpu_soft[SIM_VCPU_SLOTS];
+    uint64_t node_affinity;    /* when node_affinity_set */
+    uint32_t node_affinity_set;
+    uint16_t sched_weight;     /* 0: the default (256) */
+    uint16_t sched_cap;        /* 0: no cap */
 } __attribute__((aligned(64)));
 
 enum sim_port_type { PORT_FREE = 0, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ,
@@ -114,6 +132,15 @@ struct sim_state {
     uint64_t counters[SIM_CTR_STRIPES][2][SIM_NR_COUNTERS];
     struct sim_port ports[SIM_NR_PORTS];
     struct sim_domain doms[SIM_NR_DOMIDS];
+    /* hc_vcpu.c (table lock): pool 0's scheduler (0: credit2, Xen 4.17's
+     * default) and its global parameters (0: the scheduler's default) */
+    uint32_t pool0_sched;
+    uint32_t csched_tslice_ms;
+    uint32_t csched_ratelimit_us;
+    uint32_t csched_migr_delay_us;
+    uint32_t csched_set;       /* credit's parameters were set */
+    uint32_t csched2_ratelimit_us;
+    uint32_t csched2_set;
 };
 
 #define SIM_RINGS_OFFSET  ((sizeof(struct sim_state) + SIM_PAGE - 1) & ~(uint64_t)(SIM_PAGE - 1))
@@ -149,6 +176,14 @@ int sim_domain_unpause_in(struct sim_state *s, uint32_t domid);
 int sim_domain_destroy_in(struct sim_state *s, uint32_t domid);
 int sim_domain_hvm_param_in(struct sim_state *s, uint32_t domid, uint32_t index,
                             uint64_t *value, bool set);
+
+/* hc_vcpu.c: vcpus, affinities and scheduling */
+long sim_domctl_vcpu(struct sim_state *s, struct xen_domctl *dc);
+long sim_sysctl_sched(struct sim_state *s, struct xen_sysctl *sc);
+/* Online vcpus of a domain (table lock held). */
+uint32_t sim_vcpus_online_locked(const struct sim_domain *d);
+/* The XEN_SCHEDULER_* of a domain's pool (table lock held). */
+uint32_t sim_domain_sched_locked(const struct sim_state *s, uint32_t domid);
 
 /* evtchn.c */
 void sim_raise_virq(struct sim_state *s, uint32_t virq);

@@ -770,15 +770,18 @@ static const char *const hypercall_names[64] = {
 };
 static const char *const domctl_names[127] = {
     [1] = "createdomain", [2] = "destroydomain", [3] = "pausedomain",
-    [4] = "unpausedomain", [5] = "getdomaininfo", [11] = "max_mem",
+    [4] = "unpausedomain", [5] = "getdomaininfo", [9] = "setvcpuaffinity",
+    [11] = "max_mem",
     [13] = "getvcpucontext", [14] = "getvcpuinfo", [15] = "max_vcpus",
+    [16] = "scheduler_op", [25] = "getvcpuaffinity",
+    [68] = "setnodeaffinity", [69] = "getnodeaffinity",
     [23] = "settimeoffset", [30] = "sethvmcontext", [31] = "gethvmcontext",
     [35] = "set_target", [48] = "gettscinfo",
 };
 static const char *const sysctl_names[63] = {
     [1] = "readconsole", [3] = "physinfo", [4] = "sched_id",
     [6] = "getdomaininfolist", [8] = "getcpuinfo", [16] = "cputopoinfo",
-    [17] = "numainfo", [18] = "cpupool_op",
+    [17] = "numainfo", [18] = "cpupool_op", [19] = "scheduler_op",
 };
 static const char *const xenver_names[32] = {
     [0] = "version", [1] = "extraversion", [2] = "compile_info",

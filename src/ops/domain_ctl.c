@@ -69,31 +69,6 @@ NOT_IMPLEMENTED(libxl_domain_need_memory_0x040700, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, const libxl_domain_build_info *b_info_in,
                  uint32_t *need_memkb))
 
-NOT_IMPLEMENTED(libxl_list_vcpu, libxl_vcpuinfo *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *nb_vcpu,
-                 int *nr_cpus_out))
-
-NOT_IMPLEMENTED(libxl_set_vcpuaffinity, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, uint32_t vcpuid,
-                 const libxl_bitmap *cpumap_hard,
-                 const libxl_bitmap *cpumap_soft))
-
-NOT_IMPLEMENTED(libxl_set_vcpuaffinity_force, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, uint32_t vcpuid,
-                 const libxl_bitmap *cpumap_hard,
-                 const libxl_bitmap *cpumap_soft))
-
-NOT_IMPLEMENTED(libxl_set_vcpuaffinity_all, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, unsigned int max_vcpus,
-                 const libxl_bitmap *cpumap_hard,
-                 const libxl_bitmap *cpumap_soft))
-
-NOT_IMPLEMENTED(libxl_domain_set_nodeaffinity, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_bitmap *nodemap))
-
-NOT_IMPLEMENTED(libxl_domain_get_nodeaffinity, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_bitmap *nodemap))
-
 NOT_IMPLEMENTED(libxl_set_vcpuonline, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, libxl_bitmap *cpumap,
                  const libxl_asyncop_how *ao_how))

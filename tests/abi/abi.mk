@@ -27,3 +27,18 @@ $(DROPIN_UTILS_OURS): tests/abi/dropin_utils.c $(SHLIB) | $(BUILD)/tests
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lyajl
 
 CHECK_EXTRA_DEPS += $(DROPIN_UTILS_DEBIAN) $(DROPIN_UTILS_OURS)
+
+# dropin-vcpu: the probe of vcpus, affinities and scheduling
+# (tests/abi/dropin_vcpu.c), built the same two ways; it reads the
+# hypervisor's state through Debian's libxenctrl directly.
+DROPIN_VCPU_DEBIAN := $(BUILD)/tests/dropin-vcpu-debian
+DROPIN_VCPU_OURS   := $(BUILD)/tests/dropin-vcpu-ours
+
+$(DROPIN_VCPU_DEBIAN): tests/abi/dropin_vcpu.c | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxenctrl -lxentoollog
+
+$(DROPIN_VCPU_OURS): tests/abi/dropin_vcpu.c $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxenctrl -lxentoollog
+
+CHECK_EXTRA_DEPS += $(DROPIN_VCPU_DEBIAN) $(DROPIN_VCPU_OURS)

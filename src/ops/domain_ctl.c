@@ -24,42 +24,13 @@ unsigned long libxl_get_required_shadow_memory(unsigned long maxmem_kb,
     return 4 * (256 * smp_cpus + 2 * (maxmem_kb / 1024));
 }
 
-NOT_IMPLEMENTED(libxl_domain_preserve, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid,
-                 libxl_domain_create_info *info, const char *name_suffix,
-                 libxl_uuid new_uuid))
-
-NOT_IMPLEMENTED(libxl_domain_rename, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const char *old_name,
-                 const char *new_name))
-
 NOT_IMPLEMENTED(libxl_domain_core_dump, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, const char *filename,
                  const libxl_asyncop_how *ao_how))
 
-NOT_IMPLEMENTED(libxl_domain_setmaxmem, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, uint64_t target_memkb))
-
-NOT_IMPLEMENTED(libxl_set_memory_target, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int64_t target_memkb,
-                 int relative, int enforce))
-
-NOT_IMPLEMENTED(libxl_get_memory_target, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, uint64_t *out_target))
-
 NOT_IMPLEMENTED(libxl_domain_need_memory, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, libxl_domain_config *config,
                  uint32_t domid_for_logging, uint64_t *need_memkb))
-
-NOT_IMPLEMENTED(libxl_wait_for_free_memory, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, uint64_t memory_kb,
-                 int wait_secs))
-
-NOT_IMPLEMENTED(libxl_wait_for_memory_target, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int wait_secs))
-
-NOT_IMPLEMENTED(libxl_get_memory_target_0x040700, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, uint32_t *out_target))
 
 NOT_IMPLEMENTED(libxl_domain_need_memory_0x041200, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, const libxl_domain_build_info *b_info_in,
@@ -72,13 +43,6 @@ NOT_IMPLEMENTED(libxl_domain_need_memory_0x040700, int, ERROR_NI, ctx,
 NOT_IMPLEMENTED(libxl_set_vcpuonline, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, libxl_bitmap *cpumap,
                  const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_send_trigger, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_trigger trigger,
-                 uint32_t vcpuid, const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_send_sysrq, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, char sysrq))
 
 NOT_IMPLEMENTED(libxl_userdata_store, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, const char *userdata_userid,
@@ -98,18 +62,6 @@ NOT_IMPLEMENTED(libxl_retrieve_domain_configuration, int, ERROR_NI, ctx,
 NOT_IMPLEMENTED(libxl_qemu_monitor_command, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, const char *command_line,
                  char **output, const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_vm_get_start_time, uint32_t, (uint32_t)-1, ctx,
-                (libxl_ctx *ctx, uint32_t domid))
-
-NOT_IMPLEMENTED(libxl_list_vm, libxl_vminfo *, NULL, ctx,
-                (libxl_ctx *ctx, int *nb_vm_out))
-
-NOT_IMPLEMENTED(libxl_get_stubdom_id, int, 0, ctx,
-                (libxl_ctx *ctx, int guest_domid))
-
-NOT_IMPLEMENTED(libxl_is_stubdom, int, 0, ctx,
-                (libxl_ctx *ctx, uint32_t domid, uint32_t *target_domid))
 
 /* The lists this family returns. */
 

@@ -255,6 +255,7 @@ int main(int argc, char **argv)
         { "guest-policy", cmd_guest_policy },
         { "relinquish-delay", cmd_relinquish_delay },
         { "hvm-param", cmd_hvm_param },
+        { "balloon", cmd_balloon }, { "mem", cmd_mem }, { "acpi", cmd_acpi },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(argv[1], cmds[i].name))

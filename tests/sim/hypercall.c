@@ -53,7 +53,7 @@ static void fill_info_locked(struct sim_state *s, uint32_t domid, uint64_t now,
     sim_dom_unlock(d);
     out->flags = flags;
     out->tot_pages = d->mem_kb / 4;
-    out->max_pages = (d->mem_kb + 1024) / 4;   /* as Xen: memory + 1 MiB */
+    out->max_pages = sim_max_pages_locked(d);
     out->shared_info_frame = 0x1000 + domid;
     out->nr_online_vcpus = sim_vcpus_online_locked(d);
     out->max_vcpu_id = d->vcpus ? d->vcpus - 1 : XEN_INVALID_MAX_VCPU_ID;
@@ -104,6 +104,10 @@ static long do_domctl(struct sim_state *s, struct xen_domctl *dc)
     case XEN_DOMCTL_setnodeaffinity:
     case XEN_DOMCTL_scheduler_op:
         return sim_domctl_vcpu(s, dc);
+    case XEN_DOMCTL_max_mem:
+    case XEN_DOMCTL_setdomainhandle:
+    case XEN_DOMCTL_sendtrigger:
+        return sim_domctl_mem(s, dc);
     default:
         sim_log("domctl %u (domain %u): not simulated", cmd, dc->domain);
         sim_count_in(s, CTR_ENOSYS);
@@ -317,6 +321,8 @@ long sim_hypercall(unsigned op, const uint64_t a[6])
         return do_sched_op(s, a[0], (void *)(uintptr_t)a[1]);
     case __HYPERVISOR_hvm_op:
         return do_hvm_op(s, a[0], (void *)(uintptr_t)a[1]);
+    case __HYPERVISOR_memory_op:
+        return sim_memory_op(s, a[0], (void *)(uintptr_t)a[1]);
     case __HYPERVISOR_multicall: {
         multicall_entry_t *e = (multicall_entry_t *)(uintptr_t)a[0];
         for (uint64_t i = 0; i < a[1]; i++) {

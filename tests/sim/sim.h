@@ -94,6 +94,13 @@ struct sim_domain {
     uint32_t node_affinity_set;
     uint16_t sched_weight;     /* 0: the default (256) */
     uint16_t sched_cap;        /* 0: no cap */
+    /* hc_mem.c */
+    uint32_t max_pages_set;    /* max_pages below holds (domctl max_mem or a
+                                  balloon); else memory + 1 MiB */
+    uint32_t acpi_ignore;      /* the guest OS ignores the power button */
+    uint64_t max_pages;
+    uint64_t pod_target_pages; /* XENMEM_set_pod_target's last target */
+    uint32_t triggers[8];      /* XEN_DOMCTL_SENDTRIGGER_* delivered */
 } __attribute__((aligned(64)));
 
 enum sim_port_type { PORT_FREE = 0, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ,
@@ -190,6 +197,12 @@ void sim_raise_virq(struct sim_state *s, uint32_t virq);
 /* Deliver an event on dom0 port `port` to whoever owns it. */
 void sim_deliver_dom0(struct sim_state *s, uint32_t port);
 void sim_ep_address(struct sim_state *s, uint32_t ep, void *sun, unsigned *len);
+
+/* hc_mem.c: domctl max_mem, setdomainhandle, sendtrigger; memory_op */
+uint64_t sim_max_pages_locked(const struct sim_domain *d);
+struct xen_domctl;
+long sim_domctl_mem(struct sim_state *s, struct xen_domctl *dc);
+long sim_memory_op(struct sim_state *s, uint64_t cmd, void *arg);
 
 /* hypercall.c */
 long sim_hypercall(unsigned op, const uint64_t arg[6]);

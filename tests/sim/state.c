@@ -650,7 +650,7 @@ EXPORT int xensim_domain_info(uint32_t domid, struct xensim_dominfo *out)
     out->domid = domid;
     memcpy(out->name, d->name, sizeof(out->name));
     out->mem_kb = d->mem_kb;
-    out->max_kb = d->mem_kb + 1024;
+    out->max_kb = sim_max_pages_locked(d) * 4;
     out->vcpus = d->vcpus;
     memcpy(out->uuid, d->uuid, 16);
     out->dying = d->state == DOM_DYING;
@@ -776,6 +776,7 @@ static const char *const domctl_names[127] = {
     [16] = "scheduler_op", [25] = "getvcpuaffinity",
     [68] = "setnodeaffinity", [69] = "getnodeaffinity",
     [23] = "settimeoffset", [30] = "sethvmcontext", [31] = "gethvmcontext",
+    [17] = "setdomainhandle", [28] = "sendtrigger",
     [35] = "set_target", [48] = "gettscinfo",
 };
 static const char *const sysctl_names[63] = {

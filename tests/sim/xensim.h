@@ -81,6 +81,19 @@ int  xensim_guest_wait(uint32_t domid, int fd, int timeout_ms);
 /* An abstract unix socket address private to this host: fills sun. */
 int  xensim_named_address(const char *name, void *sockaddr_un, unsigned *len);
 
+/* Memory and triggers (hc_mem.c). */
+struct xensim_memstate {
+    uint64_t tot_pages, max_pages, pod_target_pages;
+    uint32_t triggers[8];       /* by XEN_DOMCTL_SENDTRIGGER_* */
+    bool     acpi_ignore;
+};
+int  xensim_domain_mem_state(uint32_t domid, struct xensim_memstate *out);
+/* The guest's balloon: its memory becomes kb (rounded down to pages), or
+ * max_pages if that is less, as Xen allows. */
+int  xensim_domain_balloon(uint32_t domid, uint64_t kb);
+/* Whether the guest OS ignores the ACPI power button (it powers off by
+ * default). */
+int  xensim_domain_set_acpi_ignore(uint32_t domid, bool ignore);
 /* Counters. Names like "domctl.getdomaininfo"; xenstored's own calls are
  * counted apart under "xenstored.<name>". */
 int  xensim_counter_get(const char *name, uint64_t *value);

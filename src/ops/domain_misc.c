@@ -145,8 +145,10 @@ static libxl_domain_type domain_type(libxl__gc *gc, uint32_t domid)
     }
     if (!(info.flags & XEN_DOMINF_hvm_guest))
         return LIBXL_DOMAIN_TYPE_PV;
-    v = libxl__xs_read_checked(gc, XBT_NULL,
-                               GCSPRINTF("/libxl/%u/type", domid), NODE_MAX);
+    const char *path = GCSPRINTF("/libxl/%u/type", domid);
+    v = libxl__xs_read_checked(gc, XBT_NULL, path, NODE_MAX);
+    if (!v)
+        LOGE(CTX, ERROR, "xenstore read failed: `%s'", path);
     if (!v || libxl_domain_type_from_string(v, &t)) {
         LOG(CTX, WARN, "unable to get domain type for domid=%" PRIu32
             ", assuming HVM", domid);

@@ -558,12 +558,13 @@ int libxl_get_memory_target_0x040700(libxl_ctx *ctx, uint32_t domid,
     int rc = libxl_get_memory_target(ctx, domid, &kb);
 
     if (rc) return rc;
+    /* as libxl: the caller gets the truncated value even when it fails */
+    *out_target = (uint32_t)kb;
     if (kb > UINT32_MAX) {
         LOGE(ctx, ERROR, "memory size %" PRIu64 " too large for 32 bit value\n",
              kb);
         return ERROR_FAIL;
     }
-    *out_target = (uint32_t)kb;
     return 0;
 }
 

@@ -42,3 +42,20 @@ $(DROPIN_VCPU_OURS): tests/abi/dropin_vcpu.c $(SHLIB) | $(BUILD)/tests
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxenctrl -lxentoollog
 
 CHECK_EXTRA_DEPS += $(DROPIN_VCPU_DEBIAN) $(DROPIN_VCPU_OURS)
+
+# dropin-mem: the probe of memory settings, triggers, sysrq, rename,
+# preserve and the VM questions (tests/abi/dropin_mem.c), built the same
+# two ways; it reads the host's state through libxenctrl and libxenstore.
+DROPIN_MEM_DEBIAN := $(BUILD)/tests/dropin-mem-debian
+DROPIN_MEM_OURS   := $(BUILD)/tests/dropin-mem-ours
+
+$(DROPIN_MEM_DEBIAN): tests/abi/dropin_mem.c | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
+	    -lxenctrl -lxenstore
+
+$(DROPIN_MEM_OURS): tests/abi/dropin_mem.c $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenctrl \
+	    -lxenstore
+
+CHECK_EXTRA_DEPS += $(DROPIN_MEM_DEBIAN) $(DROPIN_MEM_OURS)

@@ -13,6 +13,10 @@
 #include "xensim.h"
 #include "xsclient.h"
 
+#define __XEN_TOOLS__ 1
+#include <xen/xen.h>
+#include <xen/domctl.h>
+
 static int domid_of(const char *s, uint32_t *domid)
 {
     char *end;
@@ -81,8 +85,11 @@ int cmd_mem(int argc, char **argv)
            "trigger_power=%u\ntrigger_sleep=%u\ntrigger_nmi=%u\nacpi=%s\n",
            (unsigned long long)m.tot_pages * 4,
            (unsigned long long)m.max_pages * 4,
-           (unsigned long long)m.pod_target_pages, m.triggers[0],
-           m.triggers[1], m.triggers[2], m.acpi_ignore ? "ignore" : "obey");
+           (unsigned long long)m.pod_target_pages,
+           m.triggers[XEN_DOMCTL_SENDTRIGGER_POWER],
+           m.triggers[XEN_DOMCTL_SENDTRIGGER_SLEEP],
+           m.triggers[XEN_DOMCTL_SENDTRIGGER_NMI],
+           m.acpi_ignore ? "ignore" : "obey");
     return 0;
 }
 

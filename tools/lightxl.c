@@ -652,9 +652,10 @@ static void op_completed(libxl_ctx *c, int rc, void *for_callback)
  * wait for its acknowledgement, then with -w until it has shut down. The
  * request runs asynchronously (callback style) on the event loop, so
  * --timeout bounds the whole command: when it passes, the request is
- * aborted with libxl_ao_abort. -F asks for xl's fallback (an ACPI power
- * event for HVM guests without PV drivers), which lightcore does not
- * provide: such a guest gets a clear error either way.
+ * aborted with libxl_ao_abort. -F asks for xl's fallback when the guest
+ * has no PV drivers (an HVM guest): the ACPI power button for shutdown
+ * (libxl_send_trigger), a reset for reboot (which Xen refuses on x86, as
+ * xl's fallback meets it too).
  */
 static int shutdown_or_reboot(const char *name, bool reboot, int argc,
                               char **argv)
@@ -680,14 +681,25 @@ static int shutdown_or_reboot(const char *name, bool reboot, int argc,
 
     int rc = reboot ? libxl_domain_reboot(ctx, a.domid, &how)
                     : libxl_domain_shutdown(ctx, a.domid, &how);
-    if (rc == ERROR_NOPARAVIRT) {
-        fprintf(stderr, "lightxl: domain %u has no PV control interface%s\n",
-                a.domid, a.fallback ? "; the ACPI fallback (-F) is not "
-                "available in lightcore" : "");
+    if (rc == ERROR_NOPARAVIRT && a.fallback) {
+        /* xl's fallback: the ACPI power button, or a reset */
+        fprintf(stderr, "lightxl: domain %u has no PV control interface: "
+                "sending the ACPI %s\n", a.domid,
+                reboot ? "reset" : "power button event");
+        rc = libxl_send_trigger(ctx, a.domid, reboot ? LIBXL_TRIGGER_RESET
+                                                     : LIBXL_TRIGGER_POWER,
+                                0, NULL);
+        if (rc) {
+            exit_rc = report_op(name, a.domid, rc);
+            goto out;
+        }
+        op.done = true;   /* no acknowledgement to wait for */
+    } else if (rc == ERROR_NOPARAVIRT) {
+        fprintf(stderr, "lightxl: domain %u has no PV control interface "
+                "(-F: use the ACPI fallback)\n", a.domid);
         exit_rc = EXIT_FAILED;
         goto out;
-    }
-    if (rc) {
+    } else if (rc) {
         exit_rc = report_op(name, a.domid, rc);
         goto out;
     }

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "ao/ao.h"
+#include "libxl_utils.h"
+
 #include "base/gc.h"
 #include "base/log.h"
 #include "xs/paths.h"

@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "libxl_utils.h"
+
 #include "base/gc.h"
 #include "base/log.h"
 #include "child/child.h"

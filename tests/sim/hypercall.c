@@ -3,7 +3,8 @@
  * interposed libxencall: domctl (getdomaininfo, destroy, pause, unpause),
  * sysctl (getdomaininfolist, physinfo, numainfo, cputopoinfo),
  * xen_version, remote shutdown, hvm_op get/set_param
- * (HVM_PARAM_CALLBACK_IRQ only) and multicall.
+ * (HVM_PARAM_CALLBACK_IRQ only) and multicall; domctl max_mem,
+ * setdomainhandle, sendtrigger and memory_op are hc_mem.c's.
  * Everything else fails with ENOSYS (logged with $XENSIM_DEBUG).
  */
 #define __XEN_TOOLS__ 1

@@ -42,6 +42,7 @@ static void put_config(const char *dir, int domid, const char *uuid,
     fprintf(f, "{\"c_info\": {\"type\": \"%s\", \"name\": \"%s\", "
             "\"uuid\": \"%s\"}, \"b_info\": {\"max_memkb\": 131072}}\n",
             type, name, uuid);
+    fputc('\0', f);   /* libxl stores the string with its terminator */
     ck_assert_int_eq(fclose(f), 0);
 }
 

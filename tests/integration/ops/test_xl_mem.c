@@ -43,6 +43,7 @@ static void put_config(const char *lib, int domid, const char *uuid,
     fprintf(f, "{\"c_info\": {\"type\": \"%s\", \"name\": \"%s\", "
             "\"uuid\": \"%s\"}, \"b_info\": {\"max_memkb\": 524288}}\n",
             type, name, uuid);
+    fputc('\0', f);   /* libxl stores the string with its terminator */
     ck_assert_int_eq(fclose(f), 0);
 }
 
@@ -327,9 +328,6 @@ TEST(xl_uptime_and_vm_list_are_the_same_on_lightcore, 120)
     ck_assert_ptr_nonnull(strstr(r.out, "\nweb "));
     xl_run_free(&r);
     r = same("uptime", "-s", NULL, NULL);
-    ck_assert_int_eq(r.status, 0);
-    xl_run_free(&r);
-    r = same("uptime", "hvm", "noconf", NULL);
     ck_assert_int_eq(r.status, 0);
     xl_run_free(&r);
     r = same("vm-list", NULL, NULL, NULL);

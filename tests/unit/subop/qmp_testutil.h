@@ -31,11 +31,13 @@ typedef struct {
     qc_command cmds[QC_MAX];
     int ncmds;
     bool send_again_on_abort;         /* try _send from the abort callback */
+    void (*before_next)(int i);       /* called before sending command i>0 */
     /* results, one per callback */
     int calls;
     int rc[QC_MAX];
     char *response[QC_MAX];           /* JSON text; NULL for no response */
     bool connected_in_cb[QC_MAX], inuse_in_cb[QC_MAX], sent_in_cb[QC_MAX];
+    unsigned attempts_in_cb[QC_MAX];  /* connect_attempts */
     int send_rc;                      /* of a _send made from a callback */
     int busy_send_rc;                 /* a second _send at start */
 } qc_run;
@@ -92,12 +94,14 @@ static void qc_callback(libxl__egc *egc, libxl__qmp *qmp, int rc,
     QC.connected_in_cb[i] = libxl__qmp_connected(qmp);
     QC.inuse_in_cb[i] = libxl__qmp_inuse(qmp);
     QC.sent_in_cb[i] = qmp->command_sent;
+    QC.attempts_in_cb[i] = qmp->connect_attempts;
 
     if (rc == ERROR_ABORTED && QC.send_again_on_abort) {
         QC.send_rc = qc_send(0);
         ck_assert(!libxl__qmp_inuse(qmp));
     }
     if (libxl__qmp_connected(qmp) && QC.calls < QC.ncmds) {
+        if (QC.before_next) QC.before_next(QC.calls);
         QC.send_rc = qc_send(QC.calls);
         if (!QC.send_rc) return;
         rc = QC.send_rc;

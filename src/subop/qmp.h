@@ -29,67 +29,68 @@ char *libxl__qmp_socket_path(libxl__gc *gc, uint32_t domid);
 /*
  * One QMP connection, used for one command after another.
  *
- * The caller fills in the public fields (after libxl__qmp_init) and calls
- * libxl__qmp_send(qmp, cmd, args, payload_fd). If qmp is not connected,
- * _send first connects to path: a socket that does not exist yet, or
- * refuses the connection (ENOENT, ECONNREFUSED, EAGAIN: the device model
- * is still starting, or a stale socket is still there), is tried again
- * every LIBXL__QMP_CONNECT_RETRY_MS ms for connect_timeout_ms (0: once).
+ * Connecting. The caller fills in the public fields (after
+ * libxl__qmp_init) and calls libxl__qmp_send(qmp, cmd, args, payload_fd).
+ * If qmp is not connected, _send first connects to path: a socket that
+ * does not exist yet or refuses the connection (ENOENT, ECONNREFUSED,
+ * EAGAIN: the device model is still starting, or a stale socket file is
+ * left) is tried again every LIBXL__QMP_CONNECT_RETRY_MS ms, no attempt
+ * starting later than connect_timeout_ms after _send (0: one attempt).
  * Then it waits for the server's greeting (recording QEMU's version) and
- * negotiates capabilities (`qmp_capabilities`, no optional capability
- * asked for). The command goes out as one line,
+ * negotiates capabilities (`qmp_capabilities`, no optional capability).
+ *
+ * A command goes out as one line,
  *     {"execute":CMD,"id":N,"arguments":ARGS}\r\n
- * ("arguments" only if args is not NULL), and its reply is the message
- * whose "id" is N. Asynchronous events (messages with "event") are
- * skipped, at any point. While qmp is connected and no command is under
- * way nothing is read: events pile up in the socket until the next
- * command (send the next one soon, or close).
+ * ("arguments" only if args is not NULL; ids count up per connection from
+ * 0x786c7100, as libxl's do), and its reply is the message whose "id" is
+ * N. Asynchronous events (messages with "event") are skipped wherever
+ * they come. While qmp is connected and no command is under way nothing
+ * is read (events wait in the socket until the next command).
  *
  * _send returns
  *  - 0: callback(egc, qmp, rc, response) follows exactly once, from the
  *    event loop (never from inside _send):
- *     - rc 0: QEMU answered {"return": VALUE}; response is VALUE (json-c;
- *       NULL when VALUE is JSON null);
+ *     - rc 0: QEMU answered {"return": VALUE}; response is VALUE (NULL
+ *       when VALUE is JSON null);
  *     - rc ERROR_QMP_GENERIC_ERROR, ERROR_QMP_COMMAND_NOT_FOUND,
  *       ERROR_QMP_DEVICE_NOT_ACTIVE, ERROR_QMP_DEVICE_NOT_FOUND: QEMU
- *       answered {"error": {"class": CLASS, "desc": DESC}} with
+ *       answered {"error": {"class": CLASS, "desc": DESC}} with CLASS
  *       GenericError, CommandNotFound, DeviceNotActive or DeviceNotFound
- *       (matched ignoring case, as libxl does); ERROR_UNKNOWN_QMP_ERROR for
- *       any other class. DESC is logged (ERROR), as libxl does; response
- *       is the "error" object, for a caller that wants to look at it;
- *      In these two cases qmp stays connected: the callback may _send the
- *      next command, or libxl__qmp_close. response (and everything in it)
- *      is valid during the callback only: take a reference
- *      (json_object_get) to keep any part of it.
- *     - any other rc, response NULL, qmp closed (Idle) by the time of the
- *       callback, which may then free it, reuse it (the next _send
- *       connects again) or close it (a no-op):
+ *       (ignoring case, as libxl matches them); ERROR_UNKNOWN_QMP_ERROR
+ *       for any other class. DESC is logged (ERROR), as libxl does;
+ *       response is the "error" object, for a caller that wants to look.
+ *      After these two, qmp is still connected: the callback may _send
+ *      the next command (or do so later, from another callback of the
+ *      same ao), or libxl__qmp_close. response and everything in it is
+ *      valid during the callback only (json_object_get what you keep).
+ *     - any other rc, response NULL, and qmp is already closed (Idle):
+ *       the callback may free it or reuse it (the next _send connects
+ *       again); closing it again is a no-op:
  *       ERROR_ABORTED: ao was aborted;
- *       ERROR_TIMEDOUT (logged): timeout_ms passed after _send without
- *         the reply (connecting and the handshake count too);
- *       ERROR_FAIL (logged): the socket could not be connected to within
- *         connect_timeout_ms (or connect(2) failed otherwise), or reading
- *         or writing it failed;
- *       ERROR_PROTOCOL_ERROR_QMP (logged): the server broke the protocol
- *         or went away: end of file (QEMU exited or was killed), a line
- *         that is not one JSON object, a message of no known kind, a
- *         second greeting, a reply without an integer "id" or with an id
- *         that is not the one awaited, a reply before the command was
- *         sent, a malformed error, the capabilities refused;
- *       ERROR_BUFFERFULL (logged): a message longer than max_message
- *         bytes;
+ *       ERROR_TIMEDOUT (logged): no reply timeout_ms after _send
+ *         (connecting and the handshake count);
+ *       ERROR_FAIL (logged): the socket could not be connected to in
+ *         time, or reading or writing it failed;
+ *       ERROR_PROTOCOL_ERROR_QMP (logged): the server went away (end of
+ *         file, a reset connection: QEMU exited or was killed) or broke
+ *         the protocol: a line that is not one JSON object, a message of
+ *         no known kind, a second greeting, a reply without an integer
+ *         "id", with an id other than the one awaited, or before the
+ *         command was sent in full, a malformed error, the capabilities
+ *         refused;
+ *       ERROR_BUFFERFULL (logged): a message longer than max_message;
  *       ERROR_NOMEM.
- *    command_sent (below) says whether the whole command reached the
- *    socket: after an abort or a timeout with command_sent set, QEMU may
- *    or may not have executed it.
- *  - an error, no callback, nothing registered or sent: ERROR_INVAL
- *    (logged) for a missing cmd / path / callback, a path too long for a
- *    unix socket, args that are not a JSON object, timeout_ms <= 0, or a
- *    command already under way; ERROR_ABORTED if ao is already aborting;
- *    ERROR_FAIL (logged) if no socket could be made, or if the first
- *    connect(2) failed and connect_timeout_ms allows no retry (or the
- *    error is not one that retrying can cure); ERROR_NOMEM. If qmp was
- *    connected it stays connected (close it).
+ *    command_sent says whether the whole command reached the socket:
+ *    after an abort or a timeout with command_sent set, QEMU may or may
+ *    not have executed it.
+ *  - an error, with no callback and nothing registered or sent:
+ *    ERROR_INVAL (logged) for a missing cmd / path / callback, a path too
+ *    long for a unix socket, args that are not a JSON object, timeout_ms
+ *    <= 0, or a command already under way; ERROR_ABORTED if ao is
+ *    already aborting; ERROR_FAIL (logged) if no socket could be made or
+ *    the first connect(2) failed with no retry allowed (an error retrying
+ *    cannot cure, or connect_timeout_ms 0); ERROR_NOMEM. A qmp that was
+ *    connected stays connected (close it).
  *
  * cmd and args are serialised inside _send: they need only last until it
  * returns (args stays the caller's: its reference count is unchanged).
@@ -98,19 +99,57 @@ char *libxl__qmp_socket_path(libxl__gc *gc, uint32_t domid);
  * with its first byte), for `add-fd` or `getfd`. It stays the caller's,
  * who must keep it open until the callback (and close it then).
  *
- * Lifetime: the connection is a socket (close-on-exec, on the careful-fd
- * list, so no child inherits it) and malloc'ed buffers, released by
- * libxl__qmp_close, which may be called at any time (from any callback
- * too) and is idempotent: it stops whatever is under way with no
- * callback. A caller must close qmp before freeing it or completing its
- * operation, unless the last callback had one of the "closed" results.
- * One qmp serves one ao; QEMU's monitor takes one client at a time, so a
- * second connection waits (until its timeout) while another is open.
+ * Lifetime: the connection is a socket (close-on-exec and on the
+ * careful-fd list: no child inherits it) and malloc'ed buffers, released
+ * by libxl__qmp_close, which may be called at any time (from any callback
+ * too), stops whatever is under way with no callback, and is idempotent.
+ * Close qmp before freeing it or completing its operation (unless its
+ * last callback had a "closed" result). One qmp serves one ao.
  *
- * Bounds: a message may be at most max_message bytes (lines end with
- * "\n", a "\r" before it is dropped; blank lines are ignored); JSON is
- * parsed strictly, at most LIBXL__QMP_MAX_DEPTH deep; whatever fds the
- * server tries to send back are discarded by the kernel (never received).
+ * QEMU's monitor serves one client at a time: a second connection is
+ * accepted only when the first has gone (until then it waits for its
+ * greeting, up to its timeout). libxl 4.17 also serialises its own users
+ * of a domain's socket with a lock file (the "qmp-socket-lock" userdata);
+ * that lock is the caller's business, not taken here.
+ *
+ * Bounds on what the server sends: a message is at most max_message
+ * bytes (lines end with "\n", a "\r" before it is dropped, blank lines
+ * are ignored); its JSON is parsed by json-c's strict mode, at most
+ * LIBXL__QMP_MAX_DEPTH deep, with nothing after the value; fds the server
+ * sends are never received (the kernel discards them); log lines carry at
+ * most 200 bytes of what it sent, control characters as '?'.
+ *
+ * Example: two commands on one connection, inside an operation.
+ *
+ *     typedef struct { libxl__ao *ao; libxl__qmp qmp; } st;
+ *     static void cpus_listed(libxl__egc *, libxl__qmp *, int,
+ *                             struct json_object *);
+ *     static void cpu_added(libxl__egc *, libxl__qmp *, int,
+ *                           struct json_object *);
+ *     ... in the initiator:
+ *         libxl__qmp_init(&s->qmp);
+ *         s->qmp.ao = ao;
+ *         s->qmp.path = libxl__qmp_socket_path(libxl__ao_gc(ao), domid);
+ *         s->qmp.connect_timeout_ms = 5000;
+ *         s->qmp.timeout_ms = 10000;
+ *         s->qmp.callback = cpus_listed;
+ *         rc = libxl__qmp_send(&s->qmp, "query-hotpluggable-cpus", NULL, -1);
+ *         if (rc) return AO_CREATE_FAIL(rc);
+ *         return AO_INPROGRESS;
+ *     static void cpus_listed(libxl__egc *egc, libxl__qmp *qmp, int rc,
+ *                             struct json_object *response)
+ *     {
+ *         st *s = CONTAINER_OF(qmp, st, qmp);
+ *         if (rc) goto out;
+ *         ... read response (an array), build args (json_object_new_*) ...
+ *         qmp->callback = cpu_added;
+ *         rc = libxl__qmp_send(qmp, "device_add", args, -1);
+ *         json_object_put(args);
+ *         if (!rc) return;
+ *     out:
+ *         libxl__qmp_close(qmp);
+ *         libxl__ao_complete(egc, s->ao, rc);
+ *     }
  */
 #define LIBXL__QMP_MAX_DEPTH 64
 

@@ -234,7 +234,11 @@ static void help(void)
            "guest DOMID [--policy P] [--ack-delay MS] [--daemon]\n"
            "guest-write DOMID PATH VALUE|--size N   write over the ring as the guest\n"
            "guest-rm DOMID PATH        remove over the ring as the guest\n"
-           "guest-policy DOMID P       change a running guest's policy\n", prog);
+           "guest-policy DOMID P       change a running guest's policy\n"
+           "console | console-reset    the hypervisor's console ring / back to boot\n"
+           "console-write TEXT...      the hypervisor prints a line\n"
+           "param NAME                 a runtime parameter's value (/params/NAME)\n"
+           "pci [SBDF NODE|none|forget]  PCI devices the hypervisor knows\n", prog);
 }
 
 int main(int argc, char **argv)
@@ -256,6 +260,9 @@ int main(int argc, char **argv)
         { "relinquish-delay", cmd_relinquish_delay },
         { "hvm-param", cmd_hvm_param },
         { "balloon", cmd_balloon }, { "mem", cmd_mem }, { "acpi", cmd_acpi },
+        { "console", cmd_console }, { "console-write", cmd_console },
+        { "console-reset", cmd_console }, { "param", cmd_param },
+        { "pci", cmd_pci },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(argv[1], cmds[i].name))

@@ -1,7 +1,8 @@
 /*
  * cli.h: the modules of the `xensim` control program (cli.c: dispatch and
  * domain commands; toolstack.c: xenstore entries and introduction;
- * host.c: the host supervisor; guest.c: simulated guests).
+ * host.c: the host supervisor; guest.c: simulated guests; hostcmd.c:
+ * the console ring, runtime parameters and PCI devices).
  */
 #ifndef XENSIM_CLI_H
 #define XENSIM_CLI_H
@@ -30,6 +31,12 @@ enum nodes_level { NODES_NONE, NODES_MINIMAL, NODES_FULL };
 int cmd_create(int argc, char **argv);
 int cmd_create_bulk(int argc, char **argv);
 int cmd_request_shutdown(int argc, char **argv);
+
+/* hostcmd.c */
+#define SIM_CONSOLE_MAX 16384     /* the ring's size */
+int cmd_console(int argc, char **argv);
+int cmd_param(int argc, char **argv);
+int cmd_pci(int argc, char **argv);
 
 /* guest.c */
 int cmd_guest(int argc, char **argv);

@@ -1,7 +1,7 @@
 /*
  * hypercall.c: the simulated hypervisor's hypercalls, reached through an
  * interposed libxencall: domctl (getdomaininfo, destroy, pause, unpause),
- * sysctl (getdomaininfolist, physinfo, numainfo, cputopoinfo),
+ * sysctl getdomaininfolist (the host's sysctls and hypfs_op: hc_host.c),
  * xen_version, remote shutdown, hvm_op get/set_param
  * (HVM_PARAM_CALLBACK_IRQ only) and multicall; domctl max_mem,
  * setdomainhandle, sendtrigger and memory_op are hc_mem.c's.
@@ -141,67 +141,14 @@ static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
         l->num_domains = n;
         return 0;
     }
-    case XEN_SYSCTL_physinfo: {
-        struct xen_sysctl_physinfo *p = &sc->u.physinfo;
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        uint64_t used = 0;
-        sim_lock(s);
-        for (uint32_t i = 0; i < s->next_domid && i < SIM_NR_DOMIDS; i++)
-            if (sim_domain_present_locked(s, i))
-                used += s->doms[i].mem_kb / 4;
-        sim_unlock(s);
-        memset(p, 0, sizeof(*p));
-        p->threads_per_core = 1;
-        p->nr_cpus = ncpu > 0 ? (uint32_t)ncpu : 1;
-        p->cores_per_socket = p->nr_cpus;
-        p->max_cpu_id = p->nr_cpus - 1;
-        p->nr_nodes = 1;
-        p->max_node_id = 0;
-        p->cpu_khz = 2000000;
-        p->capabilities = XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_pv |
-                          XEN_SYSCTL_PHYSCAP_hap;
-        p->total_pages = 64ull << 18;          /* 64 GiB */
-        p->free_pages = p->total_pages > used ? p->total_pages - used : 0;
-        p->max_mfn = p->total_pages - 1;
-        return 0;
-    }
-    case XEN_SYSCTL_cputopoinfo: {
-        /* Every cpu a core of socket 0, on node 0 (as physinfo says). */
-        struct xen_sysctl_cputopoinfo *t = &sc->u.cputopoinfo;
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        uint32_t have = ncpu > 0 ? (uint32_t)ncpu : 1;
-        xen_sysctl_cputopo_t *buf = t->cputopo.p;
-        if (buf)
-            for (uint32_t i = 0; i < have && i < t->num_cpus; i++) {
-                buf[i].core = i;
-                buf[i].socket = 0;
-                buf[i].node = 0;
-            }
-        t->num_cpus = have;
-        return 0;
-    }
-    case XEN_SYSCTL_numainfo: {
-        /* One node holding all the memory physinfo reports. */
-        struct xen_sysctl_numainfo *ni = &sc->u.numainfo;
-        xen_sysctl_meminfo_t *mem = ni->meminfo.p;
-        uint32_t *dist = ni->distance.p;
-        if ((mem || dist) && ni->num_nodes >= 1) {
-            uint64_t used = 0;
-            sim_lock(s);
-            for (uint32_t i = 0; i < s->next_domid && i < SIM_NR_DOMIDS; i++)
-                if (sim_domain_present_locked(s, i))
-                    used += s->doms[i].mem_kb / 4;
-            sim_unlock(s);
-            if (mem) {
-                mem[0].memsize = (64ull << 18) * SIM_PAGE;
-                mem[0].memfree = ((64ull << 18) > used ? (64ull << 18) - used : 0) * SIM_PAGE;
-            }
-            if (dist)
-                dist[0] = 10;
-        }
-        ni->num_nodes = 1;
-        return 0;
-    }
+    case XEN_SYSCTL_physinfo:
+    case XEN_SYSCTL_cputopoinfo:
+    case XEN_SYSCTL_numainfo:
+    case XEN_SYSCTL_pcitopoinfo:
+    case XEN_SYSCTL_sched_id:
+    case XEN_SYSCTL_readconsole:
+    case XEN_SYSCTL_debug_keys:
+        return sim_hc_host_sysctl(s, sc);
     case XEN_SYSCTL_scheduler_op:
         return sim_sysctl_sched(s, sc);
     default:
@@ -324,6 +271,8 @@ long sim_hypercall(unsigned op, const uint64_t a[6])
         return do_hvm_op(s, a[0], (void *)(uintptr_t)a[1]);
     case __HYPERVISOR_memory_op:
         return sim_memory_op(s, a[0], (void *)(uintptr_t)a[1]);
+    case __HYPERVISOR_hypfs_op:
+        return sim_hc_hypfs_op(s, a);
     case __HYPERVISOR_multicall: {
         multicall_entry_t *e = (multicall_entry_t *)(uintptr_t)a[0];
         for (uint64_t i = 0; i < a[1]; i++) {

@@ -103,6 +103,25 @@ struct sim_domain {
     uint32_t triggers[8];      /* XEN_DOMCTL_SENDTRIGGER_* delivered */
 } __attribute__((aligned(64)));
 
+/* hc_host.c's part of the state (struct sim_state's host). */
+#define SIM_CONRING_SIZE  16384u    /* Xen's default console ring */
+#define SIM_NR_PCI        64u
+struct sim_pci_dev {
+    uint16_t seg;
+    uint8_t  bus, devfn;
+    uint32_t node;             /* XEN_INVALID_NODE_ID: no NUMA affinity */
+};
+struct sim_host_info {
+    uint32_t booted;           /* the fields below are set up */
+    uint32_t conring_c;        /* first character not cleared (free-running) */
+    uint32_t conring_p;        /* next character written (free-running) */
+    uint32_t nr_pci;
+    char     conring[SIM_CONRING_SIZE];
+    char     loglvl[16], guest_loglvl[16], conswitch[3];
+    uint8_t  global_pages;
+    struct sim_pci_dev pci[SIM_NR_PCI];
+};
+
 enum sim_port_type { PORT_FREE = 0, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ,
                      PORT_RESERVED };
 
@@ -148,6 +167,9 @@ struct sim_state {
     uint32_t csched_set;       /* credit's parameters were set */
     uint32_t csched2_ratelimit_us;
     uint32_t csched2_set;
+    /* hc_host.c: the hypervisor's console ring, runtime parameters and
+     * PCI devices, all under the table lock; set up at first use */
+    struct sim_host_info host;
 };
 
 #define SIM_RINGS_OFFSET  ((sizeof(struct sim_state) + SIM_PAGE - 1) & ~(uint64_t)(SIM_PAGE - 1))
@@ -206,5 +228,10 @@ long sim_memory_op(struct sim_state *s, uint64_t cmd, void *arg);
 
 /* hypercall.c */
 long sim_hypercall(unsigned op, const uint64_t arg[6]);
+
+/* hc_host.c: sysctl physinfo, cputopoinfo, numainfo, pcitopoinfo,
+ * readconsole, debug_keys, sched_id; the hypfs_op hypercall. */
+long sim_hc_host_sysctl(struct sim_state *s, struct xen_sysctl *sc);
+long sim_hc_hypfs_op(struct sim_state *s, const uint64_t arg[6]);
 
 #endif

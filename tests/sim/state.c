@@ -781,8 +781,9 @@ static const char *const domctl_names[127] = {
 };
 static const char *const sysctl_names[63] = {
     [1] = "readconsole", [3] = "physinfo", [4] = "sched_id",
-    [6] = "getdomaininfolist", [8] = "getcpuinfo", [16] = "cputopoinfo",
-    [17] = "numainfo", [18] = "cpupool_op", [19] = "scheduler_op",
+    [6] = "getdomaininfolist", [7] = "debug_keys", [8] = "getcpuinfo",
+    [16] = "cputopoinfo", [17] = "numainfo", [18] = "cpupool_op",
+    [19] = "scheduler_op", [22] = "pcitopoinfo",
 };
 static const char *const xenver_names[32] = {
     [0] = "version", [1] = "extraversion", [2] = "compile_info",

@@ -101,4 +101,22 @@ int  xensim_counter_get(const char *name, uint64_t *value);
 bool xensim_counter_iter(unsigned *cursor, const char **name, uint64_t *value);
 void xensim_counters_reset(void);
 
+/* The host as a whole (hc_host.c). The console ring: append text as the
+ * hypervisor prints it ("(XEN) " starts each line); reset it to the boot
+ * messages; read what it holds (not cleared), NUL-terminated, returning
+ * the length (*cleared, if not NULL: the ring index where it starts). */
+int  xensim_console_write(const char *text);
+int  xensim_console_reset(void);
+int  xensim_console_read(char *buf, size_t size, uint32_t *cleared);
+/* A runtime parameter's value, as /params/NAME holds it ("1" or "0" for a
+ * boolean); -ENOENT for one not modelled. */
+int  xensim_param_get(const char *name, char *buf, size_t size);
+/* The PCI devices the hypervisor knows (at first use: sysfs's, as dom0
+ * sees them): add one or set its NUMA node (node < 0: none), or forget it
+ * (node XENSIM_PCI_FORGET); list them by index (-ENOENT past the end). */
+#define XENSIM_PCI_FORGET (-2)
+int  xensim_pci_set(uint16_t seg, uint8_t bus, uint8_t devfn, int32_t node);
+int  xensim_pci_get(unsigned i, uint16_t *seg, uint8_t *bus, uint8_t *devfn,
+                    int32_t *node);
+
 #endif

@@ -14,47 +14,8 @@
 
 #include "libxl_utils.h"
 
-NOT_IMPLEMENTED(libxl_get_physinfo, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, libxl_physinfo *physinfo))
-
-NOT_IMPLEMENTED(libxl_get_online_cpus, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx))
-
-NOT_IMPLEMENTED(libxl_get_cpu_topology, libxl_cputopology *, NULL, ctx,
-                (libxl_ctx *ctx, int *nb_cpu_out))
-
-NOT_IMPLEMENTED(libxl_get_pci_topology, libxl_pcitopology *, NULL, ctx,
-                (libxl_ctx *ctx, int *num_devs))
-
-NOT_IMPLEMENTED(libxl_get_numainfo, libxl_numainfo *, NULL, ctx,
-                (libxl_ctx *ctx, int *nr))
-
-NOT_IMPLEMENTED(libxl_get_free_memory, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint64_t *memkb))
-
-NOT_IMPLEMENTED(libxl_get_free_memory_0x040700, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t *memkb))
-
-NOT_IMPLEMENTED(libxl_send_debug_keys, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, char *keys))
-
-NOT_IMPLEMENTED(libxl_set_parameters, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, char *params))
-
-NOT_IMPLEMENTED(libxl_xen_console_read_start, libxl_xen_console_reader *, NULL, ctx,
-                (libxl_ctx *ctx, int clear))
-
-NOT_IMPLEMENTED(libxl_xen_console_read_line, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, libxl_xen_console_reader *cr, char **line_r))
-
-NOT_IMPLEMENTED(libxl_xen_console_read_finish, void, , ctx,
-                (libxl_ctx *ctx, libxl_xen_console_reader *cr))
-
 NOT_IMPLEMENTED(libxl_clear_domid_history, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx))
-
-NOT_IMPLEMENTED(libxl_get_online_socketmap, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, libxl_bitmap *socketmap))
 
 /* ------------------------------------------------------------ topology */
 

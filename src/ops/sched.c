@@ -5,9 +5,6 @@
  */
 #include "ops/not_implemented.h"
 
-NOT_IMPLEMENTED(libxl_get_scheduler, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx))
-
 NOT_IMPLEMENTED(libxl_sched_credit_params_get, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t poolid,
                  libxl_sched_credit_params *scinfo))

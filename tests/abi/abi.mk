@@ -59,3 +59,17 @@ $(DROPIN_MEM_OURS): tests/abi/dropin_mem.c $(SHLIB) | $(BUILD)/tests
 	    -lxenstore
 
 CHECK_EXTRA_DEPS += $(DROPIN_MEM_DEBIAN) $(DROPIN_MEM_OURS)
+# dropin-host: the probe of the host information and control calls
+# (tests/abi/dropin_host.c), built the same two ways. It reads the
+# simulator's counters through dlsym and /params through libxenhypfs.
+DROPIN_HOST_DEBIAN := $(BUILD)/tests/dropin-host-debian
+DROPIN_HOST_OURS   := $(BUILD)/tests/dropin-host-ours
+
+$(DROPIN_HOST_DEBIAN): tests/abi/dropin_host.c | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog -lxenhypfs -ldl
+
+$(DROPIN_HOST_OURS): tests/abi/dropin_host.c $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenhypfs -ldl
+
+CHECK_EXTRA_DEPS += $(DROPIN_HOST_DEBIAN) $(DROPIN_HOST_OURS)

@@ -173,7 +173,8 @@ int libxl_get_online_socketmap(libxl_ctx *ctx, libxl_bitmap *socketmap)
 
     if (!topo)
         return ERROR_FAIL;
-    libxl_bitmap_set_none(socketmap);
+    if (socketmap->size)        /* an empty map may have no storage */
+        libxl_bitmap_set_none(socketmap);
     for (int i = 0; i < nr; i++)
         if (topo[i].socket != LIBXL_CPUTOPOLOGY_INVALID_ENTRY &&
             topo[i].socket <= INT32_MAX)

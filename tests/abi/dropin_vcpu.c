@@ -12,8 +12,15 @@
  * Usage: dropin-vcpu-* all DOMID GONE   the whole probe on DOMID, a fresh
  *                                       domain of 3 vcpus; GONE is a
  *                                       destroyed domain below it
+ *        dropin-vcpu-* sched DOMID GONE the scheduling parameters, on
+ *                                       whatever scheduler pool 0 runs;
+ *                                       pool 0's global parameters are
+ *                                       put back as they were
  *        dropin-vcpu-* list DOMID       one libxl_list_vcpu (hypercall counts)
  *        dropin-vcpu-* getnodes DOMID   one get_nodeaffinity (counts)
+ *        dropin-vcpu-* getsched DOMID   one domain_sched_params_get (counts)
+ *        dropin-vcpu-* getpool DOMID    credit2's and credit's pool 0
+ *                                       parameters (counts)
  * Domain ids are printed by name (D, GONE, D+1000 ...), in log lines too,
  * so that runs on different fresh domains compare.
  */
@@ -30,6 +37,7 @@
 /* ------------------------------------------------------------ logger */
 
 static const char *dn(uint32_t domid);
+static uint32_t the_domid, gone_domid;
 
 static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
                            int errnoval, const char *context,
@@ -45,6 +53,20 @@ static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
             colons++;
     if (*msg == ' ')
         msg++;
+    /* "domN" (libxl's own spelling in some lines) by name */
+    static char named[2][2100];
+    const uint32_t ids[] = { the_domid, gone_domid };
+    for (int k = 0; k < 2; k++) {
+        char tok[24];
+        snprintf(tok, sizeof(tok), "dom%u", ids[k]);
+        const char *at = strstr(msg, tok);
+        char *end = at ? (char *)at + strlen(tok) : NULL;
+        if (at && !(*end >= '0' && *end <= '9')) {
+            snprintf(named[k], sizeof(named[k]), "%.*sdom%s%s",
+                     (int)(at - msg), msg, dn(ids[k]), end);
+            msg = named[k];
+        }
+    }
     /* "Domain N:" by name */
     char dom[32];
     unsigned id;
@@ -80,7 +102,6 @@ static xentoollog_logger probe_logger = {
 
 static libxl_ctx *ctx;
 static xc_interface *xch;      /* the hypervisor's state, read directly */
-static uint32_t the_domid, gone_domid;
 
 /* A domain id by name. */
 static const char *dn(uint32_t domid)
@@ -230,6 +251,249 @@ static void setnodes(const char *what, uint32_t domid, libxl_bitmap *b)
     printf("set_nodeaffinity(%s, dom %s): rc %d\n", what, dn(domid), rc);
 }
 
+/* ------------------------------------------------------------ scheduling */
+
+static void print_json(const char *what, int rc, char *json)
+{
+    printf("%s: rc %d %s\n", what, rc, json ? json : "(null)");
+    free(json);
+}
+
+static void dom_get(uint32_t domid)
+{
+    libxl_domain_sched_params p;
+    char what[64];
+
+    libxl_domain_sched_params_init(&p);
+    p.weight = 7;                  /* reset by the call */
+    errno = 0;
+    int rc = libxl_domain_sched_params_get(ctx, domid, &p);
+    snprintf(what, sizeof(what), "domain_sched_params_get(dom %s)", dn(domid));
+    print_json(what, rc, libxl_domain_sched_params_to_json(ctx, &p));
+    libxl_domain_sched_params_dispose(&p);
+}
+
+/* The hypervisor's weight and cap for domid, through either scheduler. */
+static void dom_state(uint32_t domid)
+{
+    struct xen_domctl_sched_credit2 c2;
+    struct xen_domctl_sched_credit c1;
+
+    int r2 = xc_sched_credit2_domain_get(xch, domid, &c2);
+    int r1 = xc_sched_credit_domain_get(xch, domid, &c1);
+    printf("  state: credit2 %d", r2);
+    if (!r2)
+        printf(" w%u c%u", c2.weight, c2.cap);
+    printf(" credit %d", r1);
+    if (!r1)
+        printf(" w%u c%u", c1.weight, c1.cap);
+    printf("\n");
+}
+
+static void dom_set(const char *what, uint32_t domid, libxl_scheduler sched,
+                    int weight, int cap)
+{
+    libxl_domain_sched_params p;
+
+    libxl_domain_sched_params_init(&p);
+    p.sched = sched;
+    p.weight = weight;
+    p.cap = cap;
+    errno = 0;
+    int rc = libxl_domain_sched_params_set(ctx, domid, &p);
+    printf("domain_sched_params_set(%s, dom %s): rc %d\n", what, dn(domid), rc);
+    libxl_domain_sched_params_dispose(&p);
+}
+
+static void vcpu_calls(uint32_t domid)
+{
+    libxl_vcpu_sched_params p;
+    int rc;
+
+    libxl_vcpu_sched_params_init(&p);
+    errno = 0;
+    rc = libxl_vcpu_sched_params_get(ctx, domid, &p);
+    print_json("vcpu_sched_params_get", rc,
+               libxl_vcpu_sched_params_to_json(ctx, &p));
+    libxl_vcpu_sched_params_dispose(&p);
+
+    libxl_vcpu_sched_params_init(&p);
+    errno = 0;
+    rc = libxl_vcpu_sched_params_get_all(ctx, domid, &p);
+    print_json("vcpu_sched_params_get_all", rc,
+               libxl_vcpu_sched_params_to_json(ctx, &p));
+    libxl_vcpu_sched_params_dispose(&p);
+
+    libxl_vcpu_sched_params_init(&p);
+    p.num_vcpus = 1;
+    p.vcpus = calloc(1, sizeof(*p.vcpus));
+    libxl_sched_params_init(&p.vcpus[0]);
+    p.vcpus[0].vcpuid = 0;
+    p.vcpus[0].period = 10000;
+    p.vcpus[0].budget = 2000;
+    errno = 0;
+    rc = libxl_vcpu_sched_params_set(ctx, domid, &p);
+    printf("vcpu_sched_params_set: rc %d\n", rc);
+    errno = 0;
+    rc = libxl_vcpu_sched_params_set_all(ctx, domid, &p);
+    printf("vcpu_sched_params_set_all: rc %d\n", rc);
+    p.sched = LIBXL_SCHEDULER_SEDF;
+    errno = 0;
+    rc = libxl_vcpu_sched_params_set(ctx, domid, &p);
+    printf("vcpu_sched_params_set(sedf): rc %d\n", rc);
+    p.sched = LIBXL_SCHEDULER_ARINC653;
+    errno = 0;
+    rc = libxl_vcpu_sched_params_set_all(ctx, domid, &p);
+    printf("vcpu_sched_params_set_all(arinc653): rc %d\n", rc);
+    p.sched = 99;
+    errno = 0;
+    rc = libxl_vcpu_sched_params_set(ctx, domid, &p);
+    printf("vcpu_sched_params_set(99): rc %d\n", rc);
+    libxl_vcpu_sched_params_dispose(&p);
+}
+
+static void pool_state(void)
+{
+    struct xen_sysctl_credit2_schedule c2;
+    struct xen_sysctl_credit_schedule c1;
+
+    int r2 = xc_sched_credit2_params_get(xch, 0, &c2);
+    int r1 = xc_sched_credit_params_get(xch, 0, &c1);
+    printf("  state: credit2 %d", r2);
+    if (!r2)
+        printf(" r%u", c2.ratelimit_us);
+    printf(" credit %d", r1);
+    if (!r1)
+        printf(" t%u r%u m%u", c1.tslice_ms, c1.ratelimit_us,
+               c1.vcpu_migr_delay_us);
+    printf("\n");
+}
+
+static void pool_get(uint32_t poolid)
+{
+    libxl_sched_credit2_params c2;
+    libxl_sched_credit_params c1;
+    char what[64];
+    int rc;
+
+    libxl_sched_credit2_params_init(&c2);
+    errno = 0;
+    rc = libxl_sched_credit2_params_get(ctx, poolid, &c2);
+    snprintf(what, sizeof(what), "sched_credit2_params_get(pool %u)", poolid);
+    print_json(what, rc, libxl_sched_credit2_params_to_json(ctx, &c2));
+    libxl_sched_credit_params_init(&c1);
+    errno = 0;
+    rc = libxl_sched_credit_params_get(ctx, poolid, &c1);
+    snprintf(what, sizeof(what), "sched_credit_params_get(pool %u)", poolid);
+    print_json(what, rc, libxl_sched_credit_params_to_json(ctx, &c1));
+}
+
+static void credit2_set(uint32_t poolid, int ratelimit)
+{
+    libxl_sched_credit2_params c2;
+
+    libxl_sched_credit2_params_init(&c2);
+    c2.ratelimit_us = ratelimit;
+    errno = 0;
+    int rc = libxl_sched_credit2_params_set(ctx, poolid, &c2);
+    printf("sched_credit2_params_set(pool %u, %d): rc %d now %d\n", poolid,
+           ratelimit, rc, c2.ratelimit_us);
+}
+
+static void credit_set(uint32_t poolid, int tslice, int ratelimit, int delay)
+{
+    libxl_sched_credit_params c1;
+
+    libxl_sched_credit_params_init(&c1);
+    c1.tslice_ms = tslice;
+    c1.ratelimit_us = ratelimit;
+    c1.vcpu_migr_delay_us = delay;
+    errno = 0;
+    int rc = libxl_sched_credit_params_set(ctx, poolid, &c1);
+    printf("sched_credit_params_set(pool %u, %d, %d, %d): rc %d now %d %d %d\n",
+           poolid, tslice, ratelimit, delay, rc, c1.tslice_ms, c1.ratelimit_us,
+           c1.vcpu_migr_delay_us);
+}
+
+static void scheduling(uint32_t domid)
+{
+    struct xen_sysctl_credit2_schedule c2;
+    struct xen_sysctl_credit_schedule c1;
+    int r2 = xc_sched_credit2_params_get(xch, 0, &c2);
+    int r1 = xc_sched_credit_params_get(xch, 0, &c1);
+
+    dom_get(domid);
+    dom_get(0);
+    dom_get(domid + 1000);
+    dom_get(gone_domid);
+    dom_get(0x7ff0);
+    dom_state(domid);
+    dom_set("weight 512", domid, LIBXL_SCHEDULER_UNKNOWN, 512, -1);
+    dom_state(domid);
+    dom_set("cap 150", domid, LIBXL_SCHEDULER_UNKNOWN, -1, 150);
+    dom_state(domid);
+    dom_get(domid);
+    dom_set("defaults", domid, LIBXL_SCHEDULER_UNKNOWN, -1, -1);
+    dom_state(domid);
+    dom_set("cap 0", domid, LIBXL_SCHEDULER_UNKNOWN, -1, 0);
+    dom_state(domid);
+    dom_set("weight 0", domid, LIBXL_SCHEDULER_UNKNOWN, 0, -1);
+    dom_set("weight 65536", domid, LIBXL_SCHEDULER_UNKNOWN, 65536, -1);
+    dom_set("weight -2", domid, LIBXL_SCHEDULER_UNKNOWN, -2, -1);
+    dom_set("weight 65535", domid, LIBXL_SCHEDULER_UNKNOWN, 65535, -1);
+    dom_set("cap 301", domid, LIBXL_SCHEDULER_UNKNOWN, -1, 301);
+    dom_set("cap 300", domid, LIBXL_SCHEDULER_UNKNOWN, -1, 300);
+    dom_set("cap -2", domid, LIBXL_SCHEDULER_UNKNOWN, -1, -2);
+    dom_state(domid);
+    dom_set("credit weight 100", domid, LIBXL_SCHEDULER_CREDIT, 100, -1);
+    dom_set("credit2 weight 200", domid, LIBXL_SCHEDULER_CREDIT2, 200, -1);
+    dom_state(domid);
+    dom_set("sedf", domid, LIBXL_SCHEDULER_SEDF, 1, -1);
+    dom_set("arinc653", domid, LIBXL_SCHEDULER_ARINC653, 1, -1);
+    dom_set("null", domid, LIBXL_SCHEDULER_NULL, 1, -1);
+    dom_set("rtds", domid, LIBXL_SCHEDULER_RTDS, 1, -1);
+    dom_set("99", domid, 99, 1, -1);
+    dom_set("weight 300", domid + 1000, LIBXL_SCHEDULER_UNKNOWN, 300, -1);
+    dom_set("credit2 weight 300", domid + 1000, LIBXL_SCHEDULER_CREDIT2, 300, -1);
+    dom_set("credit weight 300", gone_domid, LIBXL_SCHEDULER_CREDIT, 300, -1);
+    dom_set("weight 300", 0, LIBXL_SCHEDULER_UNKNOWN, 300, -1);
+    dom_state(0);
+    dom_set("defaults", 0, LIBXL_SCHEDULER_UNKNOWN, 256, 0);
+    dom_state(0);
+    vcpu_calls(domid);
+    vcpu_calls(domid + 1000);
+
+    pool_state();
+    pool_get(0);
+    pool_get(1);
+    credit2_set(0, 50);
+    credit2_set(0, 600000);
+    credit2_set(0, -1);
+    credit2_set(0, 0);
+    pool_state();
+    credit2_set(0, 2000);
+    pool_state();
+    credit2_set(1, 2000);
+    credit_set(0, 0, 1000, 0);
+    credit_set(0, 1001, 1000, 0);
+    credit_set(0, 10, 50, 0);
+    credit_set(0, 10, 20000, 0);
+    credit_set(0, 10, 1000, 100001);
+    credit_set(0, 10, 1000, -1);
+    credit_set(0, 10, 0, 500);
+    pool_state();
+    credit_set(0, 5, 5000, 0);
+    credit_set(1, 10, 1000, 0);
+    pool_get(0);
+
+    /* pool 0's parameters as they were */
+    if (!r2)
+        xc_sched_credit2_params_set(xch, 0, &c2);
+    if (!r1)
+        xc_sched_credit_params_set(xch, 0, &c1);
+    pool_state();
+}
+
 /* ------------------------------------------------------------ sections */
 
 static void vcpu_lists(uint32_t domid)
@@ -354,6 +618,16 @@ int main(int argc, char **argv)
         list(domid);
     } else if (!strcmp(argv[1], "getnodes")) {
         getnodes(domid);
+    } else if (!strcmp(argv[1], "getsched")) {
+        dom_get(domid);
+    } else if (!strcmp(argv[1], "getpool")) {
+        pool_get(0);
+    } else if (!strcmp(argv[1], "sched")) {
+        xch = xc_interface_open(NULL, NULL, 0);
+        if (!xch)
+            return 1;
+        scheduling(domid);
+        xc_interface_close(xch);
     } else if (!strcmp(argv[1], "all")) {
         xch = xc_interface_open(NULL, NULL, 0);
         if (!xch)

@@ -396,3 +396,48 @@ out:
     sim_unlock(s);
     return rc;
 }
+
+/*
+ * XEN_SYSCTL_cpupool_op, XEN_SYSCTL_CPUPOOL_OP_INFO only: pool 0 (every
+ * host cpu, every domain) is the one pool there is. The first pool whose
+ * id is >= the one asked for, or ENOENT, as Xen. Other cpupool
+ * operations are ENOSYS here.
+ */
+long sim_sysctl_cpupool_info(struct sim_state *s, struct xen_sysctl *sc)
+{
+    struct xen_sysctl_cpupool_op *op = &sc->u.cpupool_op;
+
+    if (op->op != XEN_SYSCTL_CPUPOOL_OP_INFO) {
+        sim_log("cpupool_op %u: not simulated", op->op);
+        return -ENOSYS;
+    }
+    if (op->cpupool_id != 0)
+        return -ENOENT;
+    uint32_t n = 0;
+    sim_lock(s);
+    for (uint32_t i = 0; i < s->next_domid && i < SIM_NR_DOMIDS; i++)
+        if (sim_domain_present_locked(s, i))
+            n++;
+    op->sched_id = sim_domain_sched_locked(s, 0);
+    sim_unlock(s);
+    op->n_dom = n;
+    return bitmap_out(&op->cpumap, online_mask(), host_cpus());
+}
+
+/* ------------------------------------------------------------ control */
+
+EXPORT int xensim_set_pool0_sched(uint32_t sched_id)
+{
+    struct sim_state *s = sim_state();
+
+    if (!s)
+        return -errno;
+    if (sched_id != XEN_SCHEDULER_CREDIT && sched_id != XEN_SCHEDULER_CREDIT2 &&
+        sched_id != XEN_SCHEDULER_RTDS && sched_id != XEN_SCHEDULER_NULL &&
+        sched_id != XEN_SCHEDULER_ARINC653)
+        return -EINVAL;
+    sim_lock(s);
+    s->pool0_sched = sched_id;
+    sim_unlock(s);
+    return 0;
+}

@@ -255,6 +255,8 @@ static int supervise(int ready_fd, int parent_fd, const char *tmpdir, bool detac
         rc = xsc_write(&c, 0, "/local/domain/0/name", "Domain-0", 8);
         if (!rc)
             rc = xsc_write(&c, 0, "/local/domain/0/domid", "0", 1);
+        if (!rc)   /* each cpupool's name: pool 0's (hc_vcpu.c has no other) */
+            rc = xsc_write(&c, 0, "/local/pool/0/name", "Pool-0", 6);
         xsc_close(&c);
     }
     if (rc) {

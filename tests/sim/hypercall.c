@@ -151,6 +151,8 @@ static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
         return sim_hc_host_sysctl(s, sc);
     case XEN_SYSCTL_scheduler_op:
         return sim_sysctl_sched(s, sc);
+    case XEN_SYSCTL_cpupool_op:
+        return sim_sysctl_cpupool_info(s, sc);
     default:
         sim_log("sysctl %u: not simulated", cmd);
         sim_count_in(s, CTR_ENOSYS);

@@ -209,6 +209,7 @@ int sim_domain_hvm_param_in(struct sim_state *s, uint32_t domid, uint32_t index,
 /* hc_vcpu.c: vcpus, affinities and scheduling */
 long sim_domctl_vcpu(struct sim_state *s, struct xen_domctl *dc);
 long sim_sysctl_sched(struct sim_state *s, struct xen_sysctl *sc);
+long sim_sysctl_cpupool_info(struct sim_state *s, struct xen_sysctl *sc);
 /* Online vcpus of a domain (table lock held). */
 uint32_t sim_vcpus_online_locked(const struct sim_domain *d);
 /* The XEN_SCHEDULER_* of a domain's pool (table lock held). */

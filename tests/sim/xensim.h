@@ -54,6 +54,9 @@ int  xensim_domain_set_hvm(uint32_t domid);
  * are up); -EINVAL for a PV domain, -ENOSYS for other parameters. */
 int  xensim_domain_hvm_param(uint32_t domid, uint32_t index, uint64_t *value,
                              bool set);
+/* Pool 0's scheduler (XEN_SCHEDULER_*; credit2 by default, as Xen 4.17)
+ * for the domains created afterwards and those there are: 0 or -errno. */
+int  xensim_set_pool0_sched(uint32_t sched_id);
 /* How long a destroyed domain stays present (dying) after xenstored has
  * let it go, as on a real host; 0 (the default) frees it at once. */
 int  xensim_set_relinquish_ms(uint32_t ms);

@@ -5,7 +5,9 @@
  * on a fresh domain of 3 vcpus, it must print the same as Debian's, as
  * Debian's binary on lightcore (ABI) and as ours (API): the vcpu list,
  * vcpu and node affinity (good and bad input) and the hypervisor's state
- * after each change. Getters make no more hypercalls than Debian's.
+ * after each change; scheduling parameters per domain, per vcpu and per
+ * pool, with pool 0 on credit2 (Xen 4.17's default), credit, RTDS and
+ * null. Getters make no more hypercalls than Debian's.
  */
 #include <check.h>
 #include <limits.h>
@@ -16,6 +18,7 @@
 #include "dropin.h"
 #include "simhost.h"
 #include "testmain.h"
+#include "xensim.h"
 
 static simhost *host;
 static char preload_env[PATH_MAX * 2 + 32];
@@ -34,8 +37,9 @@ static void teardown(void)
 
 TEST_FIXTURE(setup, teardown);
 
-/* Runs the whole probe on a fresh domain; GONE names a destroyed one. */
-static char *run_all(const char *prog, bool on_lightcore, int gone)
+/* Runs a part of the probe on a fresh domain; GONE names a destroyed one. */
+static char *run_part(const char *part, const char *prog, bool on_lightcore,
+                      int gone)
 {
     char d[16], g[16];
     int domid = simhost_create_domain("vcpus", 64, 3, NULL);
@@ -43,7 +47,7 @@ static char *run_all(const char *prog, bool on_lightcore, int gone)
     ck_assert_int_gt(domid, 0);
     snprintf(d, sizeof(d), "%d", domid);
     snprintf(g, sizeof(g), "%d", gone);
-    const char *args[] = { "all", d, g, NULL };
+    const char *args[] = { part, d, g, NULL };
     char *out = dropin_run(prog, args, preload_env, on_lightcore);
     ck_assert_int_eq(simhost_destroy_domain(domid), 0);
     return out;
@@ -57,9 +61,9 @@ TEST(vcpu_same_on_debian_and_lightcore, 180)
     ck_assert_int_eq(simhost_destroy_domain(gone), 0);
     ck_assert_int_eq(simhost_wait_gone(gone, 5000), 0);
 
-    char *debian = run_all("tests/dropin-vcpu-debian", false, gone);
-    char *abi = run_all("tests/dropin-vcpu-debian", true, gone);
-    char *api = run_all("tests/dropin-vcpu-ours", true, gone);
+    char *debian = run_part("all", "tests/dropin-vcpu-debian", false, gone);
+    char *abi = run_part("all", "tests/dropin-vcpu-debian", true, gone);
+    char *api = run_part("all", "tests/dropin-vcpu-ours", true, gone);
 
     /* The probe got through and saw what it set. */
     ck_assert_ptr_nonnull(strstr(debian, "ctx_alloc = 0\n"));
@@ -78,9 +82,70 @@ TEST(vcpu_same_on_debian_and_lightcore, 180)
     free(api);
 }
 
+static int gone_domain(void)
+{
+    int gone = simhost_create_domain("gone", 64, 1, NULL);
+
+    ck_assert_int_gt(gone, 0);
+    ck_assert_int_eq(simhost_destroy_domain(gone), 0);
+    ck_assert_int_eq(simhost_wait_gone(gone, 5000), 0);
+    return gone;
+}
+
+/* The scheduling part of the probe with pool 0 on sched_id; returns
+ * Debian's output. */
+static char *sched_same(uint32_t sched_id)
+{
+    int gone = gone_domain();
+
+    ck_assert_int_eq(xensim_set_pool0_sched(sched_id), 0);
+    char *debian = run_part("sched", "tests/dropin-vcpu-debian", false, gone);
+    char *abi = run_part("sched", "tests/dropin-vcpu-debian", true, gone);
+    char *api = run_part("sched", "tests/dropin-vcpu-ours", true, gone);
+    ck_assert_ptr_nonnull(strstr(debian, "ctx_free = 0\n"));
+    dropin_assert_same(debian, abi, api);
+    free(abi);
+    free(api);
+    return debian;
+}
+
+TEST(sched_credit2_same_on_debian_and_lightcore, 180)
+{
+    char *debian = sched_same(6 /* XEN_SCHEDULER_CREDIT2 */);
+
+    ck_assert_ptr_nonnull(strstr(debian,
+        "domain_sched_params_set(weight 512, dom D): rc 0\n"
+        "  state: credit2 0 w512 c0 credit -1\n"));
+    ck_assert_ptr_nonnull(strstr(debian,
+        "Cpu cap out of range, valid range is from 0 to 300"));
+    ck_assert_ptr_nonnull(strstr(debian,
+        "sched_credit2_params_set(pool 0, 2000): rc 0 now 2000\n"
+        "  state: credit2 0 r2000 credit -1\n"));
+    free(debian);
+}
+
+TEST(sched_credit_same_on_debian_and_lightcore, 180)
+{
+    char *debian = sched_same(5 /* XEN_SCHEDULER_CREDIT */);
+
+    ck_assert_ptr_nonnull(strstr(debian,
+        "domain_sched_params_set(weight 512, dom D): rc 0\n"
+        "  state: credit2 -1 credit 0 w512 c0\n"));
+    ck_assert_ptr_nonnull(strstr(debian,
+        "sched_credit_params_set(pool 0, 5, 5000, 0): rc 0 now 5 5000 0\n"));
+    free(debian);
+}
+
+TEST(sched_rtds_and_null_same_on_debian_and_lightcore, 240)
+{
+    free(sched_same(8 /* XEN_SCHEDULER_RTDS */));
+    free(sched_same(9 /* XEN_SCHEDULER_NULL */));
+    free(sched_same(7 /* XEN_SCHEDULER_ARINC653 */));
+}
+
 /* Hypercalls one getter makes on each library, by kind. */
 static void count_calls(const char *prog, bool on_lightcore, const char *what,
-                        int domid, uint64_t out[4])
+                        int domid, uint64_t out[5])
 {
     char d[16];
     snprintf(d, sizeof(d), "%d", domid);
@@ -92,27 +157,29 @@ static void count_calls(const char *prog, bool on_lightcore, const char *what,
     out[1] = simhost_counter("hypercall.sysctl");
     out[2] = simhost_counter("domctl.getvcpuinfo");
     out[3] = simhost_counter("domctl.getvcpuaffinity");
+    out[4] = simhost_counter("sysctl.cpupool_op");
 }
 
 TEST(vcpu_getters_no_more_hypercalls_than_debian, 120)
 {
     int domid = simhost_create_domain("vcpus", 64, 4, NULL);
-    static const char *const getters[] = { "list", "getnodes" };
+    static const char *const getters[] = { "list", "getnodes", "getsched",
+                                           "getpool" };
 
     ck_assert_int_gt(domid, 0);
     for (size_t i = 0; i < sizeof(getters) / sizeof(getters[0]); i++) {
-        uint64_t debian[4], ours[4];
+        uint64_t debian[5], ours[5];
 
         count_calls("tests/dropin-vcpu-debian", false, getters[i], domid,
                     debian);
         count_calls("tests/dropin-vcpu-debian", true, getters[i], domid, ours);
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 5; k++)
             ck_assert_msg(ours[k] <= debian[k], "%s: counter %d: %llu > %llu",
                           getters[i], k, (unsigned long long)ours[k],
                           (unsigned long long)debian[k]);
     }
     /* the list asked for every vcpu */
-    uint64_t c[4];
+    uint64_t c[5];
     count_calls("tests/dropin-vcpu-debian", true, "list", domid, c);
     ck_assert_uint_eq(c[2], 4);
     ck_assert_uint_eq(c[3], 4);

@@ -40,9 +40,6 @@ NOT_IMPLEMENTED(libxl_domain_need_memory_0x040700, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, const libxl_domain_build_info *b_info_in,
                  uint32_t *need_memkb))
 
-NOT_IMPLEMENTED(libxl_set_vcpuonline, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_bitmap *cpumap,
-                 const libxl_asyncop_how *ao_how))
 
 NOT_IMPLEMENTED(libxl_userdata_store, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, const char *userdata_userid,

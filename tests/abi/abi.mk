@@ -35,11 +35,11 @@ DROPIN_VCPU_DEBIAN := $(BUILD)/tests/dropin-vcpu-debian
 DROPIN_VCPU_OURS   := $(BUILD)/tests/dropin-vcpu-ours
 
 $(DROPIN_VCPU_DEBIAN): tests/abi/dropin_vcpu.c | $(BUILD)/tests
-	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxenctrl -lxentoollog
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxenctrl -lxenstore -lxentoollog
 
 $(DROPIN_VCPU_OURS): tests/abi/dropin_vcpu.c $(SHLIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
-	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxenctrl -lxentoollog
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxenctrl -lxenstore -lxentoollog
 
 CHECK_EXTRA_DEPS += $(DROPIN_VCPU_DEBIAN) $(DROPIN_VCPU_OURS)
 

@@ -16,6 +16,13 @@
  *                                       whatever scheduler pool 0 runs;
  *                                       pool 0's global parameters are
  *                                       put back as they were
+ *        dropin-vcpu-* online DOMID GONE HVM PVH
+ *                                       libxl_set_vcpuonline on DOMID (3
+ *                                       vcpus), an HVM and a PVH domain
+ *                                       (1 vcpu each, no device model)
+ *        dropin-vcpu-* online-qemu DOMID GONE HVM
+ *                                       the same on an HVM guest of
+ *                                       upstream QEMU (lightcore: ERROR_NI)
  *        dropin-vcpu-* list DOMID       one libxl_list_vcpu (hypercall counts)
  *        dropin-vcpu-* getnodes DOMID   one get_nodeaffinity (counts)
  *        dropin-vcpu-* getsched DOMID   one domain_sched_params_get (counts)
@@ -25,6 +32,7 @@
  * so that runs on different fresh domains compare.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +41,12 @@
 #include <libxl.h>
 #include <libxl_utils.h>
 #include <xenctrl.h>
+#include <xenstore.h>
 
 /* ------------------------------------------------------------ logger */
 
 static const char *dn(uint32_t domid);
-static uint32_t the_domid, gone_domid;
+static uint32_t the_domid, gone_domid, hvm_domid = ~0u, pvh_domid = ~0u;
 
 static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
                            int errnoval, const char *context,
@@ -53,20 +62,33 @@ static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
             colons++;
     if (*msg == ' ')
         msg++;
-    /* "domN" (libxl's own spelling in some lines) by name */
+    /* libxl's ao machinery's debug lines name pointers */
+    if (strstr(msg, "ao 0x") || strstr(msg, " ev 0x"))
+        return;
+    /* the domain ids inside messages ("domN", "domid=N", "/libxl/N/") by
+     * name; each replacement goes to the other buffer */
     static char named[2][2100];
-    const uint32_t ids[] = { the_domid, gone_domid };
-    for (int k = 0; k < 2; k++) {
-        char tok[24];
-        snprintf(tok, sizeof(tok), "dom%u", ids[k]);
-        const char *at = strstr(msg, tok);
-        char *end = at ? (char *)at + strlen(tok) : NULL;
-        if (at && !(*end >= '0' && *end <= '9')) {
-            snprintf(named[k], sizeof(named[k]), "%.*sdom%s%s",
-                     (int)(at - msg), msg, dn(ids[k]), end);
-            msg = named[k];
+    const uint32_t ids[] = { the_domid, gone_domid, hvm_domid, pvh_domid };
+    static const char *const pre[] = { "dom", "domid=", "/libxl/" };
+    int nb = 0;
+    for (int k = 0; k < 4; k++)
+        for (int p = 0; p < 3; p++) {
+            char tok[32];
+            snprintf(tok, sizeof(tok), "%s%u", pre[p], ids[k]);
+            const char *at = strstr(msg, tok);
+            const char *end = at ? at + strlen(tok) : NULL;
+            if (at && !(*end >= '0' && *end <= '9')) {
+                snprintf(named[nb], sizeof(named[nb]), "%.*s%s%s%s",
+                         (int)(at - msg), msg, pre[p], dn(ids[k]), end);
+                msg = named[nb];
+                nb = !nb;
+            }
         }
-    }
+    /* libxl logs these with whatever errno its earlier calls left (its
+     * libxl_domain_info asks flask for the domain's label): meaningless */
+    if (strstr(msg, "Requested 0 VCPUs!") ||
+        strstr(msg, "VCPUs, however maxcpus is"))
+        errnoval = -2;
     /* "Domain N:" by name */
     char dom[32];
     unsigned id;
@@ -116,6 +138,10 @@ static const char *dn(uint32_t domid)
         return "GONE";
     if (domid == the_domid + 1000)
         return "D+1000";
+    if (domid == hvm_domid)
+        return "HVM";
+    if (domid == pvh_domid)
+        return "PVH";
     snprintf(b, 32, "%u", domid);
     return b;
 }
@@ -494,6 +520,114 @@ static void scheduling(uint32_t domid)
     pool_state();
 }
 
+/* ------------------------------------------------------------ vcpus online */
+
+static struct xs_handle *xsh;
+
+static void online_state(uint32_t domid, unsigned n)
+{
+    printf("  state:");
+    for (unsigned v = 0; v < n; v++) {
+        char path[80];
+        unsigned len;
+        snprintf(path, sizeof(path), "/local/domain/%u/cpu/%u/availability",
+                 domid, v);
+        char *val = xs_read(xsh, XBT_NULL, path, &len);
+        printf(" %u=%s", v, val ? val : "-");
+        free(val);
+    }
+    printf("\n");
+}
+
+static int cb_calls, cb_rc;
+
+static void online_cb(libxl_ctx *c, int rc, void *user)
+{
+    (void)c; (void)user;
+    cb_calls++;
+    cb_rc = rc;
+}
+
+static void online(const char *what, uint32_t domid, libxl_bitmap *map,
+                   unsigned show, bool async)
+{
+    libxl_asyncop_how how = { .callback = online_cb };
+
+    cb_calls = 0;
+    cb_rc = 99;
+    errno = 0;
+    int rc = libxl_set_vcpuonline(ctx, domid, map, async ? &how : NULL);
+    printf("set_vcpuonline(%s, dom %s%s): rc %d", what, dn(domid),
+           async ? ", callback" : "", rc);
+    if (async)
+        printf(" callback %d rc %d", cb_calls, cb_rc);
+    printf("\n");
+    if (show)
+        online_state(domid, show);
+}
+
+static void xs_set(const char *fmt, uint32_t domid, const char *value)
+{
+    char path[80];
+
+    snprintf(path, sizeof(path), fmt, domid);
+    if (value)
+        xs_write(xsh, XBT_NULL, path, value, strlen(value));
+    else
+        xs_rm(xsh, XBT_NULL, path);
+}
+
+static void vcpus_online(uint32_t domid)
+{
+    libxl_bitmap all = mk(8, 0, 1, 2, -1);
+    libxl_bitmap first = mk(8, 0, -1);
+    libxl_bitmap four = mk(8, 0, 1, 2, 3, -1);
+    libxl_bitmap far = mk(16, 1, 9, -1);
+    libxl_bitmap none = mk(8, -1);
+    libxl_bitmap empty;
+
+    libxl_bitmap_init(&empty);
+    xsh = xs_open(0);
+    if (!xsh)
+        abort();
+    online_state(domid, 4);
+    online("0", domid, &first, 4, false);
+    online("0-2", domid, &all, 4, false);
+    online("1,9", domid, &far, 4, false);
+    online("none", domid, &none, 4, false);
+    online("empty", domid, &empty, 4, false);
+    online("0-3", domid, &four, 4, false);
+    online("0", domid, &first, 4, true);
+    online("0-3", domid, &four, 4, true);
+    online("0", domid + 1000, &first, 0, false);
+    online("0", domid + 1000, &first, 0, true);
+    online("0", gone_domid, &first, 0, false);
+    online("0", 0x7ff0, &first, 0, false);
+
+    online("0", hvm_domid, &first, 2, false);       /* no device model */
+    xs_set("/libxl/%u/dm-version", hvm_domid, "qemu_xen_traditional");
+    online("0 traditional", hvm_domid, &first, 2, false);
+    xs_set("/libxl/%u/dm-version", hvm_domid, "qemu-xen-bogus");
+    online("0 bogus dm", hvm_domid, &first, 2, false);
+    xs_set("/libxl/%u/dm-version", hvm_domid, NULL);
+    xs_set("/libxl/%u/type", hvm_domid, "frobnicated");
+    online("0 bogus type", hvm_domid, &first, 2, false);
+    xs_set("/libxl/%u/type", hvm_domid, NULL);
+    online("0 no type", hvm_domid, &first, 2, false);
+    xs_set("/libxl/%u/type", hvm_domid, "pv");      /* libxl believes it */
+    online("0 says pv", hvm_domid, &first, 2, false);
+    xs_set("/libxl/%u/type", hvm_domid, "hvm");
+    online("0", pvh_domid, &first, 2, false);
+    online("0-2", pvh_domid, &all, 2, false);
+
+    xs_close(xsh);
+    libxl_bitmap_dispose(&all);
+    libxl_bitmap_dispose(&first);
+    libxl_bitmap_dispose(&four);
+    libxl_bitmap_dispose(&far);
+    libxl_bitmap_dispose(&none);
+}
+
 /* ------------------------------------------------------------ sections */
 
 static void vcpu_lists(uint32_t domid)
@@ -622,6 +756,21 @@ int main(int argc, char **argv)
         dom_get(domid);
     } else if (!strcmp(argv[1], "getpool")) {
         pool_get(0);
+    } else if (!strcmp(argv[1], "online") && argc == 6) {
+        hvm_domid = (uint32_t)strtoul(argv[4], NULL, 0);
+        pvh_domid = (uint32_t)strtoul(argv[5], NULL, 0);
+        vcpus_online(domid);
+    } else if (!strcmp(argv[1], "online-qemu") && argc == 5) {
+        /* an HVM guest of upstream QEMU (lightcore only: no QMP yet) */
+        hvm_domid = (uint32_t)strtoul(argv[4], NULL, 0);
+        libxl_bitmap first = mk(8, 0, -1);
+        xsh = xs_open(0);
+        if (!xsh)
+            return 1;
+        xs_set("/libxl/%u/dm-version", hvm_domid, "qemu_xen");
+        online("0 qemu", hvm_domid, &first, 2, false);
+        xs_close(xsh);
+        libxl_bitmap_dispose(&first);
     } else if (!strcmp(argv[1], "sched")) {
         xch = xc_interface_open(NULL, NULL, 0);
         if (!xch)

@@ -143,6 +143,64 @@ TEST(sched_rtds_and_null_same_on_debian_and_lightcore, 240)
     free(sched_same(7 /* XEN_SCHEDULER_ARINC653 */));
 }
 
+/* libxl_set_vcpuonline on PV, HVM (traditional device model, bad types
+ * and versions) and PVH domains: xenstore's cpu/N/availability after. */
+TEST(vcpuonline_same_on_debian_and_lightcore, 180)
+{
+    int gone = gone_domain();
+    const char *progs[] = { "tests/dropin-vcpu-debian",
+                            "tests/dropin-vcpu-debian",
+                            "tests/dropin-vcpu-ours" };
+    char *out[3];
+
+    for (int i = 0; i < 3; i++) {
+        char d[16], g[16], h[16], p[16];
+        int domid = simhost_create_domain("vcpus", 64, 3, NULL);
+        int hvm = simhost_create_hvm_domain("hvm", "hvm", NULL);
+        int pvh = simhost_create_hvm_domain("pvh", "pvh", NULL);
+
+        ck_assert_int_gt(domid, 0);
+        ck_assert_int_gt(hvm, 0);
+        ck_assert_int_gt(pvh, 0);
+        snprintf(d, sizeof(d), "%d", domid);
+        snprintf(g, sizeof(g), "%d", gone);
+        snprintf(h, sizeof(h), "%d", hvm);
+        snprintf(p, sizeof(p), "%d", pvh);
+        const char *args[] = { "online", d, g, h, p, NULL };
+        out[i] = dropin_run(progs[i], args, preload_env, i > 0);
+        ck_assert_int_eq(simhost_destroy_domain(domid), 0);
+        ck_assert_int_eq(simhost_destroy_domain(hvm), 0);
+        ck_assert_int_eq(simhost_destroy_domain(pvh), 0);
+    }
+    ck_assert_ptr_nonnull(strstr(out[0],
+        "set_vcpuonline(0, dom D): rc 0\n"
+        "  state: 0=online 1=offline 2=offline 3=-\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "Requested 4 VCPUs, however maxcpus "
+                                         "is 3!\nset_vcpuonline(0-3, dom D): rc -3"));
+    ck_assert_ptr_nonnull(strstr(out[0], "ctx_free = 0\n"));
+    dropin_assert_same(out[0], out[1], out[2]);
+    for (int i = 0; i < 3; i++)
+        free(out[i]);
+}
+
+/* Upstream QEMU's guests need its monitor, which lightcore cannot talk
+ * to yet: an honest ERROR_NI, and xenstore left alone. */
+TEST(vcpuonline_upstream_qemu_not_implemented_yet, 60)
+{
+    char d[16], h[16];
+    int hvm = simhost_create_hvm_domain("hvm", "hvm", NULL);
+
+    ck_assert_int_gt(hvm, 0);
+    snprintf(d, sizeof(d), "%d", hvm);
+    snprintf(h, sizeof(h), "%d", hvm);
+    const char *args[] = { "online-qemu", d, d, h, NULL };
+    char *out = dropin_run("tests/dropin-vcpu-ours", args, preload_env, true);
+    ck_assert_ptr_nonnull(strstr(out, "not implemented yet\n"
+                                      "set_vcpuonline(0 qemu, dom D): rc -4\n"
+                                      "  state: 0=online 1=-\n"));
+    free(out);
+}
+
 /* Hypercalls one getter makes on each library, by kind. */
 static void count_calls(const char *prog, bool on_lightcore, const char *what,
                         int domid, uint64_t out[5])

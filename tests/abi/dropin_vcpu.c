@@ -26,6 +26,7 @@
  *        dropin-vcpu-* list DOMID       one libxl_list_vcpu (hypercall counts)
  *        dropin-vcpu-* getnodes DOMID   one get_nodeaffinity (counts)
  *        dropin-vcpu-* getsched DOMID   one domain_sched_params_get (counts)
+ *        dropin-vcpu-* avail DOMID      its cpu/N/availability in xenstore
  *        dropin-vcpu-* getpool DOMID    credit2's and credit's pool 0
  *                                       parameters (counts)
  * Domain ids are printed by name (D, GONE, D+1000 ...), in log lines too,
@@ -754,6 +755,12 @@ int main(int argc, char **argv)
         getnodes(domid);
     } else if (!strcmp(argv[1], "getsched")) {
         dom_get(domid);
+    } else if (!strcmp(argv[1], "avail")) {
+        xsh = xs_open(0);
+        if (!xsh)
+            return 1;
+        online_state(domid, 4);
+        xs_close(xsh);
     } else if (!strcmp(argv[1], "getpool")) {
         pool_get(0);
     } else if (!strcmp(argv[1], "online") && argc == 6) {

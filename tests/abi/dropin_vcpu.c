@@ -306,6 +306,7 @@ static void dom_state(uint32_t domid)
     struct xen_domctl_sched_credit2 c2;
     struct xen_domctl_sched_credit c1;
 
+    struct xen_domctl_schedparam_vcpu v[3];
     int r2 = xc_sched_credit2_domain_get(xch, domid, &c2);
     int r1 = xc_sched_credit_domain_get(xch, domid, &c1);
     printf("  state: credit2 %d", r2);
@@ -314,6 +315,14 @@ static void dom_state(uint32_t domid)
     printf(" credit %d", r1);
     if (!r1)
         printf(" w%u c%u", c1.weight, c1.cap);
+    memset(v, 0, sizeof(v));
+    for (int i = 0; i < 3; i++)
+        v[i].vcpuid = (uint32_t)i;
+    int rr = xc_sched_rtds_vcpu_get(xch, domid, v, domid ? 3 : 1);
+    printf(" rtds %d", rr);
+    for (int i = 0; !rr && i < (domid ? 3 : 1); i++)
+        printf(" v%d:%u/%u%s", i, v[i].u.rtds.period, v[i].u.rtds.budget,
+               v[i].u.rtds.flags & XEN_DOMCTL_SCHEDRT_extra ? "+x" : "");
     printf("\n");
 }
 
@@ -329,6 +338,23 @@ static void dom_set(const char *what, uint32_t domid, libxl_scheduler sched,
     errno = 0;
     int rc = libxl_domain_sched_params_set(ctx, domid, &p);
     printf("domain_sched_params_set(%s, dom %s): rc %d\n", what, dn(domid), rc);
+    libxl_domain_sched_params_dispose(&p);
+}
+
+static void rtds_set(const char *what, uint32_t domid, int period, int budget,
+                     int extratime)
+{
+    libxl_domain_sched_params p;
+
+    libxl_domain_sched_params_init(&p);
+    p.sched = LIBXL_SCHEDULER_RTDS;
+    p.period = period;
+    p.budget = budget;
+    p.extratime = extratime;
+    errno = 0;
+    int rc = libxl_domain_sched_params_set(ctx, domid, &p);
+    printf("domain_sched_params_set(rtds %s, dom %s): rc %d\n", what,
+           dn(domid), rc);
     libxl_domain_sched_params_dispose(&p);
 }
 
@@ -351,6 +377,42 @@ static void vcpu_calls(uint32_t domid)
                libxl_vcpu_sched_params_to_json(ctx, &p));
     libxl_vcpu_sched_params_dispose(&p);
 
+    /* vcpus by id: RTDS's per-vcpu getter and setter, good and bad */
+    static const struct { int id, period, budget, extra; } rows[][3] = {
+        { { 2, 20000, 5000, 0 }, { 0, 10000, 2000, 1 }, { -9, 0, 0, 0 } },
+        { { 1, 100, 100, 1 }, { -9, 0, 0, 0 } },
+        { { 3, 10000, 2000, 1 }, { -9, 0, 0, 0 } },   /* past the vcpus */
+        { { -1, 10000, 2000, 1 }, { -9, 0, 0, 0 } },
+        { { 0, 100, 200, 1 }, { -9, 0, 0, 0 } },      /* budget > period */
+        { { 0, 0, 0, 1 }, { -9, 0, 0, 0 } },
+        { { 0, 5, 5, 1 }, { -9, 0, 0, 0 } },          /* below Xen's 10 us */
+        { { -9, 0, 0, 0 } },                          /* no vcpu at all */
+    };
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        int n = 0;
+        while (n < 3 && rows[r][n].id != -9)
+            n++;
+        libxl_vcpu_sched_params_init(&p);
+        p.num_vcpus = n;
+        p.vcpus = n ? calloc((size_t)n, sizeof(*p.vcpus)) : NULL;
+        for (int i = 0; i < n; i++) {
+            libxl_sched_params_init(&p.vcpus[i]);
+            p.vcpus[i].vcpuid = rows[r][i].id;
+            p.vcpus[i].period = rows[r][i].period;
+            p.vcpus[i].budget = rows[r][i].budget;
+            p.vcpus[i].extratime = rows[r][i].extra;
+        }
+        errno = 0;
+        rc = libxl_vcpu_sched_params_set(ctx, domid, &p);
+        printf("vcpu_sched_params_set(row %zu): rc %d\n", r, rc);
+        errno = 0;
+        rc = libxl_vcpu_sched_params_get(ctx, domid, &p);
+        print_json("vcpu_sched_params_get", rc,
+                   libxl_vcpu_sched_params_to_json(ctx, &p));
+        libxl_vcpu_sched_params_dispose(&p);
+    }
+    dom_state(domid);
+
     libxl_vcpu_sched_params_init(&p);
     p.num_vcpus = 1;
     p.vcpus = calloc(1, sizeof(*p.vcpus));
@@ -364,6 +426,17 @@ static void vcpu_calls(uint32_t domid)
     errno = 0;
     rc = libxl_vcpu_sched_params_set_all(ctx, domid, &p);
     printf("vcpu_sched_params_set_all: rc %d\n", rc);
+    dom_state(domid);
+    p.vcpus[0].period = 50;
+    errno = 0;
+    rc = libxl_vcpu_sched_params_set_all(ctx, domid, &p);
+    printf("vcpu_sched_params_set_all(budget > period): rc %d\n", rc);
+    p.vcpus[0].period = 30000;
+    p.vcpus[0].extratime = 0;
+    errno = 0;
+    rc = libxl_vcpu_sched_params_set_all(ctx, domid, &p);
+    printf("vcpu_sched_params_set_all(30000/2000): rc %d\n", rc);
+    dom_state(domid);
     p.sched = LIBXL_SCHEDULER_SEDF;
     errno = 0;
     rc = libxl_vcpu_sched_params_set(ctx, domid, &p);
@@ -480,6 +553,12 @@ static void scheduling(uint32_t domid)
     dom_set("null", domid, LIBXL_SCHEDULER_NULL, 1, -1);
     dom_set("rtds", domid, LIBXL_SCHEDULER_RTDS, 1, -1);
     dom_set("99", domid, 99, 1, -1);
+    rtds_set("period 20000 budget 3000", domid, 20000, 3000, 0);
+    dom_state(domid);
+    rtds_set("budget 30000", domid, -1, 30000, 1);
+    rtds_set("period 0", domid, 0, -1, 1);
+    rtds_set("period 5000", domid, 5000, -1, -1);
+    dom_state(domid);
     dom_set("weight 300", domid + 1000, LIBXL_SCHEDULER_UNKNOWN, 300, -1);
     dom_set("credit2 weight 300", domid + 1000, LIBXL_SCHEDULER_CREDIT2, 300, -1);
     dom_set("credit weight 300", gone_domid, LIBXL_SCHEDULER_CREDIT, 300, -1);

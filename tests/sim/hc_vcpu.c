@@ -24,6 +24,9 @@
 #define DEFAULT_WEIGHT  256u    /* credit and credit2 */
 #define DEFAULT_RATELIMIT_US 1000u
 #define DEFAULT_TSLICE_MS 30u
+#define RTDS_PERIOD_US  10000u  /* RTDS's defaults */
+#define RTDS_BUDGET_US  4000u
+#define RTDS_MIN_US     10u     /* shortest period and budget */
 
 /* ------------------------------------------------------------ cpu masks */
 
@@ -253,6 +256,71 @@ static long nodeaffinity_locked(struct sim_state *s, uint32_t domid,
     return 0;
 }
 
+/*
+ * RTDS (rt_dom_cntl): getinfo answers the scheduler's defaults, putinfo
+ * sets every vcpu's period and budget (not extratime); the per-vcpu
+ * requests walk the caller's array and stop at the first bad entry, the
+ * ones before it done, as Xen (which may also stop early to be
+ * preempted: nr_vcpus says how many it did).
+ */
+static long rtds_op_locked(struct sim_domain *d,
+                           struct xen_domctl_scheduler_op *op)
+{
+    switch (op->cmd) {
+    case XEN_DOMCTL_SCHEDOP_getinfo:
+        op->u.rtds.period = RTDS_PERIOD_US;
+        op->u.rtds.budget = RTDS_BUDGET_US;
+        return 0;
+    case XEN_DOMCTL_SCHEDOP_putinfo:
+        if (!op->u.rtds.period || !op->u.rtds.budget)
+            return -EINVAL;
+        for (uint32_t v = 0; v < d->vcpus && v < SIM_VCPU_SLOTS; v++) {
+            d->rtds_period[v] = op->u.rtds.period;
+            d->rtds_budget[v] = op->u.rtds.budget;
+        }
+        return 0;
+    default:
+        break;
+    }
+
+    xen_domctl_schedparam_vcpu_t *a = op->u.v.vcpus.p;
+    uint32_t i;
+    if (op->u.v.nr_vcpus && !a)
+        return -EFAULT;
+    for (i = 0; i < op->u.v.nr_vcpus; i++) {
+        uint32_t v = a[i].vcpuid;
+        if (v >= d->vcpus)
+            return -EINVAL;
+        if (op->cmd == XEN_DOMCTL_SCHEDOP_getvcpuinfo) {
+            bool slot = v < SIM_VCPU_SLOTS;
+            a[i].u.rtds.period = slot && d->rtds_period[v] ? d->rtds_period[v]
+                                                           : RTDS_PERIOD_US;
+            a[i].u.rtds.budget = slot && d->rtds_budget[v] ? d->rtds_budget[v]
+                                                           : RTDS_BUDGET_US;
+            if (slot && ((d->rtds_no_extra >> v) & 1))
+                a[i].u.rtds.flags &= ~XEN_DOMCTL_SCHEDRT_extra;
+            else
+                a[i].u.rtds.flags |= XEN_DOMCTL_SCHEDRT_extra;
+            continue;
+        }
+        uint32_t period = a[i].u.rtds.period, budget = a[i].u.rtds.budget;
+        if (budget < RTDS_MIN_US || budget > period || period < RTDS_MIN_US)
+            return -EINVAL;
+        if (v >= SIM_VCPU_SLOTS) {
+            sim_log("RTDS putvcpuinfo: vcpu %u past the simulated slots", v);
+            return -ENOMEM;
+        }
+        d->rtds_period[v] = period;
+        d->rtds_budget[v] = budget;
+        if (a[i].u.rtds.flags & XEN_DOMCTL_SCHEDRT_extra)
+            d->rtds_no_extra &= ~(1ull << v);
+        else
+            d->rtds_no_extra |= 1ull << v;
+    }
+    op->u.v.nr_vcpus = i;
+    return 0;
+}
+
 /* XEN_DOMCTL_scheduler_op (sched_adjust and the schedulers' dom_cntl). */
 static long scheduler_op_locked(struct sim_state *s, uint32_t domid,
                                 struct xen_domctl_scheduler_op *op)
@@ -264,10 +332,10 @@ static long scheduler_op_locked(struct sim_state *s, uint32_t domid,
         return -EINVAL;
     if (op->cmd > XEN_DOMCTL_SCHEDOP_getvcpuinfo)
         return -EINVAL;
-    if (sched != XEN_SCHEDULER_CREDIT && sched != XEN_SCHEDULER_CREDIT2) {
-        sim_log("scheduler_op: scheduler %u not simulated", sched);
-        return -ENOSYS;
-    }
+    if (sched == XEN_SCHEDULER_RTDS)
+        return rtds_op_locked(d, op);
+    if (sched != XEN_SCHEDULER_CREDIT && sched != XEN_SCHEDULER_CREDIT2)
+        return 0;              /* null and arinc653 take no domain request */
     /* credit and credit2 keep no per-vcpu parameters */
     if (op->cmd == XEN_DOMCTL_SCHEDOP_putvcpuinfo ||
         op->cmd == XEN_DOMCTL_SCHEDOP_getvcpuinfo)
@@ -388,10 +456,10 @@ long sim_sysctl_sched(struct sim_state *s, struct xen_sysctl *sc)
         }
         p->ratelimit_us = s->csched2_set ? s->csched2_ratelimit_us
                                          : DEFAULT_RATELIMIT_US;
-    } else {
-        sim_log("sysctl scheduler_op: scheduler %u not simulated", sched);
+    } else if (sched == XEN_SCHEDULER_ARINC653) {
+        sim_log("sysctl scheduler_op: arinc653's schedule not simulated");
         rc = -ENOSYS;
-    }
+    }                          /* RTDS and null: nothing global, 0 */
 out:
     sim_unlock(s);
     return rc;

@@ -101,6 +101,10 @@ struct sim_domain {
     uint64_t max_pages;
     uint64_t pod_target_pages; /* XENMEM_set_pod_target's last target */
     uint32_t triggers[8];      /* XEN_DOMCTL_SENDTRIGGER_* delivered */
+    /* RTDS, per vcpu slot, in microseconds (0: the default) */
+    uint32_t rtds_period[SIM_VCPU_SLOTS];
+    uint32_t rtds_budget[SIM_VCPU_SLOTS];
+    uint64_t rtds_no_extra;    /* slot i has extratime off */
 } __attribute__((aligned(64)));
 
 /* hc_host.c's part of the state (struct sim_state's host). */

@@ -115,7 +115,7 @@ TEST(sched_credit2_same_on_debian_and_lightcore, 180)
 
     ck_assert_ptr_nonnull(strstr(debian,
         "domain_sched_params_set(weight 512, dom D): rc 0\n"
-        "  state: credit2 0 w512 c0 credit -1\n"));
+        "  state: credit2 0 w512 c0 credit -1 rtds -1\n"));
     ck_assert_ptr_nonnull(strstr(debian,
         "Cpu cap out of range, valid range is from 0 to 300"));
     ck_assert_ptr_nonnull(strstr(debian,
@@ -130,7 +130,7 @@ TEST(sched_credit_same_on_debian_and_lightcore, 180)
 
     ck_assert_ptr_nonnull(strstr(debian,
         "domain_sched_params_set(weight 512, dom D): rc 0\n"
-        "  state: credit2 -1 credit 0 w512 c0\n"));
+        "  state: credit2 -1 credit 0 w512 c0 rtds -1\n"));
     ck_assert_ptr_nonnull(strstr(debian,
         "sched_credit_params_set(pool 0, 5, 5000, 0): rc 0 now 5 5000 0\n"));
     free(debian);
@@ -138,7 +138,17 @@ TEST(sched_credit_same_on_debian_and_lightcore, 180)
 
 TEST(sched_rtds_and_null_same_on_debian_and_lightcore, 240)
 {
-    free(sched_same(8 /* XEN_SCHEDULER_RTDS */));
+    char *debian = sched_same(8 /* XEN_SCHEDULER_RTDS */);
+
+    ck_assert_ptr_nonnull(strstr(debian,
+        "domain_sched_params_set(rtds period 20000 budget 3000, dom D): rc 0\n"
+        "  state: credit2 -1 credit -1 rtds 0 v0:20000/3000+x v1:20000/3000+x "
+        "v2:20000/3000+x\n"));
+    ck_assert_ptr_nonnull(strstr(debian,
+        "vcpu_sched_params_set_all(30000/2000): rc 0\n"
+        "  state: credit2 -1 credit -1 rtds 0 v0:30000/2000 v1:30000/2000 "
+        "v2:30000/2000\n"));
+    free(debian);
     free(sched_same(9 /* XEN_SCHEDULER_NULL */));
     free(sched_same(7 /* XEN_SCHEDULER_ARINC653 */));
 }

@@ -87,12 +87,13 @@ fail:
 
 /* ------------------------------------------------------------ affinity */
 
-/* Copies as many bytes of src as dst holds (dst stays host-sized). */
+/* Copies as many bytes of src as dst holds (dst stays host-sized); a
+ * map without storage counts as empty, whatever its size says. */
 static void bitmap_copy_fit(libxl_bitmap *dst, const libxl_bitmap *src)
 {
     uint32_t n = dst->size < src->size ? dst->size : src->size;
 
-    if (n)
+    if (n && src->map)
         memcpy(dst->map, src->map, n);
 }
 

@@ -2,7 +2,9 @@
  * guest.c: simulated guests. `xensim guest DOMID --policy P` is the guest
  * kernel's xenstore side: it speaks the wire protocol over the domain's
  * ring, watches control/shutdown and obeys, ignores, acknowledges only, or
- * crashes; it also writes guest-owned nodes on request (`guest-write`).
+ * crashes; watches cpu/ and takes vcpus down or up as cpu/N/availability
+ * says (vcpu 0 stays up, as Linux's); it also writes guest-owned nodes on
+ * request (`guest-write`).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -159,6 +161,29 @@ static void on_command(struct guest *g)
         on_shutdown_request(g);      /* a pending request meets the new policy */
 }
 
+/* cpu/N/availability changed: take vcpu N down or up, as Linux does (its
+ * vcpu 0 stays up). Other paths under cpu/ are ignored. */
+static void on_cpu_event(struct guest *g, const char *path)
+{
+    const char *rel = strstr(path, "cpu/");
+    unsigned vcpu;
+    int used = 0;
+    char *val = NULL;
+
+    if (!rel || sscanf(rel, "cpu/%u/availability%n", &vcpu, &used) != 1 ||
+        rel[used] || vcpu == 0)
+        return;
+    char node[48];
+    snprintf(node, sizeof(node), "cpu/%u/availability", vcpu);
+    if (xsc_read(&g->c, 0, node, &val) == 0) {
+        if (!strcmp(val, "online"))
+            xensim_vcpu_set_online(g->domid, vcpu, true);
+        else if (!strcmp(val, "offline"))
+            xensim_vcpu_set_online(g->domid, vcpu, false);
+    }
+    free(val);
+}
+
 static bool guest_should_exit(struct guest *g)
 {
     struct xensim_dominfo di;
@@ -196,6 +221,9 @@ static int guest_run(uint32_t domid, int policy, int ack_delay_ms, int ready_fd)
         xensim_guest_detach(domid, g.evfd);
         return 1;
     }
+    e = xsc_watch(&g.c, "cpu", "cpu");
+    if (e)
+        fprintf(stderr, "xensim guest %u: watch cpu: %s\n", domid, strerror(e));
     if (ready_fd >= 0) {
         if (write(ready_fd, "R", 1) < 0)
             return 1;
@@ -213,6 +241,8 @@ static int guest_run(uint32_t domid, int policy, int ack_delay_ms, int ready_fd)
         while (!gone && xsc_event(&g.c, &path, &token, 0) == 0) {
             if (!strcmp(token, "shutdown"))
                 gone = on_shutdown_request(&g);
+            else if (!strcmp(token, "cpu"))
+                on_cpu_event(&g, path);
             free(path);
         }
         if (!gone && (p[1].revents & POLLIN))
@@ -221,6 +251,8 @@ static int guest_run(uint32_t domid, int policy, int ack_delay_ms, int ready_fd)
                xsc_event(&g.c, &path, &token, 1000) == 0) {
             if (!strcmp(token, "shutdown"))
                 gone = on_shutdown_request(&g);
+            else if (!strcmp(token, "cpu"))
+                on_cpu_event(&g, path);
             free(path);
         }
     }

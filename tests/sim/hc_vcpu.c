@@ -509,3 +509,29 @@ EXPORT int xensim_set_pool0_sched(uint32_t sched_id)
     sim_unlock(s);
     return 0;
 }
+
+/*
+ * What a PV guest's kernel does when the toolstack changes
+ * cpu/N/availability: takes vcpu N down (VCPUOP_down) or up again.
+ * 0, or -errno (no such domain or vcpu).
+ */
+EXPORT int xensim_vcpu_set_online(uint32_t domid, uint32_t vcpu, bool online)
+{
+    struct sim_state *s = sim_state();
+    int rc = 0;
+
+    if (!s)
+        return -errno;
+    sim_lock(s);
+    if (domid >= SIM_NR_DOMIDS || !sim_domain_present_locked(s, domid)) {
+        rc = -ESRCH;
+    } else if (vcpu >= s->doms[domid].vcpus || vcpu >= SIM_MAX_VCPUS) {
+        rc = -EINVAL;
+    } else if (online) {
+        s->doms[domid].vcpu_offline[vcpu / 64] &= ~(1ull << (vcpu % 64));
+    } else {
+        s->doms[domid].vcpu_offline[vcpu / 64] |= 1ull << (vcpu % 64);
+    }
+    sim_unlock(s);
+    return rc;
+}

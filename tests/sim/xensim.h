@@ -54,6 +54,9 @@ int  xensim_domain_set_hvm(uint32_t domid);
  * are up); -EINVAL for a PV domain, -ENOSYS for other parameters. */
 int  xensim_domain_hvm_param(uint32_t domid, uint32_t index, uint64_t *value,
                              bool set);
+/* A guest taking one of its vcpus down or up (VCPUOP_down / _up), as a PV
+ * kernel does when cpu/N/availability changes: 0 or -errno. */
+int  xensim_vcpu_set_online(uint32_t domid, uint32_t vcpu, bool online);
 /* Pool 0's scheduler (XEN_SCHEDULER_*; credit2 by default, as Xen 4.17)
  * for the domains created afterwards and those there are: 0 or -errno. */
 int  xensim_set_pool0_sched(uint32_t sched_id);

@@ -10,6 +10,9 @@
  * null. Getters make no more hypercalls than Debian's.
  */
 #include <check.h>
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 
 #include "dropin.h"
 #include "simhost.h"
+#include "testlog.h"
 #include "testmain.h"
 #include "xensim.h"
 
@@ -209,6 +213,59 @@ TEST(vcpuonline_upstream_qemu_not_implemented_yet, 60)
                                       "set_vcpuonline(0 qemu, dom D): rc -4\n"
                                       "  state: 0=online 1=-\n"));
     free(out);
+}
+
+/* The vcpus online of domid as the hypervisor says, once it says want
+ * (the guest acts on its own time), within 5 s; -1 if it never does. */
+static int wait_online(libxl_ctx *ctx, uint32_t domid, uint32_t want)
+{
+    for (int i = 0; i < 1000; i++) {
+        libxl_dominfo info;
+        libxl_dominfo_init(&info);
+        ck_assert_int_eq(libxl_domain_info(ctx, &info, domid), 0);
+        uint32_t n = info.vcpu_online;
+        libxl_dominfo_dispose(&info);
+        if (n == want)
+            return (int)n;
+        poll(NULL, 0, 5);
+    }
+    return -1;
+}
+
+/* lightcore's libxl_set_vcpuonline reaches a running guest, which takes
+ * its vcpus down and up again (the simulated guest does as Linux). */
+TEST(vcpuonline_reaches_the_guest, 60)
+{
+    xentoollog_logger *lg = testlog_new();
+    libxl_ctx *ctx;
+    libxl_bitmap map;
+    int domid = simhost_create_domain("guest", 64, 3, "ignore");
+    int nv, nc;
+
+    ck_assert_int_gt(domid, 0);
+    ck_assert_int_eq(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, lg), 0);
+    libxl_bitmap_init(&map);
+    ck_assert_int_eq(libxl_bitmap_alloc(ctx, &map, 3), 0);
+    libxl_bitmap_set(&map, 0);
+    ck_assert_int_eq(libxl_set_vcpuonline(ctx, (uint32_t)domid, &map, NULL), 0);
+    ck_assert_int_eq(wait_online(ctx, (uint32_t)domid, 1), 1);
+
+    libxl_vcpuinfo *v = libxl_list_vcpu(ctx, (uint32_t)domid, &nv, &nc);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(nv, 3);
+    ck_assert(v[0].online && !v[1].online && !v[2].online);
+    ck_assert_uint_eq(v[1].vcpu_time, 0);
+    libxl_vcpuinfo_list_free(v, nv);
+
+    libxl_bitmap_set(&map, 1);
+    libxl_bitmap_set(&map, 2);
+    ck_assert_int_eq(libxl_set_vcpuonline(ctx, (uint32_t)domid, &map, NULL), 0);
+    ck_assert_int_eq(wait_online(ctx, (uint32_t)domid, 3), 3);
+
+    libxl_bitmap_dispose(&map);
+    ck_assert_int_eq(libxl_ctx_free(ctx), 0);
+    xtl_logger_destroy(lg);
+    ck_assert_int_eq(simhost_destroy_domain(domid), 0);
 }
 
 /* Hypercalls one getter makes on each library, by kind. */

@@ -41,21 +41,6 @@ NOT_IMPLEMENTED(libxl_domain_need_memory_0x040700, int, ERROR_NI, ctx,
                  uint32_t *need_memkb))
 
 
-NOT_IMPLEMENTED(libxl_userdata_store, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const char *userdata_userid,
-                 const uint8_t *data, int datalen))
-
-NOT_IMPLEMENTED(libxl_userdata_retrieve, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const char *userdata_userid,
-                 uint8_t **data_r, int *datalen_r))
-
-NOT_IMPLEMENTED(libxl_userdata_unlink, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const char *userdata_userid))
-
-NOT_IMPLEMENTED(libxl_retrieve_domain_configuration, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_domain_config *d_config,
-                 const libxl_asyncop_how *ao_how))
-
 NOT_IMPLEMENTED(libxl_qemu_monitor_command, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, const char *command_line,
                  char **output, const libxl_asyncop_how *ao_how))

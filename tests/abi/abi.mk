@@ -73,3 +73,18 @@ $(DROPIN_HOST_OURS): tests/abi/dropin_host.c $(SHLIB) | $(BUILD)/tests
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenhypfs -ldl
 
 CHECK_EXTRA_DEPS += $(DROPIN_HOST_DEBIAN) $(DROPIN_HOST_OURS)
+
+# dropin-userdata: the probe of the stored configuration (userdata files and
+# libxl_retrieve_domain_configuration; tests/abi/dropin_userdata.c), built
+# the same two ways.
+DROPIN_USERDATA_DEBIAN := $(BUILD)/tests/dropin-userdata-debian
+DROPIN_USERDATA_OURS   := $(BUILD)/tests/dropin-userdata-ours
+
+$(DROPIN_USERDATA_DEBIAN): tests/abi/dropin_userdata.c | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog
+
+$(DROPIN_USERDATA_OURS): tests/abi/dropin_userdata.c $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog
+
+CHECK_EXTRA_DEPS += $(DROPIN_USERDATA_DEBIAN) $(DROPIN_USERDATA_OURS)

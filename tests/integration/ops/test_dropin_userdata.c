@@ -1,0 +1,274 @@
+/*
+ * test_dropin_userdata.c: the stored configuration as a drop-in for
+ * Debian's libxenlight 4.17. tests/abi/dropin_userdata.c is built against
+ * Debian's headers and library and against ours; on one simulated host,
+ * each run inside private /var/lib/xen directories
+ * (tests/common/private-xen-dirs), it must print the same as Debian's run,
+ * as Debian's binary on lightcore (ABI) and as ours (API): every userdata
+ * call and its errors, the files left behind, and
+ * libxl_retrieve_domain_configuration's failures. The two libraries read
+ * each other's files byte for byte. Stored JSON that makes Debian's
+ * library abort (a document that is not an object, ...) only fails on
+ * lightcore.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dropin.h"
+#include "simhost.h"
+#include "subproc.h"
+#include "testmain.h"
+
+#define PROBE_DEBIAN "tests/dropin-userdata-debian"
+#define PROBE_OURS   "tests/dropin-userdata-ours"
+
+static simhost *host;
+static char preload_env[PATH_MAX * 2 + 32];
+static char base[] = "/tmp/dropin-userdata.XXXXXX";
+
+/* Domain ids made by make_domain, and their uuids. */
+#define UUID_FMT "5eed0000-0000-4000-8000-0000000000%02x"
+
+static void setup(void)
+{
+    host = simhost_start();
+    ck_assert_ptr_nonnull(host);
+    snprintf(preload_env, sizeof(preload_env), "%s", simhost_preload_env());
+    ck_assert_ptr_nonnull(mkdtemp(base));
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+static void teardown(void)
+{
+    nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    ck_assert_int_eq(simhost_stop(host), 0);
+}
+
+TEST_FIXTURE(setup, teardown);
+
+/* A PV domain with the uuid UUID_FMT(tag); its domid. */
+static int make_domain(const char *name, unsigned tag, unsigned vcpus)
+{
+    char uuid[40], nv[16], *out = NULL;
+    snprintf(uuid, sizeof(uuid), UUID_FMT, tag);
+    snprintf(nv, sizeof(nv), "%u", vcpus);
+    ck_assert_int_eq(simhost_cli(&out, "create", name, "--uuid", uuid,
+                                 "--vcpus", nv, "--mem-mb", "256", NULL), 0);
+    int domid = atoi(out);
+    free(out);
+    ck_assert_int_gt(domid, 0);
+    return domid;
+}
+
+/* base/NAME, made fresh. */
+static const char *dir_of(const char *name)
+{
+    static char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/%s", base, name);
+    return dir;
+}
+
+/* A file under base holding len bytes of data; its path (static). */
+static const char *data_file(const char *name, const void *data, size_t len)
+{
+    static char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", base, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+    return path;
+}
+
+/* The probe with args, in private dir (each of the three ways). */
+static char *probe(const char *dir, int way, const char *const args[])
+{
+    return dropin_run_private(way == 2 ? PROBE_OURS : PROBE_DEBIAN, args,
+                              preload_env, way != 0, dir);
+}
+
+static const char *const way_names[] = { "debian", "abi", "api" };
+
+/* The same run three ways, each in a fresh directory of its own. */
+static void same_three_ways(const char *tag, const char *const args[],
+                            char *out[3])
+{
+    char name[64];
+    for (int w = 0; w < 3; w++) {
+        snprintf(name, sizeof(name), "%s-%s", tag, way_names[w]);
+        out[w] = probe(dir_of(name), w, args);
+    }
+    dropin_assert_same(out[0], out[1], out[2]);
+}
+
+TEST(userdata_same_on_debian_and_lightcore, 120)
+{
+    char id[16], *out[3];
+    int domid = make_domain("web", 1, 2);
+    snprintf(id, sizeof(id), "%d", domid);
+    const char *args[] = { "userdata", id, NULL };
+
+    same_three_ways("userdata", args, out);
+    /* The probe got through, and saw what libxl does. */
+    ck_assert_ptr_nonnull(strstr(out[0], "retrieve(1, app) = 0 len 0 data NULL\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "files after store: userdata-d.1.uuid-of-1.app(6)\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "store(1, other.app, 0 bytes) = 2\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "store(12345, app, 1 bytes) = -15\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "unlink(1, app) = -3\n"));
+    /* No lock file left behind, ever. */
+    ck_assert_ptr_null(strstr(out[0], "userdata-l."));
+    ck_assert_ptr_nonnull(strstr(out[0], "files at the end:\n"));
+    for (int w = 0; w < 3; w++)
+        free(out[w]);
+}
+
+/* The file each library writes is what the other reads, byte for byte,
+ * in the same place. */
+TEST(userdata_files_are_shared_with_debian, 120)
+{
+    static const char blob[] = "{\"some\": \"data\"}\0with\x01" "binary\xff";
+    char id[16], path[PATH_MAX], *out;
+    int domid = make_domain("shared", 2, 1);
+    snprintf(id, sizeof(id), "%d", domid);
+    const char *file = data_file("blob", blob, sizeof(blob));
+    const char *dir = dir_of("shared");
+
+    /* Debian stores, lightcore (as Debian's binary, and as ours) reads. */
+    const char *put[] = { "put", id, "app", file, NULL };
+    free(probe(dir, 0, put));
+    snprintf(path, sizeof(path), "%s/lib/userdata-d.%d." UUID_FMT ".app", dir,
+             domid, 2);
+    void *bytes = NULL;
+    int fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    bytes = malloc(sizeof(blob) + 16);
+    ck_assert_int_eq(read(fd, bytes, sizeof(blob) + 16), (int)sizeof(blob));
+    close(fd);
+    ck_assert_int_eq(memcmp(bytes, blob, sizeof(blob)), 0);
+    free(bytes);
+
+    const char *get[] = { "get", id, "app", NULL };
+    char *theirs = probe(dir, 0, get);
+    ck_assert_msg(strstr(theirs, "= 0 len 30 data \"{\\x22some"), "%s", theirs);
+    for (int w = 1; w < 3; w++) {
+        out = probe(dir, w, get);
+        ck_assert_str_eq(out, theirs);
+        free(out);
+    }
+    free(theirs);
+
+    /* lightcore stores, Debian reads; then Debian removes it. */
+    const char *put2[] = { "put", id, "other", file, NULL };
+    free(probe(dir, 1, put2));
+    const char *get2[] = { "get", id, "other", NULL };
+    out = probe(dir, 0, get2);
+    ck_assert_ptr_nonnull(strstr(out, "= 0 len 30 data \"{\\x22some"));
+    free(out);
+
+    const char *ls[] = { "ls", NULL };
+    out = probe(dir, 0, ls);
+    ck_assert_ptr_null(strstr(out, "userdata-l."));   /* no lock left */
+    ck_assert_ptr_null(strstr(out, "userdata-n."));   /* nor a half write */
+    ck_assert_ptr_nonnull(strstr(out, ".app(30)"));
+    ck_assert_ptr_nonnull(strstr(out, ".other(30)"));
+    free(out);
+}
+
+/* The same stored files (written by each run's own library) and the same
+ * retrievals: domains without configuration, unreadable JSON, dom0, a
+ * domain that does not exist. */
+TEST(retrieve_config_failures_same_on_debian_and_lightcore, 120)
+{
+    static const struct { const char *name; const char *data; size_t len; } cfg[] = {
+        { "truncated", "{\"c_info\": {\"name\": \"x\"", 24 },
+        { "garbage", "garbage", 8 },
+        { "unterminated", "{\"c_info\": {\"na", 15 },
+    };
+    char ids[4][16], *out[3];
+    int none = make_domain("none", 3, 1);
+    snprintf(ids[3], sizeof(ids[3]), "%d", none);
+    for (int i = 0; i < 3; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "%d", make_domain(cfg[i].name, 4 + i, 1));
+        const char *file = data_file(cfg[i].name, cfg[i].data, cfg[i].len);
+        const char *put[] = { "put", ids[i], "libxl-json", file, NULL };
+        for (int w = 0; w < 3; w++) {
+            char name[64];
+            snprintf(name, sizeof(name), "cfg-%s", way_names[w]);
+            free(probe(dir_of(name), w, put));
+        }
+    }
+    const char *args[] = { "config", ids[3], ids[0], ids[1], ids[2], "0",
+                           "12345", NULL };
+    for (int w = 0; w < 3; w++) {
+        char name[64];
+        snprintf(name, sizeof(name), "cfg-%s", way_names[w]);
+        out[w] = probe(dir_of(name), w, args);
+    }
+    dropin_assert_same(out[0], out[1], out[2]);
+    char want[128];
+    snprintf(want, sizeof(want), "Domain %d:Fail to get domain configuration\n"
+             "retrieve_domain_configuration(%d) = -3\n", none, none);
+    ck_assert_ptr_nonnull(strstr(out[0], want));
+    ck_assert_ptr_nonnull(strstr(out[0], "] Fail to get domain configuration\n"
+                                 "retrieve_domain_configuration(0) = -3\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "retrieve_domain_configuration(12345) = -15\n"));
+    for (int w = 0; w < 3; w++)
+        free(out[w]);
+}
+
+/* Stored JSON that Debian's library aborts on, or that costs it
+ * unbounded time: lightcore fails cleanly (or succeeds), never crashes. */
+TEST(hostile_stored_config_never_crashes_lightcore, 120)
+{
+    static const char array[] = "[1, 2]";
+    static const char nul[] = "";
+    static const char number[] = "42";
+    static const char deep_start[] = "{\"c_info\": ";
+    /* 100,000 nested arrays: libxl's parser takes ~25 s on these. */
+    size_t depth = 100000, dlen = sizeof(deep_start) - 1 + depth + 1;
+    char *deep = malloc(dlen + 1);
+    ck_assert_ptr_nonnull(deep);
+    memcpy(deep, deep_start, sizeof(deep_start) - 1);
+    memset(deep + sizeof(deep_start) - 1, '[', depth);
+    deep[dlen - 1] = '\0';
+    const struct { const char *name; const char *data; size_t len; } cfg[] = {
+        { "array", array, sizeof(array) },
+        { "nul", nul, sizeof(nul) },
+        { "number", number, sizeof(number) },
+        { "deep", deep, dlen },
+    };
+    const char *dir = dir_of("hostile");
+    const char *args[8] = { "config" };
+    char ids[4][16];
+    for (int i = 0; i < 4; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "%d", make_domain(cfg[i].name, 8 + i, 1));
+        const char *file = data_file(cfg[i].name, cfg[i].data, cfg[i].len);
+        const char *put[] = { "put", ids[i], "libxl-json", file, NULL };
+        free(probe(dir, 1, put));
+        args[1 + i] = ids[i];
+    }
+    free(deep);
+    for (int w = 1; w < 3; w++) {
+        char *out = probe(dir, w, args);
+        for (int i = 0; i < 4; i++) {
+            char want[96];
+            snprintf(want, sizeof(want), "retrieve_domain_configuration(%s) = -3\n",
+                     ids[i]);
+            ck_assert_msg(strstr(out, want), "%s: %s", cfg[i].name, out);
+        }
+        free(out);
+    }
+}

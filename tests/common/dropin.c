@@ -19,34 +19,40 @@ char *dropin_run_private(const char *prog, const char *const args[],
 {
     char path[PATH_MAX], build[PATH_MAX], libpath_env[PATH_MAX + 32];
     char wrapper[PATH_MAX];
-    const char *argv[DROPIN_MAX_ARGS + 4];
-    int first = 0;
+    const char *argv[DROPIN_MAX_ARGS + 10];
     const char *env_debian[] = { preload_env, NULL };
     const char *env_ours[] = {
         preload_env, libpath_env,
         "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0", NULL,
     };
+    const char *const *env = on_lightcore ? env_ours : env_debian;
+    const char *const no_env[] = { NULL };
     char *out = NULL, *err = NULL;
     int status, n = 0;
 
     snprintf(path, sizeof(path), "%s", subproc_build_path(prog));
-    if (dir) {
-        ck_assert_ptr_nonnull(realpath("tests/common/private-xen-dirs", wrapper));
-        argv[first++] = wrapper;
-        argv[first++] = dir;
-    }
-    argv[first] = path;
-    while (args && args[n]) {
-        ck_assert_int_lt(n, DROPIN_MAX_ARGS);
-        argv[first + n + 1] = args[n];
-        n++;
-    }
-    argv[first + n + 1] = NULL;
     ck_assert_ptr_nonnull(realpath(subproc_build_path("."), build));
     snprintf(libpath_env, sizeof(libpath_env), "LD_LIBRARY_PATH=%s", build);
+    if (dir) {
+        /* The wrapper's own programs (sh, unshare, mount) get none of the
+         * environment: a sanitizer's runtime preloaded into them crashes
+         * them. env(1) gives it to the probe alone. */
+        ck_assert_ptr_nonnull(realpath("tests/common/private-xen-dirs", wrapper));
+        argv[n++] = wrapper;
+        argv[n++] = dir;
+        argv[n++] = "/usr/bin/env";
+        for (int i = 0; env[i]; i++)
+            argv[n++] = env[i];
+        env = no_env;
+    }
+    argv[n++] = path;
+    for (int i = 0; args && args[i]; i++) {
+        ck_assert_int_lt(i, DROPIN_MAX_ARGS);
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
 
-    status = subproc_run(&out, &err, argv,
-                         on_lightcore ? env_ours : env_debian, 30000);
+    status = subproc_run(&out, &err, argv, env, 30000);
     ck_assert_msg(status == 0, "%s%s exited %d\nstdout:\n%s\nstderr:\n%s",
                   prog, on_lightcore ? " (on lightcore)" : "", status, out,
                   err);

@@ -238,7 +238,8 @@ static void help(void)
            "console | console-reset    the hypervisor's console ring / back to boot\n"
            "console-write TEXT...      the hypervisor prints a line\n"
            "param NAME                 a runtime parameter's value (/params/NAME)\n"
-           "pci [SBDF NODE|none|forget]  PCI devices the hypervisor knows\n", prog);
+           "pci [SBDF NODE|none|forget]  PCI devices the hypervisor knows\n"
+           "host-memory MB             the host's RAM (0: 64 GiB)\n", prog);
 }
 
 int main(int argc, char **argv)
@@ -262,7 +263,7 @@ int main(int argc, char **argv)
         { "balloon", cmd_balloon }, { "mem", cmd_mem }, { "acpi", cmd_acpi },
         { "console", cmd_console }, { "console-write", cmd_console },
         { "console-reset", cmd_console }, { "param", cmd_param },
-        { "pci", cmd_pci },
+        { "pci", cmd_pci }, { "host-memory", cmd_host_memory },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(argv[1], cmds[i].name))

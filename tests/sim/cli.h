@@ -37,6 +37,7 @@ int cmd_request_shutdown(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_param(int argc, char **argv);
 int cmd_pci(int argc, char **argv);
+int cmd_host_memory(int argc, char **argv);
 
 /* guest.c */
 int cmd_guest(int argc, char **argv);

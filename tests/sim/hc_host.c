@@ -27,9 +27,16 @@
 
 #include "sim.h"
 
-/* 64 GiB of RAM, of which the hypervisor keeps 64 MiB for itself. */
+/* 64 GiB of RAM (unless xensim_host_set_memory_kb said otherwise), of
+ * which the hypervisor keeps 64 MiB for itself. */
 #define SIM_HOST_PAGES  (64ull << 18)
 #define SIM_XEN_PAGES   (64ull << 8)
+
+/* Lock held. */
+static uint64_t host_pages_locked(const struct sim_state *s)
+{
+    return s->host.total_pages ? s->host.total_pages : SIM_HOST_PAGES;
+}
 
 static uint32_t host_cpus(void)
 {
@@ -181,17 +188,18 @@ static uint64_t used_pages_locked(struct sim_state *s)
 static uint64_t free_pages_locked(struct sim_state *s)
 {
     uint64_t used = SIM_XEN_PAGES + used_pages_locked(s);
-    return SIM_HOST_PAGES > used ? SIM_HOST_PAGES - used : 0;
+    return host_pages_locked(s) > used ? host_pages_locked(s) - used : 0;
 }
 
 /* ------------------------------------------------------------ sysctl */
 
 static long physinfo(struct sim_state *s, struct xen_sysctl_physinfo *p)
 {
-    uint64_t free_pages;
+    uint64_t free_pages, total_pages;
 
     sim_lock(s);
     free_pages = free_pages_locked(s);
+    total_pages = host_pages_locked(s);
     sim_unlock(s);
     memset(p, 0, sizeof(*p));
     p->threads_per_core = 1;
@@ -204,11 +212,11 @@ static long physinfo(struct sim_state *s, struct xen_sysctl_physinfo *p)
     p->capabilities = XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_pv |
                       XEN_SYSCTL_PHYSCAP_hap | XEN_SYSCTL_PHYSCAP_shadow |
                       XEN_SYSCTL_PHYSCAP_gnttab_v1 | XEN_SYSCTL_PHYSCAP_gnttab_v2;
-    p->total_pages = SIM_HOST_PAGES;
+    p->total_pages = total_pages;
     p->free_pages = free_pages;
     p->scrub_pages = 0;
     p->outstanding_pages = 0;
-    p->max_mfn = SIM_HOST_PAGES - 1;
+    p->max_mfn = total_pages - 1;
     return 0;
 }
 
@@ -235,12 +243,13 @@ static long numainfo(struct sim_state *s, struct xen_sysctl_numainfo *ni)
     uint32_t *dist = ni->distance.p;
 
     if ((mem || dist) && ni->num_nodes >= 1) {
-        uint64_t free_pages;
+        uint64_t free_pages, total_pages;
         sim_lock(s);
         free_pages = free_pages_locked(s);
+        total_pages = host_pages_locked(s);
         sim_unlock(s);
         if (mem) {
-            mem[0].memsize = SIM_HOST_PAGES * SIM_PAGE;
+            mem[0].memsize = total_pages * SIM_PAGE;
             mem[0].memfree = free_pages * SIM_PAGE;
         }
         if (dist)
@@ -583,6 +592,17 @@ EXPORT int xensim_console_read(char *buf, size_t size, uint32_t *cleared)
     sim_unlock(s);
     buf[n] = '\0';
     return (int)n;
+}
+
+EXPORT int xensim_host_set_memory_kb(uint64_t kb)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -ENOENT;
+    sim_lock(s);
+    s->host.total_pages = kb / 4;
+    sim_unlock(s);
+    return 0;
 }
 
 EXPORT int xensim_param_get(const char *name, char *buf, size_t size)

@@ -1,7 +1,7 @@
 /*
  * hostcmd.c: the `xensim` commands about the host as a whole (hc_host.c's
- * state): the hypervisor's console ring, its runtime parameters and the
- * PCI devices it knows.
+ * state): the hypervisor's console ring, its runtime parameters, the
+ * PCI devices it knows and the host's memory.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -103,5 +103,18 @@ int cmd_pci(int argc, char **argv)
     }
     int r = xensim_pci_set((uint16_t)seg, (uint8_t)bus,
                            (uint8_t)((dev << 3) | fn), node);
+    return r < 0 ? fail(argv[0], r) : 0;
+}
+
+/* host-memory MB: the host's RAM (0: the default). */
+int cmd_host_memory(int argc, char **argv)
+{
+    char *end;
+    if (argc != 2)
+        return cli_usage("host-memory MB");
+    unsigned long long mb = strtoull(argv[1], &end, 0);
+    if (*end || !*argv[1] || mb > (1ull << 40))
+        return cli_usage("host-memory MB");
+    int r = xensim_host_set_memory_kb(mb * 1024);
     return r < 0 ? fail(argv[0], r) : 0;
 }

@@ -124,6 +124,7 @@ struct sim_host_info {
     char     loglvl[16], guest_loglvl[16], conswitch[3];
     uint8_t  global_pages;
     struct sim_pci_dev pci[SIM_NR_PCI];
+    uint64_t total_pages;      /* the host's RAM; 0: 64 GiB */
 };
 
 enum sim_port_type { PORT_FREE = 0, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ,

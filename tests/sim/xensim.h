@@ -114,6 +114,9 @@ void xensim_counters_reset(void);
 int  xensim_console_write(const char *text);
 int  xensim_console_reset(void);
 int  xensim_console_read(char *buf, size_t size, uint32_t *cleared);
+/* The host's RAM (0: the default, 64 GiB), as physinfo and numainfo
+ * report it; the hypervisor's and the domains' memory is taken from it. */
+int  xensim_host_set_memory_kb(uint64_t kb);
 /* A runtime parameter's value, as /params/NAME holds it ("1" or "0" for a
  * boolean); -ENOENT for one not modelled. */
 int  xensim_param_get(const char *name, char *buf, size_t size);

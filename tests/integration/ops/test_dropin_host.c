@@ -128,6 +128,21 @@ TEST(host_info_same_on_debian_and_lightcore, 120)
     free(debian);
 }
 
+/* 8 TiB free: too much for the 32-bit free memory of API 0x040700, which
+ * fails (with the truncated value stored, as libxl does). */
+TEST(free_memory_past_32_bits_fails_the_same, 120)
+{
+    ck_assert_int_eq(xensim_host_set_memory_kb(8ull << 30), 0);
+    char *debian = same_three_ways("info", NULL);
+
+    ck_assert_ptr_nonnull(strstr(debian, "get_free_memory: rc 0 kb 8587247616\n"));
+    ck_assert_ptr_nonnull(strstr(debian, "memory size 8587247616 too large for 32 "
+                                 "bit value\n"));
+    ck_assert_ptr_nonnull(strstr(debian, "get_free_memory_0x040700: rc -3 kb "
+                                 "4292280320\n"));
+    free(debian);
+}
+
 TEST(console_and_debug_keys_same_on_debian_and_lightcore, 120)
 {
     char *debian = same_three_ways("console", ring);

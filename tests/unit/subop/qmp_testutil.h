@@ -32,6 +32,8 @@ typedef struct {
     int ncmds;
     bool send_again_on_abort;         /* try _send from the abort callback */
     void (*before_next)(int i);       /* called before sending command i>0 */
+    int delay_next_ms;                /* > 0: send the next from a timer */
+    libxl__ev_time delay;
     /* results, one per callback */
     int calls;
     int rc[QC_MAX];
@@ -79,6 +81,24 @@ static inline int qc_send(int i)
     return rc;
 }
 
+/* Send the next command; if that fails, close and complete. */
+static void qc_next(libxl__egc *egc)
+{
+    if (QC.before_next) QC.before_next(QC.calls);
+    QC.send_rc = qc_send(QC.calls);
+    if (!QC.send_rc) return;
+    libxl__qmp_close(&QC.qmp);
+    libxl__ao_complete(egc, QC.ao, QC.send_rc);
+}
+
+static void qc_delayed(libxl__egc *egc, libxl__ev_time *ev,
+                       const struct timeval *abs, int rc)
+{
+    (void)ev; (void)abs; (void)rc;
+    ck_assert(libxl__qmp_connected(&QC.qmp));
+    qc_next(egc);
+}
+
 static void qc_callback(libxl__egc *egc, libxl__qmp *qmp, int rc,
                         struct json_object *response)
 {
@@ -101,10 +121,15 @@ static void qc_callback(libxl__egc *egc, libxl__qmp *qmp, int rc,
         ck_assert(!libxl__qmp_inuse(qmp));
     }
     if (libxl__qmp_connected(qmp) && QC.calls < QC.ncmds) {
-        if (QC.before_next) QC.before_next(QC.calls);
-        QC.send_rc = qc_send(QC.calls);
-        if (!QC.send_rc) return;
-        rc = QC.send_rc;
+        /* connected and idle: now, or later from another callback */
+        if (QC.delay_next_ms > 0) {
+            libxl__ev_time_init(&QC.delay);
+            ck_assert_int_eq(libxl__ev_time_register_rel(egc->ctx, &QC.delay,
+                                 qc_delayed, QC.delay_next_ms), 0);
+            return;
+        }
+        qc_next(egc);
+        return;
     }
     libxl__qmp_close(qmp);
     ck_assert(!libxl__qmp_inuse(qmp) && !libxl__qmp_connected(qmp));

@@ -9,8 +9,9 @@
  * and without their end), nothing at all, an end of file anywhere, a
  * refused capabilities negotiation. Also: connecting while the socket is
  * not there yet, to a stale socket and never; abort and timeout with the
- * command sent or not; requests _send refuses; no fd leaked to children
- * or left open. The server checks what the client sent and reports
+ * command sent or not, and abort while connected between commands; the
+ * operation called synchronously and completed by an event; requests
+ * _send refuses; no fd leaked to children or left open. The server checks what the client sent and reports
  * through its exit status; it exits once the client has closed.
  */
 #include <fcntl.h>
@@ -350,7 +351,7 @@ static void server_end(void)
 }
 
 /* After a test: the client's socket is closed again. */
-static void no_fds_left(void)
+static void no_sockets_left(void)
 {
     ck_assert_int_eq(qc_count_sockets(), sockets_before);
 }
@@ -382,7 +383,7 @@ TEST(qmp_commands_in_sequence_on_one_connection, 30)
     ck_assert_int_eq(QC.qmp.qemu_micro, 3);
     ck_assert_int_eq(QC.qmp.connect_attempts, 0);   /* not for later ones */
     server_end();
-    no_fds_left();
+    no_sockets_left();
     ck_assert(testlog_contains(lg, XTL_DEBUG, "QEMU version 1.2.3"));
 }
 
@@ -453,7 +454,7 @@ TEST(qmp_fd_passed_with_the_command, 30)
     ck_assert_str_eq(QC.response[0], "{\"read\":\"token\"}");
     close(p[0]);
     server_end();
-    no_fds_left();
+    no_sockets_left();
 }
 
 TEST(qmp_fds_sent_by_the_server_are_dropped, 30)
@@ -464,7 +465,7 @@ TEST(qmp_fds_sent_by_the_server_are_dropped, 30)
     ck_assert_int_eq(qc_run_all(ctx, 10000), 0);
     ck_assert_int_eq(QC.calls, 2);
     server_end();
-    no_fds_left();
+    no_sockets_left();
 }
 
 static void report_fd(const char *line, const char *target, void *arg)
@@ -493,7 +494,96 @@ TEST(qmp_socket_is_not_inherited, 30)
     ck_assert_int_eq(t_op_abort(ctx, &op), 0);
     ck_assert_int_eq(t_op_wait(ctx, &op, 10000), ERROR_ABORTED);
     server_end();
-    no_fds_left();
+    no_sockets_left();
+}
+
+/* ------------------------------------------- the ao's completion styles */
+
+/* The same exchange in an operation called synchronously (ao_how NULL:
+ * the calling thread runs the event loop until it completes) ... */
+static int sync_op(libxl_ctx *c)
+{
+    AO_CREATE(c, 0, NULL);
+    int rc = qc_starter(egc, ao, NULL);
+    if (rc) return AO_CREATE_FAIL(rc);
+    return AO_INPROGRESS;
+}
+
+/* ... and completed by an OPERATION_COMPLETE event. */
+static int event_op(libxl_ctx *c, const libxl_asyncop_how *how)
+{
+    AO_CREATE(c, 0, how);
+    int rc = qc_starter(egc, ao, NULL);
+    if (rc) return AO_CREATE_FAIL(rc);
+    return AO_INPROGRESS;
+}
+
+TEST(qmp_in_synchronous_and_event_completed_operations, 30)
+{
+    libxl_asyncop_how how = { .callback = NULL, .u.for_event = 0x5eed };
+    libxl_event *ev = NULL;
+
+    server_start(SCRIPTED, NULL, false);
+    qc_add("echo", "{\"style\":\"sync\"}", -1);
+    qc_add("fail-DeviceNotFound", NULL, -1);
+    ck_assert_int_eq(sync_op(ctx), ERROR_QMP_DEVICE_NOT_FOUND);
+    ck_assert_int_eq(QC.calls, 2);
+    ck_assert_str_eq(QC.response[0], "{\"style\":\"sync\"}");
+    server_end();
+
+    qc_init(path);
+    server_start(SCRIPTED, NULL, false);
+    qc_add("echo", "{\"style\":\"event\"}", -1);
+    ck_assert_int_eq(event_op(ctx, &how), 0);
+    ck_assert_int_eq(libxl_event_wait(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL,
+                                      NULL), 0);
+    ck_assert_int_eq(ev->type, LIBXL_EVENT_TYPE_OPERATION_COMPLETE);
+    ck_assert_uint_eq(ev->for_user, 0x5eed);
+    ck_assert_int_eq(ev->u.operation_complete.rc, 0);
+    libxl_event_free(ctx, ev);
+    ck_assert_str_eq(QC.response[0], "{\"style\":\"event\"}");
+    server_end();
+    no_sockets_left();
+}
+
+/* Between commands the connection waits, connected, while the operation
+ * does something else (here: a timer); an abort meanwhile is heard by the
+ * next _send. */
+TEST(qmp_connected_between_callbacks, 30)
+{
+    server_start(SCRIPTED, NULL, false);
+    qc_add("events", NULL, -1);       /* leaves an event behind */
+    qc_add("echo", "{\"later\":true}", -1);
+    QC.delay_next_ms = 50;
+    ck_assert_int_eq(qc_run_all(ctx, 10000), 0);
+    ck_assert_str_eq(QC.response[1], "{\"later\":true}");
+    ck_assert_uint_eq(QC.attempts_in_cb[1], 0);
+    server_end();
+    no_sockets_left();
+}
+
+static bool first_reply(void *arg)
+{
+    (void)arg;
+    return QC.calls >= 1;
+}
+
+TEST(qmp_abort_while_connected_between_commands, 30)
+{
+    t_op op;
+
+    server_start(SCRIPTED, NULL, false);
+    qc_add("echo", "{}", -1);
+    qc_add("echo", "{}", -1);
+    QC.delay_next_ms = 200;
+    ck_assert_int_eq(qc_start(ctx, &op), 0);
+    ck_assert(t_wait(ctx, first_reply, NULL, 10000));
+    ck_assert_int_eq(t_op_abort(ctx, &op), 0);
+    ck_assert_int_eq(t_op_wait(ctx, &op, 10000), ERROR_ABORTED);
+    ck_assert_int_eq(QC.calls, 1);
+    ck_assert_int_eq(QC.send_rc, ERROR_ABORTED);
+    server_end();
+    no_sockets_left();
 }
 
 /* ------------------------------------------------- hostile: the reply */
@@ -549,7 +639,7 @@ TEST_LOOP(qmp_bad_reply_is_a_protocol_error, 30, 0, 23)
     ck_assert(!QC.connected_in_cb[0] && !QC.inuse_in_cb[0]);
     ck_assert(QC.sent_in_cb[0]);
     server_end();                     /* it saw the client close */
-    no_fds_left();
+    no_sockets_left();
 }
 
 TEST(qmp_reply_ahead_of_the_command_is_refused, 30)
@@ -587,7 +677,7 @@ TEST_LOOP(qmp_bad_handshake_is_a_protocol_error, 30, 0, 8)
     ck_assert_int_eq(qc_run_all(ctx, 10000), ERROR_PROTOCOL_ERROR_QMP);
     ck_assert(!QC.sent_in_cb[0]);
     server_end();
-    no_fds_left();
+    no_sockets_left();
 }
 
 TEST(qmp_greeting_without_version_is_accepted, 30)
@@ -631,7 +721,7 @@ TEST(qmp_message_of_max_size_passes_one_more_is_refused, 30)
     qc_add("anything", NULL, -1);
     ck_assert_int_eq(qc_run_all(ctx, 10000), ERROR_BUFFERFULL);
     server_end();
-    no_fds_left();
+    no_sockets_left();
 }
 
 /* A line that never ends is refused once it passes the limit (the
@@ -681,7 +771,7 @@ TEST_LOOP(qmp_end_of_file_anywhere_is_a_protocol_error, 30, 0, 5)
     qc_add("anything", NULL, -1);
     ck_assert_int_eq(qc_run_all(ctx, 10000), ERROR_PROTOCOL_ERROR_QMP);
     server_end();
-    no_fds_left();
+    no_sockets_left();
     ck_assert(testlog_contains(lg, XTL_ERROR, "unexpected end of file"));
     ck_assert(testlog_contains(lg, XTL_ERROR, "in the middle of a message")
               == (_i == 1 || _i == 4));
@@ -705,7 +795,7 @@ TEST_LOOP(qmp_silent_server_times_out, 30, 0, 3)
     ck_assert_uint_ge(test_now_ms() - t0, 300);
     ck_assert(QC.sent_in_cb[0] == (_i == 2));
     server_end();
-    no_fds_left();
+    no_sockets_left();
     ck_assert(testlog_contains(lg, XTL_ERROR, waiting[_i]));
 }
 
@@ -723,7 +813,7 @@ TEST(qmp_abort_with_the_command_sent, 30)
     ck_assert(QC.sent_in_cb[0]);
     ck_assert_int_eq(QC.send_rc, ERROR_ABORTED);   /* ao aborting */
     server_end();
-    no_fds_left();
+    no_sockets_left();
 }
 
 /* ------------------------------------------------------------- connect */
@@ -748,7 +838,7 @@ TEST(qmp_connect_retries_until_the_socket_appears, 30)
     ck_assert_str_eq(QC.response[0], "{\"late\":1}");
     ck_assert_uint_ge(QC.qmp.connect_attempts, 3);
     server_end();
-    no_fds_left();
+    no_sockets_left();
 }
 
 /* A socket file nobody listens on (ECONNREFUSED), then nothing at all
@@ -768,7 +858,7 @@ TEST_LOOP(qmp_connect_gives_up, 30, 0, 2)
     ck_assert_uint_ge(test_now_ms() - t0, 250);
     ck_assert_uint_ge(QC.qmp.connect_attempts, 3);
     ck_assert(testlog_contains(lg, XTL_ERROR, "cannot connect to"));
-    no_fds_left();
+    no_sockets_left();
 }
 
 TEST(qmp_connect_once_fails_at_send, 30)
@@ -777,7 +867,7 @@ TEST(qmp_connect_once_fails_at_send, 30)
     ck_assert_int_eq(qc_run_all(ctx, 10000), ERROR_FAIL);
     ck_assert_int_eq(QC.calls, 0);
     ck_assert_int_eq(QC.qmp.connect_attempts, 1);
-    no_fds_left();
+    no_sockets_left();
 }
 
 TEST(qmp_abort_while_connecting, 30)
@@ -791,7 +881,7 @@ TEST(qmp_abort_while_connecting, 30)
     ck_assert_int_eq(t_op_abort(ctx, &op), 0);
     ck_assert_int_eq(t_op_wait(ctx, &op, 10000), ERROR_ABORTED);
     ck_assert(!QC.sent_in_cb[0]);
-    no_fds_left();
+    no_sockets_left();
 }
 
 /* ------------------------------------------------------------- refusals */
@@ -859,5 +949,5 @@ TEST_LOOP(qmp_send_refuses_bad_requests, 30, 0, 8)
     ck_assert(testlog_contains(lg, XTL_ERROR, "QMP: "));
     kill(SV.pid, SIGKILL);
     waitpid(SV.pid, NULL, 0);
-    no_fds_left();
+    no_sockets_left();
 }

@@ -34,6 +34,8 @@
 #define QMP_RX_FIRST_SIZE 4096
 /* How much of a message goes into a log line. */
 #define QMP_LOG_MAX 200
+/* How many events of one command are logged one by one. */
+#define QMP_LOG_EVENTS 8
 
 #define WHAT(q) ((q)->what ? (q)->what : "QMP")
 
@@ -52,6 +54,7 @@ void libxl__qmp_init(libxl__qmp *qmp)
     libxl__ev_fd_init(&qmp->sockreg);
     libxl__ao_time_init(&qmp->deadline);
     libxl__ev_time_init(&qmp->retry);
+    libxl__ev_time_init(&qmp->resume);
     qmp->next_id = QMP_FIRST_ID;
     qmp->payload_fd = -1;
     qmp->cmd_line = qmp->tx = qmp->rx = NULL;
@@ -64,6 +67,7 @@ static void qmp_command_release(libxl_ctx *ctx, libxl__qmp *qmp)
     libxl__ev_fd_deregister(ctx, &qmp->sockreg);
     libxl__ao_time_deregister(ctx, &qmp->deadline);
     libxl__ev_time_deregister(ctx, &qmp->retry);
+    libxl__ev_time_deregister(ctx, &qmp->resume);
     free(qmp->cmd_line);
     qmp->cmd_line = NULL;
     free(qmp->tx);
@@ -351,6 +355,7 @@ int libxl__qmp_send(libxl__qmp *qmp, const char *cmd,
     qmp->payload_fd = payload_fd;
     qmp->command_sent = false;
     qmp->connect_attempts = 0;
+    qmp->events_skipped = 0;
     if (was_idle) {
         qmp->qemu_major = qmp->qemu_minor = qmp->qemu_micro = -1;
         qmp->connect_until_ns = libxl__clock_now_ns() +
@@ -694,11 +699,13 @@ static int qmp_message(libxl__qmp *qmp, struct json_object *msg,
         return qmp_replied(qmp, msg, kind, out);
     case KIND_EVENT:
         json_object_object_get_ex(msg, "event", &ev);
+        if (qmp->events_skipped++ >= QMP_LOG_EVENTS) return 0;
         if (json_object_is_type(ev, json_type_string))
             name = qmp_print(&p, json_object_get_string(ev),
                              (size_t)json_object_get_string_len(ev));
-        LOGD(ctx, DEBUG, qmp->ao->domid, "%s: event %s skipped", WHAT(qmp),
-             name);
+        LOGD(ctx, DEBUG, qmp->ao->domid, "%s: event %s skipped%s", WHAT(qmp),
+             name, qmp->events_skipped == QMP_LOG_EVENTS
+                 ? " (further events of this command are not logged)" : "");
         return 0;
     case KIND_NONE:
     default:
@@ -828,15 +835,49 @@ out:
     return rc;
 }
 
-/* Read until EAGAIN, handling each complete line. As qmp_handle_input. */
+static short qmp_events_wanted(const libxl__qmp *qmp)
+{
+    return POLLIN | (qmp->tx ? POLLOUT : 0);
+}
+
+/* After a pause: watch the socket again (a new registration, so that an
+ * edge-triggered application loop reports it afresh). */
+static void qmp_resume(libxl__egc *egc, libxl__ev_time *ev,
+                       const struct timeval *requested_abs, int rc)
+{
+    libxl__qmp *qmp = CONTAINER_OF(ev, libxl__qmp, resume);
+    (void)requested_abs;
+
+    rc = libxl__ev_fd_register_flags(egc->ctx, &qmp->sockreg,
+                                     qmp_socket_ready,
+                                     libxl__carefd_fd(qmp->sock),
+                                     qmp_events_wanted(qmp),
+                                     LIBXL__EV_FD_NONBLOCKING);
+    if (rc) {
+        LOGD(egc->ctx, ERROR, qmp->ao->domid, "%s: cannot watch %s again",
+             WHAT(qmp), qmp->path);
+        qmp_fail(egc, qmp, rc);
+    }
+}
+
+/* Read until EAGAIN, handling each complete line; after
+ * LIBXL__QMP_READ_BURST bytes, stop watching the socket and let the event
+ * loop run before reading on. As qmp_handle_input. */
 static int qmp_read(libxl__egc *egc, libxl__qmp *qmp, int fd)
 {
     libxl_ctx *ctx = egc->ctx;
     size_t limit = qmp_max_message(qmp) + 2;     /* the message, \r\n */
+    size_t burst = 0;
     int rc;
 
     for (;;) {
         ssize_t r;
+
+        if (burst >= LIBXL__QMP_READ_BURST) {
+            libxl__ev_fd_deregister(ctx, &qmp->sockreg);
+            return libxl__ev_time_register_rel(ctx, &qmp->resume, qmp_resume,
+                                               0);
+        }
 
         if (qmp->rx_used == qmp->rx_size) {
             size_t size;
@@ -875,6 +916,7 @@ static int qmp_read(libxl__egc *egc, libxl__qmp *qmp, int fd)
             return ERROR_PROTOCOL_ERROR_QMP;
         }
         qmp->rx_used += (size_t)r;
+        burst += (size_t)r;
         rc = qmp_handle_input(egc, qmp);
         if (rc) return rc;
     }

@@ -117,7 +117,11 @@ char *libxl__qmp_socket_path(libxl__gc *gc, uint32_t domid);
  * are ignored); its JSON is parsed by json-c's strict mode, at most
  * LIBXL__QMP_MAX_DEPTH deep, with nothing after the value; fds the server
  * sends are never received (the kernel discards them); log lines carry at
- * most 200 bytes of what it sent, control characters as '?'.
+ * most 200 bytes of what it sent, control characters as '?', and only
+ * the first few events of a command are logged. However fast the server
+ * sends, reading pauses (back to the event loop) after
+ * LIBXL__QMP_READ_BURST bytes, so a flood cannot hold up the timeout or
+ * the rest of the application.
  *
  * Example: two commands on one connection, inside an operation.
  *
@@ -152,6 +156,7 @@ char *libxl__qmp_socket_path(libxl__gc *gc, uint32_t domid);
  *     }
  */
 #define LIBXL__QMP_MAX_DEPTH 64
+#define LIBXL__QMP_READ_BURST (256 * 1024)
 
 typedef struct libxl__qmp libxl__qmp;
 typedef void libxl__qmp_callback(libxl__egc *egc, libxl__qmp *qmp, int rc,
@@ -180,12 +185,14 @@ struct libxl__qmp {
     /* results of the current (or last) command */
     bool command_sent;                /* the whole command was written */
     unsigned connect_attempts;        /* connect(2) calls for it */
+    unsigned events_skipped;          /* events read meanwhile */
     /* private */
     enum libxl__qmp_state state;
     libxl__carefd *sock;
     libxl__ev_fd sockreg;
     libxl__ao_time deadline;          /* timeout_ms, and the abort */
     libxl__ev_time retry;             /* the next connect attempt */
+    libxl__ev_time resume;            /* reading again, after a pause */
     uint64_t connect_until_ns;        /* CLOCK_MONOTONIC */
     int64_t next_id, caps_id, cmd_id;
     char *cmd_line;                   /* the command, until it is sent */

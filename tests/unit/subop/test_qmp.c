@@ -2,7 +2,8 @@
  * test_qmp.c: libxl__qmp (subop/qmp.h) against a QMP server of the
  * test's own: a forked child on a listening unix socket that either
  * plays QMP properly (echoing arguments, answering with error classes,
- * events in between, replies byte by byte, fds received and sent) or
+ * events in between, floods of them, replies byte by byte, fds received
+ * and sent) or
  * sends what a hostile peer would: garbage, a message that is not an
  * object, unknown kinds, a second greeting, replies with a wrong, missing
  * or non-integer id, replies ahead of the command, oversize lines (with
@@ -266,6 +267,27 @@ static void serve_command(const char *cmd, long long id, const char *args)
         if (sendmsg(srv_conn, &msg, MSG_NOSIGNAL) != (ssize_t)strlen(s))
             srv_die(4, "sendmsg");
         free(s);
+    } else if (!strncmp(cmd, "flood-", 6)) {
+        /* events as fast as the client takes them: for ever, or n bytes
+         * of them and then the reply */
+        static char buf[65536];
+        const char *ev = "{\"event\": \"FLOOD\"}\r\n";
+        size_t evlen = strlen(ev), n = 0, total = 0;
+        long long want = strcmp(cmd + 6, "forever") ? atoll(cmd + 6) : -1;
+        while (n + evlen <= sizeof(buf)) {
+            memcpy(buf + n, ev, evlen);
+            n += evlen;
+        }
+        while (want < 0 || (long long)total < want) {
+            for (size_t off = 0; off < n; ) {
+                ssize_t r = send(srv_conn, buf + off, n - off, MSG_NOSIGNAL);
+                if (r < 0) _exit(0);  /* the client has gone */
+                off += (size_t)r;
+            }
+            total += n;
+        }
+        srv_writef("{\"return\": {\"flooded\": %zu}, \"id\": %lld}", total,
+                   id);
     } else if (!strcmp(cmd, "hang")) {
         /* never answers */
     } else {
@@ -397,7 +419,37 @@ TEST(qmp_events_are_skipped_before_and_after_the_reply, 30)
     ck_assert_str_eq(QC.response[1], "{\"next\":true}");
     server_end();
     ck_assert(testlog_contains(lg, XTL_DEBUG, "event TICK skipped"));
+    ck_assert_uint_eq(QC.qmp.events_skipped, 1);   /* LATE, in the 2nd */
     ck_assert(testlog_contains(lg, XTL_DEBUG, "event LATE skipped"));
+}
+
+/* A server that floods events and never answers cannot keep the client
+ * from its timeout (nor the event loop from anything else). */
+TEST(qmp_event_flood_never_starves_the_timeout, 30)
+{
+    uint64_t t0 = test_now_ms();
+
+    server_start(SCRIPTED, NULL, false);
+    QC.timeout_ms = 300;
+    qc_add("flood-forever", NULL, -1);
+    ck_assert_int_eq(qc_run_all(ctx, 20000), ERROR_TIMEDOUT);
+    ck_assert_uint_lt(test_now_ms() - t0, 10000);
+    server_end();
+    no_sockets_left();
+}
+
+TEST(qmp_reply_after_a_flood_of_events, 60)
+{
+    server_start(SCRIPTED, NULL, false);
+    qc_add("flood-4194304", NULL, -1);   /* 16 pauses of the reading */
+    QC.timeout_ms = 40000;            /* slow under the sanitizers */
+    ck_assert_int_eq(qc_run_all(ctx, 50000), 0);
+    ck_assert_ptr_nonnull(strstr(QC.response[0], "\"flooded\":"));
+    /* 4 MiB of 21-byte events, only the first few logged */
+    ck_assert_uint_gt(QC.qmp.events_skipped, 190000);
+    ck_assert(testlog_contains(lg, XTL_DEBUG, "further events of this"
+                               " command are not logged"));
+    server_end();
 }
 
 TEST(qmp_reply_byte_by_byte_and_lf_line_ends, 30)

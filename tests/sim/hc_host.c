@@ -38,10 +38,11 @@ static uint64_t host_pages_locked(const struct sim_state *s)
     return s->host.total_pages ? s->host.total_pages : SIM_HOST_PAGES;
 }
 
+/* The host's cpus and nodes are hc_cpupool.c's ($XENSIM_CPUS, _NODES). */
 static uint32_t host_cpus(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (uint32_t)n : 1;
+    struct sim_state *s = sim_state();
+    return s ? sim_nr_cpus(s) : 1;
 }
 
 /* ------------------------------------------------------------ console ring */
@@ -204,10 +205,10 @@ static long physinfo(struct sim_state *s, struct xen_sysctl_physinfo *p)
     memset(p, 0, sizeof(*p));
     p->threads_per_core = 1;
     p->nr_cpus = host_cpus();
-    p->cores_per_socket = p->nr_cpus;
+    p->nr_nodes = sim_nr_nodes(s);
+    p->cores_per_socket = p->nr_cpus / p->nr_nodes;  /* a socket a node */
     p->max_cpu_id = p->nr_cpus - 1;
-    p->nr_nodes = 1;
-    p->max_node_id = 0;
+    p->max_node_id = p->nr_nodes - 1;
     p->cpu_khz = 2000000;
     p->capabilities = XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_pv |
                       XEN_SYSCTL_PHYSCAP_hap | XEN_SYSCTL_PHYSCAP_shadow |
@@ -220,42 +221,55 @@ static long physinfo(struct sim_state *s, struct xen_sysctl_physinfo *p)
     return 0;
 }
 
-/* Every cpu a core of socket 0, on node 0 (as physinfo says). */
+/* Every cpu a core of its node's socket (as physinfo says). */
 static long cputopoinfo(struct xen_sysctl_cputopoinfo *t)
 {
-    uint32_t have = host_cpus();
+    struct sim_state *s = sim_state();
+    uint32_t have = host_cpus(), nodes = s ? sim_nr_nodes(s) : 1;
     xen_sysctl_cputopo_t *buf = t->cputopo.p;
 
     if (buf)
         for (uint32_t i = 0; i < have && i < t->num_cpus; i++) {
-            buf[i].core = i;
-            buf[i].socket = 0;
-            buf[i].node = 0;
+            buf[i].node = s ? sim_cpu_node(s, i) : 0;
+            buf[i].socket = buf[i].node;
+            buf[i].core = i - buf[i].node * (have / nodes);
         }
     t->num_cpus = have;
     return 0;
 }
 
-/* One node holding all the memory physinfo reports. */
+/* The memory physinfo reports, split evenly between the nodes (one by
+ * default); what is in use is taken from node 0; distances 10 and 20. As
+ * Xen: with buffers, as many nodes as both sides have (the distance
+ * matrix that wide), and num_nodes says how many. */
 static long numainfo(struct sim_state *s, struct xen_sysctl_numainfo *ni)
 {
     xen_sysctl_meminfo_t *mem = ni->meminfo.p;
     uint32_t *dist = ni->distance.p;
+    uint32_t nodes = sim_nr_nodes(s), n = nodes;
 
-    if ((mem || dist) && ni->num_nodes >= 1) {
+    if (mem || dist) {
         uint64_t free_pages, total_pages;
+        if (n > ni->num_nodes)
+            n = ni->num_nodes;
         sim_lock(s);
         free_pages = free_pages_locked(s);
         total_pages = host_pages_locked(s);
         sim_unlock(s);
-        if (mem) {
-            mem[0].memsize = total_pages * SIM_PAGE;
-            mem[0].memfree = free_pages * SIM_PAGE;
+        uint64_t per = total_pages / nodes;
+        uint64_t used = total_pages - free_pages;
+        for (uint32_t i = 0; i < n; i++) {
+            if (mem) {
+                uint64_t take = i == 0 ? used : 0;
+                mem[i].memsize = per * SIM_PAGE;
+                mem[i].memfree = (per > take ? per - take : 0) * SIM_PAGE;
+            }
+            if (dist)
+                for (uint32_t j = 0; j < n; j++)
+                    dist[i * n + j] = i == j ? 10 : 20;
         }
-        if (dist)
-            dist[0] = 10;
     }
-    ni->num_nodes = 1;
+    ni->num_nodes = n;
     return 0;
 }
 

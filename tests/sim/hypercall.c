@@ -4,7 +4,9 @@
  * sysctl getdomaininfolist (the host's sysctls and hypfs_op: hc_host.c),
  * xen_version, remote shutdown, hvm_op get/set_param
  * (HVM_PARAM_CALLBACK_IRQ only) and multicall; domctl max_mem,
- * setdomainhandle, sendtrigger and memory_op are hc_mem.c's.
+ * setdomainhandle, sendtrigger and memory_op are hc_mem.c's;
+ * cpupool_op is hc_cpupool.c's; xsm_op and the PSR sysctls and
+ * domctls are hc_absent.c's.
  * Everything else fails with ENOSYS (logged with $XENSIM_DEBUG).
  */
 #define __XEN_TOOLS__ 1
@@ -59,7 +61,7 @@ static void fill_info_locked(struct sim_state *s, uint32_t domid, uint64_t now,
     out->nr_online_vcpus = sim_vcpus_online_locked(d);
     out->max_vcpu_id = d->vcpus ? d->vcpus - 1 : XEN_INVALID_MAX_VCPU_ID;
     memcpy(out->handle, d->uuid, sizeof(out->handle));
-    out->cpupool = 0;
+    out->cpupool = sim_domain_cpupool_locked(d);
     out->gpaddr_bits = 40;   /* what Xen 4.17 reports under qemu64 (real-Xen suite) */
 }
 
@@ -109,6 +111,9 @@ static long do_domctl(struct sim_state *s, struct xen_domctl *dc)
     case XEN_DOMCTL_setdomainhandle:
     case XEN_DOMCTL_sendtrigger:
         return sim_domctl_mem(s, dc);
+    case XEN_DOMCTL_psr_cmt_op:
+    case XEN_DOMCTL_psr_alloc:
+        return sim_domctl_psr(s, cmd, dc->domain, dc);
     default:
         sim_log("domctl %u (domain %u): not simulated", cmd, dc->domain);
         sim_count_in(s, CTR_ENOSYS);
@@ -149,10 +154,13 @@ static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
     case XEN_SYSCTL_readconsole:
     case XEN_SYSCTL_debug_keys:
         return sim_hc_host_sysctl(s, sc);
+    case XEN_SYSCTL_psr_cmt_op:
+    case XEN_SYSCTL_psr_alloc:
+        return sim_sysctl_psr(s, cmd, sc);
     case XEN_SYSCTL_scheduler_op:
         return sim_sysctl_sched(s, sc);
     case XEN_SYSCTL_cpupool_op:
-        return sim_sysctl_cpupool_info(s, sc);
+        return sim_sysctl_cpupool_op(s, &sc->u.cpupool_op);
     default:
         sim_log("sysctl %u: not simulated", cmd);
         sim_count_in(s, CTR_ENOSYS);
@@ -275,6 +283,8 @@ long sim_hypercall(unsigned op, const uint64_t a[6])
         return sim_memory_op(s, a[0], (void *)(uintptr_t)a[1]);
     case __HYPERVISOR_hypfs_op:
         return sim_hc_hypfs_op(s, a);
+    case __HYPERVISOR_xsm_op:
+        return sim_xsm_op(s, (void *)(uintptr_t)a[0]);
     case __HYPERVISOR_multicall: {
         multicall_entry_t *e = (multicall_entry_t *)(uintptr_t)a[0];
         for (uint64_t i = 0; i < a[1]; i++) {

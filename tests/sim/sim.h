@@ -105,6 +105,8 @@ struct sim_domain {
     uint32_t rtds_period[SIM_VCPU_SLOTS];
     uint32_t rtds_budget[SIM_VCPU_SLOTS];
     uint64_t rtds_no_extra;    /* slot i has extratime off */
+    uint32_t cpupool;          /* id of its cpupool (hc_cpupool.c); a dying
+                                  domain counts as in pool 0, as on Xen */
 } __attribute__((aligned(64)));
 
 /* hc_host.c's part of the state (struct sim_state's host). */
@@ -125,6 +127,16 @@ struct sim_host_info {
     uint8_t  global_pages;
     struct sim_pci_dev pci[SIM_NR_PCI];
     uint64_t total_pages;      /* the host's RAM; 0: 64 GiB */
+};
+
+/* A cpupool (hc_cpupool.c). Up to 64 cpus; as Xen, at most twice as many
+ * pools as cpus. */
+#define SIM_MAX_CPUS     64u
+#define SIM_MAX_POOLS    (2 * SIM_MAX_CPUS)
+struct sim_cpupool {
+    uint32_t id;
+    uint32_t sched_id;         /* XEN_SCHEDULER_* */
+    uint64_t cpus;             /* bit N: cpu N */
 };
 
 enum sim_port_type { PORT_FREE = 0, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ,
@@ -175,6 +187,14 @@ struct sim_state {
     /* hc_host.c: the hypervisor's console ring, runtime parameters and
      * PCI devices, all under the table lock; set up at first use */
     struct sim_host_info host;
+    /* hc_cpupool.c: the host's cpus and nodes (set when the state is
+     * created, from $XENSIM_CPUS / $XENSIM_NODES) and its cpupools */
+    uint32_t nr_cpus;          /* 0 in a state made before these existed */
+    uint32_t nr_nodes;
+    uint32_t nr_pools;         /* pools in use, pool 0 included */
+    uint32_t pool_pad;
+    uint64_t free_cpus;        /* cpus in no pool */
+    struct sim_cpupool pools[SIM_MAX_POOLS];  /* sorted by id, nr_pools used */
 };
 
 #define SIM_RINGS_OFFSET  ((sizeof(struct sim_state) + SIM_PAGE - 1) & ~(uint64_t)(SIM_PAGE - 1))
@@ -231,6 +251,23 @@ uint64_t sim_max_pages_locked(const struct sim_domain *d);
 struct xen_domctl;
 long sim_domctl_mem(struct sim_state *s, struct xen_domctl *dc);
 long sim_memory_op(struct sim_state *s, uint64_t cmd, void *arg);
+
+/* hc_cpupool.c: the host's cpus and nodes, its cpupools */
+/* At state creation: cpus and nodes from the environment, pool 0. */
+void sim_topology_boot(struct sim_state *s);
+uint32_t sim_nr_cpus(const struct sim_state *s);
+uint32_t sim_nr_nodes(const struct sim_state *s);
+uint32_t sim_cpu_node(const struct sim_state *s, uint32_t cpu);
+/* The pool getdomaininfo reports for a present domain (lock held). */
+uint32_t sim_domain_cpupool_locked(const struct sim_domain *d);
+/* XEN_SYSCTL_cpupool_op */
+long sim_sysctl_cpupool_op(struct sim_state *s, void *op);
+
+/* hc_absent.c: what a host without XSM and PSR answers */
+long sim_xsm_op(struct sim_state *s, void *op);
+long sim_sysctl_psr(struct sim_state *s, uint32_t cmd, void *sysctl);
+long sim_domctl_psr(struct sim_state *s, uint32_t cmd, uint32_t domid,
+                    void *domctl);
 
 /* hypercall.c */
 long sim_hypercall(unsigned op, const uint64_t arg[6]);

@@ -9,7 +9,7 @@ SIM_CLI          := $(SIM_DIR)/xensim
 SIM_FIXTURE_OBJS := $(SIM_DIR)/simhost.o
 
 SIM_CFLAGS   := $(BASE_CFLAGS) -Itests/sim
-SIM_LIB_SRCS := state evtchn gnttab hypercall dummy hc_vcpu hc_mem hc_host
+SIM_LIB_SRCS := state evtchn gnttab hypercall dummy hc_vcpu hc_mem hc_host hc_cpupool hc_absent
 SIM_CLI_SRCS := cli toolstack host guest xsclient memcli hostcmd
 SIM_HEADERS  := $(wildcard tests/sim/*.h)
 SIM_TESTS    := $(SIM_DIR)/test_sim_host $(SIM_DIR)/test_sim_libxl \

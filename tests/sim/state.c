@@ -398,6 +398,7 @@ EXPORT int xensim_state_create(const char *path)
     d0->created_ns = s->boot_ns;
     d0->run_since_ns = s->boot_ns;
     s->ndomains = 1;
+    sim_topology_boot(s);
 
     __atomic_store_n(&s->size, SIM_FILE_SIZE, __ATOMIC_RELEASE);
     __atomic_store_n(&s->magic, SIM_MAGIC, __ATOMIC_RELEASE);

@@ -58,9 +58,9 @@ TEST(placeholder_logs_and_fails_with_ERROR_NI, 60)
 {
     testlog_clear(lg);
     errno = 0;
-    ck_assert_int_eq(libxl_cpupool_destroy(ctx, 1), ERROR_NI);
+    ck_assert_int_eq(libxl_clear_domid_history(ctx), ERROR_NI);
     ck_assert_int_eq(errno, ENOSYS);
-    assert_logged_once("libxl_cpupool_destroy");
+    assert_logged_once("libxl_clear_domid_history");
 
     /* libxl's format: FILE:LINE:FUNCTION: MESSAGE, the function's own name */
     ck_assert_int_eq(libxl_domain_core_dump(ctx, 1, "/nonexistent", NULL),
@@ -104,28 +104,24 @@ TEST(asynchronous_placeholder_fails_at_once_with_no_completion, 60)
 TEST(placeholders_leave_outputs_alone, 60)
 {
     int n = -7;
-    uint32_t poolid = 77;
     char *path = (char *)"untouched";
 
     ck_assert_ptr_null(libxl_device_vtpm_list(ctx, 0, &n));
     ck_assert_ptr_null(libxl_device_nic_list(ctx, 0, &n));
+    ck_assert_ptr_null(libxl_device_pci_assignable_list(ctx, &n));
     ck_assert_int_eq(n, -7);
     ck_assert_int_eq(libxl_console_get_tty(ctx, 1, 0, LIBXL_CONSOLE_TYPE_PV, &path),
                      ERROR_NI);
     ck_assert_str_eq(path, "untouched");
-    ck_assert_int_eq(libxl_name_to_cpupoolid(ctx, "Pool-0", &poolid), ERROR_NI);
-    ck_assert_uint_eq(poolid, 77);
 }
 
 TEST(failure_values_by_return_type, 60)
 {
     testlog_clear(lg);
     /* pointers: NULL */
-    ck_assert_ptr_null(libxl_cpupoolid_to_name(ctx, 0));
-    ck_assert_ptr_null(libxl_tmem_list(ctx, 0, 0));
-    /* yes/no questions: no */
-    ck_assert_int_eq(libxl_cpupoolid_is_valid(ctx, 0), 0);
-    ck_assert_int_eq(libxl_psr_cmt_enabled(ctx), 0);
+    int n = 0;
+    ck_assert_ptr_null(libxl_device_usbctrl_list(ctx, 0, &n));
+    ck_assert_ptr_null(libxl_device_vdispl_list(ctx, 0, &n));
 }
 
 TEST(list_free_disposes_every_entry, 60)

@@ -88,3 +88,20 @@ $(DROPIN_USERDATA_OURS): tests/abi/dropin_userdata.c $(SHLIB) | $(BUILD)/tests
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog
 
 CHECK_EXTRA_DEPS += $(DROPIN_USERDATA_DEBIAN) $(DROPIN_USERDATA_OURS)
+
+# dropin-cpupool: the probe of cpupools, FLASK, PSR and tmem
+# (tests/abi/dropin_cpupool.c), built the same two ways; it reads the host's
+# state with libxenctrl and libxenstore too.
+DROPIN_CPUPOOL_DEBIAN := $(BUILD)/tests/dropin-cpupool-debian
+DROPIN_CPUPOOL_OURS   := $(BUILD)/tests/dropin-cpupool-ours
+
+$(DROPIN_CPUPOOL_DEBIAN): tests/abi/dropin_cpupool.c | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
+	    -lxenctrl -lxenstore
+
+$(DROPIN_CPUPOOL_OURS): tests/abi/dropin_cpupool.c $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenctrl \
+	    -lxenstore
+
+CHECK_EXTRA_DEPS += $(DROPIN_CPUPOOL_DEBIAN) $(DROPIN_CPUPOOL_OURS)

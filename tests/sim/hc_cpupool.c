@@ -87,6 +87,15 @@ uint32_t sim_domain_cpupool_locked(const struct sim_domain *d)
 
 /* ------------------------------------------------------------ pools */
 
+uint32_t sim_pool_sched_locked(const struct sim_state *s, uint32_t poolid)
+{
+    for (uint32_t i = 0; i < s->nr_pools; i++)
+        if (s->pools[i].id == poolid)
+            return poolid == 0 && s->pool0_sched ? s->pool0_sched
+                                                 : s->pools[i].sched_id;
+    return 0;
+}
+
 static struct sim_cpupool *pool_by_id(struct sim_state *s, uint32_t id)
 {
     for (uint32_t i = 0; i < s->nr_pools; i++)
@@ -263,7 +272,7 @@ long sim_sysctl_cpupool_op(struct sim_state *s, void *arg)
         r = -ENOENT;
         if (c) {
             op->cpupool_id = c->id;
-            op->sched_id = c->sched_id;
+            op->sched_id = sim_pool_sched_locked(s, c->id);
             op->n_dom = pool_n_dom(s, c->id);
             r = mask_out(s, &op->cpumap, c->cpus);
         }

@@ -33,8 +33,8 @@
 /* The host's cpus (what physinfo reports), at most 64 of them here. */
 static uint32_t host_cpus(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (uint32_t)n : 1;
+    struct sim_state *s = sim_state();
+    return s ? sim_nr_cpus(s) : 1;      /* hc_cpupool.c */
 }
 
 static uint64_t online_mask(void)
@@ -133,7 +133,11 @@ static uint32_t vcpu_processor(const struct sim_domain *d, uint32_t v)
 
 uint32_t sim_domain_sched_locked(const struct sim_state *s, uint32_t domid)
 {
-    (void)domid;          /* every domain is in pool 0 */
+    uint32_t pool = domid < SIM_NR_DOMIDS
+                    ? sim_domain_cpupool_locked(&s->doms[domid]) : 0;
+
+    if (pool)             /* a pool of hc_cpupool.c's */
+        return sim_pool_sched_locked(s, pool);
     return s->pool0_sched ? s->pool0_sched : XEN_SCHEDULER_CREDIT2;
 }
 
@@ -463,33 +467,6 @@ long sim_sysctl_sched(struct sim_state *s, struct xen_sysctl *sc)
 out:
     sim_unlock(s);
     return rc;
-}
-
-/*
- * XEN_SYSCTL_cpupool_op, XEN_SYSCTL_CPUPOOL_OP_INFO only: pool 0 (every
- * host cpu, every domain) is the one pool there is. The first pool whose
- * id is >= the one asked for, or ENOENT, as Xen. Other cpupool
- * operations are ENOSYS here.
- */
-long sim_sysctl_cpupool_info(struct sim_state *s, struct xen_sysctl *sc)
-{
-    struct xen_sysctl_cpupool_op *op = &sc->u.cpupool_op;
-
-    if (op->op != XEN_SYSCTL_CPUPOOL_OP_INFO) {
-        sim_log("cpupool_op %u: not simulated", op->op);
-        return -ENOSYS;
-    }
-    if (op->cpupool_id != 0)
-        return -ENOENT;
-    uint32_t n = 0;
-    sim_lock(s);
-    for (uint32_t i = 0; i < s->next_domid && i < SIM_NR_DOMIDS; i++)
-        if (sim_domain_present_locked(s, i))
-            n++;
-    op->sched_id = sim_domain_sched_locked(s, 0);
-    sim_unlock(s);
-    op->n_dom = n;
-    return bitmap_out(&op->cpumap, online_mask(), host_cpus());
 }
 
 /* ------------------------------------------------------------ control */

@@ -234,7 +234,6 @@ int sim_domain_hvm_param_in(struct sim_state *s, uint32_t domid, uint32_t index,
 /* hc_vcpu.c: vcpus, affinities and scheduling */
 long sim_domctl_vcpu(struct sim_state *s, struct xen_domctl *dc);
 long sim_sysctl_sched(struct sim_state *s, struct xen_sysctl *sc);
-long sim_sysctl_cpupool_info(struct sim_state *s, struct xen_sysctl *sc);
 /* Online vcpus of a domain (table lock held). */
 uint32_t sim_vcpus_online_locked(const struct sim_domain *d);
 /* The XEN_SCHEDULER_* of a domain's pool (table lock held). */
@@ -260,6 +259,9 @@ uint32_t sim_nr_nodes(const struct sim_state *s);
 uint32_t sim_cpu_node(const struct sim_state *s, uint32_t cpu);
 /* The pool getdomaininfo reports for a present domain (lock held). */
 uint32_t sim_domain_cpupool_locked(const struct sim_domain *d);
+/* A pool's XEN_SCHEDULER_* (pool 0: hc_vcpu.c's pool0_sched if set); 0
+ * for no such pool (lock held). */
+uint32_t sim_pool_sched_locked(const struct sim_state *s, uint32_t poolid);
 /* XEN_SYSCTL_cpupool_op */
 long sim_sysctl_cpupool_op(struct sim_state *s, void *op);
 

@@ -15,9 +15,9 @@
  *    failed call), the errno text: libxl's is what its libxl_domain_info
  *    left (the flask query for the domain's label), which lightcore does
  *    not make.
- * Also `xl vcpu-list` and `xl list -n` (which need libxl_get_physinfo),
- * compared whole. Left for later: `xl sched-credit2 [-s]` without -d
- * (libxl_list_cpupool, libxl_cpupoolid_to_name).
+ * Also `xl vcpu-list` and `xl list -n` (which need libxl_get_physinfo) and
+ * `xl sched-credit2 [-s]` without -d (libxl_list_cpupool and
+ * libxl_cpupoolid_to_name), compared whole.
  */
 #include <check.h>
 #include <limits.h>
@@ -367,6 +367,21 @@ TEST(xl_list_numa_is_the_same_on_lightcore, 120)
     xl_run r = listing_same(args);
     ck_assert_int_eq(r.status, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "NODE Affinity"));
+    xl_run_free(&r);
+}
+
+/* Needs libxl_list_cpupool and libxl_cpupoolid_to_name (cpupools). */
+TEST(xl_sched_credit2_listing_is_the_same_on_lightcore, 120)
+{
+    const char *all[] = { "sched-credit2", NULL };
+    xl_run r = listing_same(all);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "Cpupool Pool-0: ratelimit="));
+    ck_assert_ptr_nonnull(strstr(r.out, "\nvm "));
+    xl_run_free(&r);
+    const char *s[] = { "sched-credit2", "-s", NULL };
+    r = listing_same(s);
+    ck_assert_int_eq(r.status, 0);
     xl_run_free(&r);
 }
 

@@ -13,7 +13,10 @@
  * places), then the xenstore and hypervisor state the call may have
  * changed. All three runs must print the same.
  *
- * Usage: dropin-mem XENSIM_CLI. The host holds, as the test made them:
+ * Usage: dropin-mem XENSIM_CLI [counts]. With "counts" it prints only how
+ * many hypercalls each getter made (the simulator's counters, reached
+ * through its preloaded library), for the test to hold lightcore to
+ * libxl's. The host holds, as the test made them:
  * 1 "web" (PV, 512 MiB, stored config), 2 "hvm" (HVM, 256 MiB, stored
  * config), 3 "noconf" (PV, 128 MiB, none), 4 "hvm-dm" (PV, 32 MiB: hvm's
  * stub domain, as the probe marks it), 5 "hostile" (PV, 128 MiB, stored
@@ -29,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <dlfcn.h>
+#include <stdbool.h>
 
 #include <xenctrl.h>
 #include <xenstore.h>
@@ -466,10 +471,62 @@ static void names_section(void)
     show_vms();
 }
 
+/* ------------------------------------------------------ counted getters */
+
+typedef void counters_reset_fn(void);
+typedef bool counter_iter_fn(unsigned *cursor, const char **name,
+                             uint64_t *value);
+static counters_reset_fn *counters_reset;
+static counter_iter_fn *counter_iter;
+
+/* Hypercalls made since the last reset (not xenstored's). */
+static uint64_t hypercalls(void)
+{
+    unsigned cursor = 0;
+    const char *name;
+    uint64_t value, sum = 0;
+
+    while (counter_iter(&cursor, &name, &value))
+        if (!strncmp(name, "hypercall.", 10))
+            sum += value;
+    return sum;
+}
+
+#define COUNT(what, call)                                               \
+    do {                                                                \
+        counters_reset();                                               \
+        call;                                                           \
+        printf("%s %" PRIu64 "\n", what, hypercalls());                 \
+    } while (0)
+
+static void count_getters(void)
+{
+    uint64_t kb;
+    uint32_t target;
+    int n;
+
+    counters_reset = (counters_reset_fn *)dlsym(RTLD_DEFAULT,
+                                                "xensim_counters_reset");
+    counter_iter = (counter_iter_fn *)dlsym(RTLD_DEFAULT,
+                                            "xensim_counter_iter");
+    if (!counters_reset || !counter_iter) {
+        fprintf(stderr, "probe: the simulator's counters are not there\n");
+        exit(1);
+    }
+    COUNT("get_memory_target_dom0_first", libxl_get_memory_target(ctx, 0, &kb));
+    COUNT("get_memory_target_dom0", libxl_get_memory_target(ctx, 0, &kb));
+    COUNT("get_memory_target", libxl_get_memory_target(ctx, 1, &kb));
+    COUNT("get_memory_target_missing", libxl_get_memory_target(ctx, 99, &kb));
+    COUNT("list_vm", libxl_vminfo_list_free(libxl_list_vm(ctx, &n), n));
+    COUNT("vm_get_start_time", libxl_vm_get_start_time(ctx, 1));
+    COUNT("is_stubdom", libxl_is_stubdom(ctx, 1, &target));
+    COUNT("get_stubdom_id", libxl_get_stubdom_id(ctx, 1));
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: dropin-mem XENSIM_CLI\n");
+    if (argc != 2 && !(argc == 3 && !strcmp(argv[2], "counts"))) {
+        fprintf(stderr, "usage: dropin-mem XENSIM_CLI [counts]\n");
         return 2;
     }
     cli = argv[1];
@@ -484,6 +541,13 @@ int main(int argc, char **argv)
     printf("ctx_alloc = %d\n", rc);
     if (rc) return 1;
 
+    if (argc == 3) {
+        count_getters();
+        libxl_ctx_free(ctx);
+        xc_interface_close(xch);
+        xs_close(xs);
+        return 0;
+    }
     memory_section();
     hostile_section();
     waits_section();

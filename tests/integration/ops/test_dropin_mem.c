@@ -59,8 +59,8 @@ static void create(const char *name, const char *mb, const char *uuid,
     free(out);
 }
 
-/* One run of the probe on a host of its own. */
-static char *run_on_fresh_host(const char *prog, bool on_lightcore)
+/* One run of the probe on a host of its own (mode: NULL, or "counts"). */
+static char *run_probe(const char *prog, bool on_lightcore, const char *mode)
 {
     char dir[] = "/tmp/dropin-mem.XXXXXX", lib[PATH_MAX];
     char preload[PATH_MAX * 2 + 32], cli[PATH_MAX];
@@ -81,7 +81,7 @@ static char *run_on_fresh_host(const char *prog, bool on_lightcore)
 
     snprintf(preload, sizeof(preload), "%s", simhost_preload_env());
     ck_assert_ptr_nonnull(realpath(simhost_cli_path(), cli));
-    const char *args[] = {cli, NULL};
+    const char *args[] = {cli, mode, NULL};
     char *out = dropin_run_private(prog, args, preload, on_lightcore, dir);
 
     ck_assert_int_eq(simhost_stop(host), 0);
@@ -89,6 +89,11 @@ static char *run_on_fresh_host(const char *prog, bool on_lightcore)
     snprintf(rm, sizeof(rm), "rm -rf %s", dir);
     ck_assert_int_eq(system(rm), 0);
     return out;
+}
+
+static char *run_on_fresh_host(const char *prog, bool on_lightcore)
+{
+    return run_probe(prog, on_lightcore, NULL);
 }
 
 TEST(mem_same_on_debian_and_lightcore, 150)
@@ -110,4 +115,40 @@ TEST(mem_same_on_debian_and_lightcore, 150)
     free(debian);
     free(abi);
     free(api);
+}
+
+/* The count after "name " in a counts run. */
+static long count_of(const char *text, const char *name)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%s ", name);
+    for (const char *p = text; (p = strstr(p, key)); p++)
+        if (p == text || p[-1] == '\n')
+            return strtol(p + strlen(key), NULL, 10);
+    ck_abort_msg("no count for %s in\n%s", name, text);
+    return -1;
+}
+
+/* No getter makes more hypercalls than libxl's. */
+TEST(getters_make_no_more_hypercalls_than_libxl, 90)
+{
+    static const char *const getters[] = {
+        "get_memory_target_dom0_first", "get_memory_target_dom0",
+        "get_memory_target", "get_memory_target_missing", "list_vm",
+        "vm_get_start_time", "is_stubdom", "get_stubdom_id",
+    };
+    char *theirs = run_probe("tests/dropin-mem-debian", false, "counts");
+    char *ours = run_probe("tests/dropin-mem-debian", true, "counts");
+
+    for (size_t i = 0; i < sizeof(getters) / sizeof(getters[0]); i++) {
+        long a = count_of(ours, getters[i]), b = count_of(theirs, getters[i]);
+        ck_assert_msg(a <= b, "%s: %ld hypercalls on lightcore, %ld on libxl",
+                      getters[i], a, b);
+    }
+    /* libxl's dom0 fill-in reads the domain and the host (physinfo);
+     * lightcore needs only the domain */
+    ck_assert_int_eq(count_of(ours, "get_memory_target_dom0_first"), 1);
+    ck_assert_int_eq(count_of(ours, "list_vm"), 1);
+    free(theirs);
+    free(ours);
 }

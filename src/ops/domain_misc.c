@@ -4,7 +4,7 @@
  * libxl_send_sysrq, libxl_domain_rename, libxl_domain_preserve,
  * libxl_list_vm, libxl_vm_get_start_time, libxl_is_stubdom and
  * libxl_get_stubdom_id, with libxl's results, log lines and xenstore
- * writes. No per-ctx state; values a guest may have written are read
+ * writes (an HVM guest's S3 resume goes to its QEMU through subop/qmp). No per-ctx state; values a guest may have written are read
  * bounded and parsed as libxl parses them.
  */
 #include <errno.h>
@@ -12,12 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ao/ao.h"
 #include "libxl_utils.h"
 
 #include "base/gc.h"
 #include "base/log.h"
+#include "base/util.h"
+#include "subop/qmp.h"
 #include "xs/paths.h"
 
 #include <xen/hvm/params.h>   /* after xenctrl.h (base/ctx_base.h) */
@@ -174,35 +177,84 @@ static libxl_device_model_version dm_version(libxl__gc *gc, uint32_t domid)
     return dm;
 }
 
-/* Resuming from S3 is the device model's job: only HVM guests have one. */
-static int s3_resume(libxl__gc *gc, uint32_t domid)
-{
-    int rc = ERROR_INVAL;
+/* S3 resume through QEMU's QMP (system_wakeup), as libxl's device model
+ * client: the operation's result. */
+typedef struct {
+    libxl__ao *ao;
+    libxl__qmp qmp;
+} s3_wakeup;
 
-    if (domain_type(gc, domid) == LIBXL_DOMAIN_TYPE_HVM) {
-        switch (dm_version(gc, domid)) {
-        case LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN_TRADITIONAL:
-            rc = 0;
-            if (xc_hvm_param_set(CTX->xch, domid, HVM_PARAM_ACPI_S_STATE, 0)) {
-                LOGED(CTX, ERROR, domid, "Send trigger '%s' failed",
-                      libxl_trigger_to_string(LIBXL_TRIGGER_S3RESUME));
-                rc = ERROR_FAIL;
-            }
-            break;
-        case LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN:
-            /* QEMU's system_wakeup over QMP: not in lightcore yet */
-            LOGD(CTX, ERROR, domid, "resuming through the device model's QMP "
-                 "is not implemented yet");
-            rc = ERROR_NI;
-            break;
-        default:
-            break;
-        }
-    }
+#define S3_QMP_TIMEOUT_MS (10 * 1000)
+
+static void s3_resume_done(libxl__egc *egc, libxl__ao *ao, int rc)
+{
     if (rc)
-        LOGD(CTX, ERROR, domid, "Send trigger '%s' failed, rc=%d",
+        LOGD(ao->ctx, ERROR, ao->domid, "Send trigger '%s' failed, rc=%d",
              libxl_trigger_to_string(LIBXL_TRIGGER_S3RESUME), rc);
-    return rc;
+    libxl__ao_complete(egc, ao, rc);
+}
+
+static void s3_woken(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                     struct json_object *response)
+{
+    s3_wakeup *w = CONTAINER_OF(qmp, s3_wakeup, qmp);
+
+    (void)response;
+    libxl__qmp_close(qmp);
+    s3_resume_done(egc, w->ao, rc);
+}
+
+/*
+ * Resuming from S3 is the device model's job: only HVM guests have one.
+ * Starts QEMU's wakeup (1), or returns the result at once (0, *rc set).
+ */
+static int s3_resume_start(libxl__ao *ao, uint32_t domid, int *rc)
+{
+    libxl__gc *gc = libxl__ao_gc(ao);
+    libxl_ctx *ctx = ao->ctx;
+
+    *rc = ERROR_INVAL;
+    if (domain_type(gc, domid) != LIBXL_DOMAIN_TYPE_HVM)
+        return 0;
+    switch (dm_version(gc, domid)) {
+    case LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN_TRADITIONAL:
+        *rc = 0;
+        if (xc_hvm_param_set(ctx->xch, domid, HVM_PARAM_ACPI_S_STATE, 0)) {
+            LOGED(ctx, ERROR, domid, "Send trigger '%s' failed",
+                  libxl_trigger_to_string(LIBXL_TRIGGER_S3RESUME));
+            *rc = ERROR_FAIL;
+        }
+        return 0;
+    case LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN: {
+        const char *path = libxl__qmp_socket_path(gc, domid);
+        struct stat st;
+        s3_wakeup *w;
+
+        /* no device model listening: libxl's connect fails just so */
+        if (stat(path, &st)) {
+            LOGED(ctx, ERROR, domid, "Failed to connect to QMP socket %s",
+                  path);
+            *rc = ERROR_FAIL;
+            return 0;
+        }
+        w = libxl__ao_zalloc(ao, sizeof(*w));
+        if (!w) {
+            *rc = ERROR_NOMEM;
+            return 0;
+        }
+        w->ao = ao;
+        libxl__qmp_init(&w->qmp);
+        w->qmp.ao = ao;
+        w->qmp.what = "QMP";
+        w->qmp.path = path;
+        w->qmp.timeout_ms = S3_QMP_TIMEOUT_MS;
+        w->qmp.callback = s3_woken;
+        *rc = libxl__qmp_send(&w->qmp, "system_wakeup", NULL, -1);
+        return *rc ? 0 : 1;
+    }
+    default:
+        return 0;
+    }
 }
 
 typedef struct {
@@ -224,11 +276,6 @@ static int trigger_step(libxl_ctx *ctx, uint32_t domid, void *arg, int *result)
     case LIBXL_TRIGGER_NMI:      xen = XEN_DOMCTL_SENDTRIGGER_NMI; break;
     case LIBXL_TRIGGER_INIT:     xen = XEN_DOMCTL_SENDTRIGGER_INIT; break;
     case LIBXL_TRIGGER_RESET:    xen = XEN_DOMCTL_SENDTRIGGER_RESET; break;
-    case LIBXL_TRIGGER_S3RESUME: {
-        GC_INIT(ctx);
-        *result = s3_resume(gc, domid);
-        return 0;
-    }
     default:
         errno = EINVAL;
         LOGED(ctx, ERROR, domid, "Send trigger '%s' failed",
@@ -249,6 +296,14 @@ int libxl_send_trigger(libxl_ctx *ctx, uint32_t domid, libxl_trigger trigger,
                        uint32_t vcpuid, const libxl_asyncop_how *ao_how)
 {
     trigger_args ta = {trigger, vcpuid};
+
+    if (trigger == LIBXL_TRIGGER_S3RESUME) {
+        AO_CREATE(ctx, domid, ao_how);
+        int rc;
+        if (!s3_resume_start(ao, domid, &rc))
+            s3_resume_done(egc, ao, rc);
+        return AO_INPROGRESS;
+    }
     return libxl__ao_immediate(ctx, domid, ao_how, trigger_step, &ta);
 }
 

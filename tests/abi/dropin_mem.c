@@ -390,6 +390,9 @@ static void trigger_section(void)
         trigger(2, all[i], 0);
     xs_put("/libxl/2/dm-version", "qemu_xen_traditional");
     trigger(2, LIBXL_TRIGGER_S3RESUME, 0);
+    xs_put("/libxl/2/dm-version", "qemu_xen");    /* QMP: no QEMU here */
+    trigger(2, LIBXL_TRIGGER_S3RESUME, 0);
+    show_lib_dir();
     xs_put("/libxl/2/dm-version", "nonsense");
     trigger(2, LIBXL_TRIGGER_S3RESUME, 0);
     xs_rm(xs, XBT_NULL, "/libxl/2/type");

@@ -8,167 +8,63 @@
  * never trusted further) and nothing else; no per-ctx state.
  *
  * The two setters read the domain's stored configuration under the
- * domain's userdata lock, as libxl does; the small reader here uses the
- * same files and the same lock as libxl (and as the userdata family).
+ * domain's userdata lock, as libxl does, through the userdata family's
+ * shared pieces (ops/userdata.h).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include "libxl_utils.h"
 
 #include "base/gc.h"
 #include "base/log.h"
-#include "child/child.h"
+#include "ops/userdata.h"
 #include "xs/paths.h"
 
-#define XEN_LIB_DIR          "/var/lib/xen"
 #define MAXMEM_CONSTANT_KB   1024          /* x86's extra, as libxl */
 #define MIN_DOM0_MEM_KB      (128 * 1024)
 #define MEM_NODE_MAX         4096          /* longest value read */
 
 /* ------------------------------------------------ userdata lock, config */
 
-/* Data file of the domain's stored configuration, or its lock file
- * ("d" / "l"), named by the domain's uuid; NULL when there is no such
- * domain (logged as libxl does). */
-static const char *userdata_path(libxl__gc *gc, uint32_t domid,
-                                 const char *what, const char *kind)
+/* The domain's userdata lock, as libxl's setters take it: 0, or
+ * ERROR_LOCK_FAIL (logged where libxl logs) when there is no such domain
+ * or the lock cannot be had. */
+static int lock_domain(libxl__gc *gc, uint32_t domid, libxl__userdata_dom *dom,
+                       libxl__userdata_flock *lock)
 {
-    libxl_dominfo info;
-    const char *path = NULL;
-
-    libxl_dominfo_init(&info);
-    if (libxl_domain_info(CTX, &info, domid)) {
-        LOGE(CTX, ERROR, "unable to find domain info for domain %" PRIu32,
-             domid);
-        goto out;
-    }
-    path = GCSPRINTF(XEN_LIB_DIR "/userdata-%s.%u.%s.%s", kind, domid,
-                     libxl__gc_sprintf(gc, LIBXL_UUID_FMT,
-                                       LIBXL_UUID_BYTES(info.uuid)),
-                     what);
-out:
-    libxl_dominfo_dispose(&info);
-    return path;
-}
-
-typedef struct {
-    char *path;
-    libxl__carefd *fd;
-} domain_lock;
-
-static void domain_unlock(domain_lock *l)
-{
-    if (!l) return;
-    /* unlinked before the descriptor goes: whoever opens the name after
-     * this gets a new file, and checks it is still the named one */
-    if (l->path) unlink(l->path);
-    if (l->fd) libxl__carefd_close(l->fd);
-    free(l->path);
-    free(l);
-}
-
-/* The domain's userdata lock (flock on its lock file, held until
- * domain_unlock), or NULL when it cannot be had or the domain is gone. */
-static domain_lock *domain_lock_take(libxl__gc *gc, uint32_t domid)
-{
-    const char *path = userdata_path(gc, domid, "domain-userdata-lock", "l");
-    domain_lock *l;
-
-    if (!path) return NULL;
-    l = calloc(1, sizeof(*l));
-    if (!l || !(l->path = strdup(path))) {
-        free(l);
-        LOG(CTX, ERROR, "cannot allocate the lock of %s", path);
-        return NULL;
-    }
-    for (;;) {
-        struct stat named, held;
-        int fd;
-
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-        if (fd < 0) {
-            LOGE(CTX, ERROR, "cannot open lockfile %s, errno=%d", path, errno);
-            goto fail;
-        }
-        l->fd = libxl__carefd_opened(CTX, fd);
-        while (flock(fd, LOCK_EX)) {
-            if (errno == EINTR) continue;
-            LOGE(CTX, ERROR,
-                 "unexpected error while trying to lock %s, fd=%d, errno=%d",
-                 path, fd, errno);
-            goto fail;
-        }
-        if (fstat(fd, &held)) {
-            LOGE(CTX, ERROR, "cannot fstat %s, fd=%d, errno=%d", path, fd,
-                 errno);
-            goto fail;
-        }
-        if (!stat(path, &named)) {
-            if (named.st_dev == held.st_dev && named.st_ino == held.st_ino)
-                break;
-        } else if (errno != ENOENT) {
-            LOGE(CTX, ERROR, "cannot stat %s, errno=%d", path, errno);
-            goto fail;
-        }
-        /* the holder before us unlinked it: lock the new one */
-        libxl__carefd_close(l->fd);
-        l->fd = NULL;
-    }
-    if (libxl_domain_info(CTX, NULL, domid)) {
-        domain_unlock(l);
-        return NULL;
-    }
-    return l;
-
-fail:
-    domain_unlock(l);
-    return NULL;
+    if (libxl__userdata_dom_find(gc, domid, dom) ||
+        libxl__userdata_lock(gc, dom, LIBXL__LOCK_USERDATA, lock, NULL))
+        return ERROR_LOCK_FAIL;
+    return 0;
 }
 
 /* The stored configuration into *cfg (initialised), libxl's rc:
- * ERROR_JSON_CONFIG_EMPTY when there is none. */
-static int stored_config(libxl__gc *gc, uint32_t domid,
+ * ERROR_JSON_CONFIG_EMPTY when there is none. The lock is held. */
+static int stored_config(libxl__gc *gc, const libxl__userdata_dom *dom,
                          libxl_domain_config *cfg)
 {
-    const char *path = userdata_path(gc, domid, "libxl-json", "d");
-    void *data = NULL;
-    int len = 0, e, rc;
+    uint8_t *data = NULL;
+    int len = 0, rc;
 
-    if (!path) {
-        rc = ERROR_NOMEM;   /* libxl's answer for a domain gone */
-        goto fail;
+    rc = libxl__userdata_read(gc, dom, LIBXL__USERDATA_CONFIG, &data, &len);
+    if (rc) {
+        /* libxl reports its rc in the errno slot here */
+        libxl__log(CTX, XTL_ERROR, rc, LIBXL__FILE, __LINE__, __func__,
+                   dom->domid, "failed to retrieve domain configuration");
+        return ERROR_FAIL;
     }
-    e = libxl_read_file_contents(CTX, path, &data, &len);
-    if (e == ENOENT)
+    if (!len)
         return ERROR_JSON_CONFIG_EMPTY;
-    if (e) {
-        rc = ERROR_FAIL;
-        goto fail;
-    }
-    if (!len) {
-        LOG(CTX, ERROR, "userdata file %s is empty", path);
-        rc = ERROR_FAIL;
-        goto fail;
-    }
     /* the file's bytes as a string of their own, whatever they hold */
     char *text = GCZALLOC((size_t)len + 1);
     memcpy(text, data, (size_t)len);
     free(data);
     return libxl_domain_config_from_json(CTX, cfg, text);
-
-fail:
-    /* libxl reports its rc in the errno slot here */
-    libxl__log(CTX, XTL_ERROR, rc, LIBXL__FILE, __LINE__, __func__, domid,
-               "failed to retrieve domain configuration");
-    return ERROR_FAIL;
 }
 
 /* ------------------------------------------------------ node reading */
@@ -232,13 +128,13 @@ int libxl_domain_setmaxmem(libxl_ctx *ctx, uint32_t domid, uint64_t max_memkb)
     GC_INIT(ctx);
     libxl_domain_config cfg;
     const char *dom = dompath(gc, domid), *mem;
-    domain_lock *lock;
+    libxl__userdata_dom ud;
+    libxl__userdata_flock lock = {.fd = -1};
     uint64_t target_kb;
     int rc = 1, got;   /* libxl answers 1 for a node it cannot use */
 
     libxl_domain_config_init(&cfg);
-    lock = domain_lock_take(gc, domid);
-    if (!lock) {
+    if (lock_domain(gc, domid, &ud, &lock)) {
         rc = ERROR_LOCK_FAIL;
         goto out;
     }
@@ -260,7 +156,7 @@ int libxl_domain_setmaxmem(libxl_ctx *ctx, uint32_t domid, uint64_t max_memkb)
         goto out;
     }
 
-    rc = stored_config(gc, domid, &cfg);
+    rc = stored_config(gc, &ud, &cfg);
     if (rc < 0) {
         LOGE(ctx, ERROR, "unable to retrieve domain configuration");
         goto out;
@@ -286,7 +182,7 @@ int libxl_domain_setmaxmem(libxl_ctx *ctx, uint32_t domid, uint64_t max_memkb)
 
 out:
     libxl_domain_config_dispose(&cfg);
-    domain_unlock(lock);
+    libxl__userdata_unlock(&lock);
     return rc;
 }
 
@@ -481,16 +377,16 @@ int libxl_set_memory_target(libxl_ctx *ctx, uint32_t domid,
 {
     GC_INIT(ctx);
     libxl_domain_config cfg;
-    domain_lock *lock;
+    libxl__userdata_dom ud;
+    libxl__userdata_flock lock = {.fd = -1};
     int rc;
 
     libxl_domain_config_init(&cfg);
-    lock = domain_lock_take(gc, domid);
-    if (!lock) {
+    if (lock_domain(gc, domid, &ud, &lock)) {
         rc = ERROR_LOCK_FAIL;
         goto out;
     }
-    rc = stored_config(gc, domid, &cfg);
+    rc = stored_config(gc, &ud, &cfg);
     if (rc < 0) {
         LOGE(ctx, ERROR, "unable to retrieve domain configuration");
         goto out;
@@ -501,7 +397,7 @@ int libxl_set_memory_target(libxl_ctx *ctx, uint32_t domid,
 
 out:
     libxl_domain_config_dispose(&cfg);
-    domain_unlock(lock);
+    libxl__userdata_unlock(&lock);
     return rc;
 }
 

@@ -2,7 +2,9 @@
  * ops/userdata.h: the stored-configuration family's shared pieces
  * (userdata.c): the names of a domain's files under /var/lib/xen, the
  * per-domain lock files, and reading one userdata file. Used by
- * userdata.c's public functions and by retrieve_config.c; nothing else.
+ * userdata.c's public functions, by retrieve_config.c and by memory.c (the
+ * memory setters read the stored configuration under the lock); nothing
+ * else.
  */
 #ifndef LIGHTCORE_OPS_USERDATA_H
 #define LIGHTCORE_OPS_USERDATA_H

@@ -8,13 +8,15 @@
 # layout plus their functions; the JSON header declares each type's
 # libxl_<type>_gen_json (yajl); the source implements them on top of the
 # helpers in src/types/types_internal.h and the builtins'
-# src/types/builtins.h. JSON is written with yajl (libxl's own generator
-# configuration) and parsed with json-c.
+# src/types/builtins.h. JSON is written into the caller's yajl generator
+# by gen_json and through the direct writer of src/types/json_write.h by
+# to_json (the same bytes: yajl's as libxl configures it); it is parsed
+# with json-c.
 #
-# Every operation (init, dispose, copy, gen_json, parse) is one recursive
-# function below that emits C for "a value of type T at lvalue LV": the
-# same walk handles members of named structs, anonymous structs, keyed-union
-# members and array elements.
+# Every operation (init, dispose, copy, gen_json and write, parse) is one
+# recursive function below that emits C for "a value of type T at lvalue
+# LV": the same walk handles members of named structs, anonymous structs,
+# keyed-union members and array elements.
 
 import os
 import sys
@@ -426,36 +428,125 @@ def src_copy(s, o):
 
 
 # ------------------------------------------------------------- JSON out
+#
+# Each type's JSON text is written by two functions generated from the
+# same walk (gen_map / gen_value) with two back ends: the public
+# libxl_<type>_gen_json, into the caller's yajl generator, and the
+# static write_<type> behind libxl_<type>_to_json, through the direct
+# writer of src/types/json_write.h (the same bytes, without yajl's
+# per-token cost).
 
-def gen_value(ty, lv, o, parent):
-    """Statements writing lv's JSON value to hand (each failure jumps to
-    out with s set, through LC_GEN)."""
+
+class YajlBackend(object):
+    """Statements for libxl_<type>_gen_json: each call's status goes to
+    s and the first failure jumps to out (LC_GEN)."""
+
+    def call(self, c):
+        return "LC_GEN(%s);" % c
+
+    def map_open(self):
+        return self.call("yajl_gen_map_open(hand)")
+
+    def map_close(self):
+        return self.call("yajl_gen_map_close(hand)")
+
+    def array_open(self):
+        return self.call("yajl_gen_array_open(hand)")
+
+    def array_close(self):
+        return self.call("yajl_gen_array_close(hand)")
+
+    def key(self, name):
+        return self.call('lc_yajl_gen_asciiz(hand, "%s")' % name)
+
+    def string(self, c):
+        return self.call("lc_yajl_gen_asciiz(hand, %s)" % c)
+
+    def integer(self, c):
+        return self.call("yajl_gen_integer(hand, (long long)%s)" % c)
+
+    def uint64(self, c):
+        return self.call("lc_yajl_gen_uint64(hand, %s)" % c)
+
+    def boolean(self, c):
+        return self.call("yajl_gen_bool(hand, %s)" % c)
+
+    def builtin(self, kind, lv):
+        return self.call("libxl_%s_gen_json(hand, &%s)" % (kind, lv))
+
+    def struct(self, typename, lv):
+        return self.call("%s_gen_json(hand, &%s)" % (typename, lv))
+
+
+class WriterBackend(object):
+    """Statements for write_<type> (the writer keeps its first failure
+    itself, so nothing is checked here)."""
+
+    def map_open(self):
+        return "lc_jw_map_open(w);"
+
+    def map_close(self):
+        return "lc_jw_map_close(w);"
+
+    def array_open(self):
+        return "lc_jw_array_open(w);"
+
+    def array_close(self):
+        return "lc_jw_array_close(w);"
+
+    def key(self, name):
+        return 'LC_JW_KEY(w, "%s");' % name
+
+    def string(self, c):
+        return "lc_jw_string(w, %s);" % c
+
+    def integer(self, c):
+        return "lc_jw_int(w, (long long)%s);" % c
+
+    def uint64(self, c):
+        return "lc_jw_uint64(w, %s);" % c
+
+    def boolean(self, c):
+        return "lc_jw_bool(w, %s);" % c
+
+    def builtin(self, kind, lv):
+        return "lc_%s_write_json(w, &%s);" % (kind, lv)
+
+    def struct(self, typename, lv):
+        return "write_%s(w, &%s);" % (typename, lv)
+
+
+YAJL = YajlBackend()
+WRITER = WriterBackend()
+
+
+def gen_value(ty, lv, o, parent, b):
+    """Statements writing lv's JSON value through back end b."""
     if isinstance(ty, idl.Enumeration):
-        o("LC_GEN(lc_yajl_gen_asciiz(hand, %s_to_string(%s)));"
-          % (ty.typename, lv))
+        o(b.string("%s_to_string(%s)" % (ty.typename, lv)))
     elif isinstance(ty, idl.Number):
         if ty.bits == 64 and not ty.json_signed:
-            o("LC_GEN(lc_yajl_gen_uint64(hand, %s));" % lv)
+            o(b.uint64(lv))
         else:
-            o("LC_GEN(yajl_gen_integer(hand, (long long)%s));" % lv)
+            o(b.integer(lv))
     elif is_kind(ty, "bool"):
-        o("LC_GEN(yajl_gen_bool(hand, %s));" % lv)
+        o(b.boolean(lv))
     elif is_kind(ty, "string"):
-        o("LC_GEN(lc_yajl_gen_asciiz(hand, %s));" % lv)
+        o(b.string(lv))
     elif is_uniform(ty):
-        o("LC_GEN(libxl_%s_gen_json(hand, &%s));" % (ty.kind, lv))
+        o(b.builtin(ty.kind, lv))
     elif is_named_struct(ty):
-        o("LC_GEN(%s_gen_json(hand, &%s));" % (ty.typename, lv))
+        o(b.struct(ty.typename, lv))
     elif is_anon_struct(ty):
-        gen_map(ty.fields, lv + ".", o)
+        gen_map(ty.fields, lv + ".", o, b)
     elif isinstance(ty, idl.Array):
-        o("LC_GEN(yajl_gen_array_open(hand));")
+        o(b.array_open())
         o("for (int i = 0; i < %s%s; i++) {" % (parent, ty.lenvar_name))
         o.indent()
-        gen_value(ty.elem_type, lv + "[i]", o, parent)
+        gen_value(ty.elem_type, lv + "[i]", o, parent, b)
         o.dedent()
         o("}")
-        o("LC_GEN(yajl_gen_array_close(hand));")
+        o(b.array_close())
     else:
         raise SystemExit("gentypes: cannot print %s" % ty)
 
@@ -475,12 +566,8 @@ def not_default(f, lv, prefix):
     return lv
 
 
-def gen_key(name, o):
-    o('LC_GEN(lc_yajl_gen_asciiz(hand, "%s"));' % name)
-
-
-def gen_map(fields, prefix, o):
-    o("LC_GEN(yajl_gen_map_open(hand));")
+def gen_map(fields, prefix, o, b):
+    o(b.map_open())
     for f in fields:
         if not f.json:
             continue
@@ -491,12 +578,12 @@ def gen_map(fields, prefix, o):
             for m in ku.members:
                 o("case %s:" % m.value.cname)
                 o.indent()
-                gen_key("%s.%s" % (ku.keyvar_name, m.name), o)
+                o(b.key("%s.%s" % (ku.keyvar_name, m.name)))
                 if m.has_data:
-                    gen_map(m.struct.fields, "%s.%s." % (lv, m.name), o)
+                    gen_map(m.struct.fields, "%s.%s." % (lv, m.name), o, b)
                 else:
-                    o("LC_GEN(yajl_gen_map_open(hand));")
-                    o("LC_GEN(yajl_gen_map_close(hand));")
+                    o(b.map_open())
+                    o(b.map_close())
                 o("break;")
                 o.dedent()
             o("default:")
@@ -507,25 +594,27 @@ def gen_map(fields, prefix, o):
         if cond is not None:
             o("if (%s) {" % cond)
             o.indent()
-        gen_key(f.name, o)
-        gen_value(f.type, lv, o, prefix)
+        o(b.key(f.name))
+        gen_value(f.type, lv, o, prefix, b)
         if cond is not None:
             o.dedent()
             o("}")
-    o("LC_GEN(yajl_gen_map_close(hand));")
+    o(b.map_close())
 
 
 def src_to_json(t, o, byvalue):
+    """libxl_<t>_to_json: the writer's text, or NULL (logged)."""
     o("char *%s_to_json(libxl_ctx *ctx, %s %sp)"
       % (t, t, "" if byvalue else "*"))
     o("{")
-    o("    yajl_gen hand = lc_yajl_gen_alloc();")
+    o("    lc_jw w;")
     o()
-    o("    if (!hand)")
-    o("        return NULL;")
-    o('    return lc_yajl_gen_finish(ctx, "%s", hand,' % t)
-    o("                              %s_gen_json(hand, %sp));"
-      % (t, "&" if byvalue else ""))
+    o("    lc_jw_init(&w);")
+    if byvalue:
+        o("    lc_jw_string(&w, %s_to_string(p));" % t)
+    else:
+        o("    write_%s(&w, p);" % t)
+    o('    return lc_jw_finish(&w, ctx, "%s");' % t)
     o("}")
     o()
 
@@ -537,10 +626,17 @@ def src_gen_json(s, o):
     o.indent()
     o("yajl_gen_status s;")
     o()
-    gen_map(s.fields, "p->", o)
+    gen_map(s.fields, "p->", o, YAJL)
     o.dedent()
     o("out:")
     o("    return s;")
+    o("}")
+    o()
+    o("static void write_%s(lc_jw *w, const %s *p)" % (t, t))
+    o("{")
+    o.indent()
+    gen_map(s.fields, "p->", o, WRITER)
+    o.dedent()
     o("}")
     o()
     src_to_json(t, o, False)
@@ -823,9 +919,11 @@ def gen_source(types, path):
             '#include "types/builtins.h"',
             ""]:
         o(line)
-    # parse_<struct> functions call each other in any order
+    # write_<struct> and parse_<struct> call each other in any order
     for t in types:
         if isinstance(t, idl.Struct):
+            o("static void write_%s(lc_jw *w, const %s *p);"
+              % (t.typename, t.typename))
             o("static int parse_%s(json_object *o, %s *p);"
               % (t.typename, t.typename))
     o()

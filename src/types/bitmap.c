@@ -192,6 +192,16 @@ yajl_gen_status libxl_bitmap_gen_json(yajl_gen hand, libxl_bitmap *p)
     return yajl_gen_array_close(hand);
 }
 
+void lc_bitmap_write_json(lc_jw *w, const libxl_bitmap *p)
+{
+    lc_jw_array_open(w);
+    for (uint64_t i = 0; i < (uint64_t)p->size * 8; i++) {
+        if (p->map[i / 8] & (1u << (i % 8)))
+            lc_jw_int(w, (long long)i);
+    }
+    lc_jw_array_close(w);
+}
+
 /* ------------------------------------------------------------ builtin */
 
 void lc_bitmap_init(libxl_bitmap *p)

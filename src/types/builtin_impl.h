@@ -36,6 +36,16 @@ LC_JSON_EXPORT yajl_gen_status libxl_hwcap_gen_json(yajl_gen hand,
 LC_JSON_EXPORT yajl_gen_status
 libxl_ms_vm_genid_gen_json(yajl_gen hand, libxl_ms_vm_genid *p);
 
+/* Writes b as two lower-case hex digits at out; returns out + 2. */
+static inline char *lc_hex_byte(char *out, unsigned char b)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    out[0] = hex[b >> 4];
+    out[1] = hex[b & 15];
+    return out + 2;
+}
+
 /* A C string as a JSON string; NULL as JSON null. */
 yajl_gen_status lc_yajl_gen_cstring(yajl_gen hand, const char *s);
 

@@ -67,6 +67,11 @@ yajl_gen_status libxl_defbool_gen_json(yajl_gen hand, libxl_defbool *p)
     return lc_yajl_gen_cstring(hand, libxl_defbool_to_string(*p));
 }
 
+void lc_defbool_write_json(lc_jw *w, const libxl_defbool *p)
+{
+    lc_jw_string(w, libxl_defbool_to_string(*p));
+}
+
 void lc_defbool_init(libxl_defbool *p)
 {
     libxl_defbool_unset(p);
@@ -160,13 +165,38 @@ uint8_t *libxl_uuid_bytearray(libxl_uuid *uuid)
     return uuid->uuid;
 }
 
+/* The JSON string of *p, quotes included (LIBXL_UUID_FMT's text within:
+   8-4-4-4-12 lower-case hex digits). */
+#define UUID_QUOTED_LEN (LIBXL_UUID_FMTLEN + 2)
+
+static void quote_uuid(char text[UUID_QUOTED_LEN], const libxl_uuid *p)
+{
+    char *at = text;
+
+    *at++ = '"';
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *at++ = '-';
+        at = lc_hex_byte(at, p->uuid[i]);
+    }
+    *at = '"';
+}
+
 yajl_gen_status libxl_uuid_gen_json(yajl_gen hand, libxl_uuid *p)
 {
-    char text[LIBXL_UUID_FMTLEN + 1];
+    char text[UUID_QUOTED_LEN];
 
-    snprintf(text, sizeof(text), LIBXL_UUID_FMT, LIBXL_UUID_BYTES(*p));
-    return yajl_gen_string(hand, (const unsigned char *)text,
+    quote_uuid(text, p);
+    return yajl_gen_string(hand, (const unsigned char *)text + 1,
                            LIBXL_UUID_FMTLEN);
+}
+
+void lc_uuid_write_json(lc_jw *w, const libxl_uuid *p)
+{
+    char text[UUID_QUOTED_LEN];
+
+    quote_uuid(text, p);
+    lc_jw_quoted(w, text, sizeof(text));
 }
 
 void lc_uuid_init(libxl_uuid *p)

@@ -14,7 +14,10 @@
  *                           handled by the caller) into an initialised *p;
  *                           0, or a negative libxl error code with *p left
  *                           holding nothing that needs disposing
- * and the public libxl_X_gen_json(yajl_gen, libxl_X *) from libxl_json.h.
+ *   lc_X_write_json(w, p)   *p's JSON text through the writer of
+ *                           to_json (types/json_write.h): the same bytes
+ *                           as the public libxl_X_gen_json(yajl_gen,
+ *                           libxl_X *) of libxl_json.h writes into yajl
  * The implementations live in the builtin's own file under src/types/.
  */
 #ifndef LIGHTCORE_TYPES_BUILTINS_H
@@ -24,6 +27,7 @@
 #include <json-c/json.h>
 
 #include <libxl.h>
+#include "types/json_write.h"
 
 #define LC_BUILTIN_DECLARE(X)                                             \
     void lc_##X##_init(libxl_##X *p);                                     \
@@ -31,7 +35,8 @@
     void lc_##X##_copy(libxl_ctx *ctx, libxl_##X *dst,                    \
                        const libxl_##X *src);                             \
     bool lc_##X##_is_default(const libxl_##X *p);                         \
-    int lc_##X##_parse_json(json_object *v, libxl_##X *p)
+    int lc_##X##_parse_json(json_object *v, libxl_##X *p);                \
+    void lc_##X##_write_json(lc_jw *w, const libxl_##X *p)
 
 LC_BUILTIN_DECLARE(bitmap);
 LC_BUILTIN_DECLARE(string_list);

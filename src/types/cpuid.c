@@ -148,6 +148,52 @@ yajl_gen_status libxl_cpuid_policy_list_gen_json(yajl_gen hand,
     return yajl_gen_map_close(hand);
 }
 
+/* The same text through to_json's writer. */
+void lc_cpuid_policy_list_write_json(lc_jw *w,
+                                     const libxl_cpuid_policy_list *pl)
+{
+    const struct libxl__cpu_policy *policy = *pl;
+
+    lc_jw_map_open(w);
+    LC_JW_KEY(w, "cpuid");
+    lc_jw_array_open(w);
+    for (int i = 0; policy && policy->cpuid &&
+                    policy->cpuid[i].input[0] != LC_CPUID_UNUSED; i++) {
+        const struct xc_xend_cpuid *e = &policy->cpuid[i];
+
+        lc_jw_map_open(w);
+        for (int j = 0; j < 2; j++) {
+            if (e->input[j] == LC_CPUID_UNUSED)
+                continue;
+            lc_jw_string(w, input_names[j]);
+            lc_jw_int(w, e->input[j]);
+        }
+        for (int j = 0; j < 4; j++) {
+            if (!e->policy[j])
+                continue;
+            lc_jw_string(w, reg_names[j]);
+            lc_jw_string_n(w, e->policy[j],
+                           strnlen(e->policy[j], LC_CPUID_REG_CHARS));
+        }
+        lc_jw_map_close(w);
+    }
+    lc_jw_array_close(w);
+    LC_JW_KEY(w, "msr");
+    lc_jw_array_open(w);
+    for (int i = 0; policy && policy->msr &&
+                    policy->msr[i].index != XC_MSR_INPUT_UNUSED; i++) {
+        lc_jw_map_open(w);
+        LC_JW_KEY(w, "index");
+        lc_jw_int(w, policy->msr[i].index);
+        LC_JW_KEY(w, "policy");
+        lc_jw_string_n(w, policy->msr[i].policy,
+                       strnlen(policy->msr[i].policy, LC_MSR_CHARS));
+        lc_jw_map_close(w);
+    }
+    lc_jw_array_close(w);
+    lc_jw_map_close(w);
+}
+
 /* ------------------------------------------------------------ builtin */
 
 void lc_cpuid_policy_list_init(libxl_cpuid_policy_list *p)

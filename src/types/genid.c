@@ -57,6 +57,14 @@ yajl_gen_status libxl_ms_vm_genid_gen_json(yajl_gen hand,
     return yajl_gen_array_close(hand);
 }
 
+void lc_ms_vm_genid_write_json(lc_jw *w, const libxl_ms_vm_genid *p)
+{
+    lc_jw_array_open(w);
+    for (int i = 0; i < LIBXL_MS_VM_GENID_LEN; i++)
+        lc_jw_int(w, p->bytes[i]);
+    lc_jw_array_close(w);
+}
+
 void lc_ms_vm_genid_init(libxl_ms_vm_genid *p)
 {
     memset(p, 0, sizeof(*p));

@@ -28,6 +28,14 @@ yajl_gen_status libxl_hwcap_gen_json(yajl_gen hand, libxl_hwcap *p)
     return yajl_gen_array_close(hand);
 }
 
+void lc_hwcap_write_json(lc_jw *w, const libxl_hwcap *p)
+{
+    lc_jw_array_open(w);
+    for (int i = 0; i < HWCAP_JSON_WORDS; i++)
+        lc_jw_int(w, (*p)[i]);
+    lc_jw_array_close(w);
+}
+
 void lc_hwcap_init(libxl_hwcap *p)
 {
     memset(*p, 0, sizeof(*p));

@@ -1,8 +1,8 @@
 /*
- * types/json.c: the JSON glue of the generated type functions. Output goes
- * through yajl configured as libxl 4.17 configures it (beautified), so the
- * text is byte for byte libxl's; input is parsed with json-c under a depth
- * limit and strict checking. Nothing here writes JSON text by hand.
+ * types/json.c: the JSON input of the generated type functions: text is
+ * parsed with json-c under a depth limit and strict checking. (Output is
+ * types/json_write.c's for to_json and types/json_yajl.c's helpers for
+ * the yajl generators.)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,55 +13,6 @@
 
 #include "base/log.h"
 #include "types/types_internal.h"
-
-/* ------------------------------------------------------------ output */
-
-yajl_gen lc_yajl_gen_alloc(void)
-{
-    return libxl_yajl_gen_alloc(NULL);
-}
-
-char *lc_yajl_gen_finish(libxl_ctx *ctx, const char *type, yajl_gen hand,
-                         yajl_gen_status status)
-{
-    const unsigned char *buf;
-    size_t len;
-    char *text = NULL;
-
-    if (status == yajl_gen_status_ok)
-        status = yajl_gen_get_buf(hand, &buf, &len);
-    if (status == yajl_gen_status_ok) {
-        text = strdup((const char *)buf);
-        if (!text && ctx)
-            LOGE(ctx, ERROR, "no memory for the JSON text of %s", type);
-    } else if (ctx) {
-        LOG(ctx, ERROR, "cannot write %s as JSON (yajl status %d)",
-            type, (int)status);
-    }
-    yajl_gen_free(hand);
-    return text;
-}
-
-yajl_gen_status lc_yajl_gen_asciiz(yajl_gen hand, const char *s)
-{
-    if (!s)
-        return yajl_gen_null(hand);
-    return yajl_gen_string(hand, (const unsigned char *)s, strlen(s));
-}
-
-yajl_gen_status lc_yajl_gen_uint64(yajl_gen hand, uint64_t v)
-{
-    char digits[24];
-    size_t at = sizeof(digits);
-
-    /* (decimal digits from the right; snprintf costs more than the rest
-       of a small number's output) */
-    do {
-        digits[--at] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return yajl_gen_number(hand, digits + at, sizeof(digits) - at);
-}
 
 /* ------------------------------------------------------------ input */
 

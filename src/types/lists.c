@@ -61,6 +61,14 @@ yajl_gen_status libxl_string_list_gen_json(yajl_gen hand,
     return yajl_gen_array_close(hand);
 }
 
+void lc_string_list_write_json(lc_jw *w, const libxl_string_list *p)
+{
+    lc_jw_array_open(w);
+    for (size_t i = 0; *p && (*p)[i]; i++)
+        lc_jw_string(w, (*p)[i]);
+    lc_jw_array_close(w);
+}
+
 void lc_string_list_init(libxl_string_list *p)
 {
     *p = NULL;
@@ -175,6 +183,16 @@ yajl_gen_status libxl_key_value_list_gen_json(yajl_gen hand,
         LC_YAJL(s, lc_yajl_gen_cstring(hand, (*p)[i + 1]));
     }
     return yajl_gen_map_close(hand);
+}
+
+void lc_key_value_list_write_json(lc_jw *w, const libxl_key_value_list *p)
+{
+    lc_jw_map_open(w);
+    for (size_t i = 0; *p && (*p)[i]; i += 2) {
+        lc_jw_string(w, (*p)[i]);
+        lc_jw_string(w, (*p)[i + 1]);
+    }
+    lc_jw_map_close(w);
 }
 
 void lc_key_value_list_init(libxl_key_value_list *p)

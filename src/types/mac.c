@@ -2,7 +2,6 @@
  * types/mac.c: libxl_mac, six bytes written "xx:xx:xx:xx:xx:xx": copy,
  * JSON form and the builtin interface of types/builtins.h.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,13 +14,37 @@ void libxl_mac_copy(libxl_ctx *ctx, libxl_mac *dst, const libxl_mac *src)
     memcpy(*dst, *src, sizeof(*dst));
 }
 
+/* The JSON string of *p, quotes included (LIBXL_MAC_FMT's text within). */
+#define MAC_QUOTED_LEN (LIBXL_MAC_FMTLEN + 2)
+
+static void quote_mac(char text[MAC_QUOTED_LEN], const libxl_mac *p)
+{
+    char *at = text;
+
+    *at++ = '"';
+    for (int i = 0; i < 6; i++) {
+        if (i)
+            *at++ = ':';
+        at = lc_hex_byte(at, (*p)[i]);
+    }
+    *at = '"';
+}
+
 yajl_gen_status libxl_mac_gen_json(yajl_gen hand, libxl_mac *p)
 {
-    char text[LIBXL_MAC_FMTLEN + 1];
+    char text[MAC_QUOTED_LEN];
 
-    snprintf(text, sizeof(text), LIBXL_MAC_FMT, LIBXL_MAC_BYTES((*p)));
-    return yajl_gen_string(hand, (const unsigned char *)text,
+    quote_mac(text, p);
+    return yajl_gen_string(hand, (const unsigned char *)text + 1,
                            LIBXL_MAC_FMTLEN);
+}
+
+void lc_mac_write_json(lc_jw *w, const libxl_mac *p)
+{
+    char text[MAC_QUOTED_LEN];
+
+    quote_mac(text, p);
+    lc_jw_quoted(w, text, sizeof(text));
 }
 
 void lc_mac_init(libxl_mac *p)

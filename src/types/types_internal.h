@@ -1,7 +1,7 @@
 /*
  * types/types_internal.h: what the generated types/_libxl_types.c needs
- * from types/json.c (writing JSON with yajl exactly as libxl does;
- * parsing with json-c) and types/builtin_types.c. Internal to the library: nothing here is exported.
+ * from types/json_yajl.c (writing into a yajl generator), types/json.c
+ * (parsing with json-c) and types/builtin_types.c. Internal to the library: nothing here is exported.
  */
 #ifndef LIGHTCORE_TYPES_TYPES_INTERNAL_H
 #define LIGHTCORE_TYPES_TYPES_INTERNAL_H
@@ -23,17 +23,9 @@
    keeps this constant private). */
 #define LIBXL_INVALID_GFN (~(uint64_t)0)
 
-/* ---- output: yajl, configured as libxl configures it */
+/* ---- output into the caller's yajl generator (json_yajl.c; to_json's
+   own writer is types/json_write.h) */
 
-/* A beautified generator (libxl_yajl_gen_alloc), or NULL. */
-yajl_gen lc_yajl_gen_alloc(void);
-/*
- * Ends a to_json call: on status ok, a malloc'ed copy of hand's text;
- * otherwise NULL, logged through ctx when there is one ("type" names
- * what was printed). Frees hand either way.
- */
-char *lc_yajl_gen_finish(libxl_ctx *ctx, const char *type, yajl_gen hand,
-                         yajl_gen_status status);
 /* s as a JSON string, or null when s is NULL. */
 yajl_gen_status lc_yajl_gen_asciiz(yajl_gen hand, const char *s);
 /* An unsigned 64-bit number, all of its digits. */

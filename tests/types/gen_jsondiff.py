@@ -281,6 +281,7 @@ def emit_struct_glue(em, s):
     em("", "static void fillv_%s(void *p, jd_rng *r, int sel) { fill_%s(p, r, sel); }" % (t, t))
     em("", "static int cmpv_%s(const void *a, const void *b) { return cmp_%s(a, b, \"\"); }" % (t, t))
     em("", "static char *to_json_%s(void *p) { return %s_to_json(JD_CTX, p); }" % (t, t))
+    em("", "static char *gen_text_%s(void *p) { return jd_yajl_text((yajl_gen_status (*)(yajl_gen, void *))%s_gen_json, p); }" % (t, t))
     em("", "static int from_json_%s(void *p, const char *s) { return %s_from_json(JD_CTX, p, s); }" % (t, t))
     if has_fn(s, "copy"):
         em("", "static void copy_%s(void *d, const void *s) { %s_copy(JD_CTX, d, s); }" % (t, t))
@@ -306,6 +307,7 @@ def emit_enum_glue(em, e):
     em("", "static int cmpv_%s(const void *a, const void *b) { return *(const %s *)a != *(const %s *)b; }"
        % (t, t, t))
     em("", "static char *to_json_%s(void *p) { return %s_to_json(JD_CTX, *(%s *)p); }" % (t, t, t))
+    em("", "static char *gen_text_%s(void *p) { return jd_yajl_text((yajl_gen_status (*)(yajl_gen, void *))%s_gen_json, p); }" % (t, t))
     em("", "static int from_json_%s(void *p, const char *s) { return %s_from_json(JD_CTX, p, s); }" % (t, t))
     em("", "static void dispose_%s(void *p) { free(p); }" % t)
     em("", "")
@@ -332,13 +334,13 @@ def gen_c(types, path):
     for t in types:
         n = t.typename
         if isinstance(t, idl.Enumeration):
-            em("", "    { \"%s\", 1, %d, new_%s, fillv_%s, cmpv_%s, to_json_%s, from_json_%s, NULL, dispose_%s },"
-               % (n, len(t.values) + 1, n, n, n, n, n, n))
+            em("", "    { \"%s\", 1, %d, new_%s, fillv_%s, cmpv_%s, to_json_%s, gen_text_%s, from_json_%s, NULL, dispose_%s },"
+               % (n, len(t.values) + 1, n, n, n, n, n, n, n))
         else:
             copy = "copy_%s" % n if has_fn(t, "copy") else "NULL"
-            em("", "    { \"%s\", 0, %d, new_%s, fillv_%s, cmpv_%s, to_json_%s, from_json_%s, %s, dispose_%s },"
-               % (n, union_keys(t), n, n, n, n, n, copy, n))
-    em("", "    { NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },")
+            em("", "    { \"%s\", 0, %d, new_%s, fillv_%s, cmpv_%s, to_json_%s, gen_text_%s, from_json_%s, %s, dispose_%s },"
+               % (n, union_keys(t), n, n, n, n, n, n, copy, n))
+    em("", "    { NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL },")
     em("", "};")
     tmp = path + ".tmp"
     with open(tmp, "w") as f:

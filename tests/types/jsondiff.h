@@ -13,6 +13,8 @@
 #include <stdlib.h>
 
 #include <libxl.h>
+#define HAVE_YAJL_YAJL_VERSION_H 1  /* what Debian's libxl_json.h needs */
+#include <libxl_json.h>
 
 /* Largest count of elements given to a counted array or a list. */
 #define JD_MAX_ARRAY 3
@@ -38,6 +40,9 @@ uint64_t jd_number(jd_rng *r, int is_signed, int bits);
 char *jd_string(jd_rng *r);
 /* calloc that exits on failure; NULL for n == 0. */
 void *jd_calloc(size_t n, size_t size);
+/* fn(g, p)'s text on a fresh generator configured as libxl's
+   (malloc'ed; NULL if fn fails). */
+char *jd_yajl_text(yajl_gen_status (*fn)(yajl_gen, void *), void *p);
 /* Reports one differing member; returns 1. */
 int jd_diff(const char *where, const char *path);
 
@@ -76,6 +81,9 @@ typedef struct {
     void (*fill)(void *p, jd_rng *r, int sel);
     int (*cmp)(const void *a, const void *b);   /* number of differences */
     char *(*to_json)(void *p);
+    /* the text libxl_<type>_gen_json writes into a generator configured
+       as libxl's (libxl_yajl_gen_alloc): malloc'ed, NULL on failure */
+    char *(*gen_text)(void *p);
     int (*from_json)(void *p, const char *s);
     void (*copy)(void *dst, const void *src);   /* NULL: no _copy */
     void (*release)(void *p);                   /* _dispose and free */

@@ -6,6 +6,8 @@
  *
  *   gen SEED N        to_json of every type's _init value and of N random
  *                     values per type ("=== TYPE I" sections)
+ *   yajl SEED N       the same values' text written by libxl_<type>_gen_json
+ *                     into a generator configured as libxl's
  *   check SEED N      reads gen's output (of either library): from_json of
  *                     each text, compared member by member with the value
  *                     that produced it, directly and through _copy, and
@@ -51,15 +53,17 @@ static int samples(const jd_type *t, int n)
     return n > t->nsel ? n : t->nsel;
 }
 
-static int mode_gen(uint64_t seed, int n)
+/* yajl: the same values through libxl_<type>_gen_json instead. */
+static int mode_gen(uint64_t seed, int n, int yajl)
 {
     for (int ti = 0; jd_types[ti].name; ti++) {
         const jd_type *t = &jd_types[ti];
+        char *(*text)(void *) = yajl ? t->gen_text : t->to_json;
 
         if (!t->is_enum) {
             void *p = t->alloc();
 
-            section(t->name, "init", t->to_json(p));
+            section(t->name, "init", text(p));
             t->release(p);
         }
         for (int i = 0; i < samples(t, n); i++) {
@@ -67,7 +71,7 @@ static int mode_gen(uint64_t seed, int n)
             char tag[16];
 
             snprintf(tag, sizeof(tag), "%d", i);
-            section(t->name, tag, t->to_json(p));
+            section(t->name, tag, text(p));
             t->release(p);
         }
     }
@@ -630,8 +634,9 @@ int main(int argc, char **argv)
     const char *mode = argc > 1 ? argv[1] : "";
 
     jd_setup();
-    if (!strcmp(mode, "gen") && argc == 4)
-        return mode_gen(strtoull(argv[2], NULL, 0), atoi(argv[3]));
+    if ((!strcmp(mode, "gen") || !strcmp(mode, "yajl")) && argc == 4)
+        return mode_gen(strtoull(argv[2], NULL, 0), atoi(argv[3]),
+                        !strcmp(mode, "yajl"));
     if (!strcmp(mode, "check") && argc == 4)
         return mode_check(strtoull(argv[2], NULL, 0));
     if (!strcmp(mode, "parse"))
@@ -662,7 +667,7 @@ int main(int argc, char **argv)
                           argc == 6 ? atoi(argv[5]) : 0);
     if (!strcmp(mode, "seeds") && argc == 5)
         return mode_seeds(argv[2], strtoull(argv[3], NULL, 0), atoi(argv[4]));
-    fprintf(stderr, "usage: %s gen|check SEED N | parse [FROM] |\n"
+    fprintf(stderr, "usage: %s gen|yajl|check SEED N | parse [FROM] |\n"
             "    fuzz SEED N [--fork] [--type T] [--save DIR] [--corpus DIR] |\n"
             "    depth TYPE FIELD [REPS [MAX]] | seeds DIR SEED N\n", argv[0]);
     return 2;

@@ -52,6 +52,26 @@ void jd_setup(void)
 #endif
 }
 
+/* ------------------------------------------------------------ yajl */
+
+char *jd_yajl_text(yajl_gen_status (*fn)(yajl_gen, void *), void *p)
+{
+    yajl_gen g = libxl_yajl_gen_alloc(NULL);
+    const unsigned char *buf;
+    size_t len;
+    char *text = NULL;
+
+    if (!g)
+        return NULL;
+    if (fn(g, p) == yajl_gen_status_ok &&
+        yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+        text = jd_calloc(1, len + 1);
+        memcpy(text, buf, len);
+    }
+    yajl_gen_free(g);
+    return text;
+}
+
 /* ------------------------------------------------------------ PRNG */
 
 static uint64_t mix(uint64_t z)

@@ -82,12 +82,27 @@ static inline void put_char(lc_jw *w, char c)
     w->buf[w->len++] = c;
 }
 
+/* Room reserved beyond what is written, for put_indent's whole words. */
+#define JW_SLACK 8
+
+/* n spaces, written eight at a time (up to JW_SLACK - 1 bytes past them
+   are overwritten too, and then by whatever comes next). */
+static inline void put_indent(lc_jw *w, size_t n)
+{
+    char *at = w->buf + w->len;
+
+    for (size_t i = 0; i < n; i += 8)
+        memcpy(at + i, "        ", 8);
+    w->len += n;
+}
+
 /*
  * Before a token whose own text is n bytes (plus a possible final
  * newline): checks that it may come here, makes room, and writes the
  * separator and indentation. is_string: it may be a key.
  */
-static bool begin_token(lc_jw *w, bool is_string, size_t n)
+static inline __attribute__((always_inline)) bool
+begin_token(lc_jw *w, bool is_string, size_t n)
 {
     unsigned char st = w->state[w->depth];
     size_t indent;
@@ -103,21 +118,20 @@ static bool begin_token(lc_jw *w, bool is_string, size_t n)
         return false;
     }
     indent = st == JW_MAP_VAL ? 0 : 4 * (size_t)w->depth;
-    if (!reserve(w, 2 + indent + n + 1))
+    if (!reserve(w, 2 + indent + n + 1 + JW_SLACK))
         return false;
     if (st == JW_MAP_KEY || st == JW_IN_ARRAY) {
         put(w, ",\n", 2);
     } else if (st == JW_MAP_VAL) {
         put(w, ": ", 2);
     }
-    memset(w->buf + w->len, ' ', indent);
-    w->len += indent;
+    put_indent(w, indent);
     return true;
 }
 
 /* After a token: the state of its level moves on; a complete document
    ends with a newline (room for it was reserved). */
-static void end_token(lc_jw *w)
+static inline __attribute__((always_inline)) void end_token(lc_jw *w)
 {
     unsigned char *st = &w->state[w->depth];
 
@@ -178,11 +192,10 @@ static void close_container(lc_jw *w, char bracket)
     }
     w->depth--;
     indent = 4 * (size_t)w->depth;
-    if (!reserve(w, 1 + indent + 2))
+    if (!reserve(w, 1 + indent + 2 + JW_SLACK))
         return;
     put_char(w, '\n');
-    memset(w->buf + w->len, ' ', indent);
-    w->len += indent;
+    put_indent(w, indent);
     put_char(w, bracket);
     end_token(w);
 }

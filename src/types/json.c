@@ -17,13 +17,16 @@
 /* ------------------------------------------------------------ input */
 
 /*
- * One linear pass over the text before json-c sees it, for three things.
+ * One linear pass over the text before json-c sees it, for four things.
  *
  * What json-c gets wrong even in strict mode: it saturates integers
  * outside [INT64_MIN, UINT64_MAX] instead of failing, and it accepts
  * single-quoted strings, NaN/Infinity, "1." and raw control characters
  * inside strings. Such text fails here; anything else malformed is left
  * for json-c to report.
+ *
+ * UTF-8: strings are checked here as json-c would check them (see
+ * utf8_sequence_end), and json-c is spared the check.
  *
  * Duplicate members: libxl reads the first of several members with the
  * same name, json-c keeps the last. So every later duplicate
@@ -64,17 +67,88 @@ static bool is_number_tail(char c)
            c == '-';
 }
 
-/* Characters ending the quick part of the string loop: '"', '\\' and
-   the control characters. */
+/* Characters ending the quick part of the string loop: '"', '\\', the
+   control characters and the bytes of multi-byte UTF-8 sequences. */
+#define SIXTEEN_ONES 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 static const bool ends_string_run[256] = {
-    [0x00] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    [0x10] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0x00] = SIXTEEN_ONES,
+    [0x10] = SIXTEEN_ONES,
     ['"'] = 1, ['\\'] = 1,
+    [0x80] = SIXTEEN_ONES, SIXTEEN_ONES, SIXTEEN_ONES, SIXTEEN_ONES,
+    SIXTEEN_ONES, SIXTEEN_ONES, SIXTEEN_ONES, SIXTEEN_ONES,
 };
+
+/*
+ * UTF-8 inside strings, checked as json-c's JSON_TOKENER_VALIDATE_UTF8
+ * checks it (so that the pieces need not be checked again by json-c, which
+ * costs it ~15% more): a byte 0xC0-0xDF, 0xE0-0xEF or 0xF0-0xF7 must be
+ * followed by one, two or three bytes 0x80-0xBF; any other byte from 0x80
+ * on is wrong where a character starts. (json-c's check is no stricter:
+ * overlong forms and surrogates pass.) s[i] >= 0x80; returns where the
+ * scan goes on, with *bad set if the sequence is wrong.
+ */
+static size_t utf8_sequence_end(const char *s, size_t i, size_t len,
+                                bool *bad)
+{
+    unsigned char lead = (unsigned char)s[i];
+    size_t more;
+
+    if ((lead & 0xe0) == 0xc0)
+        more = 1;
+    else if ((lead & 0xf0) == 0xe0)
+        more = 2;
+    else if ((lead & 0xf8) == 0xf0)
+        more = 3;
+    else {
+        *bad = true;
+        return i + 1;
+    }
+    for (i++; more; more--, i++) {
+        if (i >= len || ((unsigned char)s[i] & 0xc0) != 0x80) {
+            *bad = true;
+            return i;       /* that byte is looked at as itself */
+        }
+    }
+    return i;
+}
 
 static bool is_space(char c)
 {
     return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/*
+ * Word-at-a-time skips for the two long runs of indented text: a
+ * string's plain ASCII characters and indentation. They only move i past
+ * eight-byte words that surely belong to the run (the byte loops after
+ * them decide where it ends). ONES has a 1 in each byte; (x - ONES) & ~x
+ * & HIGHS is non-zero when some byte of x is zero, and (x - n * ONES) &
+ * ~x & HIGHS when some byte is below n (n <= 128).
+ */
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static size_t skip_plain_words(const char *s, size_t i, size_t len)
+{
+    while (i + 8 <= len) {
+        uint64_t v, q, b;
+
+        memcpy(&v, s + i, 8);
+        q = v ^ ('"' * ONES);
+        b = v ^ ('\\' * ONES);
+        if ((((q - ONES) & ~q) | ((b - ONES) & ~b) |
+             ((v - 0x20 * ONES) & ~v) | v) & HIGHS)
+            break;
+        i += 8;
+    }
+    return i;
+}
+
+static size_t skip_space_words(const char *s, size_t i, size_t len)
+{
+    while (i + 8 <= len && !memcmp(s + i, "        ", 8))
+        i += 8;
+    return i;
 }
 
 /* Part of a number or a literal (the pre-pass lets no other through). */
@@ -131,6 +205,9 @@ typedef struct {
     cut_range pieces[MAX_PIECES];
     size_t npieces;
     bool too_many;
+    /* a string is not UTF-8 as json-c's check wants it (decided after the
+       pass: see prepass_text) */
+    bool bad_utf8;
 } prepass;
 
 static int by_key_then_position(const void *a, const void *b, void *text)
@@ -260,10 +337,15 @@ static int prepass_run(prepass *p)
             size_t start = ++i;
 
             for (;;) {
+                i = skip_plain_words(s, i, len);
                 while (i < len && !ends_string_run[(unsigned char)s[i]])
                     i++;
                 if (i >= len || s[i] == '"')
                     break;
+                if ((unsigned char)s[i] >= 0x80) {
+                    i = utf8_sequence_end(s, i, len, &p->bad_utf8);
+                    continue;
+                }
                 if (s[i] != '\\')
                     return 0;           /* a raw control character */
                 i += 2;
@@ -332,8 +414,9 @@ static int prepass_run(prepass *p)
             break;
         case ' ': case '\t': case '\n': case '\r':
             /* (indented text has long runs) */
-            while (++i < len && is_space(s[i]))
-                ;
+            i = skip_space_words(s, i + 1, len);
+            while (i < len && is_space(s[i]))
+                i++;
             if (p->olen && i < len && is_word(p->out[p->olen - 1]) &&
                 is_word(s[i]))
                 p->out[p->olen++] = ' ';
@@ -404,12 +487,17 @@ static int prepass_text(prepass *p, const char *s, size_t len, char **copy)
     p->ncuts = p->cuts_cap = 0;
     p->npieces = 0;
     p->too_many = false;
+    p->bad_utf8 = false;
     p->olen = 0;
     p->out = malloc(len + 1);
     if (!p->out)
         return ERROR_FAIL;
 
     ok = prepass_run(p);
+    /* Bad UTF-8 fails the text, unless members are cut out: it may be in
+       one of them, and json-c checks the copy (see parse_whole). */
+    if (ok == 1 && p->bad_utf8 && !p->ncuts)
+        ok = 0;
     if (ok == 1 && p->ncuts) {
         /* Cut the ranges out; one inside another is already gone with it. */
         size_t at = 0, n = 0;
@@ -440,13 +528,18 @@ static int prepass_text(prepass *p, const char *s, size_t len, char **copy)
     return ok == 1 ? 0 : ERROR_FAIL;
 }
 
-static json_tokener *new_tokener(int depth)
+/* check_utf8: json-c checks the strings' UTF-8 too (for a text the
+   pre-pass has not checked). */
+static json_tokener *new_tokener(int depth, bool check_utf8)
 {
     json_tokener *tok = json_tokener_new_ex(depth);
     int flags = JSON_TOKENER_STRICT;
 
 #ifdef JSON_TOKENER_VALIDATE_UTF8
-    flags |= JSON_TOKENER_VALIDATE_UTF8;
+    if (check_utf8)
+        flags |= JSON_TOKENER_VALIDATE_UTF8;
+#else
+    (void)check_utf8;
 #endif
     if (tok)
         json_tokener_set_flags(tok, flags);
@@ -481,7 +574,7 @@ static json_tokener *take_piece_tokener(void)
     json_tokener *tok = spare_tokener;
 
     if (!tok)
-        return new_tokener(LC_JSON_MAX_DEPTH - 1);
+        return new_tokener(LC_JSON_MAX_DEPTH - 1, false);
     spare_tokener = NULL;
     json_tokener_reset(tok);
     return tok;
@@ -498,10 +591,12 @@ static void give_back_piece_tokener(json_tokener *tok)
     spare_tokener = tok;
 }
 
-/* json-c over the whole text s (len bytes, NUL-terminated). */
-static int parse_whole(const char *s, size_t len, json_object **out)
+/* json-c over the whole text s (len bytes, NUL-terminated); check_utf8
+   as for new_tokener. */
+static int parse_whole(const char *s, size_t len, bool check_utf8,
+                       json_object **out)
 {
-    json_tokener *tok = new_tokener(LC_JSON_MAX_DEPTH);
+    json_tokener *tok = new_tokener(LC_JSON_MAX_DEPTH, check_utf8);
     json_object *o;
 
     if (!tok)
@@ -532,9 +627,9 @@ int lc_json_parse_document(const char *s, json_object **out)
     if (len >= (size_t)INT32_MAX || prepass_text(&pp, s, len, &dedup))
         return ERROR_FAIL;
     if (dedup)
-        rc = parse_whole(dedup, strlen(dedup), out);
+        rc = parse_whole(dedup, strlen(dedup), true, out);
     else
-        rc = parse_whole(pp.out, pp.olen, out);
+        rc = parse_whole(pp.out, pp.olen, false, out);
     free(dedup);
     free(pp.out);
     return rc;
@@ -707,14 +802,14 @@ int lc_json_open_document(const char *s, json_object **out)
     if (len >= (size_t)INT32_MAX || prepass_text(&pp, s, len, &dedup))
         return ERROR_FAIL;
     if (dedup) {
-        rc = parse_whole(dedup, strlen(dedup), out);
+        rc = parse_whole(dedup, strlen(dedup), true, out);
         free(dedup);
         return rc;
     }
     /* on success, the document keeps pp.out */
     rc = open_pieces(&pp, out);
     if (rc == 1) {
-        rc = parse_whole(pp.out, pp.olen, out);
+        rc = parse_whole(pp.out, pp.olen, false, out);
         free(pp.out);
     } else if (rc) {
         free(pp.out);

@@ -1,7 +1,9 @@
 /*
  * types/types_internal.h: what the generated types/_libxl_types.c needs
  * from types/json_yajl.c (writing into a yajl generator), types/json.c
- * (parsing with json-c) and types/builtin_types.c. Internal to the library: nothing here is exported.
+ * (parsing documents with json-c), types/json_values.c (reading their
+ * values) and types/builtin_types.c. Internal to the library: nothing
+ * here is exported.
  */
 #ifndef LIGHTCORE_TYPES_TYPES_INTERNAL_H
 #define LIGHTCORE_TYPES_TYPES_INTERNAL_H

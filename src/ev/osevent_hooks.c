@@ -231,8 +231,16 @@ void libxl_osevent_occurred_timeout(libxl_ctx *ctx, void *for_libxl)
     ev = a->ev;
     appreg_free(ctx, a);
     if (ev) {
+        uint64_t seq = ev->reg_seq;
         ev->appreg = NULL;
-        libxl__ev_time_fire(egc, ev);
+        /* A loop that fell behind may hand over several due timeouts in
+         * any order: those due before this one fire first, so callbacks
+         * always run in deadline order. One of them may cancel this
+         * timeout (it then does not fire) or register it afresh (a new
+         * deadline: not this occurrence's). */
+        libxl__ev_time_fire_due(egc, ev->entry.deadline_ns);
+        if (ev->func && ev->reg_seq == seq)
+            libxl__ev_time_fire(egc, ev);
         libxl__ev_time_rearm(ctx);
         libxl__ctx_wake_waiters(ctx);
     }

@@ -377,6 +377,45 @@ TEST(timeout_through_hooks, 30)
     ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
 }
 
+/* An app loop that fell behind hands over due timeouts in its own order
+ * (glib does, under load): the callbacks still run in deadline order, and
+ * the occurrences of those that already fired are ignored. */
+static libxl__ev_time ordered[3];
+static int fired_order[3], n_fired_order;
+static void order_cb(libxl__egc *egc, libxl__ev_time *ev,
+                     const struct timeval *abs, int rc)
+{
+    (void)egc; (void)abs;
+    ck_assert_int_eq(rc, ERROR_TIMEDOUT);
+    fired_order[n_fired_order++] = (int)(ev - ordered);
+}
+
+TEST(timeouts_handed_over_late_fire_in_deadline_order, 30)
+{
+    libxl_osevent_register_hooks(ctx, &hooks, NULL);
+    CTX_LOCK(ctx);
+    for (int i = 0; i < 3; i++) {
+        libxl__ev_time_init(&ordered[i]);
+        ck_assert_int_eq(libxl__ev_time_register_rel(ctx, &ordered[i], order_cb,
+                                                     10 + 10 * i), 0);
+    }
+    CTX_UNLOCK(ctx);
+    ck_assert_int_eq(n_to_register, 3);
+    /* the last deadline first, as a late loop may */
+    void *tok0 = ato[0].for_libxl, *tok1 = ato[1].for_libxl;
+    app_fire_timeout(ctx, &ato[2]);
+    ck_assert_int_eq(n_fired_order, 3);
+    ck_assert_int_eq(fired_order[0], 0);
+    ck_assert_int_eq(fired_order[1], 1);
+    ck_assert_int_eq(fired_order[2], 2);
+    /* the two fired early had their registrations cut short */
+    ck_assert_int_eq(n_to_modify, 2);
+    libxl_osevent_occurred_timeout(ctx, tok0);
+    libxl_osevent_occurred_timeout(ctx, tok1);
+    ck_assert_int_eq(n_fired_order, 3);
+    ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
+}
+
 /* Deregistration modifies to {0,0} (never deregisters); the token lives
  * until the resulting occurred_timeout, which runs nothing. */
 TEST(timeout_deregistered_via_modify, 30)

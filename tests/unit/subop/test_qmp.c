@@ -11,11 +11,13 @@
  * refused capabilities negotiation. Also: connecting while the socket is
  * not there yet, to a stale socket and never; abort and timeout with the
  * command sent or not, and abort while connected between commands; the
- * operation called synchronously and completed by an event; requests
- * _send refuses; no fd leaked to children or left open. The server checks what the client sent and reports
+ * operation called synchronously and completed by an event, and two
+ * threads each in a synchronous operation on one ctx; requests _send
+ * refuses; libxl's socket path; no fd leaked to children or left open. The server checks what the client sent and reports
  * through its exit status; it exits once the client has closed.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,12 +333,12 @@ static void server_main(void)
     _exit(0);
 }
 
-static void server_listen(void)
+static void server_listen_at(const char *where)
 {
     struct sockaddr_un un = { .sun_family = AF_UNIX };
 
-    strcpy(un.sun_path, path);
-    unlink(path);
+    strcpy(un.sun_path, where);
+    unlink(where);
     SV.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     ck_assert_int_ge(SV.listen_fd, 0);
     ck_assert_int_eq(bind(SV.listen_fd, (struct sockaddr *)&un, sizeof(un)),
@@ -344,13 +346,16 @@ static void server_listen(void)
     ck_assert_int_eq(listen(SV.listen_fd, 4), 0);
 }
 
-/* Listen on path and serve one connection in a child. */
-static void server_start(enum phase phase, const char *raw, bool close_after)
+static void server_listen(void) { server_listen_at(path); }
+
+/* Listen on where and serve one connection in a child. */
+static void server_start_at(const char *where, enum phase phase,
+                            const char *raw, bool close_after)
 {
     SV.phase = phase;
     SV.raw = raw;
     SV.close_after_raw = close_after;
-    server_listen();
+    server_listen_at(where);
     SV.pid = fork();
     ck_assert_int_ge(SV.pid, 0);
     if (SV.pid == 0) {
@@ -361,6 +366,11 @@ static void server_start(enum phase phase, const char *raw, bool close_after)
         server_main();
     }
     close(SV.listen_fd);
+}
+
+static void server_start(enum phase phase, const char *raw, bool close_after)
+{
+    server_start_at(path, phase, raw, close_after);
 }
 
 /* The server has ended (it does once the client has closed), happy. */
@@ -636,6 +646,107 @@ TEST(qmp_abort_while_connected_between_commands, 30)
     ck_assert_int_eq(QC.send_rc, ERROR_ABORTED);
     server_end();
     no_sockets_left();
+}
+
+/* Two threads, each in a synchronous operation of its own on the same
+ * ctx, each with its connection: both run the event loop, and each
+ * completes. */
+typedef struct {
+    const char *path;
+    libxl__ao *ao;
+    libxl__qmp qmp;
+    int left, calls, rc;
+    bool bad_response;
+} th_op;
+
+static void th_replied(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                       struct json_object *response)
+{
+    th_op *t = CONTAINER_OF(qmp, th_op, qmp);
+    struct json_object *n, *args;
+
+    t->calls++;
+    if (!rc && (!json_object_object_get_ex(response, "n", &n) ||
+                json_object_get_int(n) != t->left))
+        t->bad_response = true;
+    if (!rc && --t->left > 0) {
+        args = json_object_new_object();
+        json_object_object_add(args, "n", json_object_new_int(t->left));
+        rc = libxl__qmp_send(qmp, "echo", args, -1);
+        json_object_put(args);
+        if (!rc) return;
+    }
+    libxl__qmp_close(qmp);
+    libxl__ao_complete(egc, t->ao, rc);
+}
+
+static int th_op_run(th_op *t, struct json_object *args)
+{
+    int rc;
+
+    AO_CREATE(ctx, 0, NULL);
+    t->ao = ao;
+    libxl__qmp_init(&t->qmp);
+    t->qmp.ao = ao;
+    t->qmp.path = t->path;
+    t->qmp.timeout_ms = 20000;
+    t->qmp.callback = th_replied;
+    rc = libxl__qmp_send(&t->qmp, "echo", args, -1);
+    if (rc) return AO_CREATE_FAIL(rc);
+    return AO_INPROGRESS;
+}
+
+static void *th_main(void *arg)
+{
+    th_op *t = arg;
+    struct json_object *args = json_object_new_object();
+
+    json_object_object_add(args, "n", json_object_new_int(t->left));
+    t->rc = th_op_run(t, args);
+    json_object_put(args);
+    return NULL;
+}
+
+TEST(qmp_two_threads_two_connections_one_ctx, 60)
+{
+    static char path2[160];
+    th_op t[2];
+    pthread_t th[2];
+    pid_t pids[2];
+
+    snprintf(path2, sizeof(path2), "%s/qmp2.sock", dir);
+    server_start(SCRIPTED, NULL, false);
+    pids[0] = SV.pid;
+    server_start_at(path2, SCRIPTED, NULL, false);
+    pids[1] = SV.pid;
+    for (int i = 0; i < 2; i++) {
+        memset(&t[i], 0, sizeof(t[i]));
+        t[i].path = i ? path2 : path;
+        t[i].left = 100;
+        ck_assert_int_eq(pthread_create(&th[i], NULL, th_main, &t[i]), 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+        ck_assert_int_eq(t[i].rc, 0);
+        ck_assert_int_eq(t[i].calls, 100);
+        ck_assert(!t[i].bad_response);
+        SV.pid = pids[i];
+        server_end();
+    }
+    unlink(path2);
+    no_sockets_left();
+}
+
+TEST(qmp_socket_path_is_libxl_s, 10)
+{
+    libxl__gc gc;
+
+    libxl__gc_init(&gc, ctx);
+    ck_assert_str_eq(libxl__qmp_socket_path(&gc, 7),
+                     "/var/run/xen/qmp-libxl-7");
+    ck_assert_str_eq(libxl__qmp_socket_path(&gc, 32752),
+                     "/var/run/xen/qmp-libxl-32752");
+    libxl__gc_dispose(&gc);
 }
 
 /* ------------------------------------------------- hostile: the reply */

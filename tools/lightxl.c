@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -109,6 +110,28 @@ static int cmd_info(int argc, char **argv)
     printf("%-23s: %s\n", "cc_compile_domain", v->compile_domain);
     printf("%-23s: %s\n", "cc_compile_date", v->compile_date);
     printf("%-23s: %s\n", "build_id", v->build_id);
+
+    /* The host, as xl info shows it (memory in MiB). */
+    libxl_physinfo pi;
+    libxl_physinfo_init(&pi);
+    if (libxl_get_physinfo(ctx, &pi)) {
+        fprintf(stderr, "lightxl: cannot read the host's physical information\n");
+        libxl_physinfo_dispose(&pi);
+        return EXIT_FAILED;
+    }
+    uint64_t per_mib = v->pagesize ? (1u << 20) / v->pagesize : 256;
+    int sched = libxl_get_scheduler(ctx);
+    printf("%-23s: %u\n", "nr_cpus", pi.nr_cpus);
+    printf("%-23s: %u\n", "nr_nodes", pi.nr_nodes);
+    printf("%-23s: %u\n", "cores_per_socket", pi.cores_per_socket);
+    printf("%-23s: %u\n", "threads_per_core", pi.threads_per_core);
+    printf("%-23s: %u.%03u\n", "cpu_mhz", pi.cpu_khz / 1000, pi.cpu_khz % 1000);
+    printf("%-23s: %"PRIu64"\n", "total_memory", pi.total_pages / per_mib);
+    printf("%-23s: %"PRIu64"\n", "free_memory",
+           (pi.free_pages - pi.outstanding_pages) / per_mib);
+    printf("%-23s: %s\n", "xen_scheduler",
+           sched >= 0 ? libxl_scheduler_to_string(sched) : "unknown");
+    libxl_physinfo_dispose(&pi);
     return EXIT_OK;
 }
 
@@ -761,7 +784,7 @@ static int cmd_reboot(int argc, char **argv)
 static const struct command commands[] = {
     {"list", cmd_list, "[-l] [DOMAIN]",
      "list domains (xl's table; -l: JSON, one object per domain)"},
-    {"info", cmd_info, "", "show the hypervisor's version information"},
+    {"info", cmd_info, "", "show the hypervisor's version and the host's resources"},
     {"events", cmd_events, "[--json] [--eject DOM:VDEV] [DOMAIN...]",
      "print domain shutdown/death and disk eject events until interrupted"},
     {"wait", cmd_wait, "[--timeout SECONDS] DOMAIN",

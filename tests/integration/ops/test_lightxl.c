@@ -125,6 +125,9 @@ TEST(info_prints_the_version, 150)
     ck_assert_ptr_nonnull(strstr(out, "xen_major              : 4\n"));
     ck_assert_ptr_nonnull(strstr(out, "xen_minor              : 17\n"));
     ck_assert_ptr_nonnull(strstr(out, "xen_version            : 4.17"));
+    /* the simulated host's resources and scheduler */
+    ck_assert_ptr_nonnull(strstr(out, "\ntotal_memory           : 65536\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\nxen_scheduler          : credit2\n"));
     free(out);
 }
 

@@ -1,7 +1,8 @@
 /*
  * hc_host.c: the simulated hypervisor's answers about the host as a whole:
  * sysctl physinfo, cputopoinfo, numainfo, pcitopoinfo, sched_id,
- * readconsole and debug_keys, and the hypervisor file system (hypfs_op)
+ * readconsole and debug_keys, memory_op's memory-sharing counts (from
+ * hc_mem.c), and the hypervisor file system (hypfs_op)
  * with the runtime parameters it holds; plus the control calls of
  * xensim.h that drive them (console lines, parameters, PCI devices).
  * Its state is struct sim_state's host part, under the table lock, set up
@@ -394,6 +395,15 @@ long sim_hc_host_sysctl(struct sim_state *s, struct xen_sysctl *sc)
     default:
         return -ENOSYS;
     }
+}
+
+/* Memory sharing's host-wide counts: Debian's build has no memory
+ * sharing, and Xen 4.17 then answers 0 for both (not ENOSYS). */
+long sim_hc_host_sharing(struct sim_state *s, uint64_t cmd)
+{
+    (void)s;
+    (void)cmd;
+    return 0;
 }
 
 /* ------------------------------------------------------------ hypfs */

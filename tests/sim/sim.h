@@ -278,5 +278,8 @@ long sim_hypercall(unsigned op, const uint64_t arg[6]);
  * readconsole, debug_keys, sched_id; the hypfs_op hypercall. */
 long sim_hc_host_sysctl(struct sim_state *s, struct xen_sysctl *sc);
 long sim_hc_hypfs_op(struct sim_state *s, const uint64_t arg[6]);
+/* memory_op XENMEM_get_sharing_freed_pages / _shared_pages (hc_mem.c
+ * passes them on). */
+long sim_hc_host_sharing(struct sim_state *s, uint64_t cmd);
 
 #endif

@@ -27,19 +27,28 @@ void xlboth_init(const char *preload_env, const char *private_dir)
 xl_run xlboth_run(bool on_lightcore, const char *const args[])
 {
     char wrapper[PATH_MAX], dir[PATH_MAX + 16];
-    const char *argv[XLBOTH_MAX_ARGS + 4];
+    const char *argv[XLBOTH_MAX_ARGS + 10];
     const char *env_debian[] = {preload, NULL};
     const char *env_ours[] = {preload, libpath,
                               "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0",
                               NULL};
+    const char *const *env = on_lightcore ? env_ours : env_debian;
+    const char *const no_env[] = {NULL};
     int n = 0;
 
     if (private_root[0]) {
+        /* The wrapper's own programs (sh, unshare, mount) get none of the
+         * environment: a sanitizer's runtime preloaded into them crashes
+         * them. env(1) gives it to xl alone. */
         ck_assert_ptr_nonnull(realpath("tests/common/private-xen-dirs", wrapper));
         snprintf(dir, sizeof(dir), "%s/%s", private_root,
                  on_lightcore ? "lightcore" : "debian");
         argv[n++] = wrapper;
         argv[n++] = dir;
+        argv[n++] = "/usr/bin/env";
+        for (int i = 0; env[i]; i++)
+            argv[n++] = env[i];
+        env = no_env;
     }
     argv[n++] = DEBIAN_XL;
     for (int i = 0; args && args[i]; i++) {
@@ -49,8 +58,7 @@ xl_run xlboth_run(bool on_lightcore, const char *const args[])
     argv[n] = NULL;
 
     xl_run r = {0};
-    r.status = subproc_run(&r.out, &r.err, argv,
-                           on_lightcore ? env_ours : env_debian, 30000);
+    r.status = subproc_run(&r.out, &r.err, argv, env, 30000);
     if (!r.out) r.out = strdup("");
     if (!r.err) r.err = strdup("");
     ck_assert_ptr_nonnull(r.out);

@@ -1,10 +1,9 @@
 /*
- * ops/host_ctl.c: host control, the calls about the machine as a whole
- * (physinfo, topology, free memory, the hypervisor's console, debug keys
- * and parameters): issue 16. CPU <-> NUMA node maps are implemented (from
- * libxenctrl's cputopoinfo), and the topology list_free functions; the
- * rest are placeholders for now. It keeps no state and touches no other
- * family's.
+ * ops/host_ctl.c: CPU <-> NUMA node maps (from libxenctrl's cputopoinfo),
+ * the topology lists' list_free functions, and the placeholder of
+ * libxl_clear_domid_history. The host's information is host_physinfo.c's,
+ * its console and parameters host_console.c's. It keeps no state and
+ * touches no other family's.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -13,6 +13,7 @@
 static char preload[PATH_MAX * 2 + 32];
 static char libpath[PATH_MAX + 32];
 static char private_root[PATH_MAX];
+bool xlboth_shared;
 
 void xlboth_init(const char *preload_env, const char *private_dir)
 {
@@ -42,7 +43,7 @@ xl_run xlboth_run(bool on_lightcore, const char *const args[])
          * them. env(1) gives it to xl alone. */
         ck_assert_ptr_nonnull(realpath("tests/common/private-xen-dirs", wrapper));
         snprintf(dir, sizeof(dir), "%s/%s", private_root,
-                 on_lightcore ? "lightcore" : "debian");
+                 xlboth_shared ? "shared" : on_lightcore ? "lightcore" : "debian");
         argv[n++] = wrapper;
         argv[n++] = dir;
         argv[n++] = "/usr/bin/env";

@@ -39,6 +39,10 @@ typedef char *(*xl_normaliser)(const char *text);
  */
 void xlboth_init(const char *preload_env, const char *private_dir);
 
+/* Set to true (after xlboth_init) for both libraries to share one private
+ * directory, private_dir/shared: each then sees what the other stored. */
+extern bool xlboth_shared;
+
 /* Runs `xl ARGS...` (args NULL-terminated, at most 14) on one library,
  * with a 30 s deadline. */
 xl_run xlboth_run(bool on_lightcore, const char *const args[]);

@@ -97,6 +97,23 @@ $(BENCH_DIR)/json_bench_xen: bench/json_bench.c bench/bench_stats.h | $(BENCH_DI
 	$(CC) -I/usr/include $(BASE_CFLAGS) -DBENCH_IS_XEN -o $@ $< \
 	    -l:libxenlight.so.4.17 -lxentoollog
 
+# ---- config_bench (the stored configuration; src/ops/retrieve_config.c) ----
+# xl list -l's loop (list, then libxl_retrieve_domain_configuration for each)
+# over 1,000 domains with stored configurations, and Debian's xl list -l
+# itself, on Debian's library and on lightcore's (LD_LIBRARY_PATH), turn
+# about. Built against Debian's headers and library, like ops_bench.
+BENCH_PROGS += $(BENCH_DIR)/config_bench
+
+.PHONY: bench-config
+bench: bench-config
+bench-config: $(BENCH_DIR)/config_bench $(SHLIB)
+	$(BENCH_DIR)/config_bench
+
+$(BENCH_DIR)/config_bench: bench/config_bench.c bench/bench_stats.h $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) | $(BENCH_DIR)
+	$(CC) -I/usr/include -Itests/sim $(BASE_CFLAGS) \
+	    -DLIGHTCORE_LIBDIR='"$(abspath $(BUILD))"' -o $@ $< $(BENCH_LINK) \
+	    -l:libxenlight.so.4.17 -lxenctrl -lxenstore -lxentoollog
+
 # Last: make expands a rule's prerequisites where the rule is read, so this
 # line must come after every BENCH_PROGS += above.
 bench-build: $(BENCH_PROGS) $(SHLIB)

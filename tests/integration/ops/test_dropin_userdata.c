@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xenstore.h>
 
 #include "dropin.h"
 #include "simhost.h"
@@ -59,18 +60,26 @@ static void teardown(void)
 
 TEST_FIXTURE(setup, teardown);
 
-/* A PV domain with the uuid UUID_FMT(tag); its domid. */
-static int make_domain(const char *name, unsigned tag, unsigned vcpus)
+/* A domain (PV, or type "--hvm" / "--pvh") with the uuid UUID_FMT(tag);
+ * its domid. */
+static int make_typed_domain(const char *name, unsigned tag, unsigned vcpus,
+                             const char *type)
 {
     char uuid[40], nv[16], *out = NULL;
     snprintf(uuid, sizeof(uuid), UUID_FMT, tag);
     snprintf(nv, sizeof(nv), "%u", vcpus);
     ck_assert_int_eq(simhost_cli(&out, "create", name, "--uuid", uuid,
-                                 "--vcpus", nv, "--mem-mb", "256", NULL), 0);
+                                 "--vcpus", nv, "--mem-mb", "256", type,
+                                 NULL), 0);
     int domid = atoi(out);
     free(out);
     ck_assert_int_gt(domid, 0);
     return domid;
+}
+
+static int make_domain(const char *name, unsigned tag, unsigned vcpus)
+{
+    return make_typed_domain(name, tag, vcpus, NULL);
 }
 
 /* base/NAME, made fresh. */
@@ -273,4 +282,134 @@ TEST(hostile_stored_config_never_crashes_lightcore, 120)
         }
         free(out);
     }
+}
+
+/* Writes (value) or removes (NULL) /local/domain/DOMID/rel, as dom0. */
+static void xs_set(int domid, const char *rel, const char *value)
+{
+    struct xs_handle *xs = xs_open(0);
+    char path[128];
+    ck_assert_ptr_nonnull(xs);
+    snprintf(path, sizeof(path), "/local/domain/%d/%s", domid, rel);
+    if (value)
+        ck_assert(xs_write(xs, XBT_NULL, path, value, strlen(value)));
+    else
+        xs_rm(xs, XBT_NULL, path);
+    xs_close(xs);
+}
+
+/* /local/domain/0/memory/rel, or "(none)" (static). */
+static const char *dom0_memory(const char *rel)
+{
+    static char value[64];
+    struct xs_handle *xs = xs_open(0);
+    char path[128];
+    unsigned len = 0;
+    ck_assert_ptr_nonnull(xs);
+    snprintf(path, sizeof(path), "/local/domain/0/memory/%s", rel);
+    char *v = xs_read(xs, XBT_NULL, path, &len);
+    snprintf(value, sizeof(value), "%s", v ? v : "(none)");
+    free(v);
+    xs_close(xs);
+    return value;
+}
+
+/* Successful retrievals and the live values merged in, side by side: PV,
+ * HVM (libxl's slack on the target) and PVH guests, a vcpu taken offline,
+ * dom0 (whose memory nodes libxl writes when they are missing), a domain
+ * whose name is gone from xenstore (libxl then succeeds with the stored
+ * name and nothing else merged), a malformed memory target and a missing
+ * static-max. Each library's run stores the same files first. */
+TEST(retrieve_config_same_on_debian_and_lightcore, 120)
+{
+    enum { PV, HVM, PVH, NONAME, BADMEM, NOMAX, N };
+    static const char *const json[N] = {
+        [PV] = "{\"c_info\": {\"type\": \"pv\", \"name\": \"old-name\","
+               " \"uuid\": \"00000000-0000-0000-0000-000000000042\"},"
+               " \"b_info\": {\"max_vcpus\": 2, \"avail_vcpus\": [0, 1],"
+               " \"max_memkb\": 1, \"target_memkb\": 1,"
+               " \"cmdline\": \"ro\", \"type.pv\": {\"kernel\": \"/k\"}},"
+               " \"on_crash\": \"preserve\"}",
+        [HVM] = "{\"c_info\": {\"type\": \"hvm\", \"name\": \"hvm\"},"
+                " \"b_info\": {\"max_vcpus\": 2, \"max_memkb\": 262144,"
+                " \"target_memkb\": 131072, \"video_memkb\": 8192,"
+                " \"type.hvm\": {\"acpi\": \"True\"}}}",
+        [PVH] = "{\"c_info\": {\"type\": \"pvh\", \"name\": \"pvh\"},"
+                " \"b_info\": {\"max_vcpus\": 1, \"type.pvh\": {}}}",
+        [NONAME] = "{\"c_info\": {\"type\": \"pv\", \"name\": \"stored\"},"
+                   " \"b_info\": {\"max_vcpus\": 1, \"type.pv\": {}}}",
+        [BADMEM] = "{\"c_info\": {\"type\": \"pv\"},"
+                   " \"b_info\": {\"max_vcpus\": 1, \"type.pv\": {}}}",
+        [NOMAX] = "{\"c_info\": {\"type\": \"pv\"},"
+                  " \"b_info\": {\"max_vcpus\": 1, \"type.pv\": {}}}",
+    };
+    static const char *const types[N] = { [HVM] = "--hvm", [PVH] = "--pvh" };
+    static const char dom0_json[] =
+        "{\"c_info\": {\"type\": \"pv\", \"name\": \"Domain-0\"},"
+        " \"b_info\": {\"max_vcpus\": 1, \"type.pv\": {}}}";
+    char ids[N][16], path[PATH_MAX];
+    int domid[N];
+
+    for (int i = 0; i < N; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "guest%d", i);
+        domid[i] = make_typed_domain(name, 0x20 + (unsigned)i,
+                                     i == PV || i == HVM ? 2 : 1, types[i]);
+        snprintf(ids[i], sizeof(ids[i]), "%d", domid[i]);
+    }
+    xs_set(domid[PV], "cpu/1/availability", "offline");
+    xs_set(domid[NONAME], "name", NULL);
+    xs_set(domid[BADMEM], "memory/target", "12abc");
+    xs_set(domid[NOMAX], "memory/static-max", NULL);
+
+    char *out[3];
+    const char *args[] = { "config", "0", ids[PV], ids[HVM], ids[PVH],
+                           ids[NONAME], ids[BADMEM], ids[NOMAX], NULL };
+    for (int w = 0; w < 3; w++) {
+        char dir[64];
+        snprintf(dir, sizeof(dir), "ok-%s", way_names[w]);
+        for (int i = 0; i < N; i++) {
+            snprintf(path, sizeof(path), "%s/config-%d", base, i);
+            const char *file = data_file(path + strlen(base) + 1, json[i],
+                                         strlen(json[i]) + 1);
+            const char *put[] = { "put", ids[i], "libxl-json", file, NULL };
+            free(probe(dir_of(dir), w, put));
+        }
+        const char *file = data_file("config-dom0", dom0_json, sizeof(dom0_json));
+        const char *put0[] = { "put", "0", "libxl-json", file, NULL };
+        free(probe(dir_of(dir), w, put0));
+        /* dom0's memory nodes: missing before each run, libxl's after */
+        xs_set(0, "memory/target", NULL);
+        xs_set(0, "memory/static-max", NULL);
+        out[w] = probe(dir_of(dir), w, args);
+        ck_assert_str_ne(dom0_memory("target"), "(none)");
+        ck_assert_str_ne(dom0_memory("static-max"), "(none)");
+    }
+    dropin_assert_same(out[0], out[1], out[2]);
+
+    char want[160];
+    /* PV: live name, uuid, vcpus and memory; stored cmdline and actions */
+    snprintf(want, sizeof(want), "retrieve_domain_configuration(%d) = 0\n", domid[PV]);
+    const char *pv = strstr(out[0], want);
+    ck_assert_msg(pv, "%s", out[0]);
+    ck_assert_ptr_nonnull(strstr(pv, "\"name\": \"guest0\""));
+    ck_assert_ptr_nonnull(strstr(pv, "uuid-of-"));
+    ck_assert_ptr_nonnull(strstr(pv, "\"avail_vcpus\": [\n            0\n        ]"));
+    ck_assert_ptr_nonnull(strstr(pv, "\"max_memkb\": 262144"));
+    ck_assert_ptr_nonnull(strstr(pv, "\"on_crash\": \"preserve\""));
+    /* HVM: xenstore's target plus the video memory and libxl's slack */
+    snprintf(want, sizeof(want), "retrieve_domain_configuration(%d) = 0\n", domid[HVM]);
+    const char *hvm = strstr(out[0], want);
+    ck_assert_ptr_nonnull(hvm);
+    ck_assert_msg(strstr(hvm, "\"target_memkb\": 271360"), "%s", hvm);
+    /* no name in xenstore: success, the stored name */
+    snprintf(want, sizeof(want), "Domain %d:Fail to get domain name\n"
+             "retrieve_domain_configuration(%d) = 0\n", domid[NONAME],
+             domid[NONAME]);
+    ck_assert_msg(strstr(out[0], want), "%s", out[0]);
+    ck_assert_ptr_nonnull(strstr(out[0], "Invalid memory target 12abc from "));
+    ck_assert_ptr_nonnull(strstr(out[0], "/memory/static-max\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "retrieve_domain_configuration(0) = 0\n"));
+    for (int w = 0; w < 3; w++)
+        free(out[w]);
 }

@@ -21,6 +21,10 @@
  *  - cpu/N/availability is read for the vcpus the domain has (the
  *    hypervisor's max_vcpu_id), not for every one a stored max_vcpus
  *    names: a hostile max_vcpus costs no billion xenstore reads;
+ *  - a stored max_vcpus above MAX_VCPUS (more than Xen gives any domain)
+ *    fails with ERROR_FAIL, logged, before anything is allocated for it
+ *    (libxl allocates its bitmap and reads xenstore once per vcpu: for
+ *    2^31 vcpus, 256 MiB and hours);
  *  - a stored domain type or device model version libxl does not know
  *    fails with ERROR_FAIL (libxl aborts the process);
  *  - stored JSON without its terminating NUL is read to its end (libxl
@@ -54,6 +58,10 @@
 /* The xenstore reads of one retrieval, in one batch: these, then one per
  * vcpu, then (for an HVM guest) the device model's version. */
 enum { RD_NAME, RD_TARGET, RD_STATIC_MAX, RD_CPUS };
+
+/* The most vcpus a stored configuration may name (Xen's own limits are
+ * far below: 128 for HVM guests, a few thousand for PV ones). */
+#define MAX_VCPUS 65536
 
 /* Reads for the vcpus go in batches of at most this many. */
 #define CPU_BATCH 256
@@ -179,9 +187,14 @@ static int merge_vcpus(libxl__gc *gc, uint32_t domid,
     libxl_bitmap *map = &b->avail_vcpus;
     int version;
 
+    if (b->max_vcpus > MAX_VCPUS) {
+        LOGD(CTX, ERROR, domid, "stored configuration has %d vcpus, more "
+             "than any domain can have", b->max_vcpus);
+        return ERROR_FAIL;
+    }
     libxl_bitmap_dispose(map);
     libxl_bitmap_init(map);
-    /* As libxl: a size it cannot allocate leaves an empty map. */
+    /* As libxl: a size it cannot allocate (negative) leaves an empty map. */
     libxl_bitmap_alloc(CTX, map, b->max_vcpus);
     libxl_bitmap_set_none(map);
 

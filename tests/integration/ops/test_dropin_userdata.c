@@ -239,32 +239,57 @@ TEST(retrieve_config_failures_same_on_debian_and_lightcore, 120)
 }
 
 /* Stored JSON that Debian's library aborts on (a document that is not an
- * object), reads past the end of (no NUL), or takes ~25 s for (deep
- * nesting): lightcore fails cleanly, at once. */
+ * object), reads past the end of (no NUL), takes ~25 s for (deep
+ * nesting) or hours (2^31 vcpus: a bitmap of 256 MiB and a xenstore read
+ * per vcpu), or reads as something else (a member of the wrong type, which
+ * libxl skips: README's deliberate differences): lightcore fails cleanly,
+ * at once. A document of 4 MiB is read whole. */
 TEST(hostile_stored_config_never_crashes_lightcore, 120)
 {
     static const char array[] = "[1, 2]";
     static const char number[] = "42";
     static const char unterminated[] = "{\"c_info\": {\"na";
+    static const char many_vcpus[] =
+        "{\"c_info\": {\"type\": \"pv\"}, \"b_info\": {\"max_vcpus\": 2147483647,"
+        " \"type.pv\": {}}}";
+    static const char wrong_type[] =
+        "{\"c_info\": {\"type\": \"pv\", \"name\": 5},"
+        " \"b_info\": {\"max_vcpus\": 1, \"type.pv\": {}}}";
     static const char deep_start[] = "{\"c_info\": ";
-    /* 100,000 nested arrays: libxl's parser takes ~25 s on these. */
+    static const char big_start[] =
+        "{\"c_info\": {\"type\": \"pv\"}, \"b_info\": {\"max_vcpus\": 1,"
+        " \"type.pv\": {}, \"cmdline\": \"";
+    static const char big_end[] = "\"}}";
+    /* 100,000 nested arrays */
     size_t depth = 100000, dlen = sizeof(deep_start) - 1 + depth + 1;
-    char *deep = malloc(dlen + 1);
+    char *deep = malloc(dlen);
     ck_assert_ptr_nonnull(deep);
     memcpy(deep, deep_start, sizeof(deep_start) - 1);
     memset(deep + sizeof(deep_start) - 1, '[', depth);
     deep[dlen - 1] = '\0';
-    const struct { const char *name; const char *data; size_t len; } cfg[] = {
-        { "array", array, sizeof(array) },
-        { "number", number, sizeof(number) },
-        { "deep", deep, dlen },
+    /* a 4 MiB command line */
+    size_t cmdline = 4 << 20;
+    size_t blen = sizeof(big_start) - 1 + cmdline + sizeof(big_end);
+    char *big = malloc(blen);
+    ck_assert_ptr_nonnull(big);
+    memcpy(big, big_start, sizeof(big_start) - 1);
+    memset(big + sizeof(big_start) - 1, 'x', cmdline);
+    memcpy(big + sizeof(big_start) - 1 + cmdline, big_end, sizeof(big_end));
+    const struct { const char *name; const char *data; size_t len; int rc; } cfg[] = {
+        { "array", array, sizeof(array), -3 },
+        { "number", number, sizeof(number), -3 },
+        { "deep", deep, dlen, -3 },
         /* libxl reads past the end of the file's buffer */
-        { "unterminated", unterminated, sizeof(unterminated) - 1 },
+        { "unterminated", unterminated, sizeof(unterminated) - 1, -3 },
+        { "many-vcpus", many_vcpus, sizeof(many_vcpus), -3 },
+        { "wrong-type", wrong_type, sizeof(wrong_type), -3 },
+        { "big", big, blen, 0 },
     };
+    enum { N = sizeof(cfg) / sizeof(cfg[0]) };
     const char *dir = dir_of("hostile");
-    const char *args[8] = { "config" };
-    char ids[4][16];
-    for (int i = 0; i < 4; i++) {
+    const char *args[N + 2] = { "config" };
+    char ids[N][16];
+    for (int i = 0; i < N; i++) {
         snprintf(ids[i], sizeof(ids[i]), "%d", make_domain(cfg[i].name, 8 + i, 1));
         const char *file = data_file(cfg[i].name, cfg[i].data, cfg[i].len);
         const char *put[] = { "put", ids[i], "libxl-json", file, NULL };
@@ -272,14 +297,17 @@ TEST(hostile_stored_config_never_crashes_lightcore, 120)
         args[1 + i] = ids[i];
     }
     free(deep);
+    free(big);
     for (int w = 1; w < 3; w++) {   /* lightcore only: abi and api */
         char *out = probe(dir, w, args);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < N; i++) {
             char want[96];
-            snprintf(want, sizeof(want), "retrieve_domain_configuration(%s) = -3\n",
-                     ids[i]);
-            ck_assert_msg(strstr(out, want), "%s: %s", cfg[i].name, out);
+            snprintf(want, sizeof(want), "retrieve_domain_configuration(%s) = %d\n",
+                     ids[i], cfg[i].rc);
+            ck_assert_msg(strstr(out, want), "%s: %.3000s", cfg[i].name, out);
         }
+        ck_assert_ptr_nonnull(strstr(out, "has 2147483647 vcpus, more than any"));
+        ck_assert_ptr_nonnull(strstr(out, "\"cmdline\": \"xxxxxxxxxxxxxxxx"));
         free(out);
     }
 }

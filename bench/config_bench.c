@@ -318,7 +318,7 @@ int main(int argc, char **argv)
            (double)(t1 - t0) / 1e9, (double)(now_ns() - t1) / 1e9);
 
     enum { MAXREPS = 9 };
-    int reps = quick ? 3 : 5, xreps = quick ? 1 : 3;
+    int reps = quick ? 1 : 3, xreps = quick ? 1 : 3;
     double lx[MAXREPS], ll[MAXREPS], cx = 0, cl = 0, calls;
     double xx[MAXREPS], xlc[MAXREPS];
     int px = 0, pl = 0;

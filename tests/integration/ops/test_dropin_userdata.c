@@ -149,7 +149,7 @@ TEST(userdata_same_on_debian_and_lightcore, 120)
 TEST(userdata_files_are_shared_with_debian, 120)
 {
     static const char blob[] = "{\"some\": \"data\"}\0with\x01" "binary\xff";
-    char id[16], path[PATH_MAX], *out;
+    char id[16], path[PATH_MAX + 128], *out;
     int domid = make_domain("shared", 2, 1);
     snprintf(id, sizeof(id), "%d", domid);
     const char *file = data_file("blob", blob, sizeof(blob));

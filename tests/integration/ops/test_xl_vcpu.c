@@ -4,9 +4,10 @@
  * and cpus), `xl vcpu-set` (fewer, more than the host, more than the
  * domain, none, a missing domain), `xl sched-credit2` (get, set -d -w -c,
  * bad weight and cap, -s -r) and `xl sched-credit` on the credit2 pool 0
- * (its error path). A setter runs from the same starting state on each
- * library, and the hypervisor's (or xenstore's) state after it is
- * compared too, read on Debian's library by tests/abi/dropin_vcpu.c.
+ * (its error path) and on a credit pool 0 (-d get and set, -s -t -r -m).
+ * A setter runs from the same starting state on each library, and the
+ * hypervisor's (or xenstore's) state after it is compared too, read on
+ * Debian's library by tests/abi/dropin_vcpu.c.
  *
  * Normalisation (norm() below), applied to both runs:
  *  - xlboth_mask_times: times in seconds;
@@ -29,6 +30,7 @@
 #include "simhost.h"
 #include "testmain.h"
 #include "xlboth.h"
+#include "xensim.h"
 
 static simhost *host;
 static int dom;
@@ -383,6 +385,53 @@ TEST(xl_sched_credit2_listing_is_the_same_on_lightcore, 120)
     r = listing_same(s);
     ck_assert_int_eq(r.status, 0);
     xl_run_free(&r);
+}
+
+/* Pool 0 switched to credit: xl's credit commands work, the same way. */
+TEST(xl_sched_credit_on_a_credit_pool_is_the_same_on_lightcore, 240)
+{
+    ck_assert_int_eq(xensim_set_pool0_sched(5 /* XEN_SCHEDULER_CREDIT */), 0);
+    const char *reset[] = { "sched-credit", "-d", d, "-w", "256", "-c", "0",
+                            NULL };
+    char *st;
+
+    const char *set[] = { "sched-credit", "-d", d, "-w", "300", "-c", "50",
+                          NULL };
+    xl_run r = setter_same(set, reset, "getsched", &st);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(st, "\"sched\": \"credit\",\n"
+                                     "    \"weight\": 300,\n    \"cap\": 50"));
+    xl_run_free(&r);
+    free(st);
+
+    static const char *const dom_rows[][7] = {
+        { "sched-credit", "-d", "@D" },
+        { "sched-credit", "-d", "@D", "-w", "70000" },
+        { "sched-credit", "-d", "@D", "-c", "301" },
+        { "sched-credit2", "-d", "@D" },            /* the other scheduler */
+    };
+    for (size_t i = 0; i < sizeof(dom_rows) / sizeof(dom_rows[0]); i++)
+        run_with_dom(dom_rows[i], reset, "getsched");
+
+    const char *preset[] = { "sched-credit", "-s", "-t", "30", "-r", "1000",
+                             "-m", "0", NULL };
+    const char *pool[] = { "sched-credit", "-s", "-t", "10", "-r", "500",
+                           "-m", "200", NULL };
+    r = setter_same(pool, preset, "getpool", &st);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(st, "\"tslice_ms\": 10,\n"
+                                     "    \"ratelimit_us\": 500,\n"
+                                     "    \"vcpu_migr_delay_us\": 200"));
+    xl_run_free(&r);
+    free(st);
+    static const char *const pool_rows[][7] = {
+        { "sched-credit", "-s", "-t", "0" },
+        { "sched-credit", "-s", "-t", "10", "-r", "50000" },
+        { "sched-credit", "-s", "-m", "200000" },
+        { "sched-credit2", "-s", "-r", "2000" },    /* the other scheduler */
+    };
+    for (size_t i = 0; i < sizeof(pool_rows) / sizeof(pool_rows[0]); i++)
+        ck_assert_int_ne(run_with_dom(pool_rows[i], preset, "getpool"), 0);
 }
 
 /* The normalisation cuts what the header says and nothing else. */

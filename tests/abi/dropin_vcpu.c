@@ -22,7 +22,8 @@
  *                                       (1 vcpu each, no device model)
  *        dropin-vcpu-* online-qemu DOMID GONE HVM
  *                                       the same on an HVM guest of
- *                                       upstream QEMU (lightcore: ERROR_NI)
+ *                                       upstream QEMU (3 vcpus; its QMP
+ *                                       socket is the caller's business)
  *        dropin-vcpu-* list DOMID       one libxl_list_vcpu (hypercall counts)
  *        dropin-vcpu-* getnodes DOMID   one get_nodeaffinity (counts)
  *        dropin-vcpu-* getsched DOMID   one domain_sched_params_get (counts)
@@ -48,6 +49,9 @@
 
 static const char *dn(uint32_t domid);
 static uint32_t the_domid, gone_domid, hvm_domid = ~0u, pvh_domid = ~0u;
+/* Talking to QEMU: each library's QMP client has debug lines of its own,
+ * and lightcore's prefixes QEMU's error text with "QMP: ". */
+static bool qmp_mode;
 
 static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
                            int errnoval, const char *context,
@@ -57,12 +61,19 @@ static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
     const char *msg = buf;
 
     (void)lg;
+    if (qmp_mode && level == XTL_DEBUG)
+        return;
     vsnprintf(buf, sizeof(buf), format, al);
     for (int colons = 0; *msg && colons < 3; msg++)
         if (*msg == ':')
             colons++;
     if (*msg == ' ')
         msg++;
+    if (qmp_mode) {
+        char *q = strstr(buf, ":QMP: ");
+        if (q && q >= msg)
+            memmove(q + 1, q + 6, strlen(q + 6) + 1);
+    }
     /* libxl's ao machinery's debug lines name pointers */
     if (strstr(msg, "ao 0x") || strstr(msg, " ev 0x"))
         return;
@@ -853,10 +864,21 @@ int main(int argc, char **argv)
         xsh = xs_open(0);
         if (!xsh)
             return 1;
+        libxl_bitmap two = mk(8, 0, 1, -1);
+        libxl_bitmap three = mk(8, 0, 1, 2, -1);
+        libxl_bitmap far = mk(16, 0, 9, -1);
         xs_set("/libxl/%u/dm-version", hvm_domid, "qemu_xen");
-        online("0 qemu", hvm_domid, &first, 2, false);
+        qmp_mode = true;
+        online("0 qemu", hvm_domid, &first, 4, false);
+        online("0-1 qemu", hvm_domid, &two, 4, false);
+        online("0,9 qemu", hvm_domid, &far, 4, false);
+        online("0-2 qemu", hvm_domid, &three, 4, false);
+        online("0 qemu", hvm_domid, &first, 4, false);
         xs_close(xsh);
         libxl_bitmap_dispose(&first);
+        libxl_bitmap_dispose(&two);
+        libxl_bitmap_dispose(&three);
+        libxl_bitmap_dispose(&far);
     } else if (!strcmp(argv[1], "sched")) {
         xch = xc_interface_open(NULL, NULL, 0);
         if (!xch)

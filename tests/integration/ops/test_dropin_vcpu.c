@@ -10,6 +10,15 @@
  * null. Getters make no more hypercalls than Debian's.
  */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <libxl.h>
 #include <libxl_utils.h>
 #include <poll.h>
@@ -197,22 +206,149 @@ TEST(vcpuonline_same_on_debian_and_lightcore, 180)
         free(out[i]);
 }
 
-/* Upstream QEMU's guests need its monitor, which lightcore cannot talk
- * to yet: an honest ERROR_NI, and xenstore left alone. */
-TEST(vcpuonline_upstream_qemu_not_implemented_yet, 60)
-{
-    char d[16], h[16];
-    int hvm = simhost_create_hvm_domain("hvm", "hvm", NULL);
+/* ------------------------------------------------------------ upstream QEMU */
 
-    ck_assert_int_gt(hvm, 0);
-    snprintf(d, sizeof(d), "%d", hvm);
-    snprintf(h, sizeof(h), "%d", hvm);
-    const char *args[] = { "online-qemu", d, d, h, NULL };
-    char *out = dropin_run("tests/dropin-vcpu-ours", args, preload_env, true);
-    ck_assert_ptr_nonnull(strstr(out, "not implemented yet\n"
-                                      "set_vcpuonline(0 qemu, dom D): rc -4\n"
-                                      "  state: 0=online 1=-\n"));
-    free(out);
+/* A real QEMU (no guest: -S) standing for domid's device model, its QMP
+ * socket where libxl 4.17 looks, under a private /var/run/xen (dir/run). */
+static pid_t qemu_start(const char *dir, int domid, char *sock, size_t len)
+{
+    char qmp[PATH_MAX + 64];
+
+    snprintf(sock, len, "%s/run/qmp-libxl-%d", dir, domid);
+    snprintf(qmp, sizeof(qmp), "unix:%s,server=on,wait=off", sock);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        execlp("qemu-system-x86_64", "qemu-system-x86_64", "-M", "pc",
+               "-accel", "tcg", "-S", "-nodefaults", "-display", "none",
+               "-smp", "1,maxcpus=3,sockets=3,cores=1,threads=1",
+               "-qmp", qmp, (char *)NULL);
+        fprintf(stderr, "cannot run qemu-system-x86_64: %s\n", strerror(errno));
+        _exit(127);
+    }
+    struct stat st;
+    for (int i = 0; i < 1000 && stat(sock, &st); i++) {
+        ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);   /* still there */
+        poll(NULL, 0, 10);
+    }
+    ck_assert_msg(S_ISSOCK(st.st_mode), "QEMU made no socket %s", sock);
+    return pid;
+}
+
+static void qemu_stop(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+}
+
+/* One line from QEMU (its reply or greeting), within 10 s. */
+static void qmp_line(int fd, char *buf, size_t size)
+{
+    size_t n = 0;
+
+    while (n + 1 < size) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ck_assert_int_eq(poll(&p, 1, 10000), 1);
+        ssize_t r = read(fd, buf + n, 1);
+        ck_assert_int_eq(r, 1);
+        if (buf[n++] == '\n')
+            break;
+    }
+    buf[n] = 0;
+}
+
+/* How many cpus QEMU has (query-cpus-fast, as a second client). */
+static int qemu_cpus(const char *sock)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    char line[8192];
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), n = 0;
+
+    ck_assert_int_ge(fd, 0);
+    size_t len = strlen(sock);
+    ck_assert_uint_lt(len, sizeof(a.sun_path));
+    memcpy(a.sun_path, sock, len + 1);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    qmp_line(fd, line, sizeof(line));                  /* greeting */
+    static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n";
+    static const char cpus[] = "{\"execute\":\"query-cpus-fast\"}\n";
+    ck_assert_int_eq(write(fd, caps, strlen(caps)), (ssize_t)strlen(caps));
+    qmp_line(fd, line, sizeof(line));
+    ck_assert_int_eq(write(fd, cpus, strlen(cpus)), (ssize_t)strlen(cpus));
+    qmp_line(fd, line, sizeof(line));
+    for (const char *p = line; (p = strstr(p, "\"cpu-index\"")); p++)
+        n++;
+    close(fd);
+    return n;
+}
+
+/* The number on the last non-empty line of text (the CLI prints the new
+ * domain's id last). */
+static int last_number(const char *text)
+{
+    const char *end = text + strlen(text);
+
+    while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    const char *start = end;
+    while (start > text && start[-1] != '\n')
+        start--;
+    return atoi(start);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+/* libxl_set_vcpuonline on an HVM guest of upstream QEMU (a real one, 3
+ * sockets of which 1 is plugged): the cpus QEMU lacks are added with
+ * device_add (a socket past its 3 refused), then xenstore is written.
+ * Each run has a fresh QEMU; what it has afterwards is compared too. */
+TEST(vcpuonline_upstream_qemu_same_on_debian_and_lightcore, 180)
+{
+    const char *progs[] = { "tests/dropin-vcpu-debian",
+                            "tests/dropin-vcpu-debian",
+                            "tests/dropin-vcpu-ours" };
+    char *out[3];
+    int cpus[3];
+
+    for (int i = 0; i < 3; i++) {
+        char dir[] = "/tmp/vcpu-qemu.XXXXXX", run[PATH_MAX], sock[PATH_MAX];
+        char h[16], *created = NULL;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(run, sizeof(run), "%s/run", dir);
+        ck_assert_int_eq(mkdir(run, 0700), 0);
+        ck_assert_int_eq(simhost_cli(&created, "create", "hvm", "--mem-mb", "64",
+                                     "--hvm", "--vcpus", "3", (char *)NULL), 0);
+        int hvm = last_number(created);
+        free(created);
+        ck_assert_int_gt(hvm, 0);
+        snprintf(h, sizeof(h), "%d", hvm);
+        pid_t qemu = qemu_start(dir, hvm, sock, sizeof(sock));
+        const char *args[] = { "online-qemu", h, h, h, NULL };
+        out[i] = dropin_run_private(progs[i], args, preload_env, i > 0, dir);
+        cpus[i] = qemu_cpus(sock);
+        qemu_stop(qemu);
+        ck_assert_int_eq(simhost_destroy_domain(hvm), 0);
+        ck_assert_int_eq(nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS), 0);
+    }
+    ck_assert_ptr_nonnull(strstr(out[0],
+        "set_vcpuonline(0-1 qemu, dom D): rc 0\n"
+        "  state: 0=online 1=online 2=offline 3=-\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "set_vcpuonline(0,9 qemu, dom D): rc -28"));
+    ck_assert_int_eq(cpus[0], 3);
+    ck_assert_int_eq(cpus[1], 3);
+    ck_assert_int_eq(cpus[2], 3);
+    dropin_assert_same(out[0], out[1], out[2]);
+    for (int i = 0; i < 3; i++)
+        free(out[i]);
 }
 
 /* The vcpus online of domid as the hypervisor says, once it says want

@@ -409,56 +409,120 @@ long sim_domctl_vcpu(struct sim_state *s, struct xen_domctl *dc)
 
 /* ------------------------------------------------------------ sysctl */
 
-/* XEN_SYSCTL_scheduler_op (sched_adjust_global): pool 0 only. */
+/* A pool's global parameters: pool 0's fields of the state, or the slot
+ * of another pool (NULL if it has none yet and none is to be made). */
+static struct sim_pool_sched *pool_params(struct sim_state *s, uint32_t pool,
+                                          bool make, struct sim_pool_sched *p0)
+{
+    if (pool == 0) {
+        *p0 = (struct sim_pool_sched){
+            .used = 1, .csched_tslice_ms = s->csched_tslice_ms,
+            .csched_ratelimit_us = s->csched_ratelimit_us,
+            .csched_migr_delay_us = s->csched_migr_delay_us,
+            .csched_set = s->csched_set,
+            .csched2_ratelimit_us = s->csched2_ratelimit_us,
+            .csched2_set = s->csched2_set };
+        return p0;
+    }
+    struct sim_pool_sched *free_slot = NULL;
+    for (uint32_t i = 0; i < SIM_MAX_POOLS; i++) {
+        struct sim_pool_sched *g = &s->pool_sched[i];
+        if (g->used && g->pool_id == pool)
+            return g;
+        if (!g->used && !free_slot)
+            free_slot = g;
+    }
+    if (!make || !free_slot)
+        return NULL;
+    memset(free_slot, 0, sizeof(*free_slot));
+    free_slot->used = 1;
+    free_slot->pool_id = pool;
+    return free_slot;
+}
+
+static void pool_params_save(struct sim_state *s, uint32_t pool,
+                             const struct sim_pool_sched *g)
+{
+    if (pool != 0)
+        return;                 /* a slot of the table: written in place */
+    s->csched_tslice_ms = g->csched_tslice_ms;
+    s->csched_ratelimit_us = g->csched_ratelimit_us;
+    s->csched_migr_delay_us = g->csched_migr_delay_us;
+    s->csched_set = g->csched_set;
+    s->csched2_ratelimit_us = g->csched2_ratelimit_us;
+    s->csched2_set = g->csched2_set;
+}
+
+/* XEN_SYSCTL_scheduler_op (sched_adjust_global): any pool there is, each
+ * scheduler instance with parameters of its own. */
 long sim_sysctl_sched(struct sim_state *s, struct xen_sysctl *sc)
 {
     struct xen_sysctl_scheduler_op *op = &sc->u.scheduler_op;
+    struct sim_pool_sched p0, none = { 0 }, *g;
+    bool put = op->cmd == XEN_SYSCTL_SCHEDOP_putinfo;
     long rc = 0;
 
-    if (op->cmd != XEN_SYSCTL_SCHEDOP_putinfo &&
-        op->cmd != XEN_SYSCTL_SCHEDOP_getinfo)
+    if (!put && op->cmd != XEN_SYSCTL_SCHEDOP_getinfo)
         return -EINVAL;
-    if (op->cpupool_id != 0)
-        return -ESRCH;
     sim_lock(s);
-    uint32_t sched = sim_domain_sched_locked(s, 0);
+    uint32_t sched = sim_pool_sched_locked(s, op->cpupool_id);
+    if (!sched) {
+        rc = -ESRCH;
+        goto out;
+    }
     if (op->sched_id != sched) {
         rc = -EINVAL;
-    } else if (sched == XEN_SCHEDULER_CREDIT) {
+        goto out;
+    }
+    if (sched == XEN_SCHEDULER_CREDIT) {
         struct xen_sysctl_credit_schedule *p = &op->u.sched_credit;
-        if (op->cmd == XEN_SYSCTL_SCHEDOP_putinfo) {
-            if (p->tslice_ms > XEN_SYSCTL_CSCHED_TSLICE_MAX ||
-                p->tslice_ms < XEN_SYSCTL_CSCHED_TSLICE_MIN ||
-                (p->ratelimit_us &&
-                 (p->ratelimit_us > XEN_SYSCTL_SCHED_RATELIMIT_MAX ||
-                  p->ratelimit_us < XEN_SYSCTL_SCHED_RATELIMIT_MIN)) ||
-                (uint64_t)p->ratelimit_us > (uint64_t)p->tslice_ms * 1000 ||
-                p->vcpu_migr_delay_us > XEN_SYSCTL_CSCHED_MGR_DLY_MAX_US) {
-                rc = -EINVAL;
-                goto out;
-            }
-            s->csched_tslice_ms = p->tslice_ms;
-            s->csched_ratelimit_us = p->ratelimit_us;
-            s->csched_migr_delay_us = p->vcpu_migr_delay_us;
-            s->csched_set = 1;
+        if (put && (p->tslice_ms > XEN_SYSCTL_CSCHED_TSLICE_MAX ||
+                    p->tslice_ms < XEN_SYSCTL_CSCHED_TSLICE_MIN ||
+                    (p->ratelimit_us &&
+                     (p->ratelimit_us > XEN_SYSCTL_SCHED_RATELIMIT_MAX ||
+                      p->ratelimit_us < XEN_SYSCTL_SCHED_RATELIMIT_MIN)) ||
+                    (uint64_t)p->ratelimit_us > (uint64_t)p->tslice_ms * 1000 ||
+                    p->vcpu_migr_delay_us > XEN_SYSCTL_CSCHED_MGR_DLY_MAX_US)) {
+            rc = -EINVAL;
+            goto out;
         }
-        p->tslice_ms = s->csched_set ? s->csched_tslice_ms : DEFAULT_TSLICE_MS;
-        p->ratelimit_us = s->csched_set ? s->csched_ratelimit_us
+        g = pool_params(s, op->cpupool_id, put, &p0);
+        if (!g && put) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        g = g ? g : &none;
+        if (put) {
+            g->csched_tslice_ms = p->tslice_ms;
+            g->csched_ratelimit_us = p->ratelimit_us;
+            g->csched_migr_delay_us = p->vcpu_migr_delay_us;
+            g->csched_set = 1;
+            pool_params_save(s, op->cpupool_id, g);
+        }
+        p->tslice_ms = g->csched_set ? g->csched_tslice_ms : DEFAULT_TSLICE_MS;
+        p->ratelimit_us = g->csched_set ? g->csched_ratelimit_us
                                         : DEFAULT_RATELIMIT_US;
-        p->vcpu_migr_delay_us = s->csched_set ? s->csched_migr_delay_us : 0;
+        p->vcpu_migr_delay_us = g->csched_set ? g->csched_migr_delay_us : 0;
     } else if (sched == XEN_SCHEDULER_CREDIT2) {
         struct xen_sysctl_credit2_schedule *p = &op->u.sched_credit2;
-        if (op->cmd == XEN_SYSCTL_SCHEDOP_putinfo) {
-            if (p->ratelimit_us &&
-                (p->ratelimit_us > XEN_SYSCTL_SCHED_RATELIMIT_MAX ||
-                 p->ratelimit_us < XEN_SYSCTL_SCHED_RATELIMIT_MIN)) {
-                rc = -EINVAL;
-                goto out;
-            }
-            s->csched2_ratelimit_us = p->ratelimit_us;
-            s->csched2_set = 1;
+        if (put && p->ratelimit_us &&
+            (p->ratelimit_us > XEN_SYSCTL_SCHED_RATELIMIT_MAX ||
+             p->ratelimit_us < XEN_SYSCTL_SCHED_RATELIMIT_MIN)) {
+            rc = -EINVAL;
+            goto out;
         }
-        p->ratelimit_us = s->csched2_set ? s->csched2_ratelimit_us
+        g = pool_params(s, op->cpupool_id, put, &p0);
+        if (!g && put) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        g = g ? g : &none;
+        if (put) {
+            g->csched2_ratelimit_us = p->ratelimit_us;
+            g->csched2_set = 1;
+            pool_params_save(s, op->cpupool_id, g);
+        }
+        p->ratelimit_us = g->csched2_set ? g->csched2_ratelimit_us
                                          : DEFAULT_RATELIMIT_US;
     } else if (sched == XEN_SCHEDULER_ARINC653) {
         sim_log("sysctl scheduler_op: arinc653's schedule not simulated");

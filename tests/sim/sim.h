@@ -139,6 +139,16 @@ struct sim_cpupool {
     uint64_t cpus;             /* bit N: cpu N */
 };
 
+/* One pool's global scheduling parameters (hc_vcpu.c); 0: the default. */
+struct sim_pool_sched {
+    uint32_t pool_id;
+    uint32_t used;
+    uint32_t csched_tslice_ms, csched_ratelimit_us, csched_migr_delay_us;
+    uint32_t csched_set;
+    uint32_t csched2_ratelimit_us;
+    uint32_t csched2_set;
+};
+
 enum sim_port_type { PORT_FREE = 0, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ,
                      PORT_RESERVED };
 
@@ -195,6 +205,11 @@ struct sim_state {
     uint32_t pool_pad;
     uint64_t free_cpus;        /* cpus in no pool */
     struct sim_cpupool pools[SIM_MAX_POOLS];  /* sorted by id, nr_pools used */
+    /* hc_vcpu.c (table lock): the global scheduling parameters of pools
+     * other than 0 (pool 0's are above), a slot per pool id taken at its
+     * first put (never given back: a pool made again with the same id
+     * finds them) */
+    struct sim_pool_sched pool_sched[SIM_MAX_POOLS];
 };
 
 #define SIM_RINGS_OFFSET  ((sizeof(struct sim_state) + SIM_PAGE - 1) & ~(uint64_t)(SIM_PAGE - 1))

@@ -4,7 +4,9 @@
  * and cpus), `xl vcpu-set` (fewer, more than the host, more than the
  * domain, none, a missing domain), `xl sched-credit2` (get, set -d -w -c,
  * bad weight and cap, -s -r) and `xl sched-credit` on the credit2 pool 0
- * (its error path) and on a credit pool 0 (-d get and set, -s -t -r -m).
+ * (its error path) and on a credit pool 0 (-d get and set, -s -t -r -m),
+ * and -s -p on two more pools (credit and credit2, parameters of their
+ * own).
  * A setter runs from the same starting state on each library, and the
  * hypervisor's (or xenstore's) state after it is compared too, read on
  * Debian's library by tests/abi/dropin_vcpu.c.
@@ -432,6 +434,75 @@ TEST(xl_sched_credit_on_a_credit_pool_is_the_same_on_lightcore, 240)
     };
     for (size_t i = 0; i < sizeof(pool_rows) / sizeof(pool_rows[0]); i++)
         ck_assert_int_ne(run_with_dom(pool_rows[i], preset, "getpool"), 0);
+}
+
+/* Debian's xl's output of cmd, on Debian's library: a pool's state. */
+static char *xl_state(const char *const cmd[])
+{
+    xl_run r = xlboth_run(false, cmd);
+    char *out = r.out;
+
+    r.out = NULL;
+    xl_run_free(&r);
+    return out;
+}
+
+/* Pools other than 0, each scheduler with parameters of its own: xl's
+ * -p POOL on both libraries, a setter from the same state on each, the
+ * pool's parameters after compared. Takes cpu 1 from Pool-0. */
+TEST(xl_sched_on_other_pools_is_the_same_on_lightcore, 240)
+{
+    const char *rm[] = { "cpupool-cpu-remove", "Pool-0", "1", NULL };
+    const char *p1[] = { "cpupool-create", "name=\"p1\"", "sched=\"credit\"",
+                         "cpus=[\"1\"]", NULL };
+    const char *p2[] = { "cpupool-create", "name=\"p2\"",
+                         "sched=\"credit2\"", NULL };
+    xl_debian(rm);
+    xl_debian(p1);
+    xl_debian(p2);
+
+    static const char *const gets[][6] = {
+        { "sched-credit", "-s", "-p", "p1" },
+        { "sched-credit2", "-s", "-p", "p2" },
+        { "sched-credit2", "-s", "-p", "p1" },      /* the other scheduler */
+        { "sched-credit", "-s", "-p", "p2" },
+        { "sched-credit", "-s", "-p", "no-such-pool" },
+    };
+    for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++)
+        xl_run_free((xl_run[]){ xlboth_same(gets[i], norm) });
+
+    static const struct {
+        const char *set[9], *reset[9], *state[5];
+    } sets[] = {
+        { { "sched-credit", "-s", "-p", "p1", "-t", "10", "-r", "500" },
+          { "sched-credit", "-s", "-p", "p1", "-t", "30", "-r", "1000" },
+          { "sched-credit", "-s", "-p", "p1" } },
+        { { "sched-credit2", "-s", "-p", "p2", "-r", "3000" },
+          { "sched-credit2", "-s", "-p", "p2", "-r", "1000" },
+          { "sched-credit2", "-s", "-p", "p2" } },
+    };
+    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+        xl_run r[2];
+        char *st[2];
+        for (int lc = 0; lc < 2; lc++) {
+            xl_debian(sets[i].reset);
+            r[lc] = xlboth_run(lc, sets[i].set);
+            st[lc] = xl_state(sets[i].state);
+        }
+        ck_assert_int_eq(r[0].status, 0);
+        ck_assert_int_eq(r[1].status, 0);
+        ck_assert_str_eq(st[0], st[1]);
+        ck_assert_ptr_null(strstr(st[0], "unavailable"));
+        xl_run_free(&r[0]);
+        xl_run_free(&r[1]);
+        free(st[0]);
+        free(st[1]);
+    }
+    /* Pool-0 untouched by the others' settings */
+    const char *pool0[] = { "sched-credit2", "-s", "-p", "Pool-0", NULL };
+    char *st = xl_state(pool0);
+    ck_assert_ptr_nonnull(strstr(st, "ratelimit=1000us"));
+    free(st);
 }
 
 /* The normalisation cuts what the header says and nothing else. */

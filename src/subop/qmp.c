@@ -548,7 +548,8 @@ static int qmp_error_rc(libxl__qmp *qmp, struct json_object *msg,
         return ERROR_PROTOCOL_ERROR_QMP;
     }
     *error_r = err;
-    LOGD(ctx, ERROR, qmp->ao->domid, "%s: %s", WHAT(qmp),
+    /* QEMU's own words alone, as libxl logs them. */
+    LOGD(ctx, ERROR, qmp->ao->domid, "%s",
          qmp_print(&p, json_object_get_string(desc),
                    (size_t)json_object_get_string_len(desc)));
     cls = json_object_get_string(class);

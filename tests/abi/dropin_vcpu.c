@@ -49,8 +49,7 @@
 
 static const char *dn(uint32_t domid);
 static uint32_t the_domid, gone_domid, hvm_domid = ~0u, pvh_domid = ~0u;
-/* Talking to QEMU: each library's QMP client has debug lines of its own,
- * and lightcore's prefixes QEMU's error text with "QMP: ". */
+/* Talking to QEMU: each library's QMP client has debug lines of its own. */
 static bool qmp_mode;
 
 static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
@@ -69,11 +68,6 @@ static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
             colons++;
     if (*msg == ' ')
         msg++;
-    if (qmp_mode) {
-        char *q = strstr(buf, ":QMP: ");
-        if (q && q >= msg)
-            memmove(q + 1, q + 6, strlen(q + 6) + 1);
-    }
     /* libxl's ao machinery's debug lines name pointers */
     if (strstr(msg, "ao 0x") || strstr(msg, " ev 0x"))
         return;

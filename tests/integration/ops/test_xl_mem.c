@@ -12,9 +12,6 @@
  *    becomes "libxl: LEVEL: @: " (each library names its own source);
  *  - every uptime "H:MM:SS" (and "N days, ") becomes "U", and every time
  *    "D.D" becomes "T" (xlboth_mask_times): the clock runs between runs;
- *  - "Domain N:QMP: " becomes "Domain N:": lightcore's QMP client
- *    (subop/qmp) names itself before the error QEMU sent, libxl does not
- *    (a difference of that module's log lines, left to it).
  * A subcommand that changes the host (a rename) runs on Debian's library,
  * then the host is put back as it was, then it runs on lightcore's.
  */
@@ -140,11 +137,6 @@ static char *normalise(const char *text)
         if (n) {
             *w++ = 'U';
             p += n;
-            continue;
-        }
-        if (!strncmp(p, ":QMP: ", 6)) {
-            *w++ = ':';
-            p += 6;
             continue;
         }
         /* "libxl: LEVEL: FILE:LINE:FUNC: " */

@@ -19,10 +19,10 @@ CHECK_EXTRA_DEPS += $(DROPIN_DEBIAN) $(DROPIN_OURS)
 DROPIN_UTILS_DEBIAN := $(BUILD)/tests/dropin-utils-debian
 DROPIN_UTILS_OURS   := $(BUILD)/tests/dropin-utils-ours
 
-$(DROPIN_UTILS_DEBIAN): tests/abi/dropin_utils.c | $(BUILD)/tests
+$(DROPIN_UTILS_DEBIAN): tests/abi/dropin_utils.c tests/abi/probe_logger.h | $(BUILD)/tests
 	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog -lyajl
 
-$(DROPIN_UTILS_OURS): tests/abi/dropin_utils.c $(SHLIB) | $(BUILD)/tests
+$(DROPIN_UTILS_OURS): tests/abi/dropin_utils.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lyajl
 
@@ -34,10 +34,10 @@ CHECK_EXTRA_DEPS += $(DROPIN_UTILS_DEBIAN) $(DROPIN_UTILS_OURS)
 DROPIN_VCPU_DEBIAN := $(BUILD)/tests/dropin-vcpu-debian
 DROPIN_VCPU_OURS   := $(BUILD)/tests/dropin-vcpu-ours
 
-$(DROPIN_VCPU_DEBIAN): tests/abi/dropin_vcpu.c | $(BUILD)/tests
+$(DROPIN_VCPU_DEBIAN): tests/abi/dropin_vcpu.c tests/abi/probe_logger.h | $(BUILD)/tests
 	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxenctrl -lxenstore -lxentoollog
 
-$(DROPIN_VCPU_OURS): tests/abi/dropin_vcpu.c $(SHLIB) | $(BUILD)/tests
+$(DROPIN_VCPU_OURS): tests/abi/dropin_vcpu.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxenctrl -lxenstore -lxentoollog
 
@@ -49,11 +49,11 @@ CHECK_EXTRA_DEPS += $(DROPIN_VCPU_DEBIAN) $(DROPIN_VCPU_OURS)
 DROPIN_MEM_DEBIAN := $(BUILD)/tests/dropin-mem-debian
 DROPIN_MEM_OURS   := $(BUILD)/tests/dropin-mem-ours
 
-$(DROPIN_MEM_DEBIAN): tests/abi/dropin_mem.c | $(BUILD)/tests
+$(DROPIN_MEM_DEBIAN): tests/abi/dropin_mem.c tests/abi/probe_logger.h | $(BUILD)/tests
 	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
 	    -lxenctrl -lxenstore
 
-$(DROPIN_MEM_OURS): tests/abi/dropin_mem.c $(SHLIB) | $(BUILD)/tests
+$(DROPIN_MEM_OURS): tests/abi/dropin_mem.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenctrl \
 	    -lxenstore
@@ -65,10 +65,10 @@ CHECK_EXTRA_DEPS += $(DROPIN_MEM_DEBIAN) $(DROPIN_MEM_OURS)
 DROPIN_HOST_DEBIAN := $(BUILD)/tests/dropin-host-debian
 DROPIN_HOST_OURS   := $(BUILD)/tests/dropin-host-ours
 
-$(DROPIN_HOST_DEBIAN): tests/abi/dropin_host.c | $(BUILD)/tests
+$(DROPIN_HOST_DEBIAN): tests/abi/dropin_host.c tests/abi/probe_logger.h | $(BUILD)/tests
 	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog -lxenhypfs -ldl
 
-$(DROPIN_HOST_OURS): tests/abi/dropin_host.c $(SHLIB) | $(BUILD)/tests
+$(DROPIN_HOST_OURS): tests/abi/dropin_host.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenhypfs -ldl
 
@@ -80,10 +80,10 @@ CHECK_EXTRA_DEPS += $(DROPIN_HOST_DEBIAN) $(DROPIN_HOST_OURS)
 DROPIN_USERDATA_DEBIAN := $(BUILD)/tests/dropin-userdata-debian
 DROPIN_USERDATA_OURS   := $(BUILD)/tests/dropin-userdata-ours
 
-$(DROPIN_USERDATA_DEBIAN): tests/abi/dropin_userdata.c | $(BUILD)/tests
+$(DROPIN_USERDATA_DEBIAN): tests/abi/dropin_userdata.c tests/abi/probe_logger.h | $(BUILD)/tests
 	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog
 
-$(DROPIN_USERDATA_OURS): tests/abi/dropin_userdata.c $(SHLIB) | $(BUILD)/tests
+$(DROPIN_USERDATA_OURS): tests/abi/dropin_userdata.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog
 
@@ -95,11 +95,11 @@ CHECK_EXTRA_DEPS += $(DROPIN_USERDATA_DEBIAN) $(DROPIN_USERDATA_OURS)
 DROPIN_CPUPOOL_DEBIAN := $(BUILD)/tests/dropin-cpupool-debian
 DROPIN_CPUPOOL_OURS   := $(BUILD)/tests/dropin-cpupool-ours
 
-$(DROPIN_CPUPOOL_DEBIAN): tests/abi/dropin_cpupool.c | $(BUILD)/tests
+$(DROPIN_CPUPOOL_DEBIAN): tests/abi/dropin_cpupool.c tests/abi/probe_logger.h | $(BUILD)/tests
 	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
 	    -lxenctrl -lxenstore
 
-$(DROPIN_CPUPOOL_OURS): tests/abi/dropin_cpupool.c $(SHLIB) | $(BUILD)/tests
+$(DROPIN_CPUPOOL_OURS): tests/abi/dropin_cpupool.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenctrl \
 	    -lxenstore

@@ -41,21 +41,11 @@
 static const char *words(const char *s);
 
 /* Prints each message as "  log LEVEL [errno E] MESSAGE". */
-static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
-                           int errnoval, const char *context,
-                           const char *format, va_list al)
-{
-    char buf[4096];
-    const char *msg = buf;
+#include "probe_logger.h"
 
-    (void)lg;
-    vsnprintf(buf, sizeof(buf), format, al);
-    /* "FILE:LINE:FUNC: message": keep the message */
-    for (int colons = 0; *msg && colons < 3; msg++)
-        if (*msg == ':')
-            colons++;
-    if (*msg == ' ')
-        msg++;
+static void probe_log_line(xentoollog_level level, int errnoval,
+                           const char *context, const char *msg)
+{
     if (level < XTL_WARN) return;   /* debug lines differ by design */
     /* The JSON parsers' own messages (yajl's in libxl, json-c's here) */
     if (strstr(msg, "yajl error") ||
@@ -66,23 +56,6 @@ static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
     printf("  log %d %s [errno %d] %s\n", (int)level, context ? context : "-",
            errnoval, words(msg));
 }
-
-static void probe_progress(xentoollog_logger *lg, const char *context,
-                           const char *doing_what, int percent,
-                           unsigned long done, unsigned long total)
-{
-    (void)lg; (void)context; (void)doing_what; (void)percent; (void)done;
-    (void)total;
-}
-
-static void probe_destroy(xentoollog_logger *lg)
-{
-    (void)lg;
-}
-
-static xentoollog_logger probe_logger = {
-    probe_vmessage, probe_progress, probe_destroy,
-};
 
 /* ------------------------------------------------------------ helpers */
 

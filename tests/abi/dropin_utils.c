@@ -35,42 +35,14 @@ yajl_gen_status libxl_cpuid_policy_list_gen_json(yajl_gen hand,
 
 /* ------------------------------------------------------------ logger */
 
-/* Prints each message as "  log LEVEL [errno E] MESSAGE". */
-static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
-                           int errnoval, const char *context,
-                           const char *format, va_list al)
+#include "probe_logger.h"
+
+/* Prints each message as "  log LEVEL CONTEXT [errno E] MESSAGE". */
+static void probe_log_line(xentoollog_level level, int errnoval,
+                           const char *context, const char *msg)
 {
-    char buf[2048];
-    const char *msg = buf;
-
-    (void)lg;
-    vsnprintf(buf, sizeof(buf), format, al);
-    /* "FILE:LINE:FUNC: message": keep the message */
-    for (int colons = 0; *msg && colons < 3; msg++)
-        if (*msg == ':')
-            colons++;
-    if (*msg == ' ')
-        msg++;
-    printf("  log %d %s [errno %d] %s\n", (int)level, context ? context : "-",
-           errnoval, msg);
+    probe_log_print(level, errnoval, context, msg);
 }
-
-static void probe_progress(xentoollog_logger *lg, const char *context,
-                           const char *doing_what, int percent,
-                           unsigned long done, unsigned long total)
-{
-    (void)lg; (void)context; (void)doing_what; (void)percent; (void)done;
-    (void)total;
-}
-
-static void probe_destroy(xentoollog_logger *lg)
-{
-    (void)lg;
-}
-
-static xentoollog_logger probe_logger = {
-    probe_vmessage, probe_progress, probe_destroy,
-};
 
 /* ------------------------------------------------------------ helpers */
 

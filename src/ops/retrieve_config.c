@@ -12,9 +12,16 @@
  *  - the devices' live state: libxl merges each device kind's xenstore
  *    entries into the stored ones and drops stored devices xenstore no
  *    longer has; that belongs to the devices issue, and until then the
- *    stored devices are returned as stored;
- *  - an HVM guest whose device model is upstream QEMU: libxl asks it for
- *    its vcpus over QMP; here that fails with ERROR_NI (logged).
+ *    stored devices are returned as stored.
+ *
+ * An HVM guest whose device model is upstream QEMU (/libxl/N/dm-version
+ * "qemu_xen") has its available vcpus from QEMU instead, as libxl: the
+ * cpus it lists to query-cpus-fast (query-cpus before QEMU 2.12) over its
+ * QMP socket (subop/qmp.h, ops/qemu_cpus.h), asked between reading the
+ * stored configuration and merging the live values, with the userdata
+ * lock released meanwhile (the device-changes lock held), as libxl does.
+ * Its failures are libxl's: ERROR_FAIL without a socket, QEMU's error as
+ * ERROR_QMP_*, ERROR_QEMU_API for a malformed answer, ERROR_TIMEDOUT.
  *
  * Where it deliberately differs from libxl (never for a configuration
  * libxl itself stored):
@@ -28,10 +35,14 @@
  *  - a stored domain type or device model version libxl does not know
  *    fails with ERROR_FAIL (libxl aborts the process);
  *  - stored JSON without its terminating NUL is read to its end (libxl
- *    reads past the buffer).
+ *    reads past the buffer);
+ *  - cpu indexes from QEMU past INT_MAX are left out (libxl cuts them to
+ *    32 bits).
  *
  * The whole operation is one immediate step (ao/ao.h) run without the
- * ctx lock: it blocks only in flock(2), where libxl forks a child to wait.
+ * ctx lock: it blocks only in flock(2), where libxl forks a child to wait,
+ * and, for upstream QEMU, in a synchronous inner operation talking to it
+ * (at most 10 s per command; libxl_ao_abort does not reach it).
  * Its xenstore reads go in one batch (xs/xs.h); libxl makes them one by
  * one.
  */
@@ -45,7 +56,10 @@
 #include "ao/ao.h"
 #include "base/gc.h"
 #include "base/log.h"
+#include "base/util.h"
+#include "ops/qemu_cpus.h"
 #include "ops/userdata.h"
+#include "subop/qmp.h"
 #include "xs/xs.h"
 #include "libxl_utils.h"
 
@@ -181,7 +195,7 @@ static int dm_version_running(libxl__gc *gc, uint32_t domid,
 /* avail_vcpus: max_vcpus bits, those whose availability is "online". */
 static int merge_vcpus(libxl__gc *gc, uint32_t domid,
                        libxl_domain_config *d_config, const live_reads *lr,
-                       unsigned nr_cpus)
+                       unsigned nr_cpus, const libxl_bitmap *qemu_cpus)
 {
     libxl_domain_build_info *b = &d_config->b_info;
     libxl_bitmap *map = &b->avail_vcpus;
@@ -202,9 +216,14 @@ static int merge_vcpus(libxl__gc *gc, uint32_t domid,
     case LIBXL_DOMAIN_TYPE_HVM:
         version = dm_version_running(gc, domid, lr);
         if (version == LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN) {
-            LOGD(CTX, ERROR, domid, "asking QEMU for the guest's vcpus (QMP) "
-                 "is not implemented yet");
-            return ERROR_NI;
+            /* what QEMU listed (none if it was not asked: the version
+             * changed meanwhile) */
+            if (qemu_cpus && qemu_cpus->map)
+                for (int i = 0; i < (int)qemu_cpus->size * 8 &&
+                                i < (int)map->size * 8; i++)
+                    if (libxl_bitmap_test(qemu_cpus, i))
+                        libxl_bitmap_set(map, i);
+            return 0;
         }
         if (version != LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN_TRADITIONAL) {
             LOGD(CTX, ERROR, domid, "unknown device model version");
@@ -338,7 +357,8 @@ static int memory_target(libxl__gc *gc, uint32_t domid, const live_reads *lr,
  * found it. */
 static int merge_live(libxl__gc *gc, uint32_t domid,
                       libxl_domain_config *d_config,
-                      const libxl_dominfo *info)
+                      const libxl_dominfo *info,
+                      const libxl_bitmap *qemu_cpus)
 {
     libxl_domain_build_info *b = &d_config->b_info;
     live_reads lr = { 0 };
@@ -376,7 +396,7 @@ static int merge_live(libxl__gc *gc, uint32_t domid,
 
     libxl_uuid_copy(CTX, &d_config->c_info.uuid, &info->uuid);
 
-    rc = merge_vcpus(gc, domid, d_config, &lr, nr_cpus);
+    rc = merge_vcpus(gc, domid, d_config, &lr, nr_cpus, qemu_cpus);
     if (rc) goto out;
 
     /* Memory: xenstore's target less what libxl adds to the guest's own
@@ -402,6 +422,101 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------- upstream QEMU's cpus */
+
+/* How long QEMU has for each command (libxl: 10 s in all). */
+#define QMP_TIMEOUT_MS 10000
+
+typedef struct {
+    libxl__ao *ao;
+    uint32_t domid;
+    libxl__qmp qmp;
+    libxl_bitmap *map;
+} qemu_query;
+
+static void qemu_query_done(libxl__egc *egc, qemu_query *q, int rc)
+{
+    libxl__qmp_close(&q->qmp);
+    libxl__ao_complete(egc, q->ao, rc);
+}
+
+static void qemu_cpus_listed(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                             struct json_object *response)
+{
+    qemu_query *q = CONTAINER_OF(qmp, qemu_query, qmp);
+
+    if (!rc)
+        rc = libxl__qemu_cpus_parse(libxl__ao_gc(q->ao)->ctx, q->domid,
+                                    response, LIBXL__QEMU_CPUS_KEY, q->map);
+    qemu_query_done(egc, q, rc);
+}
+
+/* query-cpus-fast; QEMU before 2.12 knows only query-cpus. */
+static void qemu_cpus_fast_listed(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                                  struct json_object *response)
+{
+    qemu_query *q = CONTAINER_OF(qmp, qemu_query, qmp);
+
+    if (rc == ERROR_QMP_COMMAND_NOT_FOUND) {
+        qmp->callback = qemu_cpus_listed;
+        rc = libxl__qmp_send(qmp, "query-cpus", NULL, -1);
+        if (rc)
+            qemu_query_done(egc, q, rc);
+        return;
+    }
+    if (!rc)
+        rc = libxl__qemu_cpus_parse(libxl__ao_gc(q->ao)->ctx, q->domid,
+                                    response, LIBXL__QEMU_CPUS_FAST_KEY,
+                                    q->map);
+    qemu_query_done(egc, q, rc);
+}
+
+/* map (allocated): the cpus domid's QEMU has, asked over its QMP socket
+ * in an operation of its own, waited for here. Call without the lock. */
+static int qemu_cpus(libxl_ctx *ctx, uint32_t domid, libxl_bitmap *map)
+{
+    AO_CREATE(ctx, domid, NULL);
+    qemu_query *q = libxl__ao_zalloc(ao, sizeof(*q));
+    int rc;
+
+    if (!q)
+        return AO_CREATE_FAIL(ERROR_NOMEM);
+    q->ao = ao;
+    q->domid = domid;
+    q->map = map;
+    libxl__qmp_init(&q->qmp);
+    q->qmp.ao = ao;
+    q->qmp.what = "QMP";
+    q->qmp.path = libxl__qmp_socket_path(libxl__ao_gc(ao), domid);
+    q->qmp.connect_timeout_ms = 0;          /* libxl tries once */
+    q->qmp.timeout_ms = QMP_TIMEOUT_MS;
+    q->qmp.callback = qemu_cpus_fast_listed;
+    rc = q->qmp.path ? libxl__qmp_send(&q->qmp, "query-cpus-fast", NULL, -1)
+                     : ERROR_NOMEM;
+    if (rc) {
+        libxl__qmp_close(&q->qmp);
+        return AO_CREATE_FAIL(rc);
+    }
+    return AO_INPROGRESS;
+}
+
+/* Whether libxl asks QEMU: an HVM guest whose /libxl/N/dm-version says
+ * upstream QEMU (anything else, even unreadable, is not asked). */
+static bool asks_qemu(libxl__gc *gc, uint32_t domid,
+                      const libxl_domain_config *d_config)
+{
+    libxl_device_model_version version;
+    char *v;
+
+    if (d_config->b_info.type != LIBXL_DOMAIN_TYPE_HVM)
+        return false;
+    v = libxl__gc_adopt(gc, xs_read(CTX->xsh, XBT_NULL,
+                                    GCSPRINTF("/libxl/%u/dm-version", domid),
+                                    NULL));
+    return v && !libxl_device_model_version_from_string(v, &version) &&
+           version == LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN;
+}
+
 /* ------------------------------------------------------ the operation */
 
 static int retrieve(libxl_ctx *ctx, uint32_t domid,
@@ -411,9 +526,12 @@ static int retrieve(libxl_ctx *ctx, uint32_t domid,
     libxl__userdata_dom dom;
     libxl__userdata_flock devlock = { .fd = -1 }, lock = { .fd = -1 };
     libxl_dominfo info;
+    libxl_bitmap qemu_map;
+    bool qemu = false;
     int rc;
 
     libxl_dominfo_init(&info);
+    libxl_bitmap_init(&qemu_map);
     /* The device-changes lock first, then the userdata lock, as libxl. */
     if (libxl__userdata_dom_find(gc, domid, &dom)) {
         rc = ERROR_LOCK_FAIL;
@@ -430,11 +548,34 @@ static int retrieve(libxl_ctx *ctx, uint32_t domid,
         rc = ERROR_FAIL;
         goto out;
     }
-    rc = merge_live(gc, domid, d_config, &info);
+
+    /* Upstream QEMU's cpus, asked with the userdata lock released, which
+     * is taken again after (the domain may be gone then), as libxl. */
+    qemu = asks_qemu(gc, domid, d_config);
+    if (qemu) {
+        libxl__userdata_unlock(&lock);
+        if (d_config->b_info.max_vcpus > MAX_VCPUS) {
+            LOGD(CTX, ERROR, domid, "stored configuration has %d vcpus, more "
+                 "than any domain can have", d_config->b_info.max_vcpus);
+            rc = ERROR_FAIL;
+            goto out;
+        }
+        /* as libxl: a size it cannot allocate leaves an empty map */
+        libxl_bitmap_alloc(CTX, &qemu_map, d_config->b_info.max_vcpus);
+        rc = qemu_cpus(CTX, domid, &qemu_map);
+        if (rc) goto out;
+        libxl_dominfo_dispose(&info);
+        libxl_dominfo_init(&info);
+        rc = libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lock,
+                                  &info);
+        if (rc) goto out;
+    }
+    rc = merge_live(gc, domid, d_config, &info, qemu ? &qemu_map : NULL);
 out:
     libxl__userdata_unlock(&lock);
     libxl__userdata_unlock(&devlock);
     libxl_dominfo_dispose(&info);
+    libxl_bitmap_dispose(&qemu_map);
     return rc;
 }
 

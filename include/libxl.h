@@ -412,7 +412,8 @@ int libxl_ao_abort(libxl_ctx *ctx, const libxl_asyncop_how *how)
  * LIBXL_HAVE_FN_USING_QMP_ASYNC: libxl_domain_pause, _unpause, _shutdown
  * and _reboot take an ao_how, and so do libxl_send_trigger,
  * libxl_set_vcpuonline, libxl_qemu_monitor_command and
- * libxl_retrieve_domain_configuration (placeholders for now, below).
+ * libxl_retrieve_domain_configuration (libxl_qemu_monitor_command is a
+ * placeholder for now).
  */
 #define LIBXL_HAVE_FN_USING_QMP_ASYNC 1
 

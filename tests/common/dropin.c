@@ -18,7 +18,6 @@ char *dropin_run_private(const char *prog, const char *const args[],
                          const char *dir)
 {
     char path[PATH_MAX], build[PATH_MAX], libpath_env[PATH_MAX + 32];
-    char wrapper[PATH_MAX];
     const char *argv[DROPIN_MAX_ARGS + 10];
     const char *env_debian[] = { preload_env, NULL };
     const char *env_ours[] = {
@@ -34,15 +33,7 @@ char *dropin_run_private(const char *prog, const char *const args[],
     ck_assert_ptr_nonnull(realpath(subproc_build_path("."), build));
     snprintf(libpath_env, sizeof(libpath_env), "LD_LIBRARY_PATH=%s", build);
     if (dir) {
-        /* The wrapper's own programs (sh, unshare, mount) get none of the
-         * environment: a sanitizer's runtime preloaded into them crashes
-         * them. env(1) gives it to the probe alone. */
-        ck_assert_ptr_nonnull(realpath("tests/common/private-xen-dirs", wrapper));
-        argv[n++] = wrapper;
-        argv[n++] = dir;
-        argv[n++] = "/usr/bin/env";
-        for (int i = 0; env[i]; i++)
-            argv[n++] = env[i];
+        n = subproc_private_xen_dirs(argv, dir, env);
         env = no_env;
     }
     argv[n++] = path;

@@ -1,6 +1,7 @@
 /* subproc.c: the subprocess runner declared in subproc.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -103,4 +104,20 @@ const char *subproc_build_path(const char *name)
     const char *dir = getenv("BUILD_DIR");
     snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "build", name);
     return path;
+}
+
+int subproc_private_xen_dirs(const char *argv[], const char *dir,
+                             const char *const env[])
+{
+    static char wrapper[PATH_MAX];
+    int n = 0;
+
+    if (!wrapper[0] && !realpath("tests/common/private-xen-dirs", wrapper))
+        snprintf(wrapper, sizeof(wrapper), "tests/common/private-xen-dirs");
+    argv[n++] = wrapper;
+    argv[n++] = dir;
+    argv[n++] = "/usr/bin/env";
+    for (int i = 0; env && env[i]; i++)
+        argv[n++] = env[i];
+    return n;
 }

@@ -17,6 +17,21 @@
 int subproc_run(char **out, char **err, const char *const argv[],
                 const char *const extra_env[], int timeout_ms);
 
+/*
+ * Fills argv with the prefix that runs a program inside a private mount
+ * namespace whose /var/lib/xen, /var/run/xen and /var/log/xen are under
+ * dir (tests/common/private-xen-dirs), the NULL-terminated "NAME=value"
+ * list env going through env(1) to that program alone: the wrapper's own
+ * programs (sh, unshare, mount) get none of it, since a sanitizer's
+ * runtime preloaded into them crashes them. The caller appends the
+ * program and its arguments and passes no extra environment to
+ * subproc_run. argv needs room for 3 + the number of env entries; returns
+ * how many it filled. The strings stay the caller's (the wrapper's path is
+ * static storage).
+ */
+int subproc_private_xen_dirs(const char *argv[], const char *dir,
+                             const char *const env[]);
+
 /* The build directory the tests were built in ($BUILD_DIR, else "build"),
  * joined with name; the result is static storage, valid until next call. */
 const char *subproc_build_path(const char *name);

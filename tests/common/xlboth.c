@@ -27,7 +27,7 @@ void xlboth_init(const char *preload_env, const char *private_dir)
 
 xl_run xlboth_run(bool on_lightcore, const char *const args[])
 {
-    char wrapper[PATH_MAX], dir[PATH_MAX + 16];
+    char dir[PATH_MAX + 16];
     const char *argv[XLBOTH_MAX_ARGS + 10];
     const char *env_debian[] = {preload, NULL};
     const char *env_ours[] = {preload, libpath,
@@ -38,17 +38,9 @@ xl_run xlboth_run(bool on_lightcore, const char *const args[])
     int n = 0;
 
     if (private_root[0]) {
-        /* The wrapper's own programs (sh, unshare, mount) get none of the
-         * environment: a sanitizer's runtime preloaded into them crashes
-         * them. env(1) gives it to xl alone. */
-        ck_assert_ptr_nonnull(realpath("tests/common/private-xen-dirs", wrapper));
         snprintf(dir, sizeof(dir), "%s/%s", private_root,
                  xlboth_shared ? "shared" : on_lightcore ? "lightcore" : "debian");
-        argv[n++] = wrapper;
-        argv[n++] = dir;
-        argv[n++] = "/usr/bin/env";
-        for (int i = 0; env[i]; i++)
-            argv[n++] = env[i];
+        n = subproc_private_xen_dirs(argv, dir, env);
         env = no_env;
     }
     argv[n++] = DEBIAN_XL;

@@ -196,6 +196,17 @@ out:
 
 /* ------------------------------------------------ the public functions */
 
+/* The domain's identity and its userdata lock, as each public call starts:
+ * ERROR_LOCK_FAIL when either fails (libxl's rc for both), else 0. */
+static int lock_dom(libxl__gc *gc, uint32_t domid, libxl__userdata_dom *dom,
+                    libxl__userdata_flock *lk)
+{
+    if (libxl__userdata_dom_find(gc, domid, dom) ||
+        libxl__userdata_lock(gc, dom, LIBXL__LOCK_USERDATA, lk, NULL))
+        return ERROR_LOCK_FAIL;
+    return 0;
+}
+
 int libxl_userdata_store(libxl_ctx *ctx, uint32_t domid,
                          const char *userdata_userid,
                          const uint8_t *data, int datalen)
@@ -205,9 +216,9 @@ int libxl_userdata_store(libxl_ctx *ctx, uint32_t domid,
     libxl__userdata_flock lk;
     int rc;
 
-    if (libxl__userdata_dom_find(gc, domid, &dom) ||
-        libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lk, NULL))
-        return ERROR_LOCK_FAIL;
+    rc = lock_dom(gc, domid, &dom, &lk);
+    if (rc)
+        return rc;
     rc = write_file(gc, &dom, userdata_userid, data, datalen);
     libxl__userdata_unlock(&lk);
     return rc;
@@ -222,9 +233,9 @@ int libxl_userdata_retrieve(libxl_ctx *ctx, uint32_t domid,
     libxl__userdata_flock lk;
     int rc;
 
-    if (libxl__userdata_dom_find(gc, domid, &dom) ||
-        libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lk, NULL))
-        return ERROR_LOCK_FAIL;
+    rc = lock_dom(gc, domid, &dom, &lk);
+    if (rc)
+        return rc;
     rc = libxl__userdata_read(gc, &dom, userdata_userid, data_r, datalen_r);
     libxl__userdata_unlock(&lk);
     return rc;
@@ -237,11 +248,11 @@ int libxl_userdata_unlink(libxl_ctx *ctx, uint32_t domid,
     libxl__userdata_dom dom;
     libxl__userdata_flock lk;
     const char *path;
-    int rc = 0;
+    int rc;
 
-    if (libxl__userdata_dom_find(gc, domid, &dom) ||
-        libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lk, NULL))
-        return ERROR_LOCK_FAIL;
+    rc = lock_dom(gc, domid, &dom, &lk);
+    if (rc)
+        return rc;
     path = libxl__userdata_path(gc, &dom, userdata_userid, "d");
     if (!path) {
         rc = ERROR_FAIL;

@@ -21,7 +21,7 @@ CC       ?= gcc
 # WERROR=1 turns warnings into errors (CI sets it).
 WERROR   ?=
 
-XEN_LIBS  := -lxenctrl -lxenstore -lxenevtchn -lxentoollog -lxentoolcore -lxenhypfs
+XEN_LIBS  := -lxenctrl -lxenstore -lxenevtchn -lxentoollog -lxentoolcore -lxenhypfs -lxenguest
 JSON_LIBS := -ljson-c -lyajl
 UUID_LIBS := -luuid
 YAJL_LIBS := -lyajl

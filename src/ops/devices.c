@@ -8,29 +8,6 @@
 
 #include "ops/not_implemented.h"
 
-NOT_IMPLEMENTED(libxl_device_disk_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_disk_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_disk_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_disk_safe_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_disk_list, libxl_device_disk *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *num))
-
-NOT_IMPLEMENTED(libxl_device_disk_getinfo, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const libxl_device_disk *disk,
-                 libxl_diskinfo *diskinfo))
-
 NOT_IMPLEMENTED(libxl_cdrom_insert, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
                  const libxl_asyncop_how *ao_how))
@@ -234,10 +211,6 @@ NOT_IMPLEMENTED(libxl_mac_to_device_nic, int, ERROR_NI, ctx,
 NOT_IMPLEMENTED(libxl_devid_to_device_nic, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, int devid,
                  libxl_device_nic *nic))
-
-NOT_IMPLEMENTED(libxl_vdev_to_device_disk, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const char *vdev,
-                 libxl_device_disk *disk))
 
 NOT_IMPLEMENTED(libxl_uuid_to_device_vtpm, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, libxl_uuid *uuid,

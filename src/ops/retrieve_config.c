@@ -8,11 +8,9 @@
  * scheduling parameters (libxl_domain_sched_params_get). Same locks,
  * results and log lines as libxl; it keeps no state.
  *
- * Not here yet:
- *  - the devices' live state: libxl merges each device kind's xenstore
- *    entries into the stored ones and drops stored devices xenstore no
- *    longer has; that belongs to the devices issue, and until then the
- *    stored devices are returned as stored.
+ * The devices last: a stored device of a kind the devices family knows
+ * (ops/device.h, libxl__device_merge_live) that xenstore no longer has
+ * is dropped, and one it has takes its live state, as libxl.
  *
  * An HVM guest whose device model is upstream QEMU (/libxl/N/dm-version
  * "qemu_xen") has its available vcpus from QEMU instead, as libxl: the
@@ -57,6 +55,7 @@
 #include "base/gc.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "ops/device.h"
 #include "ops/qemu_cpus.h"
 #include "ops/userdata.h"
 #include "subop/qmp.h"
@@ -81,41 +80,6 @@ enum { RD_NAME, RD_TARGET, RD_STATIC_MAX, RD_CPUS };
 #define CPU_BATCH 256
 
 /* ---------------------------------------------------- the stored part */
-
-/* d_config from dom's stored JSON; the caller holds the userdata lock. */
-static int read_stored(libxl__gc *gc, const libxl__userdata_dom *dom,
-                       libxl_domain_config *d_config)
-{
-    uint8_t *data = NULL;
-    char *text = NULL;
-    int len = 0, rc;
-
-    rc = libxl__userdata_read(gc, dom, LIBXL__USERDATA_CONFIG, &data, &len);
-    if (rc) {
-        libxl__log(CTX, XTL_ERROR, rc, LIBXL__FILE, __LINE__, __func__,
-                   dom->domid, "failed to retrieve domain configuration");
-        rc = ERROR_FAIL;
-        goto out;
-    }
-    if (!len) {
-        /* No file: not necessarily an error for the caller; no log. */
-        rc = ERROR_JSON_CONFIG_EMPTY;
-        goto out;
-    }
-    /* libxl stores the text with its NUL; a file without one still ends. */
-    text = malloc((size_t)len + 1);
-    if (!text) {
-        rc = ERROR_NOMEM;
-        goto out;
-    }
-    memcpy(text, data, (size_t)len);
-    text[len] = '\0';
-    rc = libxl_domain_config_from_json(CTX, d_config, text);
-out:
-    free(text);
-    free(data);
-    return rc;
-}
 
 /* ------------------------------------------------------ the live part */
 
@@ -417,6 +381,7 @@ static int merge_live(libxl__gc *gc, uint32_t domid,
         LOGD(CTX, ERROR, domid, "Fail to get scheduler parameters");
         goto out;
     }
+    libxl__device_merge_live(gc, domid, d_config);
 out:
     live_reads_free(&lr);
     return rc;
@@ -542,7 +507,7 @@ static int retrieve(libxl_ctx *ctx, uint32_t domid,
     rc = libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lock, &info);
     if (rc) goto out;
 
-    rc = read_stored(gc, &dom, d_config);
+    rc = libxl__userdata_config_read(gc, &dom, d_config);
     if (rc) {
         LOGD(CTX, ERROR, domid, "Fail to get domain configuration");
         rc = ERROR_FAIL;

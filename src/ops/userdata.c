@@ -160,10 +160,9 @@ static int remove_file(libxl__gc *gc, const char *path)
     return 0;
 }
 
-/* Writes the data to the "n" file and renames it over the "d" file, so a
- * reader sees the old data or the new, never a part. */
-static int write_file(libxl__gc *gc, const libxl__userdata_dom *dom,
-                      const char *userid, const uint8_t *data, int datalen)
+int libxl__userdata_write(libxl__gc *gc, const libxl__userdata_dom *dom,
+                          const char *userid, const uint8_t *data,
+                          int datalen)
 {
     const char *path = libxl__userdata_path(gc, dom, userid, "d");
     const char *next;
@@ -194,6 +193,64 @@ out:
     return rc;
 }
 
+/* ------------------------------------------ the stored configuration */
+
+int libxl__userdata_config_read(libxl__gc *gc, const libxl__userdata_dom *dom,
+                                libxl_domain_config *d_config)
+{
+    uint8_t *data = NULL;
+    char *text = NULL;
+    int len = 0, rc;
+
+    rc = libxl__userdata_read(gc, dom, LIBXL__USERDATA_CONFIG, &data, &len);
+    if (rc) {
+        libxl__log(CTX, XTL_ERROR, rc, LIBXL__FILE, __LINE__, __func__,
+                   dom->domid, "failed to retrieve domain configuration");
+        rc = ERROR_FAIL;
+        goto out;
+    }
+    if (!len) {
+        /* No file: not necessarily an error for the caller; no log. */
+        rc = ERROR_JSON_CONFIG_EMPTY;
+        goto out;
+    }
+    /* libxl stores the text with its NUL; a file without one still ends. */
+    text = malloc((size_t)len + 1);
+    if (!text) {
+        rc = ERROR_NOMEM;
+        goto out;
+    }
+    memcpy(text, data, (size_t)len);
+    text[len] = '\0';
+    rc = libxl_domain_config_from_json(CTX, d_config, text);
+out:
+    free(text);
+    free(data);
+    return rc;
+}
+
+int libxl__userdata_config_write(libxl__gc *gc,
+                                 const libxl__userdata_dom *dom,
+                                 libxl_domain_config *d_config)
+{
+    char *json = libxl_domain_config_to_json(CTX, d_config);
+    int rc;
+
+    if (!json) {
+        LOGD(CTX, ERROR, dom->domid, "failed to convert domain configuration"
+             " to JSON");
+        return ERROR_FAIL;
+    }
+    rc = libxl__userdata_write(gc, dom, LIBXL__USERDATA_CONFIG,
+                               (const uint8_t *)json, (int)strlen(json) + 1);
+    free(json);
+    if (rc) {
+        LOGD(CTX, ERROR, dom->domid, "failed to store domain configuration");
+        rc = ERROR_FAIL;
+    }
+    return rc;
+}
+
 /* ------------------------------------------------ the public functions */
 
 /* The domain's identity and its userdata lock, as each public call starts:
@@ -219,7 +276,7 @@ int libxl_userdata_store(libxl_ctx *ctx, uint32_t domid,
     rc = lock_dom(gc, domid, &dom, &lk);
     if (rc)
         return rc;
-    rc = write_file(gc, &dom, userdata_userid, data, datalen);
+    rc = libxl__userdata_write(gc, &dom, userdata_userid, data, datalen);
     libxl__userdata_unlock(&lk);
     return rc;
 }

@@ -79,4 +79,31 @@ int libxl__userdata_read(libxl__gc *gc, const libxl__userdata_dom *dom,
                          const char *userid, uint8_t **data_r,
                          int *datalen_r);
 
+/*
+ * Stores data as dom's userdata userid (the caller holds its userdata
+ * lock): written to the "n" file and renamed over the "d" file, so a
+ * reader sees the old data or the new, never a part; no data removes the
+ * file, as in libxl. 0, ERROR_NOMEM, ERROR_FAIL (logged), or the errno
+ * value of a failed removal (libxl returns it as is).
+ */
+int libxl__userdata_write(libxl__gc *gc, const libxl__userdata_dom *dom,
+                          const char *userid, const uint8_t *data,
+                          int datalen);
+
+/*
+ * dom's stored configuration (its "libxl-json" userdata), the caller
+ * holding its userdata lock: 0 with d_config filled (initialised by the
+ * caller); ERROR_JSON_CONFIG_EMPTY (not logged) when there is none;
+ * ERROR_FAIL (logged as libxl) when it cannot be read, or the JSON
+ * parser's error.
+ */
+int libxl__userdata_config_read(libxl__gc *gc, const libxl__userdata_dom *dom,
+                                libxl_domain_config *d_config);
+/* Stores d_config as dom's configuration, as libxl (its JSON with the
+ * terminating NUL), the caller holding the userdata lock. 0, or
+ * ERROR_FAIL / ERROR_NOMEM (logged). */
+int libxl__userdata_config_write(libxl__gc *gc,
+                                 const libxl__userdata_dom *dom,
+                                 libxl_domain_config *d_config);
+
 #endif /* LIGHTCORE_OPS_USERDATA_H */

@@ -45,8 +45,14 @@ int libxl__async_exec_start(libxl__egc *egc, libxl__async_exec_state *aes)
     spec.timeout_ms = aes->timeout_ms;
     spec.kill_grace_ms = aes->kill_grace_ms;
 
-    rc = libxl__ev_child_start_ao(egc, aes->ao, &aes->child, &spec,
-                                  async_exec_exited);
+    if (aes->survives_abort) {
+        rc = libxl__ev_child_start(egc, &aes->child, &spec,
+                                   async_exec_exited);
+        if (!rc) libxl__ao_hold(aes->ao);
+    } else {
+        rc = libxl__ev_child_start_ao(egc, aes->ao, &aes->child, &spec,
+                                      async_exec_exited);
+    }
     if (rc) {
         if (rc == ERROR_ABORTED)
             LOGD(ctx, DEBUG, aes->ao->domid, "%s: not started, the operation"
@@ -110,6 +116,12 @@ static void async_exec_exited(libxl__egc *egc, libxl__ev_child *ch,
         break;
     default:
         break;
+    }
+    if (aes->survives_abort) {
+        libxl__ao *ao = aes->ao;       /* aes may be gone after the call */
+        aes->callback(egc, aes, rc, status);
+        libxl__ao_release(egc, ao);
+        return;
     }
     aes->callback(egc, aes, rc, status);
 }

@@ -35,6 +35,13 @@
  *    missing path / argv / callback, ERROR_FAIL or ERROR_NOMEM if the
  *    child could not be created.
  *
+ * With survives_abort (for clean-up work that must run to its end, such
+ * as undoing what an aborted operation did), the program is not tied to
+ * the ao's abort: it runs even if ao is already aborting, is not killed
+ * when ao is aborted, and ends only by itself or at timeout_ms (which
+ * should then be set); ao is held until it has been reaped and the
+ * callback has returned.
+ *
  * The child's fds 0-2 are stdfds[] (each an fd of the caller's, dup'ed in
  * the child, or -1 for /dev/null; stdin is normally -1); every other fd of
  * the library is close-on-exec. Signals with a handler are reset to
@@ -55,6 +62,7 @@ struct libxl__async_exec_state {
     int stdfds[3];                    /* -1: /dev/null */
     int timeout_ms;                   /* > 0: killed when it passes */
     int kill_grace_ms;                /* > 0: SIGTERM first, then SIGKILL */
+    bool survives_abort;              /* see above */
     libxl__async_exec_callback *callback;
     /* results: the pid while it runs (also during the callback) */
     pid_t pid;

@@ -1,10 +1,12 @@
 /*
- * xs/paths.c: bounded, checked synchronous reads (xs/paths.h).
+ * xs/paths.c: bounded, checked synchronous reads, path clean-up and
+ * multiple writes (xs/paths.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "xs/paths.h"
 
 char *libxl__xs_read_checked(libxl__gc *gc, xs_transaction_t t,
@@ -19,4 +21,60 @@ char *libxl__xs_read_checked(libxl__gc *gc, xs_transaction_t t,
         return NULL;
     }
     return value;
+}
+
+/* Whether dir exists with an empty value and no children. */
+static int empty_dir(libxl__gc *gc, xs_transaction_t t, const char *dir)
+{
+    struct xs_handle *xsh = gc->ctx->xsh;
+    unsigned int len = 0, n = 0;
+    char *value = xs_read(xsh, t, dir, &len);
+    char **children;
+
+    if (!value) return -1;
+    free(value);
+    if (len) return 0;
+    children = xs_directory(xsh, t, dir, &n);
+    if (!children) return -1;
+    free(children);
+    return n == 0;
+}
+
+int libxl__xs_path_cleanup(libxl__gc *gc, xs_transaction_t t,
+                           const char *path)
+{
+    struct xs_handle *xsh = gc->ctx->xsh;
+    char *p = libxl__gc_strdup(gc, path), *slash;
+
+    if (!p) return ERROR_NOMEM;
+    if (!xs_rm(xsh, t, p)) {
+        if (errno != ENOENT)
+            LOGE(gc->ctx, DEBUG, "unable to remove path %s", p);
+        return ERROR_FAIL;
+    }
+    while ((slash = strrchr(p, '/')) && slash != p) {
+        *slash = '\0';
+        if (empty_dir(gc, t, p) != 1) break;
+        if (!xs_rm(xsh, t, p)) {
+            if (errno != ENOENT)
+                LOGE(gc->ctx, DEBUG, "unable to remove path %s", p);
+            return ERROR_FAIL;
+        }
+    }
+    return 0;
+}
+
+int libxl__xs_writev(libxl__gc *gc, xs_transaction_t t, const char *dir,
+                     const char *const *kvs)
+{
+    for (; kvs && kvs[0]; kvs += 2) {
+        const char *path = libxl__gc_sprintf(gc, "%s/%s", dir, kvs[0]);
+
+        if (!path) return ERROR_NOMEM;
+        if (!xs_write(gc->ctx->xsh, t, path, kvs[1], strlen(kvs[1]))) {
+            LOGE(gc->ctx, ERROR, "unable to write %s", path);
+            return ERROR_FAIL;
+        }
+    }
+    return 0;
 }

@@ -81,14 +81,15 @@ static void count_callback(libxl_ctx *c, int rc, void *for_callback)
 TEST(asynchronous_placeholder_fails_at_once_with_no_completion, 60)
 {
     libxl_asyncop_how how = { .callback = count_callback };
-    libxl_device_disk disk;
+    libxl_domain_config config;
     libxl_event *ev = NULL;
 
-    libxl_device_disk_init(&disk);
+    libxl_domain_config_init(&config);
     callbacks = 0;
     testlog_clear(lg);
-    ck_assert_int_eq(libxl_device_disk_add(ctx, 1, &disk, &how), ERROR_NI);
-    assert_logged_once("libxl_device_disk_add");
+    ck_assert_int_eq(libxl_domain_soft_reset(ctx, &config, 1, &how, NULL),
+                     ERROR_NI);
+    assert_logged_once("libxl_domain_soft_reset");
     ck_assert_int_eq(libxl_domain_suspend(ctx, 1, -1, 0, NULL), ERROR_NI);
     assert_logged_once("libxl_domain_suspend");
     how.callback = NULL;
@@ -98,7 +99,7 @@ TEST(asynchronous_placeholder_fails_at_once_with_no_completion, 60)
     ck_assert_int_eq(libxl_event_check(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL),
                      ERROR_NOT_READY);
     ck_assert_int_eq(callbacks, 0);
-    libxl_device_disk_dispose(&disk);
+    libxl_domain_config_dispose(&config);
 }
 
 TEST(placeholders_leave_outputs_alone, 60)

@@ -1,0 +1,215 @@
+/*
+ * ops/device.h: the devices family's machinery, shared by every device
+ * kind's public functions (ops/dev_<kind>.c): what the machinery needs to
+ * know of a kind (libxl__devtype), and the generic operations built on it
+ * (add with rollback in device_add.c, remove and destroy in
+ * device_remove.c, listing in device_list.c, hotplug scripts in
+ * device_hotplug.c, the stored configuration's device arrays in
+ * device_config.c). A kind adds a devtype and its entry table
+ * (dev/entries.h); it writes no xenstore code of its own.
+ */
+#ifndef LIGHTCORE_OPS_DEVICE_H
+#define LIGHTCORE_OPS_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libxl.h"
+
+#include "ao/ao.h"
+#include "base/gc.h"
+#include "dev/device.h"
+#include "dev/entries.h"
+
+typedef struct libxl__devtype libxl__devtype;
+
+/* Which hotplug script a kind's backend runs, when its backend is in the
+ * toolstack's own domain. */
+typedef enum {
+    LIBXL__HOTPLUG_NONE,
+    LIBXL__HOTPLUG_BLOCK,            /* vbd: [script, add|remove], once */
+    LIBXL__HOTPLUG_VIF,              /* vif: [script, online|offline,
+                                        type_if=vif] */
+} libxl__hotplug_kind;
+
+struct libxl__devtype {
+    const char *name;                /* "disk", for messages */
+    libxl__devkind kind;             /* of its records (/libxl/D/device/K) */
+    size_t size;                     /* sizeof(libxl_device_X) */
+    /* its array in libxl_domain_config: offsets of the pointer and of the
+     * count (an int) */
+    size_t cfg_array, cfg_num;
+    void (*init)(void *dev);
+    void (*dispose)(void *dev);
+    void (*copy)(libxl_ctx *ctx, void *dst, const void *src);
+    /* whether a and b name the same device (libxl's compare) */
+    bool (*same)(const void *a, const void *b);
+    /* libxl's setdefault, on the caller's struct; hotplug: an add to a
+     * running domain. NULL: none. */
+    int (*setdefault)(libxl__gc *gc, uint32_t domid,
+                      libxl_domain_type type, void *dev, bool hotplug);
+    /* a free devid for a device that has none yet (libxl's
+     * update_devid); NULL: none */
+    int (*update_devid)(libxl__gc *gc, uint32_t domid, void *dev);
+    /* what the stored configuration keeps of the defaults set (libxl's
+     * update_config: the devid, a generated mac...); NULL: nothing */
+    void (*update_config)(libxl__gc *gc, void *saved, const void *dev);
+    /* the device's address; 0 or ERROR_INVAL (logged) */
+    int (*to_addr)(libxl__gc *gc, uint32_t domid, const void *dev,
+                   libxl__devaddr *addr);
+    libxl__dev_entries entries;
+    /* completes a device read back from its record after the table's
+     * entries (NULL: nothing to add); get(key) reads the record */
+    int (*from_record)(libxl__gc *gc, const libxl__devaddr *addr,
+                       const char *(*get)(const char *key, void *user),
+                       void *user, void *dev);
+    libxl__hotplug_kind hotplug;
+    /* NULL, or which kind the domain's records are under, when that
+     * depends on the domain (disks: vbd or virtio_disk) */
+    int (*records_kind)(libxl__gc *gc, uint32_t domid,
+                        libxl__devkind *kind);
+    /* NULL, or what a retrieved configuration's stored device takes
+     * from the live one (libxl's merge) */
+    void (*merge)(libxl_ctx *ctx, const void *live, void *stored);
+};
+
+/* The kinds whose devices libxl_retrieve_domain_configuration checks
+ * against xenstore, in libxl's order; NULL-terminated (device_types.c).
+ * Each kind's file defines its libxl__<kind>_devtype. */
+extern const libxl__devtype *const libxl__device_types[];
+extern const libxl__devtype libxl__disk_devtype;
+
+/*
+ * The live part of a retrieved configuration's devices (the caller holds
+ * the domain's userdata lock): for every kind of libxl__device_types, a
+ * stored device that xenstore no longer has is dropped (logged as
+ * libxl), and one it has takes what the kind's merge says.
+ */
+void libxl__device_merge_live(libxl__gc *gc, uint32_t domid,
+                              libxl_domain_config *d_config);
+
+/* The device at index i of an array of dt's structs. */
+static inline void *libxl__devtype_elem(const libxl__devtype *dt, void *array,
+                                        int i)
+{ return (char *)array + (size_t)i * dt->size; }
+
+/* ------------------------------------------------ the generic operations */
+
+/*
+ * libxl_device_X_add: an asynchronous operation that
+ *  1. sets dt's defaults on dev (the caller's struct, as libxl) and finds
+ *     its address;
+ *  2. under the domain's userdata lock: adds dev (as it was given, with
+ *     what update_config keeps) to the stored configuration; in one
+ *     xenstore transaction, refuses a device that exists
+ *     (ERROR_DEVICE_EXISTS) and writes its record, frontend and backend
+ *     (dt->entries); then stores the configuration;
+ *  3. waits for the backend to reach InitWait (not for a QEMU backend);
+ *  4. runs its hotplug script, if the backend is in this domain.
+ * If any step after 2 fails or the operation is aborted, everything done
+ * is undone (the script's "remove" if its "add" ran, the nodes, the
+ * configuration entry), and the call ends with the step's error, as
+ * libxl's (which leaves all of it behind).
+ */
+int libxl__device_add(libxl_ctx *ctx, uint32_t domid,
+                      const libxl__devtype *dt, void *dev,
+                      const libxl_asyncop_how *ao_how);
+
+/*
+ * libxl_device_X_remove, _destroy and _safe_remove, as
+ * libxl 4.17: the backend is asked to close (online 0, state Closing) and
+ * awaited until Closed (a remove that times out is forced: the frontend
+ * is removed and the backend awaited once more), the hotplug script's
+ * "remove" runs, and the device's nodes are removed. The stored
+ * configuration is left as it is (libxl drops a removed device from it
+ * when it is retrieved).
+ */
+typedef enum {
+    LIBXL__FORCE_AUTO,               /* _remove: forced after a timeout */
+    LIBXL__FORCE_ON,                 /* _destroy */
+    LIBXL__FORCE_OFF,                /* _safe_remove: never forced */
+} libxl__devforce;
+int libxl__device_remove(libxl_ctx *ctx, uint32_t domid,
+                         const libxl__devtype *dt, const void *dev,
+                         libxl__devforce force,
+                         const libxl_asyncop_how *ao_how);
+
+/*
+ * libxl_device_X_list: every device of dt's kind the domain has a record
+ * of, read back through dt->entries, in xenstore's order; a malloc'ed
+ * array of *num structs (NULL, *num 0 when there is none or on error,
+ * logged). Free with libxl__device_list_free.
+ */
+void *libxl__device_list(libxl__gc *gc, const libxl__devtype *dt,
+                         uint32_t domid, int *num);
+void libxl__device_list_free(const libxl__devtype *dt, void *list, int num);
+
+/*
+ * Reads the device at record into dev (initialised by the caller): the
+ * table's entries, then dt->from_record. 0 or ERROR_FAIL (logged).
+ */
+int libxl__device_from_record(libxl__gc *gc, const libxl__devtype *dt,
+                              const libxl__devaddr *addr, void *dev);
+
+/* ------------------------------------------------------------ tunables */
+
+/*
+ * The deadlines of the device operations, libxl's unless the environment
+ * says otherwise (for tests): LIGHTCORE_DEVICE_INIT_TIMEOUT_MS (the
+ * backend reaching InitWait, 10 s), LIGHTCORE_DEVICE_HOTPLUG_TIMEOUT_MS
+ * (a hotplug script, 40 s), LIGHTCORE_DEVICE_DESTROY_TIMEOUT_MS (the
+ * backend closing, 10 s).
+ */
+typedef enum {
+    LIBXL__DEVTIMEOUT_INIT,
+    LIBXL__DEVTIMEOUT_HOTPLUG,
+    LIBXL__DEVTIMEOUT_DESTROY,
+} libxl__devtimeout;
+int libxl__device_timeout_ms(libxl__devtimeout which);
+
+/* ------------------------------------------------- shared by the above */
+
+/* The domid of the domain this process runs in (its xenstore "domid"):
+ * 0 or ERROR_FAIL (logged). */
+int libxl__device_own_domid(libxl__gc *gc, uint32_t *domid);
+
+/*
+ * Removes the device's frontend, record and backend directories with the
+ * parents they leave empty, in one transaction, as libxl__device_destroy:
+ * a toolstack in dom0 removes all three; elsewhere, only the backend when
+ * it is in this domain. 0 or ERROR_FAIL.
+ */
+int libxl__device_destroy_nodes(libxl__gc *gc, const libxl__devaddr *addr);
+
+/*
+ * The stored configuration's array of dt's devices (device_config.c),
+ * the caller holding the userdata lock and d_config read:
+ *  - _put: dev replaces the device dt->same says is the same, or is
+ *    appended; *replaced_r (if not NULL) receives a malloc'ed copy of the
+ *    replaced one (NULL if none), for an undo;
+ *  - _drop: the device that is the same as dev is removed (if any);
+ *    if restore is not NULL, it takes its place (or is appended).
+ * 0 or ERROR_NOMEM.
+ */
+int libxl__device_config_put(libxl__gc *gc, const libxl__devtype *dt,
+                             libxl_domain_config *d_config, const void *dev,
+                             void **replaced_r);
+int libxl__device_config_drop(libxl__gc *gc, const libxl__devtype *dt,
+                              libxl_domain_config *d_config, const void *dev,
+                              const void *restore);
+
+/*
+ * A hotplug script's run for addr with action "add" or "remove" (hotplug
+ * step num_exec, as libxl counts them): 1 with path, argv and envp filled
+ * (owned by gc) when there is one to run, 0 when there is none, or an
+ * error (logged). The script and its arguments come from the toolstack's
+ * record of the device, never from nodes the guest or the backend can
+ * write.
+ */
+int libxl__device_hotplug_args(libxl__gc *gc, const libxl__devtype *dt,
+                               const libxl__devaddr *addr, bool add,
+                               int num_exec, const char **path,
+                               char ***argv, char ***envp);
+
+#endif /* LIGHTCORE_OPS_DEVICE_H */

@@ -1,0 +1,529 @@
+/*
+ * ops/device_add.c: adding a device to a domain, for every kind
+ * (libxl__device_add, contract in ops/device.h), and undoing all of it
+ * when a step fails or the operation is aborted. Knows no kind: what is
+ * written comes from the kind's devtype and entry table.
+ *
+ * The steps, in the order they run:
+ *   prepare      defaults, address, and under the userdata lock the
+ *                stored configuration and the xenstore nodes (run by the
+ *                initiating thread without the ctx lock: it may wait for
+ *                another process's lock);
+ *   wait         the backend reaching InitWait (xswait);
+ *   hotplug      the script, once per step the kind has (async_exec);
+ *   undo         on a failure: the script's "remove" (if its "add" ran;
+ *                it runs even when the operation is being aborted), the
+ *                nodes, the configuration entry.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "ops/device.h"
+#include "ops/userdata.h"
+#include "subop/async_exec.h"
+#include "subop/xswait.h"
+#include "xs/paths.h"
+
+/* Longest hotplug-error message taken from the backend. */
+#define MAX_HOTPLUG_ERROR 1024
+
+typedef struct {
+    libxl__ao *ao;
+    const libxl__devtype *dt;
+    uint32_t domid;
+    void *dev;                        /* the caller's struct */
+    libxl__devaddr addr;
+    const char *be_state;             /* BACKEND/state */
+    /* what there is to undo */
+    void *saved;                      /* the struct as stored; ao memory */
+    void *replaced;                   /* malloc'ed: the entry it replaced */
+    bool have_addr;                   /* named in messages (libxl: once
+                                         its nodes are written) */
+    bool nodes_written, config_stored, add_script_started;
+    int num_exec;
+    int rc;                           /* the failure being undone */
+    libxl__xswait wait;
+    libxl__async_exec_state aes;
+} devadd;
+
+static void wait_backend(libxl__egc *egc, devadd *da);
+static void backend_state(libxl__egc *egc, libxl__xswait *xsw, int rc,
+                          const char *value);
+static void hotplug(libxl__egc *egc, devadd *da);
+static void hotplug_done(libxl__egc *egc, libxl__async_exec_state *aes,
+                         int rc, int status);
+static void undo(libxl__egc *egc, devadd *da, int rc);
+static void undo_script_done(libxl__egc *egc, libxl__async_exec_state *aes,
+                             int rc, int status);
+static void undo_records(libxl__egc *egc, devadd *da);
+static void finish(libxl__egc *egc, devadd *da, int rc);
+
+/* ------------------------------------------------------------ prepare */
+
+/* The permissions libxl gives a device's directories. */
+static bool set_perms(libxl__gc *gc, xs_transaction_t t, const char *path,
+                      uint32_t owner, uint32_t reader)
+{
+    struct xs_permissions perms[2] = {
+        { .id = owner, .perms = XS_PERM_NONE },
+        { .id = reader, .perms = XS_PERM_READ },
+    };
+    return xs_set_permissions(gc->ctx->xsh, t, path, perms, 2);
+}
+
+/* Writes kvs under dir, each node with the perms given. */
+static bool write_with_perms(libxl__gc *gc, xs_transaction_t t,
+                             const char *dir, const char **kvs,
+                             uint32_t owner, uint32_t reader)
+{
+    for (; kvs[0]; kvs += 2) {
+        const char *path = GCSPRINTF("%s/%s", dir, kvs[0]);
+        if (!path ||
+            !xs_write(gc->ctx->xsh, t, path, kvs[1], strlen(kvs[1])) ||
+            !set_perms(gc, t, path, owner, reader))
+            return false;
+    }
+    return true;
+}
+
+/* The record, frontend and backend of da's device, in t: 0, or an error
+ * (logged). */
+static int write_nodes(libxl__gc *gc, xs_transaction_t t, devadd *da,
+                       const libxl__devent_src *src)
+{
+    struct xs_handle *xsh = gc->ctx->xsh;
+    const libxl__devaddr *a = &da->addr;
+    const libxl__dev_entries *table = &da->dt->entries;
+    const char *rec = libxl__dev_record_path(gc, a);
+    const char *fe = libxl__dev_frontend_path(gc, a);
+    const char *be = libxl__dev_backend_path(gc, a);
+    const char **back = libxl__dev_entries_kvs(gc, table, LIBXL__DEVENT_BACK,
+                                               src);
+    const char **front = libxl__dev_entries_kvs(gc, table,
+                                                LIBXL__DEVENT_FRONT, src);
+    const char **ro_front = libxl__dev_entries_kvs(gc, table,
+                                                   LIBXL__DEVENT_RO_FRONT,
+                                                   src);
+    bool record_only = a->backend_kind == LIBXL__DEVKIND_NONE;
+    /* console 0 and vuarts: the guest may only read its frontend */
+    bool ro_dir = (a->kind == LIBXL__DEVKIND_CONSOLE && a->devid == 0) ||
+                  a->kind == LIBXL__DEVKIND_VUART;
+
+    if (!rec || !fe || !be || !back || !front || !ro_front)
+        return ERROR_NOMEM;
+    if (!xs_rm(xsh, t, rec) && errno != ENOENT) goto fail;
+    if (!record_only &&
+        (!xs_write(xsh, t, GCSPRINTF("%s/frontend", rec), fe, strlen(fe)) ||
+         !xs_write(xsh, t, GCSPRINTF("%s/backend", rec), be, strlen(be))))
+        goto fail;
+
+    if (!record_only && (front[0] || ro_front[0])) {
+        if (!xs_rm(xsh, t, fe) && errno != ENOENT) goto fail;
+        if (!xs_mkdir(xsh, t, fe)) goto fail;
+        if (ro_dir ? !set_perms(gc, t, fe, a->backend_domid, a->domid)
+                   : !set_perms(gc, t, fe, a->domid, a->backend_domid))
+            goto fail;
+        if (!xs_write(xsh, t, GCSPRINTF("%s/backend", fe), be, strlen(be)))
+            goto fail;
+        if (!write_with_perms(gc, t, fe, front, a->domid, a->backend_domid) ||
+            !write_with_perms(gc, t, fe, ro_front, a->backend_domid,
+                              a->domid))
+            goto fail;
+    }
+    if (back[0]) {
+        if (!record_only) {
+            if (!xs_rm(xsh, t, be) && errno != ENOENT) goto fail;
+            if (!xs_mkdir(xsh, t, be) ||
+                !set_perms(gc, t, be, a->backend_domid, a->domid) ||
+                !xs_write(xsh, t, GCSPRINTF("%s/frontend", be), fe,
+                          strlen(fe)))
+                goto fail;
+            if (libxl__xs_writev(gc, t, be, back)) return ERROR_FAIL;
+        }
+        /* the record keeps a copy of every backend entry: what the
+         * toolstack reads back, instead of trusting the backend */
+        if (libxl__xs_writev(gc, t, rec, back)) return ERROR_FAIL;
+    }
+    return 0;
+fail:
+    LOGED(gc->ctx, ERROR, a->domid, "unable to write the nodes of %s %d",
+          da->dt->name, a->devid);
+    return ERROR_FAIL;
+}
+
+/* The device's nodes, in one transaction that also refuses a device that
+ * exists already. */
+static int add_nodes(libxl__gc *gc, devadd *da, const libxl__devent_src *src)
+{
+    struct xs_handle *xsh = gc->ctx->xsh;
+    const char *rec = libxl__dev_record_path(gc, &da->addr);
+    int rc;
+
+    if (!rec) return ERROR_NOMEM;
+    for (;;) {
+        xs_transaction_t t = xs_transaction_start(xsh);
+        char *exists;
+
+        if (!t) {
+            LOGED(gc->ctx, ERROR, da->domid, "xs_transaction_start failed");
+            return ERROR_FAIL;
+        }
+        exists = xs_read(xsh, t, rec, NULL);
+        if (exists || errno != ENOENT) {
+            free(exists);
+            if (exists) {
+                LOGD(gc->ctx, ERROR, da->domid,
+                     "device already exists in xenstore");
+                rc = ERROR_DEVICE_EXISTS;
+            } else {
+                LOGED(gc->ctx, ERROR, da->domid, "cannot read %s", rec);
+                rc = ERROR_FAIL;
+            }
+            xs_transaction_end(xsh, t, true);
+            return rc;
+        }
+        rc = write_nodes(gc, t, da, src);
+        if (rc) {
+            xs_transaction_end(xsh, t, true);
+            return rc;
+        }
+        if (xs_transaction_end(xsh, t, false)) return 0;
+        if (errno != EAGAIN) {
+            LOGED(gc->ctx, ERROR, da->domid, "xs transaction failed");
+            return ERROR_FAIL;
+        }
+    }
+}
+
+/*
+ * Everything before the waits: runs on the initiating thread without the
+ * ctx lock (it may wait for the userdata lock of another process). On a
+ * failure it leaves nothing behind.
+ */
+static int prepare(devadd *da)
+{
+    libxl__gc *gc = libxl__ao_gc(da->ao);
+    libxl_ctx *ctx = da->ao->ctx;
+    const libxl__devtype *dt = da->dt;
+    libxl__userdata_dom dom;
+    libxl__userdata_flock lock = { .fd = -1 };
+    libxl_domain_config d_config;
+    libxl_dominfo info;
+    libxl__devent_src src;
+    int rc;
+
+    libxl_domain_config_init(&d_config);
+    libxl_dominfo_init(&info);
+    dt->copy(ctx, da->saved, da->dev);        /* stored as given */
+
+    rc = libxl_domain_info(ctx, &info, da->domid);
+    if (rc) {
+        LOGD(ctx, ERROR, da->domid, "unable to get domain type for domid=%u",
+             da->domid);
+        rc = ERROR_FAIL;
+        goto out;
+    }
+    if (dt->setdefault) {
+        rc = dt->setdefault(gc, da->domid, info.domain_type, da->dev, true);
+        if (rc) goto out;
+    }
+    if (dt->update_devid) {
+        rc = dt->update_devid(gc, da->domid, da->dev);
+        if (rc) goto out;
+    }
+    if (dt->update_config) dt->update_config(gc, da->saved, da->dev);
+    rc = dt->to_addr(gc, da->domid, da->dev, &da->addr);
+    if (rc) goto out;
+    da->be_state = GCSPRINTF("%s/state", libxl__dev_backend_path(gc,
+                                                                 &da->addr));
+
+    if (libxl__userdata_dom_find(gc, da->domid, &dom) ||
+        libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lock, NULL)) {
+        rc = ERROR_LOCK_FAIL;
+        goto out;
+    }
+    rc = libxl__userdata_config_read(gc, &dom, &d_config);
+    if (rc) {
+        LOGD(ctx, ERROR, da->domid, "Fail to get domain configuration");
+        goto out;
+    }
+    rc = libxl__device_config_put(gc, dt, &d_config, da->saved,
+                                  &da->replaced);
+    if (rc) goto out;
+
+    src = (libxl__devent_src){ ctx, da->dev, &da->addr, info.domain_type };
+    rc = add_nodes(gc, da, &src);
+    if (rc) goto out;
+    da->nodes_written = da->have_addr = true;
+
+    rc = libxl__userdata_config_write(gc, &dom, &d_config);
+    if (rc) {
+        libxl__device_destroy_nodes(gc, &da->addr);
+        da->nodes_written = false;
+        goto out;
+    }
+    da->config_stored = true;
+out:
+    libxl__userdata_unlock(&lock);
+    libxl_domain_config_dispose(&d_config);
+    libxl_dominfo_dispose(&info);
+    return rc;
+}
+
+int libxl__device_add(libxl_ctx *ctx, uint32_t domid,
+                      const libxl__devtype *dt, void *dev,
+                      const libxl_asyncop_how *ao_how)
+{
+    AO_CREATE(ctx, domid, ao_how);
+    devadd *da = libxl__ao_zalloc(ao, sizeof(*da));
+    int rc;
+
+    if (!da) return AO_CREATE_FAIL(ERROR_NOMEM);
+    da->saved = libxl__ao_zalloc(ao, dt->size);
+    if (!da->saved) return AO_CREATE_FAIL(ERROR_NOMEM);
+    da->ao = ao;
+    da->dt = dt;
+    da->domid = domid;
+    da->dev = dev;
+    dt->init(da->saved);
+    libxl__xswait_init(&da->wait);
+    libxl__async_exec_init(&da->aes);
+
+    AO_UNLOCKED(ao, rc = prepare(da));
+    if (rc) {
+        finish(egc, da, rc);
+    } else if (libxl__ao_aborting(ao)) {
+        undo(egc, da, ERROR_ABORTED);
+    } else {
+        wait_backend(egc, da);
+    }
+    return AO_INPROGRESS;
+}
+
+/* ------------------------------------------------ waiting for InitWait */
+
+static void wait_backend(libxl__egc *egc, devadd *da)
+{
+    int rc;
+
+    /* QEMU connects a device by itself, without waiting in InitWait. */
+    if (libxl__devkind_qemu_backend(da->addr.backend_kind)) {
+        hotplug(egc, da);
+        return;
+    }
+    da->wait.ao = da->ao;
+    da->wait.what = libxl__ao_sprintf(da->ao, "backend %s (hoping for state"
+                                      " change to 2)", da->be_state);
+    da->wait.path = da->be_state;
+    da->wait.timeout_ms = libxl__device_timeout_ms(LIBXL__DEVTIMEOUT_INIT);
+    da->wait.callback = backend_state;
+    rc = libxl__xswait_start(&da->wait);
+    if (rc) {
+        LOGD(egc->ctx, ERROR, da->domid, "unable to initialize device %s",
+             da->be_state);
+        undo(egc, da, rc);
+    }
+}
+
+/* A state the backend wrote: a decimal number (atoi in libxl). */
+static int state_of(const char *value)
+{
+    char *end;
+    long v = strtol(value, &end, 10);
+    return (end == value || v < 0 || v > 100) ? -1 : (int)v;
+}
+
+static void backend_state(libxl__egc *egc, libxl__xswait *xsw, int rc,
+                          const char *value)
+{
+    devadd *da = CONTAINER_OF(xsw, devadd, wait);
+    libxl_ctx *ctx = egc->ctx;
+
+    if (!rc && !value) {
+        LOGD(ctx, DEBUG, da->domid, "backend %s wanted state 2 but it was"
+             " removed", da->be_state);
+        rc = ERROR_INVAL;
+    }
+    if (!rc && state_of(value) != LIBXL__XENBUS_INITWAIT) {
+        LOGD(ctx, DEBUG, da->domid, "backend %s wanted state 2 still"
+             " waiting state %s", da->be_state, value);
+        return;
+    }
+    libxl__xswait_stop(xsw);
+    if (rc) {
+        LOGD(ctx, ERROR, da->domid, "unable to add device with path %s",
+             libxl__dev_backend_path(libxl__ao_gc(da->ao), &da->addr));
+        undo(egc, da, rc);
+        return;
+    }
+    hotplug(egc, da);
+}
+
+/* ------------------------------------------------------ hotplug script */
+
+/* Starts the script's run for da (add or remove); 1 started, 0 nothing to
+ * run, or an error (logged). */
+static int start_script(libxl__egc *egc, devadd *da, bool add,
+                        bool survives_abort,
+                        libxl__async_exec_callback *callback)
+{
+    libxl__gc *gc = libxl__ao_gc(da->ao);
+    const char *path = NULL;
+    char **argv = NULL, **envp = NULL;
+    int rc;
+
+    rc = libxl__device_hotplug_args(gc, da->dt, &da->addr, add,
+                                    add ? da->num_exec : 0, &path, &argv,
+                                    &envp);
+    if (rc <= 0) {
+        if (rc)
+            LOGD(egc->ctx, ERROR, da->domid, "unable to get args/env to"
+                 " execute hotplug script for device %s",
+                 libxl__dev_backend_path(gc, &da->addr));
+        return rc;
+    }
+    libxl__async_exec_init(&da->aes);
+    da->aes.ao = da->ao;
+    da->aes.what = GCSPRINTF("%s %s", argv[0], argv[1]);
+    da->aes.path = path;
+    da->aes.argv = argv;
+    da->aes.envp = envp;
+    da->aes.stdfds[0] = -1;                   /* /dev/null */
+    da->aes.stdfds[1] = 2;                    /* stdout to stderr */
+    da->aes.stdfds[2] = 2;
+    da->aes.timeout_ms = libxl__device_timeout_ms(LIBXL__DEVTIMEOUT_HOTPLUG);
+    da->aes.survives_abort = survives_abort;
+    da->aes.callback = callback;
+    rc = libxl__async_exec_start(egc, &da->aes);
+    return rc ? rc : 1;
+}
+
+static void hotplug(libxl__egc *egc, devadd *da)
+{
+    libxl__gc *gc = libxl__ao_gc(da->ao);
+    uint32_t self;
+    int rc;
+
+    rc = libxl__device_own_domid(gc, &self);
+    if (rc) {
+        undo(egc, da, rc);
+        return;
+    }
+    if (da->addr.backend_domid != self) {
+        /* a driver domain runs its own scripts */
+        LOGD(egc->ctx, DEBUG, da->domid, "Backend domid %u, domid %u,"
+             " assuming driver domains", da->addr.backend_domid, self);
+        finish(egc, da, 0);
+        return;
+    }
+    rc = start_script(egc, da, true, false, hotplug_done);
+    if (rc < 0) {
+        undo(egc, da, rc);
+        return;
+    }
+    if (!rc) {
+        finish(egc, da, 0);
+        return;
+    }
+    da->add_script_started = true;
+}
+
+static void hotplug_done(libxl__egc *egc, libxl__async_exec_state *aes,
+                         int rc, int status)
+{
+    devadd *da = CONTAINER_OF(aes, devadd, aes);
+    libxl__gc *gc = libxl__ao_gc(da->ao);
+
+    if (!rc && status) {
+        const char *be = libxl__dev_backend_path(gc, &da->addr);
+        const char *err = be ? libxl__xs_read_checked(
+            gc, XBT_NULL, GCSPRINTF("%s/hotplug-error", be),
+            MAX_HOTPLUG_ERROR) : NULL;
+        if (err) LOGD(egc->ctx, ERROR, da->domid, "script: %s", err);
+        rc = ERROR_FAIL;
+    }
+    if (rc) {
+        undo(egc, da, rc);
+        return;
+    }
+    da->num_exec++;
+    hotplug(egc, da);
+}
+
+/* ---------------------------------------------------------------- undo */
+
+static void undo(libxl__egc *egc, devadd *da, int rc)
+{
+    int r;
+
+    da->rc = rc;
+    if (da->add_script_started) {
+        da->add_script_started = false;
+        r = start_script(egc, da, false, true, undo_script_done);
+        if (r > 0) return;
+    }
+    undo_records(egc, da);
+}
+
+static void undo_script_done(libxl__egc *egc, libxl__async_exec_state *aes,
+                             int rc, int status)
+{
+    devadd *da = CONTAINER_OF(aes, devadd, aes);
+    (void)rc; (void)status;               /* logged; nothing more to do */
+    undo_records(egc, da);
+}
+
+/* The nodes and the configuration entry. Takes the userdata lock with the
+ * ctx lock held: its holders never wait for the ctx lock. */
+static void undo_records(libxl__egc *egc, devadd *da)
+{
+    libxl__gc *gc = libxl__ao_gc(da->ao);
+    libxl__userdata_dom dom;
+    libxl__userdata_flock lock = { .fd = -1 };
+    libxl_domain_config d_config;
+
+    if (da->nodes_written) {
+        if (libxl__device_destroy_nodes(gc, &da->addr))
+            LOGD(egc->ctx, ERROR, da->domid, "could not remove the nodes of"
+                 " the %s that failed", da->dt->name);
+        da->nodes_written = false;
+    }
+    if (!da->config_stored) goto out;
+    libxl_domain_config_init(&d_config);
+    if (libxl__userdata_dom_find(gc, da->domid, &dom) ||
+        libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lock, NULL) ||
+        libxl__userdata_config_read(gc, &dom, &d_config) ||
+        libxl__device_config_drop(gc, da->dt, &d_config, da->saved,
+                                  da->replaced) ||
+        libxl__userdata_config_write(gc, &dom, &d_config))
+        LOGD(egc->ctx, ERROR, da->domid, "could not take the %s that failed"
+             " out of the stored configuration", da->dt->name);
+    libxl__userdata_unlock(&lock);
+    libxl_domain_config_dispose(&d_config);
+    da->config_stored = false;
+out:
+    finish(egc, da, da->rc);
+}
+
+/* ---------------------------------------------------------------- end */
+
+static void finish(libxl__egc *egc, devadd *da, int rc)
+{
+    if (rc && da->have_addr)
+        LOGD(egc->ctx, ERROR, da->domid, "Unable to add %s with id %d",
+             libxl__devkind_name(da->addr.kind), da->addr.devid);
+    else if (rc)
+        LOGD(egc->ctx, ERROR, da->domid, "unable to add device");
+    da->dt->dispose(da->saved);
+    if (da->replaced) {
+        da->dt->dispose(da->replaced);
+        free(da->replaced);
+        da->replaced = NULL;
+    }
+    libxl__ao_complete(egc, da->ao, rc);
+}

@@ -1,0 +1,82 @@
+/*
+ * ops/device_common.c: small pieces every device operation uses
+ * (ops/device.h): the deadlines and their test tunables, this domain's
+ * own domid, and removing a device's directories.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "dev/devpath.h"
+#include "ops/device.h"
+#include "xs/paths.h"
+
+int libxl__device_timeout_ms(libxl__devtimeout which)
+{
+    static const struct { const char *env; int ms; } t[] = {
+        [LIBXL__DEVTIMEOUT_INIT] = { "LIGHTCORE_DEVICE_INIT_TIMEOUT_MS",
+                                     10000 },
+        [LIBXL__DEVTIMEOUT_HOTPLUG] = { "LIGHTCORE_DEVICE_HOTPLUG_TIMEOUT_MS",
+                                        40000 },
+        [LIBXL__DEVTIMEOUT_DESTROY] = { "LIGHTCORE_DEVICE_DESTROY_TIMEOUT_MS",
+                                        10000 },
+    };
+    const char *v = getenv(t[which].env);
+    uint32_t ms;
+
+    if (v && libxl__parse_u32_strict(&v, &ms) && !*v && ms > 0 &&
+        ms <= INT_MAX)
+        return (int)ms;
+    return t[which].ms;
+}
+
+int libxl__device_own_domid(libxl__gc *gc, uint32_t *domid)
+{
+    const char *v = libxl__xs_read_checked(gc, XBT_NULL, "domid", 16);
+    const char *p = v;
+
+    if (!v) {
+        LOGE(gc->ctx, ERROR, "failed to get own domid (domid)");
+        return ERROR_FAIL;
+    }
+    if (!libxl__parse_u32_strict(&p, domid) || *p) {
+        LOG(gc->ctx, ERROR, "got a bad domid from xenstore (%s)", v);
+        return ERROR_FAIL;
+    }
+    return 0;
+}
+
+int libxl__device_destroy_nodes(libxl__gc *gc, const libxl__devaddr *addr)
+{
+    const char *fe = libxl__dev_frontend_path(gc, addr);
+    const char *rec = libxl__dev_record_path(gc, addr);
+    const char *be = libxl__dev_backend_path(gc, addr);
+    bool record_only = addr->backend_kind == LIBXL__DEVKIND_NONE;
+    uint32_t self;
+    int rc;
+
+    if (!fe || !rec || !be) return ERROR_NOMEM;
+    rc = libxl__device_own_domid(gc, &self);
+    if (rc) return rc;
+    for (;;) {
+        xs_transaction_t t = xs_transaction_start(gc->ctx->xsh);
+
+        if (!t) {
+            LOGE(gc->ctx, ERROR, "xs_transaction_start failed");
+            return ERROR_FAIL;
+        }
+        if (self == 0) {
+            if (!record_only) libxl__xs_path_cleanup(gc, t, fe);
+            libxl__xs_path_cleanup(gc, t, rec);
+        }
+        if (!record_only && (addr->backend_domid == self || self == 0))
+            libxl__xs_path_cleanup(gc, t, be);
+        if (xs_transaction_end(gc->ctx->xsh, t, false)) return 0;
+        if (errno != EAGAIN) {
+            LOGE(gc->ctx, ERROR, "xs_transaction_end failed");
+            return ERROR_FAIL;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+/*
+ * ops/device_list.c: reading a domain's devices of one kind back from
+ * the toolstack's records (/libxl/DOMID/device/KIND/DEVID), for every
+ * kind (ops/device.h). Each record is read in one batch of requests and
+ * decoded through the kind's entry table; names and values are checked,
+ * not trusted.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "dev/devpath.h"
+#include "ops/device.h"
+#include "xs/paths.h"
+
+/* The values of one record, read in one batch. */
+typedef struct {
+    const libxl__dev_entries *table;
+    libxl__xs_req *reqs;              /* one per entry, then "backend" */
+    unsigned n;
+} record_reads;
+
+static const char *record_get(const char *key, void *user)
+{
+    record_reads *rr = user;
+
+    for (unsigned i = 0; i < rr->n; i++) {
+        const char *k = i < rr->table->count ? rr->table->entries[i].key
+                                              : "backend";
+        if (!strcmp(k, key)) {
+            const libxl__xs_req *r = &rr->reqs[i];
+            if (r->err || !r->data || strlen(r->data) != r->len)
+                return NULL;
+            return r->data;
+        }
+    }
+    return NULL;
+}
+
+int libxl__device_from_record(libxl__gc *gc, const libxl__devtype *dt,
+                              const libxl__devaddr *addr, void *dev)
+{
+    const char *rec = libxl__dev_record_path(gc, addr);
+    const libxl__dev_entries *table = &dt->entries;
+    record_reads rr = { table, NULL, table->count + 1 };
+    int rc;
+
+    if (!rec) return ERROR_NOMEM;
+    rr.reqs = GCZALLOC(rr.n * sizeof(*rr.reqs));
+    if (!rr.reqs) return ERROR_NOMEM;
+    for (unsigned i = 0; i < rr.n; i++) {
+        rr.reqs[i].type = LIBXL__XS_READ;
+        rr.reqs[i].path = GCSPRINTF("%s/%s", rec, i < table->count
+                                    ? table->entries[i].key : "backend");
+        if (!rr.reqs[i].path) return ERROR_NOMEM;
+    }
+    libxl__xs_batch(gc->ctx, rr.reqs, rr.n);
+    rc = dt->from_record ? dt->from_record(gc, addr, record_get, &rr, dev)
+                         : 0;
+    if (!rc)
+        rc = libxl__dev_entries_decode(gc, table, dev, record_get, &rr, rec);
+    for (unsigned i = 0; i < rr.n; i++) free(rr.reqs[i].data);
+    return rc;
+}
+
+void *libxl__device_list(libxl__gc *gc, const libxl__devtype *dt,
+                         uint32_t domid, int *num)
+{
+    libxl__devkind kind = dt->kind;
+    const char *dir;
+    unsigned n = 0;
+    char **names;
+    char *list = NULL;
+    int count = 0;
+
+    *num = 0;
+    if (dt->records_kind && dt->records_kind(gc, domid, &kind)) return NULL;
+    dir = libxl__dev_records_dir(gc, domid, kind);
+    names = dir ? libxl__gc_adopt(gc, xs_directory(gc->ctx->xsh, XBT_NULL,
+                                                   dir, &n))
+                : NULL;
+    if (!names || !n) return NULL;
+    list = malloc(dt->size * n);
+    if (!list) {
+        LOG(gc->ctx, ERROR, "no memory for a list of %u %ss", n, dt->name);
+        return NULL;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const char *p = names[i];
+        void *dev = libxl__devtype_elem(dt, list, count);
+        libxl__devaddr addr = { .kind = kind, .domid = domid };
+        uint32_t devid;
+
+        if (!libxl__parse_u32_strict(&p, &devid) || *p || devid > INT32_MAX) {
+            LOGD(gc->ctx, ERROR, domid, "ignoring %s/%s: not a device id",
+                 dir, names[i]);
+            continue;
+        }
+        addr.devid = (int)devid;
+        dt->init(dev);
+        count++;
+        if (libxl__device_from_record(gc, dt, &addr, dev)) {
+            libxl__device_list_free(dt, list, count);
+            return NULL;
+        }
+    }
+    if (!count) {
+        free(list);
+        return NULL;
+    }
+    *num = count;
+    return list;
+}
+
+void libxl__device_list_free(const libxl__devtype *dt, void *list, int num)
+{
+    for (int i = 0; i < num; i++)
+        dt->dispose(libxl__devtype_elem(dt, list, i));
+    free(list);
+}

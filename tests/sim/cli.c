@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "drivers.h"
 #include "xensim.h"
 
 #include <xen/xen.h>
@@ -235,6 +236,9 @@ static void help(void)
            "guest-write DOMID PATH VALUE|--size N   write over the ring as the guest\n"
            "guest-rm DOMID PATH        remove over the ring as the guest\n"
            "guest-policy DOMID P       change a running guest's policy\n"
+           "guest-frontends DOMID on|off  a running guest's frontend drivers\n"
+           "backend-policy DOMID KIND|* [P]  dom0's backends for that domain: obey,\n"
+           "                           no-initwait, no-connect, no-close (prints it)\n"
            "console | console-reset    the hypervisor's console ring / back to boot\n"
            "console-write TEXT...      the hypervisor prints a line\n"
            "param NAME                 a runtime parameter's value (/params/NAME)\n"
@@ -258,6 +262,8 @@ int main(int argc, char **argv)
         { "counters", cmd_counters }, { "guest", cmd_guest },
         { "guest-write", cmd_guest_write }, { "guest-rm", cmd_guest_write },
         { "guest-policy", cmd_guest_policy },
+        { "guest-frontends", cmd_guest_frontends },
+        { "backend-policy", cmd_backend_policy },
         { "relinquish-delay", cmd_relinquish_delay },
         { "hvm-param", cmd_hvm_param },
         { "balloon", cmd_balloon }, { "mem", cmd_mem }, { "acpi", cmd_acpi },

@@ -43,6 +43,7 @@ int cmd_host_memory(int argc, char **argv);
 int cmd_guest(int argc, char **argv);
 int cmd_guest_write(int argc, char **argv);
 int cmd_guest_policy(int argc, char **argv);
+int cmd_guest_frontends(int argc, char **argv);
 
 /* memcli.c */
 int cmd_balloon(int argc, char **argv);
@@ -50,5 +51,8 @@ int cmd_mem(int argc, char **argv);
 int cmd_acpi(int argc, char **argv);
 /* Start a guest process for domid in the background; its pid or -1. */
 pid_t guest_spawn(uint32_t domid, const char *policy, int ack_delay_ms);
+/* The same, with its frontend drivers running or not. */
+pid_t guest_spawn_frontends(uint32_t domid, const char *policy, int ack_delay_ms,
+                            bool frontends);
 
 #endif

@@ -4,7 +4,8 @@
  * ring, watches control/shutdown and obeys, ignores, acknowledges only, or
  * crashes; watches cpu/ and takes vcpus down or up as cpu/N/availability
  * says (vcpu 0 stays up, as Linux's); it also writes guest-owned nodes on
- * request (`guest-write`).
+ * request (`guest-write`); and it runs the frontend drivers of its devices
+ * (frontend.c) unless told not to (`--frontends off`, `guest-frontends`).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "drivers.h"
 #include "xensim.h"
 
 #include <xen/xen.h>
@@ -63,6 +65,7 @@ struct guest {
     struct xsc c;
     int policy;
     int ack_delay_ms;
+    struct frontends *fe;
 };
 
 static void sleep_ms(int ms)
@@ -142,7 +145,12 @@ static void on_command(struct guest *g)
         e = xsc_write(&g->c, 0, arg, val, vlen);
     else if (!strcmp(op, "rm"))
         e = xsc_rm(&g->c, 0, arg);
-    else if (!strcmp(op, "policy")) {
+    else if (!strcmp(op, "frontends")) {
+        if (!strcmp(arg, "on") || !strcmp(arg, "off"))
+            frontends_enable(g->fe, !strcmp(arg, "on"));
+        else
+            e = EINVAL;
+    } else if (!strcmp(op, "policy")) {
         int p = parse_policy(arg);
         if (p < 0)
             e = EINVAL;
@@ -195,7 +203,21 @@ static bool guest_should_exit(struct guest *g)
     return xensim_host_get_pids(&xs, NULL) == 0 && xs > 0 && !cli_pid_running(xs);
 }
 
-static int guest_run(uint32_t domid, int policy, int ack_delay_ms, int ready_fd)
+/* One watch event, to whichever part of the guest it is for; true when
+ * the guest has gone. */
+static bool on_event(struct guest *g, const char *path, const char *token)
+{
+    if (!strcmp(token, "shutdown"))
+        return on_shutdown_request(g);
+    if (!strcmp(token, "cpu"))
+        on_cpu_event(g, path);
+    else if (frontends_token(token))
+        frontends_event(g->fe, path, token);
+    return false;
+}
+
+static int guest_run(uint32_t domid, int policy, int ack_delay_ms, bool frontends,
+                     int ready_fd)
 {
     struct guest g = { .domid = domid, .policy = policy, .ack_delay_ms = ack_delay_ms };
     g.evfd = guest_attach(domid, 10000);
@@ -224,6 +246,10 @@ static int guest_run(uint32_t domid, int policy, int ack_delay_ms, int ready_fd)
     e = xsc_watch(&g.c, "cpu", "cpu");
     if (e)
         fprintf(stderr, "xensim guest %u: watch cpu: %s\n", domid, strerror(e));
+    g.fe = frontends_new(&g.c, domid, frontends);
+    if (!g.fe || (e = frontends_start(g.fe)))
+        fprintf(stderr, "xensim guest %u: frontends: %s\n", domid,
+                strerror(g.fe ? e : ENOMEM));
     if (ready_fd >= 0) {
         if (write(ready_fd, "R", 1) < 0)
             return 1;
@@ -239,23 +265,18 @@ static int guest_run(uint32_t domid, int policy, int ack_delay_ms, int ready_fd)
         /* Outside a request, whatever xenstored sends is a watch event. */
         char *path, *token;
         while (!gone && xsc_event(&g.c, &path, &token, 0) == 0) {
-            if (!strcmp(token, "shutdown"))
-                gone = on_shutdown_request(&g);
-            else if (!strcmp(token, "cpu"))
-                on_cpu_event(&g, path);
+            gone = on_event(&g, path, token);
             free(path);
         }
         if (!gone && (p[1].revents & POLLIN))
             on_command(&g);
         while (!gone && g.c.ring->rsp_prod != g.c.ring->rsp_cons &&
                xsc_event(&g.c, &path, &token, 1000) == 0) {
-            if (!strcmp(token, "shutdown"))
-                gone = on_shutdown_request(&g);
-            else if (!strcmp(token, "cpu"))
-                on_cpu_event(&g, path);
+            gone = on_event(&g, path, token);
             free(path);
         }
     }
+    frontends_free(g.fe);
     close(g.cmdfd);
     xsc_close(&g.c);
     xensim_guest_detach(domid, g.evfd);
@@ -263,6 +284,12 @@ static int guest_run(uint32_t domid, int policy, int ack_delay_ms, int ready_fd)
 }
 
 pid_t guest_spawn(uint32_t domid, const char *policy_s, int ack_delay_ms)
+{
+    return guest_spawn_frontends(domid, policy_s, ack_delay_ms, true);
+}
+
+pid_t guest_spawn_frontends(uint32_t domid, const char *policy_s, int ack_delay_ms,
+                            bool frontends)
 {
     int policy = parse_policy(policy_s);
     if (policy < 0)
@@ -292,7 +319,7 @@ pid_t guest_spawn(uint32_t domid, const char *policy_s, int ack_delay_ms)
             lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         }
         dup2(lf >= 0 ? lf : null, 2);
-        _exit(guest_run(domid, policy, ack_delay_ms, pfd[1]));
+        _exit(guest_run(domid, policy, ack_delay_ms, frontends, pfd[1]));
     }
     close(pfd[1]);
     waitpid(mid, NULL, 0);
@@ -310,16 +337,19 @@ pid_t guest_spawn(uint32_t domid, const char *policy_s, int ack_delay_ms)
 int cmd_guest(int argc, char **argv)
 {
     static const char *syn = "guest DOMID [--policy obey|ignore|ack-only|crash] "
-                             "[--ack-delay MS] [--daemon]";
+                             "[--ack-delay MS] [--frontends on|off] [--daemon]";
     if (argc < 2)
         return cli_usage(syn);
     uint32_t domid = (uint32_t)strtoul(argv[1], NULL, 0);
     const char *policy = "obey";
     int delay = 0;
-    bool daemon = false;
+    bool daemon = false, frontends = true;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--daemon"))
             daemon = true;
+        else if (!strcmp(argv[i], "--frontends") && i + 1 < argc &&
+                 (!strcmp(argv[i + 1], "on") || !strcmp(argv[i + 1], "off")))
+            frontends = !strcmp(argv[++i], "on");
         else if (!strcmp(argv[i], "--policy") && i + 1 < argc)
             policy = argv[++i];
         else if (!strcmp(argv[i], "--ack-delay") && i + 1 < argc)
@@ -330,13 +360,13 @@ int cmd_guest(int argc, char **argv)
     if (parse_policy(policy) < 0)
         return cli_usage(syn);
     if (daemon) {
-        pid_t pid = guest_spawn(domid, policy, delay);
+        pid_t pid = guest_spawn_frontends(domid, policy, delay, frontends);
         if (pid < 0)
             return 1;
         printf("%d\n", (int)pid);
         return 0;
     }
-    return guest_run(domid, parse_policy(policy), delay, -1);
+    return guest_run(domid, parse_policy(policy), delay, frontends, -1);
 }
 
 /* Ask the running guest of domid to do something; its errno or -1. */
@@ -436,6 +466,18 @@ int cmd_guest_policy(int argc, char **argv)
     int e = ask_guest((uint32_t)strtoul(argv[1], NULL, 0), "policy", argv[2], "", 0);
     if (e) {
         fprintf(stderr, "xensim guest-policy: %s\n", e < 0 ? "no guest" : strerror(e));
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_guest_frontends(int argc, char **argv)
+{
+    if (argc != 3 || (strcmp(argv[2], "on") && strcmp(argv[2], "off")))
+        return cli_usage("guest-frontends DOMID on|off");
+    int e = ask_guest((uint32_t)strtoul(argv[1], NULL, 0), "frontends", argv[2], "", 0);
+    if (e) {
+        fprintf(stderr, "xensim guest-frontends: %s\n", e < 0 ? "no guest" : strerror(e));
         return 1;
     }
     return 0;

@@ -2,7 +2,8 @@
  * host.c: `xensim host` and `xensim host-stop`: the supervisor of a private
  * simulated host. It owns a fresh temporary directory, the state file and
  * xenstored (its child, under the preload library, killed with it), and on
- * stop or when its parent goes away removes everything it created.
+ * stop or when its parent goes away removes everything it created. The
+ * device backend drivers (backend.c) run as its second child.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "drivers.h"
 #include "xensim.h"
 #include "xsclient.h"
 
@@ -29,6 +31,7 @@
 
 static char host_dir[PATH_MAX / 2];
 static pid_t xenstored_pid;
+static pid_t backend_pid;
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
@@ -172,6 +175,12 @@ static void teardown(void)
 {
     xensim_host_shutdown();
     kill_guests();
+    if (backend_pid > 0) {
+        /* it has nothing to save: gone at once, and reaped */
+        kill(backend_pid, SIGKILL);
+        waitpid(backend_pid, NULL, 0);
+        backend_pid = 0;
+    }
     if (xenstored_pid > 0) {
         kill(xenstored_pid, SIGTERM);
         for (int i = 0; i < 200; i++) {
@@ -271,6 +280,13 @@ static int supervise(int ready_fd, int parent_fd, const char *tmpdir, bool detac
                 fputs(line, stderr);
             fclose(f);
         }
+        teardown();
+        return 1;
+    }
+    backend_pid = backend_spawn(sock, host_dir, &old);
+    if (backend_pid < 0) {
+        fprintf(stderr, "xensim host: cannot start the backend drivers: %s\n",
+                strerror(errno));
         teardown();
         return 1;
     }

@@ -10,10 +10,10 @@ SIM_FIXTURE_OBJS := $(SIM_DIR)/simhost.o
 
 SIM_CFLAGS   := $(BASE_CFLAGS) -Itests/sim
 SIM_LIB_SRCS := state evtchn gnttab hypercall dummy hc_vcpu hc_mem hc_host hc_cpupool hc_absent
-SIM_CLI_SRCS := cli toolstack host guest xsclient memcli hostcmd
+SIM_CLI_SRCS := cli toolstack host guest xsclient memcli hostcmd xbdev backend frontend netlink
 SIM_HEADERS  := $(wildcard tests/sim/*.h)
 SIM_TESTS    := $(SIM_DIR)/test_sim_host $(SIM_DIR)/test_sim_libxl \
-                $(SIM_DIR)/test_sim_hc_host
+                $(SIM_DIR)/test_sim_hc_host $(SIM_DIR)/test_sim_devices
 
 TEST_PROGS       += $(SIM_TESTS)
 CHECK_EXTRA_DEPS += sim
@@ -56,6 +56,12 @@ $(SIM_DIR)/test_sim_libxl: tests/sim/test_sim_libxl.c $(SIM_FIXTURE_OBJS) $(SIM_
 	$(CC) $(SIM_CFLAGS) -Itests/common $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
 	    $(filter %.c,$(SIM_TESTMAIN)) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) \
 	    -l:libxenlight.so.4.17 -lxenctrl -lxentoollog $(CHECK_LIBS)
+
+# The device drivers (backend.c, frontend.c) under Debian's libxenlight.
+$(SIM_DIR)/test_sim_devices: tests/sim/test_sim_devices.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS) $(SIM_TESTMAIN)
+	$(CC) $(SIM_CFLAGS) -Itests/common $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
+	    $(filter %.c,$(SIM_TESTMAIN)) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) \
+	    -l:libxenlight.so.4.17 -lxenstore -lxenctrl -lxentoollog $(CHECK_LIBS)
 
 # The host-wide hypercalls (hc_host.c), through libxenctrl and libxenhypfs.
 $(SIM_DIR)/test_sim_hc_host: tests/sim/test_sim_hc_host.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS) $(SIM_TESTMAIN)

@@ -257,12 +257,12 @@ int cmd_create(int argc, char **argv)
 {
     static const char *syn = "create NAME [--mem-mb MB | --mem-kb KB] [--vcpus N] "
         "[--uuid UUID] [--nodes full|minimal|none] [--no-introduce] [--hvm|--pvh] "
-        "[--guest obey|ignore|ack-only|crash] [--ack-delay MS]";
+        "[--guest obey|ignore|ack-only|crash] [--ack-delay MS] [--frontends on|off]";
     if (argc < 2)
         return cli_usage(syn);
     struct newdom d = { .name = argv[1], .mem_kb = 128 * 1024, .vcpus = 1 };
     int level = NODES_FULL, ack_delay = 0;
-    bool introduce = true, have_uuid = false;
+    bool introduce = true, have_uuid = false, frontends = true;
     const char *guest = NULL;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -286,6 +286,8 @@ int cmd_create(int argc, char **argv)
                 return cli_usage(syn);
         } else if (!strcmp(a, "--guest")) guest = v;
         else if (!strcmp(a, "--ack-delay")) ack_delay = atoi(v);
+        else if (!strcmp(a, "--frontends") && (!strcmp(v, "on") || !strcmp(v, "off")))
+            frontends = !strcmp(v, "on");
         else
             return cli_usage(syn);
     }
@@ -321,7 +323,7 @@ int cmd_create(int argc, char **argv)
     }
     if (introduce)
         xensim_domain_set_introduced(d.domid);
-    if (guest && guest_spawn(d.domid, guest, ack_delay) < 0) {
+    if (guest && guest_spawn_frontends(d.domid, guest, ack_delay, frontends) < 0) {
         fprintf(stderr, "xensim create: cannot start the guest\n");
         return 1;
     }

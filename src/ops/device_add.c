@@ -223,8 +223,7 @@ static int prepare(devadd *da)
 
     rc = libxl_domain_info(ctx, &info, da->domid);
     if (rc) {
-        LOGD(ctx, ERROR, da->domid, "unable to get domain type for domid=%u",
-             da->domid);
+        LOG(ctx, ERROR, "unable to get domain type for domid=%u", da->domid);
         rc = ERROR_FAIL;
         goto out;
     }
@@ -518,7 +517,7 @@ static void finish(libxl__egc *egc, devadd *da, int rc)
         LOGD(egc->ctx, ERROR, da->domid, "Unable to add %s with id %d",
              libxl__devkind_name(da->addr.kind), da->addr.devid);
     else if (rc)
-        LOGD(egc->ctx, ERROR, da->domid, "unable to add device");
+        LOG(egc->ctx, ERROR, "unable to add device");
     da->dt->dispose(da->saved);
     if (da->replaced) {
         da->dt->dispose(da->replaced);

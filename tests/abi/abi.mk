@@ -105,3 +105,18 @@ $(DROPIN_CPUPOOL_OURS): tests/abi/dropin_cpupool.c tests/abi/probe_logger.h $(SH
 	    -lxenstore
 
 CHECK_EXTRA_DEPS += $(DROPIN_CPUPOOL_DEBIAN) $(DROPIN_CPUPOOL_OURS)
+
+# dropin-disk: the probe of the disk calls (tests/abi/dropin_disk.c), built
+# the same two ways; it reads the device directories with libxenstore.
+DROPIN_DISK_DEBIAN := $(BUILD)/tests/dropin-disk-debian
+DROPIN_DISK_OURS   := $(BUILD)/tests/dropin-disk-ours
+
+$(DROPIN_DISK_DEBIAN): tests/abi/dropin_disk.c tests/abi/probe_logger.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
+	    -lxenstore
+
+$(DROPIN_DISK_OURS): tests/abi/dropin_disk.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
+
+CHECK_EXTRA_DEPS += $(DROPIN_DISK_DEBIAN) $(DROPIN_DISK_OURS)

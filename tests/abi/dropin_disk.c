@@ -1,0 +1,305 @@
+/*
+ * dropin_disk.c: the drop-in probe of the disk calls (libxl_device_disk_add,
+ * _remove, _destroy, _safe_remove, _list, _getinfo,
+ * libxl_vdev_to_device_disk and the disks of
+ * libxl_retrieve_domain_configuration). Built against Debian's headers and
+ * library (dropin-disk-debian) and against lightcore's (dropin-disk-ours);
+ * tests/integration/ops/test_dropin_disk.c runs it on a simulated host with
+ * device drivers, inside private /var/lib/xen directories, and compares
+ * what each run prints: every result, the devices read back, the error
+ * log lines (without their FILE:LINE:FUNCTION prefix, with pids masked,
+ * and a line repeated at once counted once: libxl logs a bad disk name
+ * twice when it adds it),
+ * and the xenstore directories of the guest's devices, its backends and
+ * the toolstack's records, with their permissions.
+ *
+ * Commands (one per run):
+ *   store DOMID CONFIG      store CONFIG's text as the domain's
+ *                           configuration ("libxl-json", with its NUL)
+ *   scenario DOMID IMAGE SCRIPT
+ *                           add, read back, refuse, remove and destroy
+ *                           disks of IMAGE with the hotplug script SCRIPT
+ *   add DOMID VDEV IMAGE SCRIPT
+ *                           one add (the caller checks the result)
+ *   tree DOMID              the directories only
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <xenstore.h>
+
+#include "probe_logger.h"
+
+/* The last line printed: a repeat is not printed again. */
+static char last[4096];
+
+static void probe_log_line(xentoollog_level level, int errnoval,
+                           const char *context, const char *msg)
+{
+    char masked[4096];
+    const char *p;
+    size_t n = 0;
+
+    if (level < XTL_ERROR) return;       /* debug and info lines differ */
+    /* "[PID]" of a script's report: masked */
+    for (p = msg; *p && n + 8 < sizeof(masked); p++) {
+        if (*p == '[' && p[1] >= '0' && p[1] <= '9') {
+            const char *q = p + 1;
+            while (*q >= '0' && *q <= '9') q++;
+            if (*q == ']') {
+                memcpy(masked + n, "[PID]", 5);
+                n += 5;
+                p = q;
+                continue;
+            }
+        }
+        masked[n++] = *p;
+    }
+    masked[n] = '\0';
+    if (!strcmp(masked, last)) return;
+    snprintf(last, sizeof(last), "%s", masked);
+    probe_log_print(level, errnoval, context, masked);
+}
+
+static libxl_ctx *ctx;
+static struct xs_handle *xsh;
+
+/* ------------------------------------------------------------ the trees */
+
+static void dump(const char *path, int depth)
+{
+    unsigned n = 0, len = 0, np = 0;
+    char *value = xs_read(xsh, XBT_NULL, path, &len);
+    struct xs_permissions *perms = xs_get_permissions(xsh, XBT_NULL, path,
+                                                      &np);
+    char **children;
+    const char *name = strrchr(path, '/');
+
+    printf("%*s%s = \"%s\" (", depth, "", depth ? name + 1 : path,
+           value ? value : "?");
+    for (unsigned i = 0; perms && i < np; i++) {
+        unsigned pm = perms[i].perms & (XS_PERM_READ | XS_PERM_WRITE);
+        printf("%s%c%u", i ? "," : "",
+               pm == (XS_PERM_READ | XS_PERM_WRITE) ? 'b'
+               : pm == XS_PERM_READ ? 'r' : pm == XS_PERM_WRITE ? 'w' : 'n',
+               perms[i].id);
+    }
+    printf(")\n");
+    free(value);
+    free(perms);
+    children = xs_directory(xsh, XBT_NULL, path, &n);
+    for (unsigned i = 0; children && i < n; i++) {
+        char *child;
+        if (asprintf(&child, "%s/%s", path, children[i]) < 0) abort();
+        dump(child, depth + 1);
+        free(child);
+    }
+    free(children);
+}
+
+static void tree(uint32_t domid)
+{
+    char path[64];
+    const char *dirs[] = { "/local/domain/%u/device", "/libxl/%u/device",
+                           "/local/domain/0/backend" };
+
+    for (unsigned i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), dirs[i], domid);
+        if (!xs_read(xsh, XBT_NULL, path, NULL)) {
+            printf("%s: none\n", path);
+            continue;
+        }
+        dump(path, 0);
+    }
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static void print_json(const char *what, char *json)
+{
+    last[0] = '\0';
+    printf("%s %s\n", what, json ? json : "(null)");
+    free(json);
+}
+
+static void disk_of(libxl_device_disk *d, const char *vdev, const char *img,
+                    const char *script)
+{
+    libxl_device_disk_init(d);
+    d->vdev = vdev ? strdup(vdev) : NULL;
+    d->pdev_path = img ? strdup(img) : NULL;
+    d->script = script ? strdup(script) : NULL;
+    d->format = LIBXL_DISK_FORMAT_RAW;
+    d->backend = LIBXL_DISK_BACKEND_PHY;
+    d->readwrite = 1;
+}
+
+static int add(uint32_t domid, const char *vdev, const char *img,
+               const char *script)
+{
+    libxl_device_disk d;
+    int rc;
+
+    disk_of(&d, vdev, img, script);
+    rc = libxl_device_disk_add(ctx, domid, &d, NULL);
+    printf("add %s rc=%d\n", vdev ? vdev : "(null)", rc);
+    last[0] = '\0';
+    if (!rc) print_json("  as added:", libxl_device_disk_to_json(ctx, &d));
+    libxl_device_disk_dispose(&d);
+    return rc;
+}
+
+typedef int remove_fn(libxl_ctx *, uint32_t, libxl_device_disk *,
+                      const libxl_asyncop_how *);
+
+static void removal(const char *what, remove_fn *fn, uint32_t domid,
+                    const char *vdev, libxl_disk_backend backend)
+{
+    libxl_device_disk d;
+
+    disk_of(&d, vdev, NULL, NULL);
+    d.backend = backend;
+    printf("%s %s rc=%d\n", what, vdev, fn(ctx, domid, &d, NULL));
+    libxl_device_disk_dispose(&d);
+}
+
+static void read_back(uint32_t domid)
+{
+    libxl_domain_config config;
+    libxl_device_disk *disks, d;
+    int n = -1, rc;
+
+    disks = libxl_device_disk_list(ctx, domid, &n);
+    printf("list n=%d\n", n);
+    for (int i = 0; i < n; i++) {
+        libxl_diskinfo info;
+
+        print_json("  disk", libxl_device_disk_to_json(ctx, &disks[i]));
+        libxl_diskinfo_init(&info);
+        rc = libxl_device_disk_getinfo(ctx, domid, &disks[i], &info);
+        printf("  getinfo rc=%d\n", rc);
+        if (!rc) print_json("  info", libxl_diskinfo_to_json(ctx, &info));
+        libxl_diskinfo_dispose(&info);
+    }
+    libxl_device_disk_list_free(disks, n);
+
+    for (const char *const *v = (const char *const[]){ "xvdb", "51728",
+                                 "xvdz", "zz", NULL }; *v; v++) {
+        libxl_device_disk_init(&d);
+        rc = libxl_vdev_to_device_disk(ctx, domid, *v, &d);
+        printf("vdev_to_device_disk %s rc=%d\n", *v, rc);
+        if (!rc) print_json("  disk", libxl_device_disk_to_json(ctx, &d));
+        libxl_device_disk_dispose(&d);
+    }
+
+    libxl_domain_config_init(&config);
+    rc = libxl_retrieve_domain_configuration(ctx, domid, &config, NULL);
+    printf("retrieve rc=%d num_disks=%d\n", rc, config.num_disks);
+    for (int i = 0; !rc && i < config.num_disks; i++)
+        print_json("  disk", libxl_device_disk_to_json(ctx,
+                                                       &config.disks[i]));
+    libxl_domain_config_dispose(&config);
+}
+
+/* ------------------------------------------------------------ commands */
+
+static int store(uint32_t domid, const char *file)
+{
+    static char text[1 << 16];
+    FILE *f = fopen(file, "r");
+    size_t n;
+
+    if (!f) return 1;
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    printf("store rc=%d\n", libxl_userdata_store(ctx, domid, "libxl-json",
+                                                 (const uint8_t *)text,
+                                                 (int)n + 1));
+    return 0;
+}
+
+static void scenario(uint32_t domid, const char *img, const char *script)
+{
+    libxl_device_disk d;
+    libxl_diskinfo info;
+
+    add(domid, "xvdb", img, script);
+    tree(domid);
+    read_back(domid);
+
+    /* refused */
+    add(domid, "xvdb", img, script);            /* exists */
+    add(domid, "bogus", img, script);           /* no such name */
+    add(4242, "xvdc", img, script);             /* no such domain */
+    disk_of(&d, "xvdc", "/nonexistent/image", NULL);
+    d.backend = LIBXL_DISK_BACKEND_UNKNOWN;     /* stat fails */
+    printf("add unstattable rc=%d\n", libxl_device_disk_add(ctx, domid, &d,
+                                                            NULL));
+    libxl_device_disk_dispose(&d);
+    disk_of(&d, "xvdc", img, script);
+    d.format = LIBXL_DISK_FORMAT_EMPTY;         /* empty, not a cdrom */
+    printf("add empty rc=%d\n", libxl_device_disk_add(ctx, domid, &d, NULL));
+    libxl_device_disk_dispose(&d);
+    disk_of(&d, "xvdz", NULL, NULL);
+    libxl_diskinfo_init(&info);
+    printf("getinfo absent rc=%d\n", libxl_device_disk_getinfo(ctx, domid,
+                                                               &d, &info));
+    libxl_diskinfo_dispose(&info);
+    libxl_device_disk_dispose(&d);
+    removal("remove unknown-backend", libxl_device_disk_remove, domid,
+            "xvdb", LIBXL_DISK_BACKEND_UNKNOWN);
+    removal("remove bad-vdev", libxl_device_disk_remove, domid, "bogus",
+            LIBXL_DISK_BACKEND_PHY);
+    tree(domid);
+
+    /* a second disk, then both go */
+    add(domid, "xvdc", img, script);
+    read_back(domid);
+    removal("remove", libxl_device_disk_remove, domid, "xvdb",
+            LIBXL_DISK_BACKEND_PHY);
+    removal("destroy", libxl_device_disk_destroy, domid, "xvdc",
+            LIBXL_DISK_BACKEND_PHY);
+    tree(domid);
+    read_back(domid);
+
+    /* gone already */
+    removal("destroy absent", libxl_device_disk_destroy, domid, "xvdb",
+            LIBXL_DISK_BACKEND_PHY);
+    removal("remove absent", libxl_device_disk_remove, domid, "xvdc",
+            LIBXL_DISK_BACKEND_PHY);
+    removal("safe_remove absent", libxl_device_disk_safe_remove, domid,
+            "xvdd", LIBXL_DISK_BACKEND_PHY);
+    removal("remove no-domain", libxl_device_disk_remove, 4242, "xvdb",
+            LIBXL_DISK_BACKEND_PHY);
+    tree(domid);
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t domid;
+    int rc = 0;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 3) return 2;
+    domid = (uint32_t)strtoul(argv[2], NULL, 10);
+    if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &probe_logger)) return 3;
+    xsh = xs_open(0);
+    if (!xsh) return 4;
+    if (!strcmp(argv[1], "store") && argc == 4)
+        rc = store(domid, argv[3]);
+    else if (!strcmp(argv[1], "scenario") && argc == 5)
+        scenario(domid, argv[3], argv[4]);
+    else if (!strcmp(argv[1], "add") && argc == 6)
+        add(domid, argv[3], argv[4], argv[5]);
+    else if (!strcmp(argv[1], "tree"))
+        tree(domid);
+    else
+        rc = 2;
+    xs_close(xsh);
+    libxl_ctx_free(ctx);
+    return rc;
+}

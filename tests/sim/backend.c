@@ -150,16 +150,22 @@ static struct bdev *find_dev(struct backend *b, const char *path)
     return NULL;
 }
 
-static void forget(struct backend *b, struct bdev *d)
+/* netback's remove frees the interface. */
+static void drop_link(struct bdev *d)
 {
-    if (d->fedir)
-        xb_unwatch(&b->c, d->fedir, "fe");
     if (d->link) {
         int e = netlink_del(d->ifname);
         if (e)
             logf_("%s: removing %s: %s", d->path, d->ifname, strerror(e));
         d->link = false;
     }
+}
+
+static void forget(struct backend *b, struct bdev *d)
+{
+    if (d->fedir)
+        xb_unwatch(&b->c, d->fedir, "fe");
+    drop_link(d);
     for (struct bdev **p = &b->devs; *p; p = &(*p)->next)
         if (*p == d) {
             *p = d->next;
@@ -411,6 +417,11 @@ static void closing_states(struct backend *b, struct bdev *d, int be, int fe, in
     case XB_CLOSED:
         if (pol == BEPOL_NO_CLOSE)
             break;
+        /* On Linux the interface goes just after Closed, when the device
+         * is unregistered; here just before, so that whoever saw Closed
+         * (the toolstack, then its script) finds it gone. */
+        if (!online)
+            drop_link(d);
         if (be != XB_CLOSED && set_state(b, d, XB_CLOSED, NULL, 0) == ENOENT) {
             forget(b, d);
             break;
@@ -421,6 +432,7 @@ static void closing_states(struct backend *b, struct bdev *d, int be, int fe, in
     case XB_UNKNOWN:             /* the frontend is gone */
         if (pol == BEPOL_NO_CLOSE)
             break;
+        drop_link(d);
         if (be != XB_CLOSED)
             set_state(b, d, XB_CLOSED, NULL, 0);
         forget(b, d);
@@ -652,7 +664,7 @@ static int backend_run(const char *sock, int ready_fd)
     struct backend b = { .links = false };
     const char *links = getenv(NETBACK_LINKS_ENV);
     if (links && *links && strcmp(links, "0")) {
-        int e = netlink_check_private();
+        int e = netlink_check_private(links);
         if (e)
             logf_("%s ignored: %s", NETBACK_LINKS_ENV, strerror(e));
         else

@@ -37,9 +37,12 @@ int cmd_backend_policy(int argc, char **argv);
 
 /* Set (not "0") at host start: the simulated netback creates vifD.N. */
 #define NETBACK_LINKS_ENV "XENSIM_NETBACK_LINKS"
-/* 0 when this process may make links: CAP_NET_ADMIN in a network namespace
- * that is not init's (links are never made on the real host); else errno. */
-int netlink_check_private(void);
+/* 0 when this process may make links, given the variable's value want:
+ * "net:[N]" (as readlink /proc/self/ns/net) must name this process's
+ * network namespace; any other value means one that is not init's (when
+ * init's cannot be seen: one with only loopback interfaces). Links are
+ * never made in the machine's own namespace. Else EPERM or errno. */
+int netlink_check_private(const char *want);
 int netlink_add(const char *ifname);           /* 0 or errno */
 int netlink_del(const char *ifname);           /* 0 or errno (ENODEV: none) */
 

@@ -2,14 +2,13 @@
  * netlink.c: the network interfaces the simulated netback makes for its
  * vifs (vifD.N), over rtnetlink: a dummy link, or a veth pair where the
  * kernel has no dummy driver. Only ever inside a private network
- * namespace: netlink_check_private() refuses init's.
+ * namespace: netlink_check_private() refuses any other.
  */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -19,16 +18,37 @@
 
 #include "drivers.h"
 
-int netlink_check_private(void)
+/* Only loopback interfaces: a namespace just made by unshare -n. */
+static bool only_loopback(void)
 {
-    struct stat self, init;
-    if (stat("/proc/self/ns/net", &self) < 0)
-        return errno;
-    if (stat("/proc/1/ns/net", &init) < 0)
-        return errno == ENOENT ? EPERM : errno;
-    if (self.st_ino == init.st_ino && self.st_dev == init.st_dev)
-        return EPERM;            /* the machine's own namespace */
-    return 0;
+    struct if_nameindex *all = if_nameindex();
+    if (!all)
+        return false;
+    bool only = true;
+    for (struct if_nameindex *i = all; i->if_index; i++)
+        if (strcmp(i->if_name, "lo"))
+            only = false;
+    if_freenameindex(all);
+    return only;
+}
+
+int netlink_check_private(const char *want)
+{
+    char self[64], init[64];
+    ssize_t n = readlink("/proc/self/ns/net", self, sizeof(self) - 1);
+    if (n <= 0)
+        return errno ? errno : EIO;
+    self[n] = 0;
+    if (!strncmp(want, "net:[", 5))
+        return strcmp(want, self) ? EPERM : 0;     /* the caller's namespace */
+    n = readlink("/proc/1/ns/net", init, sizeof(init) - 1);
+    if (n > 0) {
+        init[n] = 0;
+        return strcmp(init, self) ? 0 : EPERM;     /* not the machine's */
+    }
+    /* init's is out of sight: a namespace with nothing but loopback is
+     * a new one, never the machine's */
+    return only_loopback() ? 0 : EPERM;
 }
 
 struct req {

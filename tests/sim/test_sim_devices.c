@@ -3,10 +3,13 @@
  * dom0, frontend.c in the guest) under Debian's own libxenlight (its
  * headers, its library): disk, vkb and nic add and remove complete as on a
  * real host, the fault knobs make add time out, a guest without frontends
- * leaves its devices waiting. Each test runs in private mount (and, for
- * links, network) namespaces: /var/lib/xen and /run are tmpfs there, so
- * the stored configurations, locks and test scripts vanish with it.
- * Needs root (unshare); without it, each test says so and does nothing.
+ * leaves its devices waiting; Debian's `block` script on a loop device;
+ * pciback's and pcifront's reconfigurations. Each test runs in private
+ * mount (and, for links, network) namespaces: /var/lib/xen, /var/log/xen
+ * and /run/xen are tmpfs there, so the stored configurations and test
+ * scripts vanish with it (/run/xen-hotplug, the `block` script's lock, is
+ * the machine's, shared as on a real host). Needs root (unshare); without
+ * it, each test says so and does nothing.
  */
 #include <check.h>
 #include <errno.h>
@@ -29,7 +32,7 @@
 #include "simhost.h"
 #include "testmain.h"
 
-#define WORK "/run/simdev"        /* on the private tmpfs */
+#define WORK "/var/lib/xen/simdev"        /* on the private tmpfs */
 
 static simhost *host;
 static libxl_ctx *ctx;
@@ -37,8 +40,9 @@ static xentoollog_logger_stdiostream *logger;
 static struct xs_handle *xs;
 static bool skipped;
 
-/* Private /var/lib/xen, /var/log/xen and /run (tmpfs); a private network
- * namespace too when net is set. False (with a note) when not possible. */
+/* Private /var/lib/xen, /var/log/xen and /run/xen (tmpfs); a private
+ * network namespace too when net is set. False (with a note) when not
+ * possible. */
 static bool private_namespaces(bool net)
 {
     if (geteuid() != 0) {
@@ -50,14 +54,13 @@ static bool private_namespaces(bool net)
         return false;
     }
     ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-    static const char *const dirs[] = { "/var/lib/xen", "/var/log/xen", "/run" };
+    static const char *const dirs[] = { "/var/lib/xen", "/var/log/xen", "/run/xen" };
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        mkdir(dirs[i], 0755);
+        mkdir(dirs[i], 0755);    /* the mount point, as private-xen-dirs */
         ck_assert_msg(mount("tmpfs", dirs[i], "tmpfs", 0, "size=64m,mode=0755") == 0,
                       "mount tmpfs on %s: %s", dirs[i], strerror(errno));
     }
     ck_assert_int_eq(mkdir(WORK, 0755), 0);
-    ck_assert_int_eq(mkdir("/run/xen", 0755), 0);
     return true;
 }
 
@@ -66,8 +69,14 @@ static void start(bool net)
     skipped = !private_namespaces(net);
     if (skipped)
         return;
-    if (net)
-        setenv("XENSIM_NETBACK_LINKS", "1", 1);
+    if (net) {
+        /* name the namespace: the backends make links only in it */
+        char ns[64];
+        ssize_t n = readlink("/proc/self/ns/net", ns, sizeof(ns) - 1);
+        ck_assert_int_gt(n, 0);
+        ns[n] = 0;
+        setenv("XENSIM_NETBACK_LINKS", ns, 1);
+    }
     host = simhost_start();
     ck_assert_msg(host != NULL, "could not start a simulated host");
     logger = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
@@ -175,9 +184,9 @@ static bool wait_value(const char *path, const char *want, int timeout_ms)
 static const char *dev_path(bool backend, uint32_t domid, const char *kind, int devid,
                             const char *key)
 {
-    static char bufs[8][256];
+    static char bufs[32][256];
     static unsigned next;
-    char *b = bufs[next++ % 8];
+    char *b = bufs[next++ % 32];
     int n = backend
         ? snprintf(b, 256, "/local/domain/0/backend/%s/%u/%d", kind, domid, devid)
         : snprintf(b, 256, "/local/domain/%u/device/%s/%d", domid, kind, devid);
@@ -316,4 +325,188 @@ TEST(vkb_add_remove, 60)
     ck_assert(!xs_exists(BE(d, "vinput", 0, NULL)));
     ck_assert(!xs_exists(FE(d, "vkbd", 0, NULL)));
     libxl_device_vkb_dispose(&vkb);
+}
+
+/* The trivial vif script; with EXPECT_LINK set it fails unless the
+ * interface netback makes is there. */
+static const char *vif_script(void)
+{
+    write_file(WORK "/vif-test",
+               "#!/bin/sh\n"
+               "case \"$1\" in\n"
+               "add|online)\n"
+               "    if [ -n \"$EXPECT_LINK\" ] && ! ip link show dev \"$vif\" >/dev/null; then\n"
+               "        xenstore-write \"$XENBUS_PATH/hotplug-error\" \"no $vif\" \\\n"
+               "            \"$XENBUS_PATH/hotplug-status\" error\n"
+               "        exit 1\n"
+               "    fi\n"
+               "    xenstore-write \"$XENBUS_PATH/hotplug-status\" connected ;;\n"
+               "esac\n", 0755);
+    return WORK "/vif-test";
+}
+
+/* A nic, in a private network namespace where netback makes vifD.N. */
+TEST_NO_FIXTURE(nic_add_remove_with_link, 60)
+{
+    start(true);
+    if (skipped)
+        return;
+    setenv("EXPECT_LINK", "1", 1);
+    uint32_t d = make_domain("netty", true);
+    char ifname[IFNAMSIZ];
+    snprintf(ifname, sizeof(ifname), "vif%u.0", d);
+    libxl_device_nic nic;
+    libxl_device_nic_init(&nic);
+    nic.devid = 0;
+    nic.script = strdup(vif_script());
+    nic.nictype = LIBXL_NIC_TYPE_VIF;
+    nic.bridge = strdup("xenbr0");
+    static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };
+    memcpy(nic.mac, mac, 6);
+
+    ck_assert_uint_eq(if_nametoindex(ifname), 0);
+    ck_assert_int_eq(libxl_device_nic_add(ctx, d, &nic, NULL), 0);
+    ck_assert_uint_gt(if_nametoindex(ifname), 0);
+    ck_assert(wait_value(BE(d, "vif", 0, "state"), "4", 5000));
+    ck_assert(wait_value(FE(d, "vif", 0, "state"), "4", 5000));
+    char *v = xs_get(FE(d, "vif", 0, "request-rx-copy"));
+    ck_assert_str_eq(v, "1");
+    free(v);
+    v = xs_get(BE(d, "vif", 0, "feature-rx-copy"));
+    ck_assert_str_eq(v, "1");
+    free(v);
+
+    uint64_t t0 = test_now_ms();
+    ck_assert_int_eq(libxl_device_nic_remove(ctx, d, &nic, NULL), 0);
+    ck_assert_uint_lt(test_now_ms() - t0, 5000);
+    ck_assert_uint_eq(if_nametoindex(ifname), 0);
+    ck_assert(!xs_exists(BE(d, "vif", 0, NULL)));
+    ck_assert(!xs_exists(FE(d, "vif", 0, NULL)));
+    libxl_device_nic_dispose(&nic);
+    teardown();
+}
+
+/* The loop device node the `block` script recorded, as "loopN". */
+static char *loop_name(uint32_t d)
+{
+    char *node = xs_get(BE(d, "vbd", XVDB, "node"));
+    ck_assert_ptr_nonnull(node);
+    ck_assert_msg(!strncmp(node, "/dev/loop", 9), "node %s", node);
+    char *name = strdup(node + 5);
+    free(node);
+    return name;
+}
+
+static bool loop_attached(const char *name)
+{
+    char p[128];
+    snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", name);
+    return access(p, F_OK) == 0;
+}
+
+/* Debian's own `block` script on a file: losetup as on a real host. */
+TEST(disk_with_debian_block_script, 60)
+{
+    if (skipped)
+        return;
+    if (access("/etc/xen/scripts/block", X_OK) < 0 ||
+        access("/dev/loop-control", R_OK | W_OK) < 0) {
+        fprintf(stderr, "skipped: needs /etc/xen/scripts/block (xen-utils-common) "
+                "and /dev/loop-control\n");
+        return;
+    }
+    uint32_t d = make_domain("blocky", true);
+    disk_script();               /* the image */
+    libxl_device_disk disk;
+    disk_init(&disk, "/etc/xen/scripts/block");
+    ck_assert_int_eq(libxl_device_disk_add(ctx, d, &disk, NULL), 0);
+    char *v = xs_get(BE(d, "vbd", XVDB, "hotplug-status"));
+    ck_assert_str_eq(v, "connected");
+    free(v);
+    char *loop = loop_name(d);
+    ck_assert(loop_attached(loop));
+    ck_assert(wait_value(BE(d, "vbd", XVDB, "state"), "4", 5000));
+    ck_assert(wait_value(FE(d, "vbd", XVDB, "state"), "4", 5000));
+    v = xs_get(BE(d, "vbd", XVDB, "sectors"));
+    ck_assert_str_eq(v, "2048");           /* 1 MiB, from the loop device */
+    free(v);
+
+    ck_assert_int_eq(libxl_device_disk_remove(ctx, d, &disk, NULL), 0);
+    ck_assert(!loop_attached(loop));       /* `block remove` let it go */
+    ck_assert(!xs_exists(BE(d, "vbd", XVDB, NULL)));
+    free(loop);
+    libxl_device_disk_dispose(&disk);
+}
+
+/* Write what libxl writes for a first PCI device (libxl_pci.c), as dom0. */
+static void pci_backend(uint32_t d)
+{
+    char v[16], fe_dir[256], be_dir[256];
+    struct xs_permissions fe[2] = { { .id = d, .perms = XS_PERM_NONE },
+                                    { .id = 0, .perms = XS_PERM_READ } };
+    struct xs_permissions be[2] = { { .id = 0, .perms = XS_PERM_NONE },
+                                    { .id = d, .perms = XS_PERM_READ } };
+    xs_transaction_t t = xs_transaction_start(xs);
+    ck_assert(t);
+    ck_assert(xs_mkdir(xs, t, FE(d, "pci", 0, NULL)));
+    ck_assert(xs_set_permissions(xs, t, FE(d, "pci", 0, NULL), fe, 2));
+    ck_assert(xs_mkdir(xs, t, BE(d, "pci", 0, NULL)));
+    ck_assert(xs_set_permissions(xs, t, BE(d, "pci", 0, NULL), be, 2));
+    snprintf(fe_dir, sizeof(fe_dir), "%s", FE(d, "pci", 0, NULL));
+    snprintf(be_dir, sizeof(be_dir), "%s", BE(d, "pci", 0, NULL));
+    snprintf(v, sizeof(v), "%u", d);
+    /* (the paths are taken one at a time: FE and BE rotate 32 buffers) */
+    struct { const char *path, *value; } w[] = {
+        { FE(d, "pci", 0, "backend"), be_dir }, { FE(d, "pci", 0, "backend-id"), "0" },
+        { FE(d, "pci", 0, "state"), "1" },
+        { BE(d, "pci", 0, "frontend"), fe_dir }, { BE(d, "pci", 0, "frontend-id"), v },
+        { BE(d, "pci", 0, "online"), "1" }, { BE(d, "pci", 0, "num_devs"), "1" },
+        { BE(d, "pci", 0, "dev-0"), "0000:00:01.0" }, { BE(d, "pci", 0, "state-0"), "1" },
+        { BE(d, "pci", 0, "state"), "1" },
+    };
+    for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+        ck_assert(xs_write(xs, t, w[i].path, w[i].value, strlen(w[i].value)));
+    ck_assert(xs_transaction_end(xs, t, false));
+}
+
+/* pciback and pcifront: connect, then a hot-add and a hot-remove as
+ * libxl asks for them (Reconfiguring), back to Connected each time. */
+TEST(pci_reconfigure, 60)
+{
+    if (skipped)
+        return;
+    uint32_t d = make_domain("pcidev", true);
+    pci_backend(d);
+    ck_assert(wait_value(BE(d, "pci", 0, "state"), "4", 5000));
+    ck_assert(wait_value(FE(d, "pci", 0, "state"), "4", 5000));
+    char *v = xs_get(BE(d, "pci", 0, "state-0"));
+    ck_assert_str_eq(v, "3");
+    free(v);
+    ck_assert(xs_exists(FE(d, "pci", 0, "pci-op-ref")));
+
+    /* hot-add dev-1 */
+    xs_transaction_t t = xs_transaction_start(xs);
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "dev-1"), "0000:00:02.0", 12));
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "state-1"), "1", 1));
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "num_devs"), "2", 1));
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "state"), "7", 1));
+    ck_assert(xs_transaction_end(xs, t, false));
+    ck_assert(wait_value(BE(d, "pci", 0, "state-1"), "3", 5000));
+    ck_assert(wait_value(BE(d, "pci", 0, "state"), "4", 5000));
+    ck_assert(wait_value(FE(d, "pci", 0, "state"), "4", 5000));
+
+    /* hot-remove dev-0 */
+    t = xs_transaction_start(xs);
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "state-0"), "5", 1));
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "state"), "7", 1));
+    ck_assert(xs_transaction_end(xs, t, false));
+    ck_assert(wait_value(BE(d, "pci", 0, "state"), "4", 5000));
+
+    /* the whole backend goes */
+    t = xs_transaction_start(xs);
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "online"), "0", 1));
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "state"), "5", 1));
+    ck_assert(xs_transaction_end(xs, t, false));
+    ck_assert(wait_value(FE(d, "pci", 0, "state"), "6", 5000));
+    ck_assert(wait_value(BE(d, "pci", 0, "state"), "6", 5000));
 }

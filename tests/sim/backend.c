@@ -446,6 +446,8 @@ static void closing_states(struct backend *b, struct bdev *d, int be, int fe, in
     }
 }
 
+static void discover(struct backend *b, const char *kind, const char *fe, const char *id);
+
 static void evaluate(struct backend *b, struct bdev *d)
 {
     char p[256];
@@ -453,6 +455,16 @@ static void evaluate(struct backend *b, struct bdev *d)
     int be = xb_read_state(&b->c, node(d, "state", p, sizeof(p)), &exists);
     if (!exists) {               /* the toolstack removed the device */
         forget(b, d);
+        return;
+    }
+    if (d->probed && be == XB_INITIALISING) {
+        /* removed and made again before we looked: a new device */
+        char kind[20], fe[12], id[12];
+        snprintf(kind, sizeof(kind), "%s", d->kind);
+        snprintf(fe, sizeof(fe), "%u", d->fe_domid);
+        snprintf(id, sizeof(id), "%u", d->devid);
+        forget(b, d);
+        discover(b, kind, fe, id);
         return;
     }
     int pol = policy_of(d->fe_domid, d->kind);

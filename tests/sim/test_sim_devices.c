@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libxl.h>
@@ -61,6 +62,9 @@ static bool private_namespaces(bool net)
                       "mount tmpfs on %s: %s", dirs[i], strerror(errno));
     }
     ck_assert_int_eq(mkdir(WORK, 0755), 0);
+    /* sysfs shows the network namespace of whoever mounted it */
+    if (net)
+        ck_assert_int_eq(mount("sysfs", "/sys", "sysfs", 0, NULL), 0);
     return true;
 }
 
@@ -254,6 +258,13 @@ TEST(disk_add_remove, 60)
     ck_assert_uint_lt(test_now_ms() - t0, 5000);
     ck_assert(!xs_exists(BE(d, "vbd", XVDB, NULL)));
     ck_assert(!xs_exists(FE(d, "vbd", XVDB, NULL)));
+
+    /* the same disk again: bound anew */
+    ck_assert_int_eq(libxl_device_disk_add(ctx, d, &disk, NULL), 0);
+    ck_assert(wait_value(BE(d, "vbd", XVDB, "state"), "4", 5000));
+    ck_assert(wait_value(FE(d, "vbd", XVDB, "state"), "4", 5000));
+    ck_assert_int_eq(libxl_device_disk_destroy(ctx, d, &disk, NULL), 0);
+    ck_assert(!xs_exists(BE(d, "vbd", XVDB, NULL)));
     libxl_device_disk_dispose(&disk);
 }
 
@@ -386,6 +397,61 @@ TEST_NO_FIXTURE(nic_add_remove_with_link, 60)
     teardown();
 }
 
+/* Run a command (no shell); its exit status. */
+static int run(const char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Debian's `vif-bridge` on a bridge of the private namespace: it finds
+ * vifD.N and enslaves it, as on a real host. */
+TEST_NO_FIXTURE(nic_with_debian_vif_bridge, 60)
+{
+    start(true);
+    if (skipped)
+        return;
+    if (access("/etc/xen/scripts/vif-bridge", X_OK) < 0) {
+        fprintf(stderr, "skipped: needs /etc/xen/scripts/vif-bridge (xen-utils-common)\n");
+        teardown();
+        return;
+    }
+    static const char *const mkbr[] = { "ip", "link", "add", "xenbr0", "type", "bridge",
+                                        NULL };
+    ck_assert_int_eq(run(mkbr), 0);
+    uint32_t d = make_domain("bridged", true);
+    char ifname[IFNAMSIZ], master[128], target[64];
+    snprintf(ifname, sizeof(ifname), "vif%u.0", d);
+    snprintf(master, sizeof(master), "/sys/class/net/%s/master", ifname);
+    libxl_device_nic nic;
+    libxl_device_nic_init(&nic);
+    nic.devid = 0;
+    nic.nictype = LIBXL_NIC_TYPE_VIF;
+    nic.bridge = strdup("xenbr0");
+    nic.script = strdup("/etc/xen/scripts/vif-bridge");
+    ck_assert_int_eq(libxl_device_nic_add(ctx, d, &nic, NULL), 0);
+    char *v = xs_get(BE(d, "vif", 0, "hotplug-status"));
+    ck_assert_str_eq(v, "connected");
+    free(v);
+    ssize_t n = readlink(master, target, sizeof(target) - 1);
+    ck_assert_int_gt(n, 0);
+    target[n] = 0;
+    ck_assert_str_eq(strrchr(target, '/') + 1, "xenbr0");
+    ck_assert(wait_value(BE(d, "vif", 0, "state"), "4", 5000));
+
+    ck_assert_int_eq(libxl_device_nic_remove(ctx, d, &nic, NULL), 0);
+    ck_assert_uint_eq(if_nametoindex(ifname), 0);
+    ck_assert(!xs_exists(BE(d, "vif", 0, NULL)));
+    libxl_device_nic_dispose(&nic);
+    teardown();
+}
+
 /* The loop device node the `block` script recorded, as "loopN". */
 static char *loop_name(uint32_t d)
 {
@@ -509,4 +575,25 @@ TEST(pci_reconfigure, 60)
     ck_assert(xs_transaction_end(xs, t, false));
     ck_assert(wait_value(FE(d, "pci", 0, "state"), "6", 5000));
     ck_assert(wait_value(BE(d, "pci", 0, "state"), "6", 5000));
+}
+
+/* A guest writing nonsense as its frontend's state: blkback reads it as
+ * Unknown (xenbus_read_driver_state), closes and lets the device go; the
+ * toolstack's remove still completes at once. */
+TEST(hostile_frontend_state, 60)
+{
+    if (skipped)
+        return;
+    uint32_t d = make_domain("rogue", true);
+    libxl_device_disk disk;
+    disk_init(&disk, disk_script());
+    ck_assert_int_eq(libxl_device_disk_add(ctx, d, &disk, NULL), 0);
+    ck_assert(wait_value(BE(d, "vbd", XVDB, "state"), "4", 5000));
+    ck_assert_int_eq(simhost_guest_write((int)d, "device/vbd/51728/state", "4; rm -rf /"), 0);
+    ck_assert(wait_value(BE(d, "vbd", XVDB, "state"), "6", 5000));
+    uint64_t t0 = test_now_ms();
+    ck_assert_int_eq(libxl_device_disk_remove(ctx, d, &disk, NULL), 0);
+    ck_assert_uint_lt(test_now_ms() - t0, 5000);
+    ck_assert(!xs_exists(BE(d, "vbd", XVDB, NULL)));
+    libxl_device_disk_dispose(&disk);
 }

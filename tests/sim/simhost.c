@@ -325,6 +325,18 @@ int simhost_guest_write(int domid, const char *path, const char *value)
     return simhost_cli(NULL, "guest-write", id, path, value, (char *)NULL) == 0 ? 0 : -1;
 }
 
+int simhost_backend_policy(int domid, const char *kind, const char *policy)
+{
+    char id[16];
+    snprintf(id, sizeof(id), "%d", domid);
+    return simhost_cli(NULL, "backend-policy", id, kind, policy, (char *)NULL) == 0 ? 0 : -1;
+}
+
+int simhost_guest_frontends(int domid, bool on)
+{
+    return domid_cmd("guest-frontends", domid, on ? "on" : "off");
+}
+
 int simhost_wait_gone(int domid, int timeout_ms)
 {
     uint64_t deadline = now_ms() + (uint64_t)timeout_ms;

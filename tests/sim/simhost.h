@@ -65,6 +65,12 @@ int simhost_shutdown_domain(int domid, const char *reason); /* guest side */
 int simhost_crash_domain(int domid);
 int simhost_request_shutdown(int domid, const char *reason); /* toolstack */
 int simhost_guest_write(int domid, const char *path, const char *value);
+/* Device drivers (README.md, "Devices"): how dom0's backends treat the
+ * domain's devices of kind ("*": all), policy "obey", "no-initwait",
+ * "no-connect" or "no-close"; whether the running guest's frontends act.
+ * 0 or -1. */
+int simhost_backend_policy(int domid, const char *kind, const char *policy);
+int simhost_guest_frontends(int domid, bool on);
 /* Wait until the domain has gone from the hypervisor; 0 or -1. */
 int simhost_wait_gone(int domid, int timeout_ms);
 

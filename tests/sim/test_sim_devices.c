@@ -276,8 +276,7 @@ TEST(disk_add_times_out_without_initwait, 60)
     uint32_t d = make_domain("stuck", true);
     char id[16], *out = NULL;
     snprintf(id, sizeof(id), "%u", d);
-    ck_assert_int_eq(simhost_cli(NULL, "backend-policy", id, "vbd", "no-initwait",
-                                 (char *)NULL), 0);
+    ck_assert_int_eq(simhost_backend_policy((int)d, "vbd", "no-initwait"), 0);
     ck_assert_int_eq(simhost_cli(&out, "backend-policy", id, "vbd", (char *)NULL), 0);
     ck_assert_str_eq(out, "no-initwait\n");
     free(out);
@@ -309,9 +308,7 @@ TEST(guest_without_frontends, 60)
     v = xs_get(FE(d, "vbd", XVDB, "state"));
     ck_assert_str_eq(v, "1");
     free(v);
-    char id[16];
-    snprintf(id, sizeof(id), "%u", d);
-    ck_assert_int_eq(simhost_cli(NULL, "guest-frontends", id, "on", (char *)NULL), 0);
+    ck_assert_int_eq(simhost_guest_frontends((int)d, true), 0);
     ck_assert(wait_value(BE(d, "vbd", XVDB, "state"), "4", 5000));
     ck_assert(wait_value(FE(d, "vbd", XVDB, "state"), "4", 5000));
     libxl_device_disk_dispose(&disk);

@@ -640,7 +640,7 @@ static void on_event(struct backend *b, const char *path, const char *token)
  * policy's name for get), else an errno number. */
 static void on_command(struct backend *b, int fd)
 {
-    char buf[256], reply[64], op[16], kind[20], pol[20], from[64];
+    char buf[256], reply[64], op[16], kind[20], pol[20];
     struct sockaddr_un a;
     socklen_t alen = sizeof(a);
     ssize_t n = recvfrom(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT, (struct sockaddr *)&a, &alen);
@@ -651,7 +651,7 @@ static void on_command(struct backend *b, int fd)
     int e = EINVAL;
     pol[0] = 0;
     snprintf(reply, sizeof(reply), "%d", EINVAL);
-    if (sscanf(buf, "%15s %u %19s %19s %63s", op, &domid, kind, pol, from) >= 3 &&
+    if (sscanf(buf, "%15s %u %19s %19s", op, &domid, kind, pol) >= 3 &&
         (!strcmp(kind, "*") || xb_kind_ok(kind))) {
         if (!strcmp(op, "get")) {
             snprintf(reply, sizeof(reply), "%s", policy_names[policy_of(domid, kind)]);

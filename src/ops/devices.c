@@ -195,15 +195,6 @@ NOT_IMPLEMENTED(libxl_device_pci_list, libxl_device_pci *, NULL, ctx,
 NOT_IMPLEMENTED(libxl_device_events_handler, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, const libxl_asyncop_how *ao_how))
 
-NOT_IMPLEMENTED(libxl_device_pci_assignable_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, libxl_device_pci *pci, int rebind))
-
-NOT_IMPLEMENTED(libxl_device_pci_assignable_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, libxl_device_pci *pci, int rebind))
-
-NOT_IMPLEMENTED(libxl_device_pci_assignable_list, libxl_device_pci *, NULL, ctx,
-                (libxl_ctx *ctx, int *num))
-
 NOT_IMPLEMENTED(libxl_mac_to_device_nic, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, const char *mac,
                  libxl_device_nic *nic))

@@ -120,3 +120,18 @@ $(DROPIN_DISK_OURS): tests/abi/dropin_disk.c tests/abi/probe_logger.h $(SHLIB) |
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 
 CHECK_EXTRA_DEPS += $(DROPIN_DISK_DEBIAN) $(DROPIN_DISK_OURS)
+# dropin-pci: the probe of PCI passthrough's host side (assignable add,
+# remove, list; tests/abi/dropin_pci.c), built the same two ways; it runs
+# inside tests/sim/fakesysfs and reads xenstore with libxenstore.
+DROPIN_PCI_DEBIAN := $(BUILD)/tests/dropin-pci-debian
+DROPIN_PCI_OURS   := $(BUILD)/tests/dropin-pci-ours
+
+$(DROPIN_PCI_DEBIAN): tests/abi/dropin_pci.c tests/abi/probe_logger.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
+	    -lxenstore
+
+$(DROPIN_PCI_OURS): tests/abi/dropin_pci.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
+
+CHECK_EXTRA_DEPS += $(DROPIN_PCI_DEBIAN) $(DROPIN_PCI_OURS)

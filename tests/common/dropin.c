@@ -12,13 +12,14 @@
 #include "subproc.h"
 
 #define DROPIN_MAX_ARGS 8
+#define DROPIN_MAX_WRAPPER 8
 
-char *dropin_run_private(const char *prog, const char *const args[],
+char *dropin_run_wrapped(const char *prog, const char *const args[],
                          const char *preload_env, bool on_lightcore,
-                         const char *dir)
+                         const char *dir, const char *const wrapper[])
 {
     char path[PATH_MAX], build[PATH_MAX], libpath_env[PATH_MAX + 32];
-    const char *argv[DROPIN_MAX_ARGS + 10];
+    const char *argv[DROPIN_MAX_ARGS + DROPIN_MAX_WRAPPER + 10];
     const char *env_debian[] = { preload_env, NULL };
     const char *env_ours[] = {
         preload_env, libpath_env,
@@ -36,6 +37,10 @@ char *dropin_run_private(const char *prog, const char *const args[],
         n = subproc_private_xen_dirs(argv, dir, env);
         env = no_env;
     }
+    for (int i = 0; wrapper && wrapper[i]; i++) {
+        ck_assert_int_lt(i, DROPIN_MAX_WRAPPER);
+        argv[n++] = wrapper[i];
+    }
     argv[n++] = path;
     for (int i = 0; args && args[i]; i++) {
         ck_assert_int_lt(i, DROPIN_MAX_ARGS);
@@ -49,6 +54,14 @@ char *dropin_run_private(const char *prog, const char *const args[],
                   err);
     free(err);
     return out;
+}
+
+char *dropin_run_private(const char *prog, const char *const args[],
+                         const char *preload_env, bool on_lightcore,
+                         const char *dir)
+{
+    return dropin_run_wrapped(prog, args, preload_env, on_lightcore, dir,
+                              NULL);
 }
 
 char *dropin_run(const char *prog, const char *const args[],

@@ -31,6 +31,16 @@ char *dropin_run_private(const char *prog, const char *const args[],
                          const char *preload_env, bool on_lightcore,
                          const char *dir);
 
+/*
+ * dropin_run_private (dir may be NULL: no private directories) with the
+ * probe run through wrapper (NULL-terminated, at most 8 words, may be
+ * NULL), a command that takes a command, e.g. tests/sim/fakesysfs SPEC
+ * DUMP: inside the private directories, after the environment is set.
+ */
+char *dropin_run_wrapped(const char *prog, const char *const args[],
+                         const char *preload_env, bool on_lightcore,
+                         const char *dir, const char *const wrapper[]);
+
 /* Fails the test unless the ABI and API runs printed what Debian's did. */
 void dropin_assert_same(const char *debian, const char *abi,
                         const char *api);

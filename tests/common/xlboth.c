@@ -9,11 +9,13 @@
 #include "xlboth.h"
 
 #define XLBOTH_MAX_ARGS 14
+#define XLBOTH_MAX_WRAPPER 8
 
 static char preload[PATH_MAX * 2 + 32];
 static char libpath[PATH_MAX + 32];
 static char private_root[PATH_MAX];
 bool xlboth_shared;
+const char *const *xlboth_wrapper;
 
 void xlboth_init(const char *preload_env, const char *private_dir)
 {
@@ -28,7 +30,7 @@ void xlboth_init(const char *preload_env, const char *private_dir)
 xl_run xlboth_run(bool on_lightcore, const char *const args[])
 {
     char dir[PATH_MAX + 16];
-    const char *argv[XLBOTH_MAX_ARGS + 10];
+    const char *argv[XLBOTH_MAX_ARGS + XLBOTH_MAX_WRAPPER + 10];
     const char *env_debian[] = {preload, NULL};
     const char *env_ours[] = {preload, libpath,
                               "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0",
@@ -42,6 +44,10 @@ xl_run xlboth_run(bool on_lightcore, const char *const args[])
                  xlboth_shared ? "shared" : on_lightcore ? "lightcore" : "debian");
         n = subproc_private_xen_dirs(argv, dir, env);
         env = no_env;
+    }
+    for (int i = 0; xlboth_wrapper && xlboth_wrapper[i]; i++) {
+        ck_assert_int_lt(i, XLBOTH_MAX_WRAPPER);
+        argv[n++] = xlboth_wrapper[i];
     }
     argv[n++] = DEBIAN_XL;
     for (int i = 0; args && args[i]; i++) {

@@ -43,6 +43,11 @@ void xlboth_init(const char *preload_env, const char *private_dir);
  * directory, private_dir/shared: each then sees what the other stored. */
 extern bool xlboth_shared;
 
+/* If set (NULL-terminated, at most 8 words): a command that takes a
+ * command, through which xl is run (inside the private directories, after
+ * the environment), e.g. tests/sim/fakesysfs SPEC DUMP. */
+extern const char *const *xlboth_wrapper;
+
 /* Runs `xl ARGS...` (args NULL-terminated, at most 14) on one library,
  * with a 30 s deadline. */
 xl_run xlboth_run(bool on_lightcore, const char *const args[]);

@@ -678,6 +678,13 @@ EXPORT int xensim_pci_set(uint16_t seg, uint8_t bus, uint8_t devfn,
     return rc;
 }
 
+bool sim_pci_known_lock(struct sim_state *s, uint32_t sbdf)
+{
+    host_lock(s);
+    return pci_find_locked(s, (uint16_t)(sbdf >> 16), (uint8_t)(sbdf >> 8),
+                           (uint8_t)sbdf) != NULL;
+}
+
 EXPORT int xensim_pci_get(unsigned i, uint16_t *seg, uint8_t *bus,
                           uint8_t *devfn, int32_t *node)
 {

@@ -114,6 +114,10 @@ static long do_domctl(struct sim_state *s, struct xen_domctl *dc)
     case XEN_DOMCTL_psr_cmt_op:
     case XEN_DOMCTL_psr_alloc:
         return sim_domctl_psr(s, cmd, dc->domain, dc);
+    case XEN_DOMCTL_assign_device:
+    case XEN_DOMCTL_deassign_device:
+    case XEN_DOMCTL_test_assign_device:
+        return sim_domctl_pci(s, dc);
     default:
         sim_log("domctl %u (domain %u): not simulated", cmd, dc->domain);
         sim_count_in(s, CTR_ENOSYS);

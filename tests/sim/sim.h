@@ -210,6 +210,11 @@ struct sim_state {
      * first put (never given back: a pool made again with the same id
      * finds them) */
     struct sim_pool_sched pool_sched[SIM_MAX_POOLS];
+    /* hc_pci.c (table lock): no IOMMU (assignment fails); the devices
+     * not owned by dom0 (quarantined: DOMID_IO; or a guest's) */
+    uint32_t iommu_absent;
+    uint32_t nr_pci_owned;
+    struct { uint32_t sbdf, domid; } pci_owned[SIM_NR_PCI];
 };
 
 #define SIM_RINGS_OFFSET  ((sizeof(struct sim_state) + SIM_PAGE - 1) & ~(uint64_t)(SIM_PAGE - 1))
@@ -296,5 +301,12 @@ long sim_hc_hypfs_op(struct sim_state *s, const uint64_t arg[6]);
 /* memory_op XENMEM_get_sharing_freed_pages / _shared_pages (hc_mem.c
  * passes them on). */
 long sim_hc_host_sharing(struct sim_state *s, uint64_t cmd);
+/* Takes the table lock (setting the host part up at first use) and says
+ * whether the hypervisor knows the device (seg << 16 | bus << 8 | devfn);
+ * the caller unlocks. */
+bool sim_pci_known_lock(struct sim_state *s, uint32_t sbdf);
+
+/* hc_pci.c: domctl assign_device, deassign_device, test_assign_device */
+long sim_domctl_pci(struct sim_state *s, struct xen_domctl *dc);
 
 #endif

@@ -7,9 +7,11 @@ SIM_DIR          := $(BUILD)/sim
 SIM_PRELOAD      := $(SIM_DIR)/libxensim.so
 SIM_CLI          := $(SIM_DIR)/xensim
 SIM_FIXTURE_OBJS := $(SIM_DIR)/simhost.o
+# The fake /sys/bus/pci (a FUSE file system in a private mount namespace)
+SIM_FAKESYSFS    := $(SIM_DIR)/fakesysfs
 
 SIM_CFLAGS   := $(BASE_CFLAGS) -Itests/sim
-SIM_LIB_SRCS := state evtchn gnttab hypercall dummy hc_vcpu hc_mem hc_host hc_cpupool hc_absent
+SIM_LIB_SRCS := state evtchn gnttab hypercall dummy hc_vcpu hc_mem hc_host hc_cpupool hc_absent hc_pci
 SIM_CLI_SRCS := cli toolstack host guest xsclient memcli hostcmd xbdev backend frontend netlink
 SIM_HEADERS  := $(wildcard tests/sim/*.h)
 SIM_TESTS    := $(SIM_DIR)/test_sim_host $(SIM_DIR)/test_sim_libxl \
@@ -19,7 +21,10 @@ TEST_PROGS       += $(SIM_TESTS)
 CHECK_EXTRA_DEPS += sim
 
 .PHONY: sim
-sim: $(SIM_PRELOAD) $(SIM_CLI) $(SIM_FIXTURE_OBJS) $(SIM_TESTS)
+sim: $(SIM_PRELOAD) $(SIM_CLI) $(SIM_FIXTURE_OBJS) $(SIM_TESTS) $(SIM_FAKESYSFS)
+
+$(SIM_FAKESYSFS): tests/sim/fakesysfs.c | $(SIM_DIR)
+	$(CC) $(SIM_CFLAGS) -o $@ $<
 
 $(SIM_DIR):
 	mkdir -p $@

@@ -127,5 +127,13 @@ int  xensim_param_get(const char *name, char *buf, size_t size);
 int  xensim_pci_set(uint16_t seg, uint8_t bus, uint8_t devfn, int32_t node);
 int  xensim_pci_get(unsigned i, uint16_t *seg, uint8_t *bus, uint8_t *devfn,
                     int32_t *node);
+/* Device assignment (hc_pci.c): whether the host has an IOMMU (it has
+ * one unless told; without, assigning fails with EOPNOTSUPP); a known
+ * device's owner (0: dom0, 0x7ff1 DOMID_IO: quarantined, else a guest) or
+ * -ENOENT; set it, as a guest's assignment would. */
+int  xensim_iommu_set(bool present);
+int  xensim_pci_owner(uint16_t seg, uint8_t bus, uint8_t devfn);
+int  xensim_pci_set_owner(uint16_t seg, uint8_t bus, uint8_t devfn,
+                          uint32_t domid);
 
 #endif

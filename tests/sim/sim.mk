@@ -15,7 +15,8 @@ SIM_LIB_SRCS := state evtchn gnttab hypercall dummy hc_vcpu hc_mem hc_host hc_cp
 SIM_CLI_SRCS := cli toolstack host guest xsclient memcli hostcmd xbdev backend frontend netlink
 SIM_HEADERS  := $(wildcard tests/sim/*.h)
 SIM_TESTS    := $(SIM_DIR)/test_sim_host $(SIM_DIR)/test_sim_libxl \
-                $(SIM_DIR)/test_sim_hc_host $(SIM_DIR)/test_sim_devices
+                $(SIM_DIR)/test_sim_hc_host $(SIM_DIR)/test_sim_devices \
+                $(SIM_DIR)/test_sim_hc_pci
 
 TEST_PROGS       += $(SIM_TESTS)
 CHECK_EXTRA_DEPS += sim
@@ -72,3 +73,8 @@ $(SIM_DIR)/test_sim_devices: tests/sim/test_sim_devices.c $(SIM_FIXTURE_OBJS) $(
 $(SIM_DIR)/test_sim_hc_host: tests/sim/test_sim_hc_host.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS) $(SIM_TESTMAIN)
 	$(CC) $(SIM_CFLAGS) -Itests/common $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
 	    $(filter %.c,$(SIM_TESTMAIN)) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) -lxenctrl -lxenhypfs $(CHECK_LIBS)
+
+# Device assignment (hc_pci.c), through libxenctrl.
+$(SIM_DIR)/test_sim_hc_pci: tests/sim/test_sim_hc_pci.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS) $(SIM_TESTMAIN)
+	$(CC) $(SIM_CFLAGS) -Itests/common $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
+	    $(filter %.c,$(SIM_TESTMAIN)) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) -lxenctrl $(CHECK_LIBS)

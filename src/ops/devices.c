@@ -189,9 +189,6 @@ NOT_IMPLEMENTED(libxl_device_pci_destroy, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
                  const libxl_asyncop_how *ao_how))
 
-NOT_IMPLEMENTED(libxl_device_pci_list, libxl_device_pci *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *num))
-
 NOT_IMPLEMENTED(libxl_device_events_handler, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, const libxl_asyncop_how *ao_how))
 

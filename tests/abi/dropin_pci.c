@@ -14,7 +14,9 @@
  * /libxl/pci, and the hypervisor's owner of each device (asked of the
  * simulator's preload, xensim_pci_owner, found with dlsym).
  *
- * Argument: the scenario (basic, guest, nopciback, noiommu).
+ * Arguments: the scenario (basic, guest, nopciback, noiommu), or
+ * "pcilist DOMID..." for libxl_device_pci_list of each domain (its result
+ * as JSON and its log lines; needs no fake sysfs).
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -241,8 +243,41 @@ static void noiommu(void)
     REMOVE_NAMED("eth", 1);
 }
 
+/* libxl_device_pci_list of each domain given */
+static void pci_lists(int n, char *domids[])
+{
+    for (int i = 0; i < n; i++) {
+        int num = -1;
+        printf("== pci_list %s\n", domids[i]);
+        fflush(stdout);
+        logging = 1;
+        libxl_device_pci *l = libxl_device_pci_list(ctx,
+                                                    (uint32_t)atoi(domids[i]),
+                                                    &num);
+        logging = 0;
+        printf("  %s num %d\n", l ? "list" : "NULL", num);
+        for (int j = 0; j < num; j++) {
+            char *json = libxl_device_pci_to_json(ctx, &l[j]);
+            printf("  %s\n", json ? json : "(no json)");
+            free(json);
+        }
+        libxl_device_pci_list_free(l, num);
+    }
+}
+
 int main(int argc, char *argv[])
 {
+    if (argc > 2 && !strcmp(argv[1], "pcilist")) {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &probe_logger)) {
+            fprintf(stderr, "no ctx\n");
+            return 1;
+        }
+        pci_lists(argc - 2, argv + 2);
+        libxl_ctx_free(ctx);
+        printf("done\n");
+        return 0;
+    }
     if (argc != 2) {
         fprintf(stderr, "usage: %s basic|guest|nopciback|noiommu\n", argv[0]);
         return 2;

@@ -14,7 +14,7 @@
  * /libxl/pci, and the hypervisor's owner of each device (asked of the
  * simulator's preload, xensim_pci_owner, found with dlsym).
  *
- * Arguments: the scenario (basic, guest, nopciback, noiommu), or
+ * Arguments: the scenario (basic, guest, nopciback, noiommu, rebind), or
  * "pcilist DOMID..." for libxl_device_pci_list of each domain (its result
  * as JSON and its log lines; needs no fake sysfs).
  */
@@ -265,6 +265,12 @@ static void pci_lists(int n, char *domids[])
     }
 }
 
+/* give 02.0 back to the driver remembered for it (the test chose it) */
+static void rebind(void)
+{
+    REMOVE(2, 0, 1);
+}
+
 int main(int argc, char *argv[])
 {
     if (argc > 2 && !strcmp(argv[1], "pcilist")) {
@@ -279,7 +285,8 @@ int main(int argc, char *argv[])
         return 0;
     }
     if (argc != 2) {
-        fprintf(stderr, "usage: %s basic|guest|nopciback|noiommu\n", argv[0]);
+        fprintf(stderr, "usage: %s basic|guest|nopciback|noiommu|rebind\n",
+                argv[0]);
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -298,6 +305,8 @@ int main(int argc, char *argv[])
         nopciback();
     else if (!strcmp(argv[1], "noiommu"))
         noiommu();
+    else if (!strcmp(argv[1], "rebind"))
+        rebind();
     else
         return 2;
     libxl_ctx_free(ctx);

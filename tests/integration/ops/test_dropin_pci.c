@@ -12,8 +12,10 @@
  * the state after every call) and fakesysfs's final state with the list
  * of every sysfs write must be the same.
  *
- * Then the two libraries on one state: what one set aside, the other
- * lists and gives back (the remembered driver included).
+ * A remembered driver path that is not a PCI driver's directory: Debian's
+ * library writes the device's address into whatever PATH/bind it names
+ * (and succeeds if it could), lightcore refuses, with libxl's rc for a
+ * failed bind (-1).
  *
  * Needs root (mount namespace, FUSE); otherwise each test says it skipped.
  */
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xenstore.h>
 
@@ -244,4 +247,51 @@ TEST(assignable_without_iommu, 60)
     ck_assert_ptr_nonnull(strstr(out, "# write drivers/pciback/bind "
                                       "0000:00:02.0 -> ok\n"));
     free(out);
+}
+
+/* 02.0 set aside by hand with /libxl/pci/0000-00-02-0/driver_path naming
+ * a plain directory that has a "bind" file */
+TEST(assignable_remove_rebinds_only_to_a_driver, 60)
+{
+    if (skip())
+        return;
+    static const char spec_aside[] =
+        "driver e1000e\n"
+        "driver pciback\n"
+        "device 0000:00:02.0 0x8086 0x10d3 0x020000 pciback\n"
+        "slot 0000:00:02.0\n";
+    char evil[PATH_MAX], bind[PATH_MAX + 8];
+    const char *const args[] = { "rebind", NULL };
+    const char *const wrap[] = { fakesysfs, state, state, NULL };
+
+    snprintf(evil, sizeof(evil), "%s/evil", dir);
+    snprintf(bind, sizeof(bind), "%s/bind", evil);
+    ck_assert_int_eq(mkdir(evil, 0755), 0);
+    for (int way = 0; way < 3; way += 2) {
+        struct xs_handle *xs;
+        lay_state(spec_aside, 0, true);
+        write_file(bind, "");
+        ck_assert_int_eq(xensim_pci_set_owner(0, 0, 2 << 3, 0x7ff1), 0);
+        xs = xs_open(0);
+        ck_assert_ptr_nonnull(xs);
+        ck_assert(xs_write(xs, XBT_NULL, "/libxl/pci/0000-00-02-0/driver_path",
+                           evil, strlen(evil)));
+        xs_close(xs);
+        char *out = dropin_run_wrapped(way ? PROBE_OURS : PROBE_DEBIAN, args,
+                                       preload_env, way != 0, NULL, wrap);
+        char *written = read_file(bind);
+        if (way == 0) {
+            ck_assert_msg(strstr(out, "  rc 0\n"), "%s", out);
+            ck_assert_str_eq(written, "0000:00:02.0");
+        } else {
+            ck_assert_msg(strstr(out, "  rc -1\n"), "%s", out);
+            ck_assert_str_eq(written, "");
+            ck_assert_msg(strstr(out, "is not a PCI driver's directory"), "%s",
+                          out);
+        }
+        free(out);
+        free(written);
+    }
+    unlink(bind);
+    rmdir(evil);
 }

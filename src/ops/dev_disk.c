@@ -430,6 +430,22 @@ static int disk_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
     return 0;
 }
 
+/* An add says it twice, as libxl's does (once finding the address, once
+ * adding). */
+static int disk_add_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
+                            libxl__devaddr *addr)
+{
+    const libxl_device_disk *disk = dev;
+    int rc = disk_to_addr(gc, domid, dev, addr);
+
+    if (rc == ERROR_INVAL && (!disk->vdev ||
+                              libxl__vdev_to_devid(disk->vdev, NULL,
+                                                   NULL) == -1))
+        LOGD(gc->ctx, ERROR, domid, "Invalid or unsupported virtual disk"
+             " identifier %s", disk->vdev ? disk->vdev : "(null)");
+    return rc;
+}
+
 /* A backend path's domain: /local/domain/N/... */
 static int backend_domid_of(libxl__gc *gc, const char *be, uint32_t *domid)
 {
@@ -507,6 +523,7 @@ const libxl__devtype libxl__disk_devtype = {
     .same = disk_same,
     .setdefault = disk_setdefault,
     .to_addr = disk_to_addr,
+    .add_to_addr = disk_add_to_addr,
     .entries = LIBXL__DEV_ENTRIES(disk_entries),
     .from_record = disk_from_record,
     .hotplug = LIBXL__HOTPLUG_BLOCK,

@@ -58,6 +58,10 @@ struct libxl__devtype {
     /* the device's address; 0 or ERROR_INVAL (logged) */
     int (*to_addr)(libxl__gc *gc, uint32_t domid, const void *dev,
                    libxl__devaddr *addr);
+    /* NULL, or what an add uses instead of to_addr (a kind whose add
+     * logs a bad address its own way) */
+    int (*add_to_addr)(libxl__gc *gc, uint32_t domid, const void *dev,
+                       libxl__devaddr *addr);
     libxl__dev_entries entries;
     /* completes a device read back from its record after the table's
      * entries (NULL: nothing to add); get(key) reads the record */

@@ -236,7 +236,8 @@ static int prepare(devadd *da)
         if (rc) goto out;
     }
     if (dt->update_config) dt->update_config(gc, da->saved, da->dev);
-    rc = dt->to_addr(gc, da->domid, da->dev, &da->addr);
+    rc = (dt->add_to_addr ? dt->add_to_addr : dt->to_addr)(
+        gc, da->domid, da->dev, &da->addr);
     if (rc) goto out;
     da->be_state = GCSPRINTF("%s/state", libxl__dev_backend_path(gc,
                                                                  &da->addr));

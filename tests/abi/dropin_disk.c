@@ -23,6 +23,8 @@
  *                           one add (the caller checks the result)
  *   tree DOMID              the directories only
  */
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,11 +102,71 @@ static void dump(const char *path, int depth)
     free(children);
 }
 
+/* A device's state node as a number, or -1. */
+static int state_of(const char *dir)
+{
+    char path[256], *v;
+    int st;
+
+    snprintf(path, sizeof(path), "%s/state", dir);
+    v = xs_read(xsh, XBT_NULL, path, NULL);
+    st = v ? atoi(v) : -1;
+    free(v);
+    return st;
+}
+
+/* Whether each of the domain's vbd backends and its frontend have gone as
+ * far as they will (both Connected, or the frontend gone): the drivers
+ * move on by themselves after a call returns, so the trees are compared
+ * once they rest. */
+static bool settled(uint32_t domid)
+{
+    char dir[128], be[192], fe[192];
+    unsigned n = 0;
+    char **devs;
+    bool ok = true;
+
+    snprintf(dir, sizeof(dir), "/local/domain/0/backend/vbd/%u", domid);
+    devs = xs_directory(xsh, XBT_NULL, dir, &n);
+    for (unsigned i = 0; devs && i < n; i++) {
+        int bs, fs;
+        snprintf(be, sizeof(be), "%s/%s", dir, devs[i]);
+        snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%s", domid,
+                 devs[i]);
+        bs = state_of(be);
+        fs = state_of(fe);
+        if (!((bs == 4 && fs == 4) || fs == -1 || bs == 6)) ok = false;
+    }
+    free(devs);
+    return ok;
+}
+
+/* Waits (watching, at most 10 s) until settled. */
+static void settle(uint32_t domid)
+{
+    char fe[64];
+    unsigned n;
+
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device", domid);
+    if (!xs_watch(xsh, "/local/domain/0/backend", "be") ||
+        !xs_watch(xsh, fe, "fe"))
+        return;
+    for (int i = 0; i < 1000 && !settled(domid); i++) {
+        struct pollfd p = { .fd = xs_fileno(xsh), .events = POLLIN };
+        if (poll(&p, 1, 10000) <= 0) break;
+        free(xs_read_watch(xsh, &n));
+    }
+    xs_unwatch(xsh, "/local/domain/0/backend", "be");
+    xs_unwatch(xsh, fe, "fe");
+}
+
 static void tree(uint32_t domid)
 {
     char path[64];
     const char *dirs[] = { "/local/domain/%u/device", "/libxl/%u/device",
                            "/local/domain/0/backend" };
+
+    settle(domid);
 
     for (unsigned i = 0; i < 3; i++) {
         snprintf(path, sizeof(path), dirs[i], domid);
@@ -172,6 +234,7 @@ static void read_back(uint32_t domid)
     libxl_device_disk *disks, d;
     int n = -1, rc;
 
+    settle(domid);
     disks = libxl_device_disk_list(ctx, domid, &n);
     printf("list n=%d\n", n);
     for (int i = 0; i < n; i++) {

@@ -140,3 +140,84 @@ xl_run xlboth_same(const char *const args[], xl_normaliser norm)
     xl_run_free(&ours);
     return theirs;
 }
+
+char *xlboth_mask_sources(const char *text)
+{
+    char *copy = strdup(text), *w = copy;
+
+    ck_assert_ptr_nonnull(copy);
+    for (const char *p = text; *p;) {
+        const char *line_end = strchr(p, '\n');
+        size_t len = line_end ? (size_t)(line_end - p) + 1 : strlen(p);
+        const char *lvl_end = strncmp(p, "libxl: ", 7) ? NULL
+                              : memchr(p + 7, ':', len - 7);
+        const char *src = lvl_end ? lvl_end + 2 : NULL;
+        const char *q = src;
+        int colons = 0;
+
+        while (q && q < p + len && colons < 3)
+            if (*q++ == ':')
+                colons++;
+        if (src && colons == 3) {
+            memcpy(w, p, (size_t)(src - p));
+            w += src - p;
+            memcpy(w, "SRC:", 4);
+            w += 4;
+            len -= (size_t)(q - p);
+            p = q;
+        }
+        memcpy(w, p, len);
+        w += len;
+        p += len;
+    }
+    *w = '\0';
+    return copy;
+}
+
+static void join_argv(char *buf, size_t size, const char *const argv[])
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; argv[i] && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                 i ? " " : "", argv[i]);
+}
+
+void xlboth_steps_on_debian(const char *const *const steps[], int n,
+                            xl_run *debian)
+{
+    for (int i = 0; i < n; i++)
+        debian[i] = xlboth_run(false, steps[i]);
+}
+
+void xlboth_steps_on_lightcore(const char *const *const steps[], int n,
+                               xl_normaliser norm, xl_run *debian)
+{
+    if (!norm) norm = xlboth_mask_sources;
+    for (int i = 0; i < n; i++) {
+        char cmd[512];
+        xl_run ours = xlboth_run(true, steps[i]);
+        char *oo = norm(ours.out), *od = norm(debian[i].out);
+        char *eo = norm(ours.err), *ed = norm(debian[i].err);
+
+        join_argv(cmd, sizeof(cmd), steps[i]);
+        ck_assert_msg(ours.status == debian[i].status,
+                      "step %d, xl %s: exit status %d on lightcore, %d on "
+                      "Debian's\n--- lightcore's stderr\n%.3000s--- Debian's"
+                      " stderr\n%.3000s", i, cmd, ours.status,
+                      debian[i].status, ours.err, debian[i].err);
+        ck_assert_msg(!strcmp(oo, od), "step %d, xl %s: output differs\n"
+                      "--- lightcore\n%.3000s--- Debian's\n%.3000s", i, cmd,
+                      ours.out, debian[i].out);
+        ck_assert_msg(!strcmp(eo, ed), "step %d, xl %s: error output differs"
+                      "\n--- lightcore\n%.3000s--- Debian's\n%.3000s", i,
+                      cmd, ours.err, debian[i].err);
+        free(oo);
+        free(od);
+        free(eo);
+        free(ed);
+        xl_run_free(&ours);
+        xl_run_free(&debian[i]);
+    }
+}

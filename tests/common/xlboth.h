@@ -66,4 +66,23 @@ void xl_run_free(xl_run *r);
  * replaced by "T": cpu time goes on between two runs. */
 char *xlboth_mask_times(const char *text);
 
+/* libxl's log lines on xl's stderr start "libxl: LEVEL: FILE:LINE:FUNC: ",
+ * which names each library's own source: that part becomes "SRC: ". */
+char *xlboth_mask_sources(const char *text);
+
+/*
+ * A scenario of state-changing steps (each a NULL-terminated argv), run
+ * whole on one library, then whole on the other, from the same state:
+ * the scenario must leave the host as it found it.
+ *  - xlboth_steps_on_debian runs every step on Debian's library, into
+ *    debian[n] (for the caller's checks of what xl saw);
+ *  - xlboth_steps_on_lightcore runs them on lightcore and fails the test
+ *    unless each step's status, output and error output are Debian's
+ *    after norm (NULL: xlboth_mask_sources); it frees debian[].
+ */
+void xlboth_steps_on_debian(const char *const *const steps[], int n,
+                            xl_run *debian);
+void xlboth_steps_on_lightcore(const char *const *const steps[], int n,
+                               xl_normaliser norm, xl_run *debian);
+
 #endif

@@ -7,11 +7,14 @@
 #            rpath, /opt/lightcore/lib);
 # rx-debian: the same source against Debian's headers and libxenlight;
 # rxpty:     the lightcore-only pty probe (tests/realxen/rxpty.c), against
-#            lightcore's internal headers, linked to liblightcore.a.
+#            lightcore's internal headers, linked to liblightcore.a;
+# rxfacts:   the hypervisor facts tests/sim models (tests/realxen/rxfacts.c),
+#            against Debian's headers and libraries only.
 REALXEN_DIR    := $(BUILD)/realxen
 RX_OURS        := $(REALXEN_DIR)/rx-ours
 RX_DEBIAN      := $(REALXEN_DIR)/rx-debian
 RX_PTY         := $(REALXEN_DIR)/rxpty
+RX_FACTS       := $(REALXEN_DIR)/rxfacts
 RX_GUEST_LIBS  := -lxenstore -lxentoollog
 
 .PHONY: check-xen realxen-progs
@@ -29,9 +32,13 @@ $(RX_DEBIAN): tests/realxen/rxtest.c | $(REALXEN_DIR)
 $(RX_PTY): tests/realxen/rxpty.c $(STATICLIB) | $(REALXEN_DIR)
 	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -o $@ $< $(STATICLIB) $(LIB_LIBS)
 
-realxen-progs: $(RX_OURS) $(RX_DEBIAN) $(RX_PTY)
+$(RX_FACTS): tests/realxen/rxfacts.c | $(REALXEN_DIR)
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxenctrl \
+	    -lxencall -lxenhypfs $(RX_GUEST_LIBS)
+
+realxen-progs: $(RX_OURS) $(RX_DEBIAN) $(RX_PTY) $(RX_FACTS)
 
 check-xen: deps
 	$(MAKE) lib realxen-progs
 	BUILD=$(BUILD) RX_SHLIB=$(SHLIB) RX_OURS=$(RX_OURS) RX_DEBIAN=$(RX_DEBIAN) \
-	    RX_PTY=$(RX_PTY) tests/realxen/run
+	    RX_PTY=$(RX_PTY) RX_FACTS=$(RX_FACTS) tests/realxen/run

@@ -255,14 +255,13 @@ static void facts_credit2_cap(uint32_t domid)
 
 /* ------------------------------------------------- 4. node affinity */
 
+/* The first 64 bits of a map as a hex number ("1" for node 0). */
 static void bitmap_hex(const libxl_bitmap *b, char *out, size_t outsz)
 {
-    size_t n = 0;
-    out[0] = 0;
-    for (int i = (int)b->size - 1; i >= 0 && n + 3 < outsz; i--)
-        n += (size_t)snprintf(out + n, outsz - n, "%02x", b->map[i]);
-    if (!b->size)
-        snprintf(out, outsz, "(empty)");
+    uint64_t v = 0;
+    for (unsigned i = 0; i < b->size && i < 8; i++)
+        v |= (uint64_t)b->map[i] << (8 * i);
+    snprintf(out, outsz, "%" PRIx64, v);
 }
 
 /* The guest's node affinity as hex ("01"), or "rc N". */
@@ -301,44 +300,48 @@ static int set_nodeaffinity(uint32_t domid, uint64_t bits, int all)
 }
 
 /*
- * tests/sim/hc_vcpu.c (nodeaffinity_locked): automatic = node 0; a map
- * that includes node 0 is kept as given and read back as given; one
- * without node 0 is EINVAL (libxl: ERROR_FAIL).
+ * tests/sim/hc_vcpu.c (nodeaffinity_locked), hc_host.c (physinfo's
+ * max_node_id 63, so libxl's node maps have 64 bits): automatic = node 0;
+ * every node = automatic again (node 0); a map that includes node 0 is
+ * kept as given and read back as given; one without node 0 is EINVAL
+ * (libxl: ERROR_FAIL).
  */
 static void facts_nodeaffinity(uint32_t domid)
 {
     char got[64];
     int rc;
 
-    note("max nodes %d", libxl_get_max_nodes(ctx));
+    rc = libxl_get_max_nodes(ctx);
+    note("max nodes %d", rc);
+    check(rc == 64, "nodeaffinity.max_nodes", "%d", rc);
     get_nodeaffinity(domid, got, sizeof got);
     note("node affinity at start: %s", got);
-    check(!strcmp(got, "01"), "nodeaffinity.automatic_is_node0", "%s", got);
-
-    rc = set_nodeaffinity(domid, 0, 1);
-    get_nodeaffinity(domid, got, sizeof got);
-    note("set to every bit of the map: rc %d, then %s", rc, got);
-    check(rc == 0 && !strcmp(got, "ff"), "nodeaffinity.all_read_back",
-          "rc %d, %s; the simulator reads back ff", rc, got);
+    check(!strcmp(got, "1"), "nodeaffinity.automatic_is_node0", "%s", got);
 
     rc = set_nodeaffinity(domid, 1, 0);
     get_nodeaffinity(domid, got, sizeof got);
     note("set to node 0: rc %d, then %s", rc, got);
-    check(rc == 0 && !strcmp(got, "01"), "nodeaffinity.node0_read_back",
+    check(rc == 0 && !strcmp(got, "1"), "nodeaffinity.node0_read_back",
           "rc %d, %s", rc, got);
 
     rc = set_nodeaffinity(domid, 2, 0);
     get_nodeaffinity(domid, got, sizeof got);
     note("set to node 1 only (offline): rc %d, then %s", rc, got);
-    check(rc == ERROR_FAIL && !strcmp(got, "01"), "nodeaffinity.offline_node",
+    check(rc == ERROR_FAIL && !strcmp(got, "1"), "nodeaffinity.offline_node",
           "rc %d, %s", rc, got);
 
     rc = set_nodeaffinity(domid, 3, 0);
     get_nodeaffinity(domid, got, sizeof got);
     note("set to nodes 0 and 1: rc %d, then %s", rc, got);
-    check(rc == 0 && !strcmp(got, "03"), "nodeaffinity.partly_offline",
-          "rc %d, %s; the simulator reads back 03", rc, got);
-    set_nodeaffinity(domid, 0, 1);
+    check(rc == 0 && !strcmp(got, "3"), "nodeaffinity.kept_as_given",
+          "rc %d, %s; the simulator reads back 3", rc, got);
+
+    /* every bit of libxl's map: all 64 nodes, automatic again */
+    rc = set_nodeaffinity(domid, 0, 1);
+    get_nodeaffinity(domid, got, sizeof got);
+    note("set to every node: rc %d, then %s", rc, got);
+    check(rc == 0 && !strcmp(got, "1"), "nodeaffinity.all_is_automatic",
+          "rc %d, %s; the simulator reads back 1", rc, got);
 }
 
 /* ------------------------------------------------------ 5. hypfs */
@@ -484,7 +487,8 @@ static void facts_hypfs(void)
 
 /* ----------------------------------------------------- 6. physinfo */
 
-/* tests/sim/hc_host.c (physinfo): hvm pv hap shadow gnttab_v1 gnttab_v2. */
+/* tests/sim/hc_host.c (physinfo): hvm pv hap gnttab_v1 gnttab_v2 (no
+ * shadow paging in Debian's build); 1 node, max_node_id 63. */
 static void facts_physinfo(void)
 {
     static const struct { uint32_t bit; const char *name; } caps[] = {
@@ -498,7 +502,7 @@ static void facts_physinfo(void)
         { XEN_SYSCTL_PHYSCAP_gnttab_v2, "gnttab_v2" },
     };
     const uint32_t sim = XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_pv |
-                         XEN_SYSCTL_PHYSCAP_hap | XEN_SYSCTL_PHYSCAP_shadow |
+                         XEN_SYSCTL_PHYSCAP_hap |
                          XEN_SYSCTL_PHYSCAP_gnttab_v1 |
                          XEN_SYSCTL_PHYSCAP_gnttab_v2;
     xc_physinfo_t pi = { 0 };
@@ -524,6 +528,37 @@ static void facts_physinfo(void)
          (uint64_t)pi.outstanding_pages, (uint64_t)pi.max_mfn);
     check(pi.capabilities == sim, "physinfo.capabilities",
           "%#x, the simulator %#x", pi.capabilities, sim);
+    check(pi.nr_nodes == 1 && pi.max_node_id == 63, "physinfo.nodes",
+          "nr_nodes %u max_node_id %u", pi.nr_nodes, pi.max_node_id);
+}
+
+/* ---------------------------------------------------- 8. debug keys */
+
+/* tests/sim/hc_host.c (key_desc, debug_keys): `h` lists these keys. */
+static void facts_debug_keys(void)
+{
+    const char *sim = "%*+-0AGHIMNQRacdeghimnqrstuvwxz";
+    unsigned size = 64 * 1024, index = 0;
+    char *ring = calloc(1, size + 1), keys[128] = "";
+    int e = xc_err(xc_send_debug_keys(xch, "h"));
+
+    if (!check(e == 0 && ring, "debugkeys.h", "%s", errname(e))) {
+        free(ring);
+        return;
+    }
+    e = xc_err(xc_readconsolering(xch, ring, &size, 0, 0, &index));
+    check(e == 0, "debugkeys.readconsole", "%s", errname(e));
+    ring[e ? 0 : size] = 0;
+    /* the keys listed after the last "'h' pressed" */
+    char *from = ring, *at;
+    while ((at = strstr(from, "'h' pressed")))
+        from = at + 1;
+    for (char *k = from; (k = strstr(k, " key '")) && strlen(keys) < 127; k += 6)
+        keys[strlen(keys)] = k[6];
+    note("`h` lists the keys %s", keys);
+    check(!strcmp(keys, sim), "debugkeys.keys", "%s, the simulator %s", keys,
+          sim);
+    free(ring);
 }
 
 /* --------------------------------------------------- 7. pcitopology */
@@ -635,6 +670,10 @@ static void facts_dom0(void)
              di.max_vcpu_id, di.ssidref, di.cpupool, di.hvm, di.paused,
              di.running, di.blocked);
     check(dom_pool(0) == 0, "dom0.pool0", "dom0 in pool %d", dom_pool(0));
+    /* tests/sim/state.c: dom0_mem=1024M,max:1024M, its maximum its memory */
+    if (xc_domain_getinfo(xch, 0, 1, &di) == 1)
+        check(di.nr_pages == 262144 && di.max_memkb == 1048576, "dom0.memory",
+              "tot_pages %lu max %lu KiB", di.nr_pages, di.max_memkb);
     uint64_t target = 0;
     rc = libxl_get_memory_target(ctx, 0, &target);
     note("dom0 memory target: rc %d, %" PRIu64 " KiB", rc, target);
@@ -675,6 +714,7 @@ int main(int argc, char **argv)
     facts_nodeaffinity(domid);
     facts_hypfs();
     facts_physinfo();
+    facts_debug_keys();
     facts_pcitopo();
     facts_pool_xenstore();
     facts_dom0();

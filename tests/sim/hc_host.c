@@ -209,10 +209,12 @@ static long physinfo(struct sim_state *s, struct xen_sysctl_physinfo *p)
     p->nr_nodes = sim_nr_nodes(s);
     p->cores_per_socket = p->nr_cpus / p->nr_nodes;  /* a socket a node */
     p->max_cpu_id = p->nr_cpus - 1;
-    p->max_node_id = p->nr_nodes - 1;
+    p->max_node_id = 63;        /* as Xen: MAX_NUMNODES - 1, not the last node */
     p->cpu_khz = 2000000;
+    /* Debian's build has no shadow paging: no PHYSCAP_shadow (real Xen,
+     * tests/realxen/rxfacts.c) */
     p->capabilities = XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_pv |
-                      XEN_SYSCTL_PHYSCAP_hap | XEN_SYSCTL_PHYSCAP_shadow |
+                      XEN_SYSCTL_PHYSCAP_hap |
                       XEN_SYSCTL_PHYSCAP_gnttab_v1 | XEN_SYSCTL_PHYSCAP_gnttab_v2;
     p->total_pages = total_pages;
     p->free_pages = free_pages;
@@ -323,26 +325,41 @@ static long readconsole(struct sim_state *s, struct xen_sysctl_readconsole *op)
     return 0;
 }
 
-/* The keys a release build of 4.17 answers on x86, in the subset modelled
- * (each only prints its name, except 'h', which lists them all). */
+/* The keys Debian's 4.17 build answers on x86 (as `h` lists them on real
+ * Xen under qemu64 with AMD-V, tests/realxen); each only prints its name,
+ * except 'h', which lists them all. */
 static const char *const key_desc[128] = {
     ['%'] = "trap to xendbg",
     ['*'] = "print all diagnostics",
+    ['+'] = "increase log level threshold",
+    ['-'] = "decrease log level threshold",
     ['0'] = "dump Dom0 registers",
     ['A'] = "toggle alternative key handling",
+    ['G'] = "toggle host/guest log level adjustment",
     ['H'] = "dump heap info",
+    ['I'] = "dump HVM irq info",
+    ['M'] = "dump MSI state",
+    ['N'] = "trigger an NMI",
+    ['Q'] = "dump PCI devices",
     ['R'] = "reboot machine",
     ['a'] = "dump timer queues",
+    ['c'] = "dump ACPI Cx structures",
     ['d'] = "dump registers",
     ['e'] = "dump evtchn info",
     ['g'] = "print grant table usage",
     ['h'] = "show this message",
     ['i'] = "dump interrupt bindings",
     ['m'] = "memory info",
+    ['n'] = "NMI statistics",
     ['q'] = "dump domain (and guest debug) info",
     ['r'] = "dump run queues",
+    ['s'] = "dump softtsc stats",
     ['t'] = "display multi-cpu clock info",
     ['u'] = "dump NUMA info",
+    ['v'] = "dump AMD-V VMCBs",
+    ['w'] = "synchronously dump console ring buffer (dmesg)",
+    ['x'] = "print livepatch info",
+    ['z'] = "dump IOAPIC info",
 };
 
 static long debug_keys(struct sim_state *s, struct xen_sysctl_debug_keys *dk)

@@ -16,7 +16,7 @@ SIM_CLI_SRCS := cli toolstack host guest xsclient memcli hostcmd xbdev backend f
 SIM_HEADERS  := $(wildcard tests/sim/*.h)
 SIM_TESTS    := $(SIM_DIR)/test_sim_host $(SIM_DIR)/test_sim_libxl \
                 $(SIM_DIR)/test_sim_hc_host $(SIM_DIR)/test_sim_devices \
-                $(SIM_DIR)/test_sim_hc_pci
+                $(SIM_DIR)/test_sim_hc_pci $(SIM_DIR)/test_sim_realfacts
 
 TEST_PROGS       += $(SIM_TESTS)
 CHECK_EXTRA_DEPS += sim
@@ -78,3 +78,11 @@ $(SIM_DIR)/test_sim_hc_host: tests/sim/test_sim_hc_host.c $(SIM_FIXTURE_OBJS) $(
 $(SIM_DIR)/test_sim_hc_pci: tests/sim/test_sim_hc_pci.c $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS) $(SIM_TESTMAIN)
 	$(CC) $(SIM_CFLAGS) -Itests/common $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
 	    $(filter %.c,$(SIM_TESTMAIN)) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) -lxenctrl $(CHECK_LIBS)
+
+# tests/realxen/rxfacts (the facts make check-xen checks on real Xen) run on
+# the simulated host: it must pass there as well.
+$(SIM_DIR)/test_sim_realfacts: tests/sim/test_sim_realfacts.c $(BUILD)/realxen/rxfacts $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS) $(SIM_TESTMAIN)
+	$(CC) $(SIM_CFLAGS) -Itests/common $(shell pkg-config --cflags check 2>/dev/null) \
+	    -DRXFACTS_PATH='"$(abspath $(BUILD)/realxen/rxfacts)"' \
+	    -DSIM_PRELOAD_PATH='"$(abspath $(SIM_PRELOAD))"' -o $@ $< \
+	    $(filter %.c,$(SIM_TESTMAIN)) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) $(CHECK_LIBS)

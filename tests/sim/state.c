@@ -394,6 +394,10 @@ EXPORT int xensim_state_create(const char *path)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     d0->vcpus = ncpu > 0 ? (uint32_t)ncpu : 1;
     d0->mem_kb = 1024 * 1024;
+    /* dom0_mem=1024M,max:1024M (the boot's command line): its maximum is
+     * its memory, as real Xen reports it (tests/realxen/rxfacts.c) */
+    d0->max_pages = d0->mem_kb / 4;
+    d0->max_pages_set = 1;
     snprintf(d0->name, sizeof(d0->name), "Domain-0");
     d0->created_ns = s->boot_ns;
     d0->run_since_ns = s->boot_ns;

@@ -153,7 +153,7 @@ TEST(xl_info_is_the_same_on_lightcore, 120)
     ck_assert_int_eq(r.status, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "\nxen_scheduler          : credit2\n"));
     ck_assert_ptr_nonnull(strstr(r.out, "\nvirt_caps              : pv hvm hap "
-                                 "shadow gnttab-v1 gnttab-v2\n"));
+                                 "gnttab-v1 gnttab-v2\n"));
     ck_assert_ptr_nonnull(strstr(r.out, "\ntotal_memory           : 65536\n"));
     ck_assert_ptr_nonnull(strstr(r.out, "\nfree_cpus              : 0\n"));
     /* 64 GiB less the hypervisor's 64 MiB, dom0's 1 GiB, web and db */

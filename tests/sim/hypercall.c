@@ -420,8 +420,13 @@ EXPORT void xencall_free_buffer_pages(xencall_handle *h, void *p, size_t nr_page
 EXPORT void *xencall_alloc_buffer(xencall_handle *h, size_t size)
 {
     (void)h;
-    /* Not zeroed (nor are the real library's cached buffers): calloc
-     * would clear every buffer of a thread's malloc arena each call. */
+    /* Not zeroed (nor are the real library's cached buffers, which are
+     * single pages): calloc would clear every buffer of a thread's malloc
+     * arena each call. A buffer of more than a page is freshly mapped by
+     * the real library, hence zeroed, and callers rely on it: libxl's
+     * console reader prints its 16 KiB readconsole buffer as a string. */
+    if (size > SIM_PAGE)
+        return calloc(1, size);
     return malloc(size ? size : 1);
 }
 

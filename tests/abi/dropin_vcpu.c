@@ -760,11 +760,14 @@ static void vcpu_affinity(uint32_t domid)
 static void node_affinity(uint32_t domid)
 {
     int nnodes = libxl_get_max_nodes(ctx);
+    /* libxc reads max-nodes bits (64: Xen's MAX_NUMNODES) from any map it
+     * is given, so every map here is at least that wide */
+    int width = nnodes > 64 ? nnodes : 64;
     libxl_bitmap node0 = mk(nnodes, 0, -1);
-    libxl_bitmap node5 = mk(8, 5, -1);
-    libxl_bitmap node05 = mk(8, 0, 5, -1);
-    libxl_bitmap none = mk(8, -1);
-    libxl_bitmap all = mk(64, -1);
+    libxl_bitmap node5 = mk(width, 5, -1);
+    libxl_bitmap node05 = mk(width, 0, 5, -1);
+    libxl_bitmap none = mk(width, -1);
+    libxl_bitmap all = mk(width, -1);
 
     libxl_bitmap_set_any(&all);
     getnodes(domid);

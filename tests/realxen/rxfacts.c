@@ -5,8 +5,8 @@
  * Built against Debian's headers and libraries only (libxenlight,
  * libxenctrl, libxencall, libxenhypfs, libxenstore): it checks the
  * hypervisor, not lightcore. The suite (tests/realxen/suite) runs it in
- * the real dom0 with the guest rx-xl; tests/integration/ops/
- * test_sim_realfacts.c runs the same binary on the simulated host. Each
+ * the real dom0 with the guest rx-xl; tests/sim/test_sim_realfacts.c
+ * runs the same binary on the simulated host (make check). Each
  * check asserts what the simulator answers (the file that models it is
  * named at the check), so the same PASS lines on both hosts mean the
  * simulator answers as real Xen does; a FAIL on real Xen is a difference.

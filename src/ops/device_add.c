@@ -76,16 +76,23 @@ static bool set_perms(libxl__gc *gc, xs_transaction_t t, const char *path,
     return xs_set_permissions(gc->ctx->xsh, t, path, perms, 2);
 }
 
-/* Writes kvs under dir, each node with the perms given. */
+/* Writes kvs under dir (just made, with the perms dir_owner/dir_reader),
+ * each node with the perms owner/reader. A node dom0 creates gets its
+ * parent's permissions from xenstored, so they are set only where they
+ * differ from dir's: the same tree as libxl's, which sets them on every
+ * node, with one request per node fewer. */
 static bool write_with_perms(libxl__gc *gc, xs_transaction_t t,
                              const char *dir, const char **kvs,
-                             uint32_t owner, uint32_t reader)
+                             uint32_t owner, uint32_t reader,
+                             uint32_t dir_owner, uint32_t dir_reader)
 {
+    bool inherit = owner == dir_owner && reader == dir_reader;
+
     for (; kvs[0]; kvs += 2) {
         const char *path = GCSPRINTF("%s/%s", dir, kvs[0]);
         if (!path ||
             !xs_write(gc->ctx->xsh, t, path, kvs[1], strlen(kvs[1])) ||
-            !set_perms(gc, t, path, owner, reader))
+            (!inherit && !set_perms(gc, t, path, owner, reader)))
             return false;
     }
     return true;
@@ -125,14 +132,16 @@ static int write_nodes(libxl__gc *gc, xs_transaction_t t, devadd *da,
     if (!record_only && (front[0] || ro_front[0])) {
         if (!xs_rm(xsh, t, fe) && errno != ENOENT) goto fail;
         if (!xs_mkdir(xsh, t, fe)) goto fail;
-        if (ro_dir ? !set_perms(gc, t, fe, a->backend_domid, a->domid)
-                   : !set_perms(gc, t, fe, a->domid, a->backend_domid))
+        uint32_t fe_owner = ro_dir ? a->backend_domid : a->domid;
+        uint32_t fe_reader = ro_dir ? a->domid : a->backend_domid;
+        if (!set_perms(gc, t, fe, fe_owner, fe_reader))
             goto fail;
         if (!xs_write(xsh, t, GCSPRINTF("%s/backend", fe), be, strlen(be)))
             goto fail;
-        if (!write_with_perms(gc, t, fe, front, a->domid, a->backend_domid) ||
+        if (!write_with_perms(gc, t, fe, front, a->domid, a->backend_domid,
+                              fe_owner, fe_reader) ||
             !write_with_perms(gc, t, fe, ro_front, a->backend_domid,
-                              a->domid))
+                              a->domid, fe_owner, fe_reader))
             goto fail;
     }
     if (back[0]) {

@@ -12,6 +12,17 @@
 #include "base/log.h"
 #include "dev/entries.h"
 
+const char libxl__dev_lookup_error[] = "";
+
+/* Only its address matters: the entries it marks are walked, not
+ * encoded. */
+const libxl__dev_codec libxl__devc_nested = { NULL, NULL };
+
+static const libxl__dev_subtable *nested(const libxl__dev_entry *e)
+{
+    return e->codec == &libxl__devc_nested ? e->arg : NULL;
+}
+
 static const void *field_of(const libxl__dev_entry *e,
                             const libxl__devent_src *src)
 {
@@ -20,56 +31,235 @@ static const void *field_of(const libxl__dev_entry *e,
     return base + e->offset;
 }
 
+/* A nested array's count and elements, in its parent. */
+static int *sub_count(const libxl__dev_entry *e, const void *parent)
+{
+    return (int *)((char *)parent + nested(e)->count_offset);
+}
+
+static char **sub_array(const libxl__dev_entry *e, const void *parent)
+{
+    return (char **)((char *)parent + e->offset);
+}
+
+/* The prefix of element i of e's array, under prefix. */
+static char *elem_prefix(libxl__gc *gc, const char *prefix,
+                         const libxl__dev_entry *e, unsigned i)
+{
+    char *key = libxl__gc_sprintf(gc, e->key, i);
+    return key ? GCSPRINTF("%s%s/", prefix, key) : NULL;
+}
+
+/* The key/value list being built: grows in gc. */
+typedef struct {
+    libxl__gc *gc;
+    const char **kvs;
+    unsigned n, cap;                 /* strings held / room */
+} kvs_builder;
+
+static bool kvs_add(kvs_builder *b, const char *key, const char *value)
+{
+    libxl__gc *gc = b->gc;
+
+    if (b->n + 3 > b->cap) {
+        unsigned cap = b->cap ? 2 * b->cap : 32;
+        const char **kvs = GCZALLOC(cap * sizeof(*kvs));
+
+        if (!kvs) return false;
+        if (b->n) memcpy(kvs, b->kvs, b->n * sizeof(*kvs));
+        b->kvs = kvs;
+        b->cap = cap;
+    }
+    b->kvs[b->n++] = key;
+    b->kvs[b->n++] = value;
+    b->kvs[b->n] = NULL;
+    return true;
+}
+
+static bool kvs_table(kvs_builder *b, const libxl__dev_entries *table,
+                      unsigned where, const libxl__devent_src *src,
+                      const char *prefix)
+{
+    libxl__gc *gc = b->gc;
+
+    for (unsigned i = 0; i < table->count; i++) {
+        const libxl__dev_entry *e = &table->entries[i];
+        const libxl__dev_subtable *st = nested(e);
+        const char *value, *key;
+
+        if (!(e->where & where)) continue;
+        if (e->when && !e->when(src)) continue;
+        if (st) {
+            libxl__devent_src sub = *src;
+            int n;
+
+            if (!st->elem_size) {
+                sub.dev = field_of(e, src);
+                if (!kvs_table(b, &st->table, where, &sub, prefix))
+                    return false;
+                continue;
+            }
+            n = *sub_count(e, src->dev);
+            for (int j = 0; j < n && *sub_array(e, src->dev); j++) {
+                const char *p = elem_prefix(gc, prefix, e, (unsigned)j);
+
+                sub.dev = *sub_array(e, src->dev) +
+                          (size_t)j * st->elem_size;
+                if (!p || !kvs_table(b, &st->table, where, &sub, p))
+                    return false;
+            }
+            continue;
+        }
+        value = e->codec->encode(gc, src, field_of(e, src), e->arg);
+        if (!value) continue;
+        key = *prefix ? GCSPRINTF("%s%s", prefix, e->key) : e->key;
+        if (!key || !kvs_add(b, key, value)) return false;
+    }
+    return true;
+}
+
 const char **libxl__dev_entries_kvs(libxl__gc *gc,
                                     const libxl__dev_entries *table,
                                     unsigned where,
                                     const libxl__devent_src *src)
 {
-    const char **kvs = GCZALLOC((2 * table->count + 1) * sizeof(*kvs));
-    unsigned n = 0;
+    kvs_builder b = { gc, NULL, 0, 0 };
 
-    if (!kvs) return NULL;
+    if (!kvs_add(&b, NULL, NULL)) return NULL;   /* room, and the end */
+    b.n = 0;
+    b.kvs[0] = NULL;
+    if (!kvs_table(&b, table, where, src, "")) return NULL;
+    return b.kvs;
+}
+
+/* Reading back: where to look things up. */
+typedef struct {
+    libxl__gc *gc;
+    unsigned where;
+    libxl__dev_lookup *lookup;
+    void *user;
+    const char *path;
+} reader;
+
+static int read_table(reader *r, const libxl__dev_entries *table, void *dev,
+                      const char *prefix);
+
+/* The elements of e's array in parent: how many directories there are,
+ * from 0 on (unless SIZED). */
+static int read_array(reader *r, const libxl__dev_entry *e, void *parent,
+                      const char *prefix)
+{
+    libxl__gc *gc = r->gc;
+    const libxl__dev_subtable *st = nested(e);
+    int *count = sub_count(e, parent);
+    char **array = sub_array(e, parent);
+
+    if (!(st->flags & LIBXL__DEVSUB_SIZED)) {
+        unsigned n = 0;
+        char *elems;
+
+        for (;; n++) {
+            const char *p = elem_prefix(gc, prefix, e, n), *v;
+
+            if (!p) return ERROR_NOMEM;
+            v = r->lookup(GCSPRINTF("%.*s", (int)strlen(p) - 1, p), r->user);
+            if (v == libxl__dev_lookup_error) {
+                LOG(gc->ctx, ERROR, "Unable to read xenstore node %s/%.*s",
+                    r->path, (int)strlen(p) - 1, p);
+                return ERROR_FAIL;
+            }
+            if (!v) break;
+            if (n == INT32_MAX) return ERROR_FAIL;
+        }
+        if (*count || *array) {
+            LOG(gc->ctx, ERROR, "internal error: %s/%s read back twice",
+                r->path, e->key);
+            return ERROR_FAIL;
+        }
+        if (!n) return 0;
+        elems = calloc(n, st->elem_size);
+        if (!elems) {
+            LOG(gc->ctx, ERROR, "no memory for %u entries under %s", n,
+                r->path);
+            return ERROR_NOMEM;
+        }
+        for (unsigned i = 0; i < n; i++) st->init(elems + i * st->elem_size);
+        *array = elems;
+        *count = (int)n;
+    }
+    for (int i = 0; i < *count && *array; i++) {
+        const char *p = elem_prefix(gc, prefix, e, (unsigned)i);
+        int rc;
+
+        if (!p) return ERROR_NOMEM;
+        rc = read_table(r, &st->table, *array + (size_t)i * st->elem_size,
+                        p);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int read_table(reader *r, const libxl__dev_entries *table, void *dev,
+                      const char *prefix)
+{
+    libxl__gc *gc = r->gc;
+
     for (unsigned i = 0; i < table->count; i++) {
         const libxl__dev_entry *e = &table->entries[i];
-        const char *value;
+        const libxl__dev_subtable *st = nested(e);
+        const char *text, *key;
+        int rc;
 
-        if (!(e->where & where)) continue;
-        if (e->when && !e->when(src)) continue;
-        value = e->codec->encode(gc, src, field_of(e, src), e->arg);
-        if (!value) continue;
-        kvs[n++] = e->key;
-        kvs[n++] = value;
+        if (!(e->where & r->where) ||
+            (e->flags & (LIBXL__DEVENT_ADDR | LIBXL__DEVENT_WRITE_ONLY)))
+            continue;
+        if (st) {
+            rc = st->elem_size
+                ? read_array(r, e, dev, prefix)
+                : read_table(r, &st->table, (char *)dev + e->offset,
+                             prefix);
+            if (rc) return rc;
+            continue;
+        }
+        if (!e->codec->decode) continue;
+        key = *prefix ? GCSPRINTF("%s%s", prefix, e->key) : e->key;
+        if (!key) return ERROR_NOMEM;
+        text = r->lookup(key, r->user);
+        if (text == libxl__dev_lookup_error) {
+            LOG(gc->ctx, ERROR, "Unable to read xenstore node %s/%s",
+                r->path, key);
+            return ERROR_FAIL;
+        }
+        if (!text) {
+            if (e->flags & LIBXL__DEVENT_OPTIONAL) continue;
+            LOG(gc->ctx, ERROR, "Missing xenstore node %s/%s", r->path, key);
+            return ERROR_FAIL;
+        }
+        rc = e->codec->decode(gc, text, (char *)dev + e->offset, e->arg);
+        if (rc) {
+            LOG(gc->ctx, ERROR, "Unable to parse xenstore node %s/%s",
+                r->path, key);
+            return ERROR_FAIL;
+        }
     }
-    kvs[n] = NULL;
-    return kvs;
+    return 0;
+}
+
+int libxl__dev_entries_read(libxl__gc *gc, const libxl__dev_entries *table,
+                            unsigned where, void *dev,
+                            libxl__dev_lookup *lookup, void *user,
+                            const char *path)
+{
+    reader r = { gc, where, lookup, user, path };
+    return read_table(&r, table, dev, "");
 }
 
 int libxl__dev_entries_decode(libxl__gc *gc, const libxl__dev_entries *table,
                               void *dev, libxl__dev_lookup *lookup,
                               void *user, const char *path)
 {
-    for (unsigned i = 0; i < table->count; i++) {
-        const libxl__dev_entry *e = &table->entries[i];
-        const char *text;
-        int rc;
-
-        if (!(e->where & LIBXL__DEVENT_BACK) || !e->codec->decode ||
-            (e->flags & (LIBXL__DEVENT_ADDR | LIBXL__DEVENT_WRITE_ONLY)))
-            continue;
-        text = lookup(e->key, user);
-        if (!text) {
-            if (e->flags & LIBXL__DEVENT_OPTIONAL) continue;
-            LOG(gc->ctx, ERROR, "Missing xenstore node %s/%s", path, e->key);
-            return ERROR_FAIL;
-        }
-        rc = e->codec->decode(gc, text, (char *)dev + e->offset, e->arg);
-        if (rc) {
-            LOG(gc->ctx, ERROR, "Unable to parse xenstore node %s/%s", path,
-                e->key);
-            return ERROR_FAIL;
-        }
-    }
-    return 0;
+    return libxl__dev_entries_read(gc, table, LIBXL__DEVENT_BACK, dev, lookup,
+                                   user, path);
 }
 
 /* ---------------------------------------------------------- strings */
@@ -365,3 +555,45 @@ static const char *fixed_encode(libxl__gc *gc, const libxl__devent_src *src,
 
 const libxl__dev_codec libxl__devc_mac = { mac_encode, mac_decode };
 const libxl__dev_codec libxl__devc_fixed = { fixed_encode, NULL };
+
+/* ---------------------------------------------------------- loose numbers */
+
+static const char *u32_loose_encode(libxl__gc *gc,
+                                    const libxl__devent_src *src,
+                                    const void *field, const void *arg)
+{
+    uint32_t v = *(const uint32_t *)field;
+    (void)src; (void)arg;
+    return v ? GCSPRINTF("%" PRIu32, v) : NULL;
+}
+
+static int u32_loose_decode(libxl__gc *gc, const char *text, void *field,
+                            const void *arg)
+{
+    (void)gc; (void)arg;
+    *(uint32_t *)field = (uint32_t)strtoul(text, NULL, 0);
+    return 0;
+}
+
+static int int_loose_decode(libxl__gc *gc, const char *text, void *field,
+                            const void *arg)
+{
+    (void)gc; (void)arg;
+    *(int *)field = (int)strtoul(text, NULL, 10);
+    return 0;
+}
+
+static int bool_loose_decode(libxl__gc *gc, const char *text, void *field,
+                             const void *arg)
+{
+    (void)gc; (void)arg;
+    *(bool *)field = strtoul(text, NULL, 10) != 0;
+    return 0;
+}
+
+const libxl__dev_codec libxl__devc_u32_loose = {
+    u32_loose_encode, u32_loose_decode };
+const libxl__dev_codec libxl__devc_int_loose = { int_encode,
+                                                 int_loose_decode };
+const libxl__dev_codec libxl__devc_bool_loose = { bool01_encode,
+                                                  bool_loose_decode };

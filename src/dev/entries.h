@@ -79,6 +79,40 @@ typedef struct {
     { (array_), sizeof(array_) / sizeof((array_)[0]) }
 
 /*
+ * A nested table (codec libxl__devc_nested, arg its libxl__dev_subtable):
+ * the entries of structs that the device's struct holds,
+ * described by their own table (whose entries may nest further). Two
+ * shapes:
+ *  - one struct embedded in its parent (elem_size 0): the entry's offset
+ *    is the struct's; its entries sit beside the parent's (same prefix;
+ *    the entry's key is not used);
+ *  - an array of elem_size structs: the entry's offset is the pointer's,
+ *    count_offset the offset of its int count in the parent; element I's
+ *    entries sit under the prefix the entry's key gives, a printf format
+ *    taking I as an unsigned ("%u" gives "I/KEY", "connector/%u" gives
+ *    "connector/I/KEY").
+ * The entry's `where` selects the whole nested table (its entries have
+ * their own `where` too); its `when` sees the parent; the nested entries'
+ * `when` and codecs see the element as src->dev. Reading back, an
+ * array's elements are those whose directory exists, from 0 on until
+ * the first missing index (libxl's way), each initialised with init
+ * (the caller's struct then owns them: its dispose frees them); with
+ * LIBXL__DEVSUB_SIZED, the elements the parent already holds are read
+ * instead, and no directory is probed.
+ */
+enum {
+    LIBXL__DEVSUB_SIZED = 1,
+};
+typedef struct {
+    libxl__dev_entries table;
+    size_t elem_size;                /* 0: one embedded struct */
+    size_t count_offset;             /* array: of the int count */
+    void (*init)(void *elem);        /* array: read back */
+    unsigned flags;                  /* LIBXL__DEVSUB_... */
+} libxl__dev_subtable;
+extern const libxl__dev_codec libxl__devc_nested;
+
+/*
  * The key/value pairs of the entries that go to `where` (one bit), in
  * table order: kvs[2i] a key, kvs[2i+1] its value, NULL-terminated; owned
  * by gc. NULL when out of memory.
@@ -90,15 +124,25 @@ const char **libxl__dev_entries_kvs(libxl__gc *gc,
 
 /*
  * Fills dev (initialised by the caller) from a device's entries read back:
- * lookup(key, user) gives the value of each backend entry (NULL: absent).
- * A missing entry that is not OPTIONAL, or a value its codec refuses, is
- * ERROR_FAIL, logged with the path given (dev then holds what was decoded
- * so far: the caller disposes it).
+ * lookup(key, user) gives the value of each backend entry (NULL: absent;
+ * libxl__dev_lookup_error: it could not be read). A nested entry's key is
+ * its full relative path ("0/1/type"); an array element's directory is
+ * looked up by its prefix ("0/1"). A missing entry that is not OPTIONAL,
+ * a read error, or a value its codec refuses, is ERROR_FAIL, logged with
+ * the path given (dev then holds what was decoded so far: the caller
+ * disposes it).
  */
 typedef const char *libxl__dev_lookup(const char *key, void *user);
+extern const char libxl__dev_lookup_error[];
 int libxl__dev_entries_decode(libxl__gc *gc, const libxl__dev_entries *table,
                               void *dev, libxl__dev_lookup *lookup,
                               void *user, const char *path);
+/* The same for the entries that go to `where` (bits) instead of the
+ * backend's. */
+int libxl__dev_entries_read(libxl__gc *gc, const libxl__dev_entries *table,
+                            unsigned where, void *dev,
+                            libxl__dev_lookup *lookup, void *user,
+                            const char *path);
 
 /* ---------------------------------------------------------- the codecs */
 
@@ -119,6 +163,17 @@ extern const libxl__dev_codec libxl__devc_defbool01;
 extern const libxl__dev_codec libxl__devc_mac;
 /* A fixed text (arg: the const char *); never read back. */
 extern const libxl__dev_codec libxl__devc_fixed;
+
+/* Numbers a guest wrote, read back as libxl 4.17 reads them (strtoul:
+ * leading blanks, a sign and trailing text accepted, "" and junk are 0,
+ * the result cut to the field's width), so that what is reported is
+ * what libxl reports; written in decimal. u32_loose (base 0: "0x10" is
+ * 16) into a uint32_t, and left out when 0; int_loose (base 10) into an
+ * int, always written. */
+extern const libxl__dev_codec libxl__devc_u32_loose;
+extern const libxl__dev_codec libxl__devc_int_loose;
+/* The same read into a bool (any value but 0 is true), written "1"/"0". */
+extern const libxl__dev_codec libxl__devc_bool_loose;
 
 /* An int or bool field shown as one of two words (arg: a
  * libxl__devc_words: "w"/"r", "cdrom"/"disk"). Reading back gives true

@@ -76,6 +76,10 @@ struct libxl__devtype {
     /* NULL, or what a retrieved configuration's stored device takes
      * from the live one (libxl's merge) */
     void (*merge)(libxl_ctx *ctx, const void *live, void *stored);
+    /* which entries are read back, from where: 0, the backend's from the
+     * record; LIBXL__DEVENT_FRONT, the frontend's from the frontend
+     * directory the record names (guest-written: hostile) */
+    unsigned read_where;
 };
 
 /* The kinds whose devices libxl_retrieve_domain_configuration checks
@@ -83,6 +87,8 @@ struct libxl__devtype {
  * Each kind's file defines its libxl__<kind>_devtype. */
 extern const libxl__devtype *const libxl__device_types[];
 extern const libxl__devtype libxl__disk_devtype;
+extern const libxl__devtype libxl__vdispl_devtype;
+extern const libxl__devtype libxl__vsnd_devtype;
 
 /*
  * The live part of a retrieved configuration's devices (the caller holds
@@ -155,6 +161,16 @@ void libxl__device_list_free(const libxl__devtype *dt, void *list, int num);
  */
 int libxl__device_from_record(libxl__gc *gc, const libxl__devtype *dt,
                               const libxl__devaddr *addr, void *dev);
+
+/*
+ * Reads the entries of table that go to `where` from the directory dir
+ * into dev (initialised by the caller), one bounded read each
+ * (libxl__dev_entries_read: a missing entry that is not OPTIONAL, a node
+ * that cannot be read, or a value its codec refuses is ERROR_FAIL,
+ * logged). For a struct other than a device's (a getinfo's).
+ */
+int libxl__device_read_entries(libxl__gc *gc, const libxl__dev_entries *table,
+                               unsigned where, const char *dir, void *dev);
 
 /* ------------------------------------------------------------ tunables */
 

@@ -14,28 +14,67 @@
 #include "ops/device.h"
 #include "xs/paths.h"
 
-/* The values of one record, read in one batch. */
+/* The longest value read back from a directory (xenstore's payload). */
+#define MAX_VALUE 4096
+
+/* A lookup reading DIR/KEY. */
+typedef struct {
+    libxl__gc *gc;
+    const char *dir;
+} dir_reads;
+
+static const char *dir_get(const char *key, void *user)
+{
+    dir_reads *dr = user;
+    libxl__gc *gc = dr->gc;
+    const char *path = GCSPRINTF("%s/%s", dr->dir, key);
+    const char *v = path ? libxl__xs_read_checked(gc, XBT_NULL, path,
+                                                  MAX_VALUE)
+                         : NULL;
+
+    if (!v && (!path || errno != ENOENT)) return libxl__dev_lookup_error;
+    return v;
+}
+
+int libxl__device_read_entries(libxl__gc *gc, const libxl__dev_entries *table,
+                               unsigned where, const char *dir, void *dev)
+{
+    dir_reads dr = { gc, dir };
+    return libxl__dev_entries_read(gc, table, where, dev, dir_get, &dr, dir);
+}
+
+/* The values of one record, read in one batch: one per entry, then
+ * "backend" and "frontend"; any other key (a nested entry's) is read
+ * when asked for. */
 typedef struct {
     const libxl__dev_entries *table;
-    libxl__xs_req *reqs;              /* one per entry, then "backend" */
+    libxl__xs_req *reqs;
     unsigned n;
+    dir_reads dir;
 } record_reads;
+
+static const char *const record_extra[] = { "backend", "frontend" };
+#define N_EXTRA (sizeof(record_extra) / sizeof(record_extra[0]))
+
+static const char *record_key(const record_reads *rr, unsigned i)
+{
+    return i < rr->table->count ? rr->table->entries[i].key
+                                : record_extra[i - rr->table->count];
+}
 
 static const char *record_get(const char *key, void *user)
 {
     record_reads *rr = user;
 
     for (unsigned i = 0; i < rr->n; i++) {
-        const char *k = i < rr->table->count ? rr->table->entries[i].key
-                                              : "backend";
-        if (!strcmp(k, key)) {
+        if (!strcmp(record_key(rr, i), key)) {
             const libxl__xs_req *r = &rr->reqs[i];
             if (r->err || !r->data || strlen(r->data) != r->len)
                 return NULL;
             return r->data;
         }
     }
-    return NULL;
+    return dir_get(key, &rr->dir);
 }
 
 int libxl__device_from_record(libxl__gc *gc, const libxl__devtype *dt,
@@ -43,7 +82,7 @@ int libxl__device_from_record(libxl__gc *gc, const libxl__devtype *dt,
 {
     const char *rec = libxl__dev_record_path(gc, addr);
     const libxl__dev_entries *table = &dt->entries;
-    record_reads rr = { table, NULL, table->count + 1 };
+    record_reads rr = { table, NULL, table->count + N_EXTRA, { gc, rec } };
     int rc;
 
     if (!rec) return ERROR_NOMEM;
@@ -51,15 +90,27 @@ int libxl__device_from_record(libxl__gc *gc, const libxl__devtype *dt,
     if (!rr.reqs) return ERROR_NOMEM;
     for (unsigned i = 0; i < rr.n; i++) {
         rr.reqs[i].type = LIBXL__XS_READ;
-        rr.reqs[i].path = GCSPRINTF("%s/%s", rec, i < table->count
-                                    ? table->entries[i].key : "backend");
+        rr.reqs[i].path = GCSPRINTF("%s/%s", rec, record_key(&rr, i));
         if (!rr.reqs[i].path) return ERROR_NOMEM;
     }
     libxl__xs_batch(gc->ctx, rr.reqs, rr.n);
     rc = dt->from_record ? dt->from_record(gc, addr, record_get, &rr, dev)
                          : 0;
-    if (!rc)
+    if (!rc && !dt->read_where)
         rc = libxl__dev_entries_decode(gc, table, dev, record_get, &rr, rec);
+    if (!rc && dt->read_where) {
+        /* the frontend the toolstack wrote down, not one the guest
+         * names */
+        const char *fe = record_get("frontend", &rr);
+
+        if (!fe) {
+            LOG(gc->ctx, ERROR, "xenstore read failed: `%s/frontend'", rec);
+            rc = ERROR_FAIL;
+        } else {
+            rc = libxl__device_read_entries(gc, table, dt->read_where, fe,
+                                            dev);
+        }
+    }
     for (unsigned i = 0; i < rr.n; i++) free(rr.reqs[i].data);
     return rc;
 }

@@ -13,6 +13,8 @@
 
 const libxl__devtype *const libxl__device_types[] = {
     &libxl__disk_devtype,
+    &libxl__vdispl_devtype,
+    &libxl__vsnd_devtype,
     NULL
 };
 

@@ -89,45 +89,6 @@ NOT_IMPLEMENTED(libxl_device_vtpm_getinfo, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, const libxl_device_vtpm *vtpm,
                  libxl_vtpminfo *vtpminfo))
 
-NOT_IMPLEMENTED(libxl_device_vdispl_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vdispl *displ,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vdispl_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vdispl *vdispl,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vdispl_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vdispl *vdispl,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vdispl_list, libxl_device_vdispl *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *num))
-
-NOT_IMPLEMENTED(libxl_device_vdispl_getinfo, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid,
-                 const libxl_device_vdispl *vdispl,
-                 libxl_vdisplinfo *vdisplinfo))
-
-NOT_IMPLEMENTED(libxl_device_vsnd_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vsnd *vsnd,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vsnd_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vsnd *vsnd,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vsnd_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vsnd *vsnd,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vsnd_list, libxl_device_vsnd *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *num))
-
-NOT_IMPLEMENTED(libxl_device_vsnd_getinfo, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const libxl_device_vsnd *vsnd,
-                 libxl_vsndinfo *vsndlinfo))
-
 NOT_IMPLEMENTED(libxl_device_vkb_add, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, libxl_device_vkb *vkb,
                  const libxl_asyncop_how *ao_how))
@@ -215,14 +176,6 @@ NOT_IMPLEMENTED(libxl_devid_to_device_usbctrl, int, ERROR_NI, ctx,
 NOT_IMPLEMENTED(libxl_devid_to_device_vkb, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, int devid,
                  libxl_device_vkb *vkb))
-
-NOT_IMPLEMENTED(libxl_devid_to_device_vdispl, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int devid,
-                 libxl_device_vdispl *vdispl))
-
-NOT_IMPLEMENTED(libxl_devid_to_device_vsnd, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int devid,
-                 libxl_device_vsnd *vsnd))
 
 NOT_IMPLEMENTED(libxl_ctrlport_to_device_usbdev, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, int ctrl, int port,

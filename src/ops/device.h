@@ -87,6 +87,7 @@ struct libxl__devtype {
  * Each kind's file defines its libxl__<kind>_devtype. */
 extern const libxl__devtype *const libxl__device_types[];
 extern const libxl__devtype libxl__disk_devtype;
+extern const libxl__devtype libxl__nic_devtype;
 extern const libxl__devtype libxl__vdispl_devtype;
 extern const libxl__devtype libxl__vsnd_devtype;
 

@@ -43,25 +43,6 @@ NOT_IMPLEMENTED(libxl_device_usbdev_remove, int, ERROR_NI, ctx,
 NOT_IMPLEMENTED(libxl_device_usbdev_list, libxl_device_usbdev *, NULL, ctx,
                 (libxl_ctx *ctx, uint32_t domid, int *num))
 
-NOT_IMPLEMENTED(libxl_device_nic_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_nic_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_nic_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_nic *nic,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_nic_list, libxl_device_nic *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *num))
-
-NOT_IMPLEMENTED(libxl_device_nic_getinfo, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const libxl_device_nic *nic,
-                 libxl_nicinfo *nicinfo))
-
 NOT_IMPLEMENTED(libxl_device_channel_list, libxl_device_channel *, NULL, ctx,
                 (libxl_ctx *ctx, uint32_t domid, int *num))
 
@@ -152,14 +133,6 @@ NOT_IMPLEMENTED(libxl_device_pci_destroy, int, ERROR_NI, ctx,
 
 NOT_IMPLEMENTED(libxl_device_events_handler, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_mac_to_device_nic, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const char *mac,
-                 libxl_device_nic *nic))
-
-NOT_IMPLEMENTED(libxl_devid_to_device_nic, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int devid,
-                 libxl_device_nic *nic))
 
 NOT_IMPLEMENTED(libxl_uuid_to_device_vtpm, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, libxl_uuid *uuid,

@@ -135,3 +135,18 @@ $(DROPIN_PCI_OURS): tests/abi/dropin_pci.c tests/abi/probe_logger.h $(SHLIB) | $
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 
 CHECK_EXTRA_DEPS += $(DROPIN_PCI_DEBIAN) $(DROPIN_PCI_OURS)
+
+# dropin-nic: the probe of the nic calls (tests/abi/dropin_nic.c), built
+# the same two ways; it reads the device directories with libxenstore.
+DROPIN_NIC_DEBIAN := $(BUILD)/tests/dropin-nic-debian
+DROPIN_NIC_OURS   := $(BUILD)/tests/dropin-nic-ours
+
+$(DROPIN_NIC_DEBIAN): tests/abi/dropin_nic.c tests/abi/probe_logger.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
+	    -lxenstore
+
+$(DROPIN_NIC_OURS): tests/abi/dropin_nic.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
+
+CHECK_EXTRA_DEPS += $(DROPIN_NIC_DEBIAN) $(DROPIN_NIC_OURS)

@@ -1,0 +1,216 @@
+/*
+ * test_dropin_nic.c: nics (vif) as a drop-in for Debian's libxenlight
+ * 4.17. tests/abi/dropin_nic.c is built against Debian's headers and
+ * library and against ours; each run gets a simulated host of its own
+ * (with its device drivers, netback among them: tests/sim/README.md
+ * "Devices"), a guest that runs its frontends, its stored configuration,
+ * private /var/lib/xen directories, and a hotplug script that does what
+ * `vif-bridge` tells netback (hotplug-status connected) without touching
+ * a bridge, and logs how it was called. Debian's run, Debian's binary on
+ * lightcore (ABI) and ours (API) must print the same: every result, the
+ * nics read back (list, getinfo, devid_to_device, mac_to_device, the
+ * retrieved configuration), the error lines, the script's calls (arguments
+ * and environment) and the xenstore directories with their permissions.
+ *
+ * Where lightcore differs on purpose (README "Deliberate differences"): a
+ * failed add is undone. A script that fails leaves the frontend, backend
+ * and /libxl nodes and the JSON entry behind in libxl (and the next add of
+ * the same devid is refused with ERROR_DEVICE_EXISTS); lightcore runs the
+ * script's "offline" and leaves nothing.
+ */
+#include <check.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dropin.h"
+#include "simhost.h"
+#include "subproc.h"
+#include "testmain.h"
+
+#define PROBE_DEBIAN "tests/dropin-nic-debian"
+#define PROBE_OURS   "tests/dropin-nic-ours"
+
+static char base[] = "/tmp/dropin-nic.XXXXXX";
+static char script[PATH_MAX], failing[PATH_MAX], config[PATH_MAX];
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_ge(fputs(text, f), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+static void setup(void)
+{
+    ck_assert_ptr_nonnull(mkdtemp(base));
+    snprintf(script, sizeof(script), "%s/vif-test", base);
+    snprintf(failing, sizeof(failing), "%s/vif-fails", base);
+    snprintf(config, sizeof(config), "%s/config.json", base);
+    /* what vif-bridge tells netback, and a line per call in $0.log */
+    write_file(script,
+               "#!/bin/sh\n"
+               "echo \"$1 $2 vif=$vif netdev=$netdev"
+               " XENBUS_PATH=$XENBUS_PATH XENBUS_TYPE=$XENBUS_TYPE"
+               " XENBUS_BASE_PATH=$XENBUS_BASE_PATH"
+               " INTERFACE=${INTERFACE-unset} script=$script\" >> \"$0.log\"\n"
+               "if [ \"$1\" = online ]; then\n"
+               "  xenstore-write \"$XENBUS_PATH/hotplug-status\" connected\n"
+               "fi\n", 0755);
+    write_file(failing,
+               "#!/bin/sh\n"
+               "echo \"$1 $2 vif=$vif\" >> \"$0.log\"\n"
+               "[ \"$1\" = online ] || exit 0\n"
+               "xenstore-write \"$XENBUS_PATH/hotplug-error\" \"no luck\"\n"
+               "exit 1\n", 0755);
+    write_file(config,
+               "{\"c_info\":{\"type\":\"pv\",\"name\":\"vm\"},"
+               "\"b_info\":{\"max_vcpus\":1,\"max_memkb\":65536,"
+               "\"target_memkb\":65536,\"type.pv\":{}}}", 0644);
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+static void teardown(void)
+{
+    nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TEST_FIXTURE(setup, teardown);
+
+static const char *const way_names[] = { "debian", "abi", "api" };
+
+/*
+ * On a host of its own with one guest (domid 1) and its configuration,
+ * the probe run with each of cmds (NULL-terminated) in turn, one of the
+ * three ways; what they printed, one after the other.
+ */
+static char *run_way(int way, const char *const *const cmds[])
+{
+    simhost *host = simhost_start();
+    char dir[PATH_MAX], preload[PATH_MAX * 2 + 32], *all, *store;
+    const char *prog = way == 2 ? PROBE_OURS : PROBE_DEBIAN;
+    const char *store_args[] = { "store", "1", config, NULL };
+    size_t len = 0;
+
+    ck_assert_ptr_nonnull(host);
+    snprintf(preload, sizeof(preload), "%s", simhost_preload_env());
+    ck_assert_int_eq(simhost_create_domain("vm", 64, 1, "obey"), 1);
+    snprintf(dir, sizeof(dir), "%s/%s-%s", base, cmds[0][0], way_names[way]);
+    store = dropin_run_private(prog, store_args, preload, way != 0, dir);
+    ck_assert_str_eq(store, "store rc=0\n");
+    free(store);
+    all = calloc(1, 1);
+    ck_assert_ptr_nonnull(all);
+    for (int i = 0; cmds[i]; i++) {
+        char *out = dropin_run_private(prog, cmds[i], preload, way != 0,
+                                       dir);
+        all = realloc(all, len + strlen(out) + 1);
+        ck_assert_ptr_nonnull(all);
+        memcpy(all + len, out, strlen(out) + 1);
+        len += strlen(out);
+        free(out);
+    }
+    ck_assert_int_eq(simhost_stop(host), 0);
+    return all;
+}
+
+TEST(nic_calls_same_on_debian_and_lightcore, 120)
+{
+    const char *args[] = { "scenario", "1", script, NULL };
+    const char *const *const cmds[] = { args, NULL };
+    char *out[3], line[PATH_MAX + 256];
+
+    for (int w = 0; w < 3; w++) out[w] = run_way(w, cmds);
+    dropin_assert_same(out[0], out[1], out[2]);
+    /* what the run went through, as Debian's library did it */
+    ck_assert_ptr_nonnull(strstr(out[0], "add first rc=0\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "    \"devid\": 0,\n"
+                                         "    \"mtu\": 1500,\n"
+                                         "    \"model\": \"rtl8139\",\n"
+                                         "    \"mac\": \"00:16:3e:0a:0b:0c\",\n"
+                                         "    \"bridge\": \"xenbr0\",\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "add second rc=0\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "    \"devid\": 1,\n"
+                                         "    \"mtu\": 9000,\n"
+                                         "    \"model\": \"e1000\",\n"
+                                         "    \"mac\": \"RANDOM-MAC\",\n"));
+    ck_assert_ptr_null(strstr(out[0], "made-up MAC out of range"));
+    snprintf(line, sizeof(line), "  online type_if=vif vif=vif1.1"
+             " netdev=eth9 XENBUS_PATH=backend/vif/1/1 XENBUS_TYPE=vif"
+             " XENBUS_BASE_PATH=backend INTERFACE=unset script=%s\n",
+             script);
+    ck_assert_ptr_nonnull(strstr(out[0], line));
+    ck_assert_ptr_nonnull(strstr(out[0], "    rate = \"125000,50000\""
+                                         " (n0,r1)\n"
+                                         "    mtu = \"9000\" (n0,r1)\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "   mtu = \"1500\" (n0,r1)\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "list n=2\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "retrieve rc=0 num_nics=2\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "devid_to_device_nic 7 rc=-23\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "mac_to_device_nic"
+                                         " \"00:16:3E:0A:0B:0C\" rc=0\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "mac_to_device_nic"
+                                         " \"0:16:3e:a:b:c\" rc=-6\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "add duplicate rc=-17\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "add no-domain rc=-3\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "add ioemu-on-pv rc=-6\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "remove 0 rc=0\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "destroy 1 rc=0\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "  offline type_if=vif vif=vif1.0"));
+    ck_assert_ptr_nonnull(strstr(out[0], "list n=0\n"));
+    /* the backend connected: the frontend ran and the script was heard */
+    ck_assert_ptr_nonnull(strstr(out[0], "hotplug-status = \"connected\""));
+    ck_assert_ptr_nonnull(strstr(out[0], "tx-ring-ref = "));
+    /* and at the end nothing is left */
+    ck_assert_ptr_nonnull(strstr(out[0], "/libxl/1/device: none\n"
+                                         "/local/domain/0/backend: none\n"));
+    for (int w = 0; w < 3; w++) free(out[w]);
+}
+
+TEST(failed_nic_add_is_undone_on_lightcore, 120)
+{
+    const char *bad[] = { "add", "1", "0", failing, NULL };
+    const char *tree[] = { "tree", "1", NULL };
+    const char *good[] = { "add", "1", "0", script, NULL };
+    const char *const *const cmds[] = { bad, tree, good, NULL };
+    static const char failed[] =
+        "script: no luck\n"
+        "  log 8 libxl [errno -1] Domain 1:Unable to add vif with id 0\n"
+        "add 0 rc=-3\n";
+    char *out[3];
+
+    for (int w = 0; w < 3; w++) out[w] = run_way(w, cmds);
+    /* libxl: the script's error, its nodes left behind, the nic refused
+     * next time */
+    ck_assert_ptr_nonnull(strstr(out[0], failed));
+    ck_assert_ptr_nonnull(strstr(out[0], "script calls:\n"
+                                         "  online type_if=vif vif=vif1.0\n"
+                                         "/local/domain/1/device"));
+    ck_assert_ptr_nonnull(strstr(out[0], "  0 = \"\" (n1,r0)\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "/libxl/1/device = \"\" (n0)\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "    hotplug-error = \"no luck\""));
+    ck_assert_ptr_nonnull(strstr(out[0], "add 0 rc=-17\n"));
+    /* lightcore: the same error, the script's "offline", nothing left,
+     * the next add works */
+    dropin_assert_same(out[1], out[1], out[2]);
+    ck_assert_ptr_nonnull(strstr(out[1], failed));
+    ck_assert_ptr_nonnull(strstr(out[1], "script calls:\n"
+                                         "  online type_if=vif vif=vif1.0\n"
+                                         "  offline type_if=vif vif=vif1.0\n"));
+    ck_assert_ptr_nonnull(strstr(out[1], "/libxl/1/device: none\n"
+                                         "/local/domain/0/backend: none\n"));
+    ck_assert_ptr_nonnull(strstr(out[1], "add 0 rc=0\n"));
+    for (int w = 0; w < 3; w++) free(out[w]);
+}

@@ -77,8 +77,9 @@ static void report_status(libxl_ctx *ctx, const libxl__async_exec_state *aes,
 
     if (WIFEXITED(status)) {
         if (WEXITSTATUS(status))
-            LOGD(ctx, ERROR, domid, "%s [%d] exited with error status %d",
-                 what, (int)pid, WEXITSTATUS(status));
+            /* as libxl_report_child_exitstatus: no domain named */
+            LOG(ctx, ERROR, "%s [%d] exited with error status %d", what,
+                (int)pid, WEXITSTATUS(status));
         else
             LOGD(ctx, DEBUG, domid, "%s [%d] exited successfully", what,
                  (int)pid);

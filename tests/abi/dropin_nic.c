@@ -10,7 +10,9 @@
  * lines (without their FILE:LINE:FUNCTION prefix, with pids masked, a
  * line repeated at once counted once), the xenstore directories of the guest's devices, its
  * backends and the toolstack's records with their permissions, and the
- * hotplug script's calls.
+ * hotplug script's calls. The directories are dumped once every nic the
+ * script connected is Connected at both ends (netback and netfront finish
+ * after the add has returned).
  *
  * A MAC address the library made up (a nic added without one) is random:
  * the probe checks it is in Xen's range (00:16:3e, locally unique half)
@@ -22,13 +24,24 @@
  *   scenario DOMID SCRIPT   add, read back, refuse, remove and destroy
  *                           nics with the hotplug script SCRIPT (which
  *                           logs its calls to SCRIPT.log)
+ *   hvm DOMID SCRIPT        an HVM guest's nics: the default type of a
+ *                           hotplugged one, an emulated one; destroyed
  *   add DOMID DEVID SCRIPT  one add of a nic with a fixed MAC
+ *   remove DOMID DEVID      one remove
+ *   links DOMID             the interfaces on the bridge xenbr0, and the
+ *                           vifs (for the real vif-bridge)
+ *   bridge DOMID            the interfaces on the bridge only (the vifs
+ *                           go when netback lets them go, after remove)
  *   tree DOMID              the directories only
  */
+#include <dirent.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxl.h>
@@ -132,8 +145,77 @@ static void dump(const char *path, int depth)
     free(children);
 }
 
+/* Whether every vif of domid whose script said "connected" has its
+ * backend and frontend Connected (netback and netfront finish on their
+ * own after the add returns). */
+static bool settled(uint32_t domid)
+{
+    char dir[64];
+    unsigned n = 0;
+    char **ids;
+    bool ok = true;
+
+    snprintf(dir, sizeof(dir), "/local/domain/0/backend/vif/%u", domid);
+    ids = xs_directory(xsh, XBT_NULL, dir, &n);
+    for (unsigned i = 0; ids && i < n && ok; i++) {
+        char path[256], *hs, *st, *fe, *fst = NULL;
+
+        snprintf(path, sizeof(path), "%s/%s/hotplug-status", dir, ids[i]);
+        hs = xs_read(xsh, XBT_NULL, path, NULL);
+        snprintf(path, sizeof(path), "%s/%s/state", dir, ids[i]);
+        st = xs_read(xsh, XBT_NULL, path, NULL);
+        snprintf(path, sizeof(path), "%s/%s/frontend", dir, ids[i]);
+        fe = xs_read(xsh, XBT_NULL, path, NULL);
+        if (fe) {
+            snprintf(path, sizeof(path), "%s/state", fe);
+            fst = xs_read(xsh, XBT_NULL, path, NULL);
+        }
+        if (hs && !strcmp(hs, "connected"))
+            ok = st && !strcmp(st, "4") && fst && !strcmp(fst, "4");
+        free(hs);
+        free(st);
+        free(fe);
+        free(fst);
+    }
+    free(ids);
+    return ok;
+}
+
+/* Waits (watching xenstore, at most 10 s) until settled. */
+static void settle(uint32_t domid)
+{
+    char fe[64];
+    struct timespec start, now;
+    int fd = xs_fileno(xsh);
+
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device", domid);
+    if (fd < 0 || !xs_watch(xsh, "/local/domain/0/backend", "settle") ||
+        !xs_watch(xsh, fe, "settle")) {
+        printf("cannot watch\n");
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (!settled(domid)) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        unsigned n;
+        long ms;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        ms = 10000 - (now.tv_sec - start.tv_sec) * 1000 -
+             (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (ms <= 0 || poll(&p, 1, (int)ms) <= 0) {
+            printf("devices still connecting after 10 s\n");
+            break;
+        }
+        free(xs_read_watch(xsh, &n));
+    }
+    xs_unwatch(xsh, "/local/domain/0/backend", "settle");
+    xs_unwatch(xsh, fe, "settle");
+}
+
 static void tree(uint32_t domid)
 {
+    settle(domid);
     char path[64];
     const char *dirs[] = { "/local/domain/%u/device", "/libxl/%u/device",
                            "/local/domain/0/backend" };
@@ -367,6 +449,52 @@ static void scenario(uint32_t domid, const char *script)
     tree(domid);
 }
 
+/* An HVM guest's nics: the type a hotplugged nic gets by default, and an
+ * emulated one (whose script runs twice each way). */
+static void hvm(uint32_t domid, const char *script)
+{
+    libxl_device_nic nic;
+
+    nic_of(&nic, -1, script);
+    add(domid, &nic, "hvm-default");
+    libxl_device_nic_dispose(&nic);
+    script_calls(script);
+    nic_of(&nic, -1, script);
+    nic.mac[5] = 0x0d;
+    nic.nictype = LIBXL_NIC_TYPE_VIF_IOEMU;
+    add(domid, &nic, "hvm-ioemu");
+    libxl_device_nic_dispose(&nic);
+    script_calls(script);
+    tree(domid);
+    read_back(domid);
+    removal("destroy", libxl_device_nic_destroy, domid, 0);
+    removal("destroy", libxl_device_nic_destroy, domid, 1);
+    script_calls(script);
+    tree(domid);
+}
+
+/* The network interfaces the bridge xenbr0 has, and the vifs there are
+ * (this network namespace's, through a sysfs mounted in it). */
+static void links(bool vifs)
+{
+    const char *dirs[] = { "/sys/class/net/xenbr0/brif", "/sys/class/net" };
+
+    for (int i = 0; i < (vifs ? 2 : 1); i++) {
+        struct dirent **names;
+        int n = scandir(dirs[i], &names, NULL, alphasort);
+
+        printf("%s:", i ? "vifs" : "on xenbr0");
+        for (int j = 0; j < n; j++) {
+            if (names[j]->d_name[0] != '.' &&
+                (!i || !strncmp(names[j]->d_name, "vif", 3)))
+                printf(" %s", names[j]->d_name);
+            free(names[j]);
+        }
+        printf("%s\n", n < 0 ? " (none)" : "");
+        if (n >= 0) free(names);
+    }
+}
+
 int main(int argc, char **argv)
 {
     uint32_t domid;
@@ -388,6 +516,14 @@ int main(int argc, char **argv)
         add(domid, &nic, argv[3]);
         libxl_device_nic_dispose(&nic);
         script_calls(argv[4]);
+    } else if (!strcmp(argv[1], "hvm") && argc == 4) {
+        hvm(domid, argv[3]);
+    } else if (!strcmp(argv[1], "remove") && argc == 4) {
+        removal("remove", libxl_device_nic_remove, domid, atoi(argv[3]));
+    } else if (!strcmp(argv[1], "links")) {
+        links(true);
+    } else if (!strcmp(argv[1], "bridge")) {
+        links(false);
     } else if (!strcmp(argv[1], "tree")) {
         tree(domid);
     } else {

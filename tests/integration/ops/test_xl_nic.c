@@ -33,6 +33,7 @@
 static simhost *host;
 static char base[] = "/tmp/xl-nic.XXXXXX";
 static char script[PATH_MAX], config[PATH_MAX], script_arg[PATH_MAX + 16];
+static char shared[PATH_MAX + 16], preload[PATH_MAX * 2 + 32];
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
@@ -45,7 +46,7 @@ static void write_file(const char *path, const char *text, mode_t mode)
 
 static void setup(void)
 {
-    char shared[PATH_MAX + 16], preload[PATH_MAX * 2 + 32], *out;
+    char *out;
     const char *store[] = { "store", "1", config, NULL };
 
     ck_assert_ptr_nonnull(mkdtemp(base));
@@ -164,6 +165,16 @@ static xl_run same(const char *const args[])
     return xlboth_same(args, normalise);
 }
 
+/* Until the nics the script connected are Connected at both ends (netback
+ * and netfront finish after the attach returns): the probe's tree waits
+ * for that. */
+static void settle(void)
+{
+    const char *tree[] = { "tree", "1", NULL };
+    free(dropin_run_private("tests/dropin-nic-debian", tree, preload, false,
+                            shared));
+}
+
 TEST(xl_network_commands_same_on_lightcore, 120)
 {
     const char *list[] = { "network-list", "1", NULL };
@@ -183,6 +194,7 @@ TEST(xl_network_commands_same_on_lightcore, 120)
                                script_arg, "mac=00:16:3e:00:00:02", NULL });
     ck_assert_int_eq(r.status, 0);
     xl_run_free(&r);
+    settle();
     r = same(list);
     ck_assert_int_eq(r.status, 0);
     ck_assert_msg(strstr(r.out, "\n0   0  00:16:3e:00:00:01     0     4 ") &&

@@ -453,7 +453,7 @@ static void hotplug_done(libxl__egc *egc, libxl__async_exec_state *aes,
         const char *err = be ? libxl__xs_read_checked(
             gc, XBT_NULL, GCSPRINTF("%s/hotplug-error", be),
             MAX_HOTPLUG_ERROR) : NULL;
-        if (err) LOGD(egc->ctx, ERROR, da->domid, "script: %s", err);
+        if (err) LOG(egc->ctx, ERROR, "script: %s", err);
         rc = ERROR_FAIL;
     }
     if (rc) {

@@ -317,7 +317,7 @@ static void hotplug_done(libxl__egc *egc, libxl__async_exec_state *aes,
         const char *err = libxl__xs_read_checked(
             gc, XBT_NULL, GCSPRINTF("%s/hotplug-error", rm->be),
             MAX_HOTPLUG_ERROR);
-        if (err) LOGD(egc->ctx, ERROR, rm->addr.domid, "script: %s", err);
+        if (err) LOG(egc->ctx, ERROR, "script: %s", err);
         rc = ERROR_FAIL;
     }
     /* a removal goes on after a failed script: logged, and as in libxl

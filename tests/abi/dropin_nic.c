@@ -27,6 +27,7 @@
  *   hvm DOMID SCRIPT        an HVM guest's nics: the default type of a
  *                           hotplugged one, an emulated one; destroyed
  *   add DOMID DEVID SCRIPT  one add of a nic with a fixed MAC
+ *   info DOMID DEVID        one getinfo
  *   remove DOMID DEVID      one remove
  *   links DOMID             the interfaces on the bridge xenbr0, and the
  *                           vifs (for the real vif-bridge)
@@ -518,6 +519,19 @@ int main(int argc, char **argv)
         script_calls(argv[4]);
     } else if (!strcmp(argv[1], "hvm") && argc == 4) {
         hvm(domid, argv[3]);
+    } else if (!strcmp(argv[1], "info") && argc == 4) {
+        libxl_device_nic nic;
+        libxl_nicinfo info;
+        int rc;
+
+        libxl_device_nic_init(&nic);
+        nic.devid = atoi(argv[3]);
+        libxl_nicinfo_init(&info);
+        rc = libxl_device_nic_getinfo(ctx, domid, &nic, &info);
+        printf("getinfo %d rc=%d\n", nic.devid, rc);
+        if (!rc) print_json("  info", libxl_nicinfo_to_json(ctx, &info));
+        libxl_nicinfo_dispose(&info);
+        libxl_device_nic_dispose(&nic);
     } else if (!strcmp(argv[1], "remove") && argc == 4) {
         removal("remove", libxl_device_nic_remove, domid, atoi(argv[3]));
     } else if (!strcmp(argv[1], "links")) {

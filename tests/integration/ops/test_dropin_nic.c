@@ -280,6 +280,55 @@ TEST(hvm_nics_same_on_debian_and_lightcore, 120)
     for (int w = 0; w < 3; w++) free(out[w]);
 }
 
+/* The numbers libxl_nicinfo takes from the frontend are the guest's: any
+ * text it writes there is read as libxl reads it (strtoul, cut to an int),
+ * never trusted further. */
+TEST(hostile_frontend_values_read_as_libxl_reads_them, 120)
+{
+    static const char *const values[][2] = {
+        { "device/vif/0/state", "4 and then some" },
+        { "device/vif/0/event-channel", "-5" },
+        { "device/vif/0/tx-ring-ref", "99999999999999999999999" },
+        { "device/vif/0/rx-ring-ref", "  0x1f" },  /* 0: not printed */
+    };
+    const char *add[] = { "add", "1", "0", script, NULL };
+    const char *info[] = { "info", "1", "0", NULL };
+    char *out[3];
+
+    for (int w = 0; w < 3; w++) {
+        simhost *host = simhost_start();
+        char dir[PATH_MAX], preload[PATH_MAX * 2 + 32], *o1, *o2, *store;
+        const char *prog = w == 2 ? PROBE_OURS : PROBE_DEBIAN;
+        const char *store_args[] = { "store", "1", config, NULL };
+
+        ck_assert_ptr_nonnull(host);
+        snprintf(preload, sizeof(preload), "%s", simhost_preload_env());
+        ck_assert_int_eq(simhost_create_domain("vm", 64, 1, "obey"), 1);
+        /* the guest's netfront stays out of it: its values stand */
+        ck_assert_int_eq(simhost_guest_frontends(1, false), 0);
+        snprintf(dir, sizeof(dir), "%s/hostile-%s", base, way_names[w]);
+        store = dropin_run_private(prog, store_args, preload, w != 0, dir);
+        free(store);
+        o1 = dropin_run_private(prog, add, preload, w != 0, dir);
+        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+            ck_assert_int_eq(simhost_guest_write(1, values[i][0],
+                                                 values[i][1]), 0);
+        o2 = dropin_run_private(prog, info, preload, w != 0, dir);
+        ck_assert_int_ge(asprintf(&out[w], "%s%s", o1, o2), 0);
+        free(o1);
+        free(o2);
+        ck_assert_int_eq(simhost_stop(host), 0);
+    }
+    dropin_assert_same(out[0], out[1], out[2]);
+    ck_assert_ptr_nonnull(strstr(out[0], "add 0 rc=0\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "getinfo 0 rc=0\n"));
+    ck_assert_msg(strstr(out[0], "    \"state\": 4,\n"
+                                         "    \"evtch\": -5,\n"
+                                         "    \"rref_tx\": -1\n}"), "%s",
+                  out[0]);
+    for (int w = 0; w < 3; w++) free(out[w]);
+}
+
 #define VIF_BRIDGE "/etc/xen/scripts/vif-bridge"
 
 /* Debian's vif-bridge, unchanged: on each library the nic's interface

@@ -6,7 +6,6 @@
  * libxl_devid_to_device_nic and libxl_mac_to_device_nic, with libxl
  * 4.17's results and log lines.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

@@ -78,8 +78,20 @@ struct libxl__devtype {
     void (*merge)(libxl_ctx *ctx, const void *live, void *stored);
     /* which entries are read back, from where: 0, the backend's from the
      * record; LIBXL__DEVENT_FRONT, the frontend's from the frontend
-     * directory the record names (guest-written: hostile) */
+     * directory the record names (guest-written: hostile);
+     * LIBXL__DEVENT_BACK, the backend's from the backend directory the
+     * record names, which must be one (libxl's vkb list trusts the
+     * backend's nodes: QEMU adds features there) */
     unsigned read_where;
+    /* libxl's synchronous add (its libxl__device_add, which vkb and vfb
+     * use): defaults, devid and nodes only (an existing record is
+     * overwritten, not refused); no stored configuration, no wait, no
+     * script. */
+    bool add_nodes_only;
+    /* setdefault and the entries need not the guest's type: add looks no
+     * domain up before it takes the userdata lock (libxl's vtpm: a domain
+     * that does not exist fails there, ERROR_LOCK_FAIL) */
+    bool setdefault_untyped;
 };
 
 /* The kinds whose devices libxl_retrieve_domain_configuration checks
@@ -90,6 +102,7 @@ extern const libxl__devtype libxl__disk_devtype;
 extern const libxl__devtype libxl__nic_devtype;
 extern const libxl__devtype libxl__vdispl_devtype;
 extern const libxl__devtype libxl__vsnd_devtype;
+extern const libxl__devtype libxl__vtpm_devtype;
 
 /*
  * The live part of a retrieved configuration's devices (the caller holds
@@ -190,6 +203,11 @@ typedef enum {
 int libxl__device_timeout_ms(libxl__devtimeout which);
 
 /* ------------------------------------------------- shared by the above */
+
+/* A number the guest wrote in its frontend directory fe (key), read as
+ * libxl's _getinfo calls read it (strtoul into an int), or -1 when it is
+ * absent (device_lookup.c). */
+int libxl__device_fe_number(libxl__gc *gc, const char *fe, const char *key);
 
 /* The domid of the domain this process runs in (its xenstore "domid"):
  * 0 or ERROR_FAIL (logged). */

@@ -160,15 +160,17 @@ static int write_nodes(libxl__gc *gc, xs_transaction_t t, devadd *da,
     }
     return 0;
 fail:
-    LOGED(gc->ctx, ERROR, a->domid, "unable to write the nodes of %s %d",
+    /* libxl says nothing here (its caller logs the failed add): debug */
+    LOGED(gc->ctx, DEBUG, a->domid, "unable to write the nodes of %s %d",
           da->dt->name, a->devid);
     return ERROR_FAIL;
 }
 
 /* The device's nodes, in one transaction that also refuses a device that
- * exists already. */
+ * exists already (unless the kind's add overwrites it). */
 static int add_nodes(libxl__gc *gc, devadd *da, const libxl__devent_src *src)
 {
+    bool refuse = !da->dt->add_nodes_only;
     struct xs_handle *xsh = gc->ctx->xsh;
     const char *rec = libxl__dev_record_path(gc, &da->addr);
     int rc;
@@ -182,8 +184,8 @@ static int add_nodes(libxl__gc *gc, devadd *da, const libxl__devent_src *src)
             LOGED(gc->ctx, ERROR, da->domid, "xs_transaction_start failed");
             return ERROR_FAIL;
         }
-        exists = xs_read(xsh, t, rec, NULL);
-        if (exists || errno != ENOENT) {
+        exists = refuse ? xs_read(xsh, t, rec, NULL) : NULL;
+        if (refuse && (exists || errno != ENOENT)) {
             free(exists);
             if (exists) {
                 LOGD(gc->ctx, ERROR, da->domid,
@@ -230,11 +232,14 @@ static int prepare(devadd *da)
     libxl_dominfo_init(&info);
     dt->copy(ctx, da->saved, da->dev);        /* stored as given */
 
-    rc = libxl_domain_info(ctx, &info, da->domid);
-    if (rc) {
-        LOG(ctx, ERROR, "unable to get domain type for domid=%u", da->domid);
-        rc = ERROR_FAIL;
-        goto out;
+    if (!dt->setdefault_untyped) {
+        rc = libxl_domain_info(ctx, &info, da->domid);
+        if (rc) {
+            LOG(ctx, ERROR, "unable to get domain type for domid=%u",
+                da->domid);
+            rc = ERROR_FAIL;
+            goto out;
+        }
     }
     if (dt->setdefault) {
         rc = dt->setdefault(gc, da->domid, info.domain_type, da->dev, true);
@@ -284,6 +289,31 @@ out:
     return rc;
 }
 
+/* libxl's synchronous add: defaults, devid and the nodes, nothing else
+ * (no domain lookup, no stored configuration). */
+static int prepare_nodes_only(devadd *da)
+{
+    libxl__gc *gc = libxl__ao_gc(da->ao);
+    const libxl__devtype *dt = da->dt;
+    libxl__devent_src src;
+    int rc;
+
+    if (dt->setdefault) {
+        rc = dt->setdefault(gc, da->domid, LIBXL_DOMAIN_TYPE_INVALID,
+                            da->dev, false);
+        if (rc) return rc;
+    }
+    if (dt->update_devid) {
+        rc = dt->update_devid(gc, da->domid, da->dev);
+        if (rc) return rc;
+    }
+    rc = dt->to_addr(gc, da->domid, da->dev, &da->addr);
+    if (rc) return rc;
+    src = (libxl__devent_src){ da->ao->ctx, da->dev, &da->addr,
+                               LIBXL_DOMAIN_TYPE_INVALID };
+    return add_nodes(gc, da, &src);
+}
+
 int libxl__device_add(libxl_ctx *ctx, uint32_t domid,
                       const libxl__devtype *dt, void *dev,
                       const libxl_asyncop_how *ao_how)
@@ -303,6 +333,11 @@ int libxl__device_add(libxl_ctx *ctx, uint32_t domid,
     libxl__xswait_init(&da->wait);
     libxl__async_exec_init(&da->aes);
 
+    if (dt->add_nodes_only) {
+        AO_UNLOCKED(ao, rc = prepare_nodes_only(da));
+        finish(egc, da, rc);
+        return AO_INPROGRESS;
+    }
     AO_UNLOCKED(ao, rc = prepare(da));
     if (rc) {
         finish(egc, da, rc);
@@ -523,7 +558,10 @@ out:
 
 static void finish(libxl__egc *egc, devadd *da, int rc)
 {
-    if (rc && da->have_addr)
+    if (rc && da->dt->add_nodes_only)
+        LOGD(egc->ctx, ERROR, da->domid, "Unable to add %s device",
+             da->dt->name);
+    else if (rc && da->have_addr)
         LOGD(egc->ctx, ERROR, da->domid, "Unable to add %s with id %d",
              libxl__devkind_name(da->addr.kind), da->addr.devid);
     else if (rc)

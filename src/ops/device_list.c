@@ -99,15 +99,22 @@ int libxl__device_from_record(libxl__gc *gc, const libxl__devtype *dt,
     if (!rc && !dt->read_where)
         rc = libxl__dev_entries_decode(gc, table, dev, record_get, &rr, rec);
     if (!rc && dt->read_where) {
-        /* the frontend the toolstack wrote down, not one the guest
-         * names */
-        const char *fe = record_get("frontend", &rr);
+        /* the directory the toolstack wrote down, not one the guest or
+         * the backend names; a backend's must be a backend directory */
+        bool back = dt->read_where == LIBXL__DEVENT_BACK;
+        const char *key = back ? "backend" : "frontend";
+        const char *dir = record_get(key, &rr);
+        libxl__backend_path parsed;
 
-        if (!fe) {
-            LOG(gc->ctx, ERROR, "xenstore read failed: `%s/frontend'", rec);
+        if (!dir || dir == libxl__dev_lookup_error) {
+            LOG(gc->ctx, ERROR, "xenstore read failed: `%s/%s'", rec, key);
+            rc = ERROR_FAIL;
+        } else if (back && !libxl__backend_path_parse(dir, &parsed)) {
+            LOG(gc->ctx, ERROR, "internal error: backend path %s"
+                " unparseable!", dir);
             rc = ERROR_FAIL;
         } else {
-            rc = libxl__device_read_entries(gc, table, dt->read_where, fe,
+            rc = libxl__device_read_entries(gc, table, dt->read_where, dir,
                                             dev);
         }
     }

@@ -14,6 +14,7 @@
 const libxl__devtype *const libxl__device_types[] = {
     &libxl__disk_devtype,
     &libxl__nic_devtype,
+    &libxl__vtpm_devtype,
     &libxl__vdispl_devtype,
     &libxl__vsnd_devtype,
     NULL

@@ -43,81 +43,6 @@ NOT_IMPLEMENTED(libxl_device_usbdev_remove, int, ERROR_NI, ctx,
 NOT_IMPLEMENTED(libxl_device_usbdev_list, libxl_device_usbdev *, NULL, ctx,
                 (libxl_ctx *ctx, uint32_t domid, int *num))
 
-NOT_IMPLEMENTED(libxl_device_channel_list, libxl_device_channel *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *num))
-
-NOT_IMPLEMENTED(libxl_device_channel_getinfo, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid,
-                 const libxl_device_channel *channel,
-                 libxl_channelinfo *channelinfo))
-
-NOT_IMPLEMENTED(libxl_device_vtpm_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vtpm *vtpm,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vtpm_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vtpm *vtpm,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vtpm_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vtpm *vtpm,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vtpm_list, libxl_device_vtpm *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *num))
-
-NOT_IMPLEMENTED(libxl_device_vtpm_getinfo, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const libxl_device_vtpm *vtpm,
-                 libxl_vtpminfo *vtpminfo))
-
-NOT_IMPLEMENTED(libxl_device_vkb_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vkb *vkb,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vkb_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vkb *vkb,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vkb_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vkb *vkb,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vkb_list, libxl_device_vkb *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *num))
-
-NOT_IMPLEMENTED(libxl_device_vkb_getinfo, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const libxl_device_vkb *vkb,
-                 libxl_vkbinfo *vkbinfo))
-
-NOT_IMPLEMENTED(libxl_device_vfb_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vfb *vfb,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vfb_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vfb *vfb,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_vfb_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_vfb *vfb,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_p9_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_p9 *p9,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_p9_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_p9 *p9,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_pvcallsif_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid,
-                 libxl_device_pvcallsif *pvcallsif,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_pvcallsif_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid,
-                 libxl_device_pvcallsif *pvcallsif,
-                 const libxl_asyncop_how *ao_how))
 
 NOT_IMPLEMENTED(libxl_device_pci_add, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
@@ -134,21 +59,10 @@ NOT_IMPLEMENTED(libxl_device_pci_destroy, int, ERROR_NI, ctx,
 NOT_IMPLEMENTED(libxl_device_events_handler, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, const libxl_asyncop_how *ao_how))
 
-NOT_IMPLEMENTED(libxl_uuid_to_device_vtpm, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_uuid *uuid,
-                 libxl_device_vtpm *vtpm))
-
-NOT_IMPLEMENTED(libxl_devid_to_device_vtpm, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int devid,
-                 libxl_device_vtpm *vtpm))
 
 NOT_IMPLEMENTED(libxl_devid_to_device_usbctrl, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, int devid,
                  libxl_device_usbctrl *usbctrl))
-
-NOT_IMPLEMENTED(libxl_devid_to_device_vkb, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int devid,
-                 libxl_device_vkb *vkb))
 
 NOT_IMPLEMENTED(libxl_ctrlport_to_device_usbdev, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, int ctrl, int port,

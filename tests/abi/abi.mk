@@ -150,3 +150,17 @@ $(DROPIN_NIC_OURS): tests/abi/dropin_nic.c tests/abi/probe_logger.h $(SHLIB) | $
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 
 CHECK_EXTRA_DEPS += $(DROPIN_NIC_DEBIAN) $(DROPIN_NIC_OURS)
+# dropin-vdev: the probe of the simpler device kinds (vkb, vfb, vtpm,
+# channels, p9, pvcallsif; tests/abi/dropin_vdev.c), built the same two
+# ways; it writes and dumps xenstore through libxenstore.
+DROPIN_VDEV_DEBIAN := $(BUILD)/tests/dropin-vdev-debian
+DROPIN_VDEV_OURS   := $(BUILD)/tests/dropin-vdev-ours
+
+$(DROPIN_VDEV_DEBIAN): tests/abi/dropin_vdev.c tests/abi/probe_logger.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog -lxenstore
+
+$(DROPIN_VDEV_OURS): tests/abi/dropin_vdev.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
+
+CHECK_EXTRA_DEPS += $(DROPIN_VDEV_DEBIAN) $(DROPIN_VDEV_OURS)

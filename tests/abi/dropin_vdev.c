@@ -23,7 +23,8 @@
  *            creation writes them; their remove and destroy
  *   bad      bad input: devices that do not exist, unknown backend
  *            domains, a domain that does not exist, hostile frontend and
- *            backend values
+ *            backend values (vkb's features, vtpm's uuid: libxl reads
+ *            both back from the backend)
  *   lightcore-only  what libxl crashes on or reads blindly: a channel
  *            record without its connection, device records whose backend
  *            is no backend directory (not for Debian's library)
@@ -827,6 +828,33 @@ static void step_bad(void)
     rc = libxl_device_vkb_destroy(ctx, domid, &vkb, NULL);
     out("vkb_destroy(3) = %d\n", rc);
     libxl_device_vkb_dispose(&vkb);
+
+    /* a vtpm backend that spoils its uuid (libxl reads it from there),
+     * and a guest that spoils its frontend's numbers */
+    frontends(false);
+    libxl_device_vtpm_init(&vtpm);
+    vtpm.devid = 4;
+    libxl_uuid_from_string(&vtpm.uuid, UUID1);
+    rc = libxl_device_vtpm_add(ctx, domid, &vtpm, NULL);
+    out("vtpm_add(4) = %d\n", rc);
+    settle();
+    snprintf(p, sizeof(p), "/local/domain/0/backend/vtpm/%u/4/uuid", domid);
+    xs_put(p, "not-a-uuid");
+    snprintf(p, sizeof(p), "/local/domain/%u/device/vtpm/4/ring-ref", domid);
+    xs_put(p, "  +42");
+    snprintf(p, sizeof(p), "/local/domain/%u/device/vtpm/4/event-channel",
+             domid);
+    xs_put(p, "");
+    vtpm_list_all(domid);
+    rc = libxl_device_vtpm_getinfo(ctx, domid, &vtpm, &tinfo);
+    out("vtpm_getinfo(4) = %d\n", rc);
+    PRINT_JSON(vtpminfo, "  vtpminfo", &tinfo);
+    libxl_vtpminfo_dispose(&tinfo);
+    vtpm_lookups(domid);
+    rc = libxl_device_vtpm_destroy(ctx, domid, &vtpm, NULL);
+    out("vtpm_destroy(4) = %d\n", rc);
+    libxl_device_vtpm_dispose(&vtpm);
+    stored_vtpms();
     dump_domain("at the end", domid);
 }
 

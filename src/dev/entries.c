@@ -230,6 +230,7 @@ static int read_table(reader *r, const libxl__dev_entries *table, void *dev,
                 r->path, key);
             return ERROR_FAIL;
         }
+        if (!text && (e->flags & LIBXL__DEVENT_DEFAULT)) text = e->arg;
         if (!text) {
             if (e->flags & LIBXL__DEVENT_OPTIONAL) continue;
             LOG(gc->ctx, ERROR, "Missing xenstore node %s/%s", r->path, key);

@@ -57,6 +57,9 @@ enum {
     LIBXL__DEVENT_ADDR = 1,          /* offset is in the libxl__devaddr */
     LIBXL__DEVENT_OPTIONAL = 2,      /* may be missing when read back */
     LIBXL__DEVENT_WRITE_ONLY = 4,    /* never read back (libxl does not) */
+    /* missing when read back: decoded from the text arg instead (for a
+     * codec that takes no arg of its own) */
+    LIBXL__DEVENT_DEFAULT = 8,
 };
 
 typedef struct {
@@ -169,7 +172,8 @@ extern const libxl__dev_codec libxl__devc_fixed;
  * the result cut to the field's width), so that what is reported is
  * what libxl reports; written in decimal. u32_loose (base 0: "0x10" is
  * 16) into a uint32_t, and left out when 0; int_loose (base 10) into an
- * int, always written. */
+ * int, always written. They take no arg (LIBXL__DEVENT_DEFAULT may give
+ * one: the text read when the entry is missing). */
 extern const libxl__dev_codec libxl__devc_u32_loose;
 extern const libxl__dev_codec libxl__devc_int_loose;
 /* The same read into a bool (any value but 0 is true), written "1"/"0". */

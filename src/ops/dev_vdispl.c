@@ -6,6 +6,7 @@
  * libxl 4.17's results. getinfo reads the guest's frontend: every value
  * there is hostile and is read through the entry tables' codecs.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 
 /* A connector's resolution, "WIDTHxHEIGHT" (libxl prints both as signed
  * numbers). Read back (getinfo) as libxl scans it: two numbers, or the
- * read fails. */
+ * read fails (with what was scanned stored, as libxl's). */
 static const char *resolution_encode(libxl__gc *gc,
                                      const libxl__devent_src *src,
                                      const void *field, const void *arg)
@@ -33,13 +34,10 @@ static int resolution_decode(libxl__gc *gc, const char *text, void *field,
                              const void *arg)
 {
     libxl_connectorinfo *c = field;
-    unsigned w, h;
     (void)gc; (void)arg;
 
-    if (sscanf(text, "%ux%u", &w, &h) != 2) return ERROR_INVAL;
-    c->width = w;
-    c->height = h;
-    return 0;
+    return sscanf(text, "%" SCNu32 "x%" SCNu32, &c->width, &c->height) == 2
+        ? 0 : ERROR_INVAL;
 }
 
 static const libxl__dev_codec resolution_codec = { resolution_encode,
@@ -83,40 +81,34 @@ static const libxl__dev_entry vdispl_entries[] = {
 };
 #undef F
 
-/* What getinfo reads of the frontend (libxl_vdisplinfo). */
+/* What getinfo reads of the frontend (libxl_vdisplinfo); what the guest
+ * has not written reads -1 (libxl's "absent"). */
+#define DEF LIBXL__DEVENT_DEFAULT
 #define I(field) offsetof(libxl_connectorinfo, field)
 static const libxl__dev_entry connectorinfo_entries[] = {
     { "unique-id", FRONT, I(unique_id), &libxl__devc_string, NULL, 0,
       NULL },
     { "resolution", FRONT, 0, &resolution_codec, NULL, 0, NULL },
-    { "req-ring-ref", FRONT, I(req_rref), &libxl__devc_int_loose, NULL, OPT,
+    { "req-ring-ref", FRONT, I(req_rref), &libxl__devc_int_loose, "-1", DEF,
       NULL },
     { "req-event-channel", FRONT, I(req_evtch), &libxl__devc_int_loose,
-      NULL, OPT, NULL },
-    { "evt-ring-ref", FRONT, I(evt_rref), &libxl__devc_int_loose, NULL, OPT,
+      "-1", DEF, NULL },
+    { "evt-ring-ref", FRONT, I(evt_rref), &libxl__devc_int_loose, "-1", DEF,
       NULL },
     { "evt-event-channel", FRONT, I(evt_evtch), &libxl__devc_int_loose,
-      NULL, OPT, NULL },
+      "-1", DEF, NULL },
 };
 #undef I
 
-/* A connector the guest has not set up reports -1s (libxl's "absent"). */
-static void connectorinfo_init(void *p)
-{
-    libxl_connectorinfo *c = p;
-
-    libxl_connectorinfo_init(c);
-    c->req_evtch = c->req_rref = c->evt_evtch = c->evt_rref = -1;
-}
-
 static const libxl__dev_subtable connectorinfos = {
     LIBXL__DEV_ENTRIES(connectorinfo_entries), sizeof(libxl_connectorinfo),
-    offsetof(libxl_vdisplinfo, num_connectors), connectorinfo_init, 0,
+    offsetof(libxl_vdisplinfo, num_connectors),
+    (void (*)(void *))libxl_connectorinfo_init, 0,
 };
 
 #define I(field) offsetof(libxl_vdisplinfo, field)
 static const libxl__dev_entry vdisplinfo_entries[] = {
-    { "state", FRONT, I(state), &libxl__devc_int_loose, NULL, OPT, NULL },
+    { "state", FRONT, I(state), &libxl__devc_int_loose, "-1", DEF, NULL },
     { "be-alloc", FRONT, I(be_alloc), &libxl__devc_bool_loose, NULL, OPT,
       NULL },
     { "%u", FRONT, I(connectors), &libxl__devc_nested, &connectorinfos, 0,
@@ -214,6 +206,7 @@ const libxl__devtype libxl__vdispl_devtype = {
     .entries = LIBXL__DEV_ENTRIES(vdispl_entries),
     .from_record = vdispl_from_record,
     .hotplug = LIBXL__HOTPLUG_NONE,
+    .setdefault_untyped = true,
 };
 #define vdispl_type libxl__vdispl_devtype
 
@@ -275,7 +268,6 @@ int libxl_device_vdispl_getinfo(libxl_ctx *ctx, uint32_t domid,
                                   &info->backend_id, &info->frontend);
     if (rc) return rc;
     info->frontend_id = domid;
-    info->state = -1;
     return libxl__device_read_entries(gc, &vdisplinfo_table, FRONT, fe,
                                       info);
 }

@@ -145,6 +145,7 @@ static const libxl__dev_codec formats_codec = { formats_encode,
 #define BACK LIBXL__DEVENT_BACK
 #define FRONT LIBXL__DEVENT_FRONT
 #define OPT LIBXL__DEVENT_OPTIONAL
+#define DEF LIBXL__DEVENT_DEFAULT
 #define A(field) offsetof(libxl__devaddr, field)
 
 /* The parameters, at the card's, a PCM device's and a stream's level. */
@@ -218,10 +219,10 @@ static const libxl__dev_entry vsnd_entries[] = {
  * how many). */
 #define I(field) offsetof(libxl_streaminfo, field)
 static const libxl__dev_entry streaminfo_entries[] = {
-    { "ring-ref", FRONT, I(req_rref), &libxl__devc_int_loose, NULL, OPT,
+    { "ring-ref", FRONT, I(req_rref), &libxl__devc_int_loose, "-1", DEF,
       NULL },
-    { "event-channel", FRONT, I(req_evtch), &libxl__devc_int_loose, NULL,
-      OPT, NULL },
+    { "event-channel", FRONT, I(req_evtch), &libxl__devc_int_loose, "-1",
+      DEF, NULL },
 };
 #undef I
 
@@ -242,7 +243,7 @@ static const libxl__dev_subtable pcminfos = {
 
 #define I(field) offsetof(libxl_vsndinfo, field)
 static const libxl__dev_entry vsndinfo_entries[] = {
-    { "state", FRONT, I(state), &libxl__devc_int_loose, NULL, OPT, NULL },
+    { "state", FRONT, I(state), &libxl__devc_int_loose, "-1", DEF, NULL },
     { "%u", FRONT, I(pcms), &libxl__devc_nested, &pcminfos, 0, NULL },
 };
 #undef I
@@ -331,6 +332,7 @@ const libxl__devtype libxl__vsnd_devtype = {
     .entries = LIBXL__DEV_ENTRIES(vsnd_entries),
     .from_record = vsnd_from_record,
     .hotplug = LIBXL__HOTPLUG_NONE,
+    .setdefault_untyped = true,
     .read_where = LIBXL__DEVENT_FRONT,
 };
 #define vsnd_type libxl__vsnd_devtype
@@ -390,7 +392,7 @@ int libxl_devid_to_device_vsnd(libxl_ctx *ctx, uint32_t domid, int devid,
 }
 
 /* info's PCM devices and their streams shaped as vsnd's (what getinfo
- * reports on), each ring unknown (-1) until read. */
+ * reports on). */
 static int shape_info(const libxl_device_vsnd *vsnd, libxl_vsndinfo *info)
 {
     int n = vsnd->pcms ? vsnd->num_vsnd_pcms : 0;
@@ -409,10 +411,7 @@ static int shape_info(const libxl_device_vsnd *vsnd, libxl_vsndinfo *info)
         pi->streams = calloc((size_t)m, sizeof(*pi->streams));
         if (!pi->streams) return ERROR_NOMEM;
         pi->num_vsnd_streams = m;
-        for (int j = 0; j < m; j++) {
-            libxl_streaminfo_init(&pi->streams[j]);
-            pi->streams[j].req_evtch = pi->streams[j].req_rref = -1;
-        }
+        for (int j = 0; j < m; j++) libxl_streaminfo_init(&pi->streams[j]);
     }
     return 0;
 }
@@ -435,7 +434,6 @@ int libxl_device_vsnd_getinfo(libxl_ctx *ctx, uint32_t domid,
                                   &info->backend_id, &info->frontend);
     if (rc) return rc;
     info->frontend_id = domid;
-    info->state = -1;
     rc = shape_info(vsnd, info);
     if (rc) return rc;
     return libxl__device_read_entries(gc, &vsndinfo_table, FRONT, fe, info);

@@ -164,3 +164,20 @@ $(DROPIN_VDEV_OURS): tests/abi/dropin_vdev.c tests/abi/probe_logger.h $(SHLIB) |
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 
 CHECK_EXTRA_DEPS += $(DROPIN_VDEV_DEBIAN) $(DROPIN_VDEV_OURS)
+# dropin-vdispl-vsnd: the probe of virtual displays and sound cards
+# (tests/abi/dropin_vdispl_vsnd.c), built the same two ways; it reads the
+# devices' xenstore trees through libxenstore. -rdynamic: the sanitizer's
+# runtime, preloaded under make check-asan, finds the probe's
+# __asan_default_options.
+DROPIN_VDISPL_VSND_DEBIAN := $(BUILD)/tests/dropin-vdispl-vsnd-debian
+DROPIN_VDISPL_VSND_OURS   := $(BUILD)/tests/dropin-vdispl-vsnd-ours
+
+$(DROPIN_VDISPL_VSND_DEBIAN): tests/abi/dropin_vdispl_vsnd.c tests/abi/probe_logger.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -rdynamic -o $@ $< -lxenlight \
+	    -lxentoollog -lxenstore
+
+$(DROPIN_VDISPL_VSND_OURS): tests/abi/dropin_vdispl_vsnd.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -rdynamic -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
+
+CHECK_EXTRA_DEPS += $(DROPIN_VDISPL_VSND_DEBIAN) $(DROPIN_VDISPL_VSND_OURS)

@@ -50,6 +50,17 @@ static char *elem_prefix(libxl__gc *gc, const char *prefix,
     return key ? GCSPRINTF("%s%s/", prefix, key) : NULL;
 }
 
+/* How many keys entry e stands for: 1, or a series' count (checked). */
+static unsigned keys_of(const libxl__dev_entry *e,
+                        const libxl__devent_src *src)
+{
+    int n;
+
+    if (!(e->flags & LIBXL__DEVENT_SERIES)) return 1;
+    n = *(const int *)field_of(e, src);
+    return n > 0 && n <= LIBXL__DEVENT_SERIES_MAX ? (unsigned)n : 0;
+}
+
 /* The key/value list being built: grows in gc. */
 typedef struct {
     libxl__gc *gc;
@@ -112,6 +123,13 @@ static bool kvs_table(kvs_builder *b, const libxl__dev_entries *table,
         }
         value = e->codec->encode(gc, src, field_of(e, src), e->arg);
         if (!value) continue;
+        if (e->flags & LIBXL__DEVENT_SERIES) {
+            for (unsigned k = 1; k <= keys_of(e, src); k++) {
+                key = GCSPRINTF("%s%s/%u", prefix, e->key, k);
+                if (!key || !kvs_add(b, key, value)) return false;
+            }
+            continue;
+        }
         key = *prefix ? GCSPRINTF("%s%s", prefix, e->key) : e->key;
         if (!key || !kvs_add(b, key, value)) return false;
     }
@@ -211,7 +229,8 @@ static int read_table(reader *r, const libxl__dev_entries *table, void *dev,
         int rc;
 
         if (!(e->where & r->where) ||
-            (e->flags & (LIBXL__DEVENT_ADDR | LIBXL__DEVENT_WRITE_ONLY)))
+            (e->flags & (LIBXL__DEVENT_ADDR | LIBXL__DEVENT_WRITE_ONLY |
+                         LIBXL__DEVENT_SERIES)))
             continue;
         if (st) {
             rc = st->elem_size

@@ -60,7 +60,12 @@ enum {
     /* missing when read back: decoded from the text arg instead (for a
      * codec that takes no arg of its own) */
     LIBXL__DEVENT_DEFAULT = 8,
+    /* A numbered series: the field is an int N (0..LIBXL__DEVENT_SERIES_MAX)
+     * and the entry stands for the N keys KEY/1 ... KEY/N, each with the
+     * codec's text (its field: the same int). Write only. */
+    LIBXL__DEVENT_SERIES = 16,
 };
+#define LIBXL__DEVENT_SERIES_MAX 64
 
 typedef struct {
     const char *key;

@@ -92,6 +92,20 @@ struct libxl__devtype {
      * domain up before it takes the userdata lock (libxl's vtpm: a domain
      * that does not exist fails there, ERROR_LOCK_FAIL) */
     bool setdefault_untyped;
+    /* NULL, or a check of the stored configuration with dev in it, made
+     * under the userdata lock before any node is written (libxl's
+     * device-model checks); 0 or an error (logged) that ends the add */
+    int (*check)(libxl__gc *gc, uint32_t domid,
+                 const libxl_domain_config *d_config, const void *dev);
+    /* NULL, or what a removal does first, inside its operation, before
+     * the backend is asked to close (a controller's own devices); an
+     * error ends the removal there, with nothing else done */
+    int (*pre_remove)(libxl__gc *gc, uint32_t domid, const void *dev);
+    /* NULL, or for a device that is only a record (backend kind NONE:
+     * the device model's), what gives it to the device model once the
+     * record is written (libxl's QMP device_add), instead of the backend
+     * wait and the script; an error undoes the add */
+    int (*dm_add)(libxl__gc *gc, uint32_t domid, const void *dev);
 };
 
 /* The kinds whose devices libxl_retrieve_domain_configuration checks
@@ -103,6 +117,8 @@ extern const libxl__devtype libxl__nic_devtype;
 extern const libxl__devtype libxl__vdispl_devtype;
 extern const libxl__devtype libxl__vsnd_devtype;
 extern const libxl__devtype libxl__vtpm_devtype;
+extern const libxl__devtype libxl__usbctrl_devtype;
+extern const libxl__devtype libxl__usbdev_devtype;
 
 /*
  * The live part of a retrieved configuration's devices (the caller holds
@@ -139,6 +155,18 @@ static inline void *libxl__devtype_elem(const libxl__devtype *dt, void *array,
 int libxl__device_add(libxl_ctx *ctx, uint32_t domid,
                       const libxl__devtype *dt, void *dev,
                       const libxl_asyncop_how *ao_how);
+
+/*
+ * Steps 1 and 2 of libxl__device_add only, synchronously, inside another
+ * operation (a device some other add needs): defaults on dev, the stored
+ * configuration and the nodes. Waits for no backend and runs no script.
+ * 0, or an error with nothing left behind. libxl__device_unadd takes
+ * such a device out again (nodes and configuration entry), for an undo.
+ */
+int libxl__device_add_records(libxl__gc *gc, uint32_t domid,
+                              const libxl__devtype *dt, void *dev);
+int libxl__device_unadd(libxl__gc *gc, uint32_t domid,
+                        const libxl__devtype *dt, const void *dev);
 
 /*
  * libxl_device_X_remove, _destroy and _safe_remove, as
@@ -185,6 +213,15 @@ int libxl__device_from_record(libxl__gc *gc, const libxl__devtype *dt,
  */
 int libxl__device_read_entries(libxl__gc *gc, const libxl__dev_entries *table,
                                unsigned where, const char *dir, void *dev);
+
+/*
+ * libxl's dm_check_start: ERROR_FAIL (logged) when d_config has a device
+ * this domain's QEMU serves (a vfb, a 9pfs, a qdisk or qusb backend or a
+ * channel in this domain) and the guest has no device model running; 0
+ * otherwise.
+ */
+int libxl__device_dm_check_start(libxl__gc *gc, uint32_t domid,
+                                 const libxl_domain_config *d_config);
 
 /* ------------------------------------------------------------ tunables */
 

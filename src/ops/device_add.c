@@ -216,10 +216,9 @@ static int add_nodes(libxl__gc *gc, devadd *da, const libxl__devent_src *src)
  * ctx lock (it may wait for the userdata lock of another process). On a
  * failure it leaves nothing behind.
  */
-static int prepare(devadd *da)
+static int prepare(libxl__gc *gc, devadd *da)
 {
-    libxl__gc *gc = libxl__ao_gc(da->ao);
-    libxl_ctx *ctx = da->ao->ctx;
+    libxl_ctx *ctx = gc->ctx;
     const libxl__devtype *dt = da->dt;
     libxl__userdata_dom dom;
     libxl__userdata_flock lock = { .fd = -1 };
@@ -269,6 +268,10 @@ static int prepare(devadd *da)
     rc = libxl__device_config_put(gc, dt, &d_config, da->saved,
                                   &da->replaced);
     if (rc) goto out;
+    if (dt->check) {
+        rc = dt->check(gc, da->domid, &d_config, da->dev);
+        if (rc) goto out;
+    }
 
     src = (libxl__devent_src){ ctx, da->dev, &da->addr, info.domain_type };
     rc = add_nodes(gc, da, &src);
@@ -314,6 +317,50 @@ static int prepare_nodes_only(devadd *da)
     return add_nodes(gc, da, &src);
 }
 
+int libxl__device_add_records(libxl__gc *gc, uint32_t domid,
+                              const libxl__devtype *dt, void *dev)
+{
+    devadd da = { .dt = dt, .domid = domid, .dev = dev };
+    int rc;
+
+    da.saved = GCZALLOC(dt->size);
+    if (!da.saved) return ERROR_NOMEM;
+    dt->init(da.saved);
+    rc = prepare(gc, &da);
+    dt->dispose(da.saved);
+    if (da.replaced) {
+        dt->dispose(da.replaced);
+        free(da.replaced);
+    }
+    return rc;
+}
+
+int libxl__device_unadd(libxl__gc *gc, uint32_t domid,
+                        const libxl__devtype *dt, const void *dev)
+{
+    libxl__userdata_dom dom;
+    libxl__userdata_flock lock = { .fd = -1 };
+    libxl_domain_config d_config;
+    libxl__devaddr addr;
+    int rc;
+
+    rc = dt->to_addr(gc, domid, dev, &addr);
+    if (!rc) rc = libxl__device_destroy_nodes(gc, &addr);
+    libxl_domain_config_init(&d_config);
+    if (libxl__userdata_dom_find(gc, domid, &dom) ||
+        libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lock, NULL) ||
+        libxl__userdata_config_read(gc, &dom, &d_config) ||
+        libxl__device_config_drop(gc, dt, &d_config, dev, NULL) ||
+        libxl__userdata_config_write(gc, &dom, &d_config)) {
+        LOGD(gc->ctx, ERROR, domid, "could not take the %s out of the"
+             " stored configuration", dt->name);
+        if (!rc) rc = ERROR_FAIL;
+    }
+    libxl__userdata_unlock(&lock);
+    libxl_domain_config_dispose(&d_config);
+    return rc;
+}
+
 int libxl__device_add(libxl_ctx *ctx, uint32_t domid,
                       const libxl__devtype *dt, void *dev,
                       const libxl_asyncop_how *ao_how)
@@ -338,7 +385,7 @@ int libxl__device_add(libxl_ctx *ctx, uint32_t domid,
         finish(egc, da, rc);
         return AO_INPROGRESS;
     }
-    AO_UNLOCKED(ao, rc = prepare(da));
+    AO_UNLOCKED(ao, rc = prepare(libxl__ao_gc(ao), da));
     if (rc) {
         finish(egc, da, rc);
     } else if (libxl__ao_aborting(ao)) {
@@ -355,6 +402,15 @@ static void wait_backend(libxl__egc *egc, devadd *da)
 {
     int rc;
 
+    /* A record-only device: the device model's to take, or nothing. */
+    if (da->addr.backend_kind == LIBXL__DEVKIND_NONE) {
+        rc = da->dt->dm_add ? da->dt->dm_add(libxl__ao_gc(da->ao), da->domid,
+                                             da->dev)
+                            : 0;
+        if (rc) undo(egc, da, rc);
+        else finish(egc, da, 0);
+        return;
+    }
     /* QEMU connects a device by itself, without waiting in InitWait. */
     if (libxl__devkind_qemu_backend(da->addr.backend_kind)) {
         hotplug(egc, da);

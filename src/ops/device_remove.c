@@ -73,6 +73,15 @@ int libxl__device_remove(libxl_ctx *ctx, uint32_t domid,
     libxl__async_exec_init(&rm->aes);
     rc = dt->to_addr(gc, domid, dev, &rm->addr);
     if (rc) return AO_CREATE_FAIL(rc);
+    if (dt->pre_remove) {
+        AO_UNLOCKED(ao, rc = dt->pre_remove(gc, domid, dev));
+        if (rc) {
+            LOGD(ctx, ERROR, domid, "Unable to remove %s with id %d",
+                 libxl__devkind_name(rm->addr.kind), rm->addr.devid);
+            libxl__ao_complete(egc, ao, rc);
+            return AO_INPROGRESS;
+        }
+    }
     rm->be = libxl__dev_backend_path(gc, &rm->addr);
     rm->be_state = GCSPRINTF("%s/state", rm->be);
     if (!rm->be || !rm->be_state) return AO_CREATE_FAIL(ERROR_NOMEM);

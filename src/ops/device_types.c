@@ -15,6 +15,8 @@ const libxl__devtype *const libxl__device_types[] = {
     &libxl__disk_devtype,
     &libxl__nic_devtype,
     &libxl__vtpm_devtype,
+    &libxl__usbctrl_devtype,
+    &libxl__usbdev_devtype,
     &libxl__vdispl_devtype,
     &libxl__vsnd_devtype,
     NULL

@@ -12,37 +12,6 @@ NOT_IMPLEMENTED(libxl_cdrom_insert, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
                  const libxl_asyncop_how *ao_how))
 
-NOT_IMPLEMENTED(libxl_device_usbctrl_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_usbctrl *usbctrl,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_usbctrl_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_usbctrl *usbctrl,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_usbctrl_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_usbctrl *usbctrl,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_usbctrl_list, libxl_device_usbctrl *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *num))
-
-NOT_IMPLEMENTED(libxl_device_usbctrl_getinfo, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid,
-                 const libxl_device_usbctrl *usbctrl,
-                 libxl_usbctrlinfo *usbctrlinfo))
-
-NOT_IMPLEMENTED(libxl_device_usbdev_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_usbdev *usbdev,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_usbdev_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_usbdev *usbdev,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_usbdev_list, libxl_device_usbdev *, NULL, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int *num))
-
 
 NOT_IMPLEMENTED(libxl_device_pci_add, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
@@ -60,13 +29,6 @@ NOT_IMPLEMENTED(libxl_device_events_handler, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, const libxl_asyncop_how *ao_how))
 
 
-NOT_IMPLEMENTED(libxl_devid_to_device_usbctrl, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int devid,
-                 libxl_device_usbctrl *usbctrl))
-
-NOT_IMPLEMENTED(libxl_ctrlport_to_device_usbdev, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int ctrl, int port,
-                 libxl_device_usbdev *usbdev))
 
 /* The lists this family returns. */
 

@@ -181,3 +181,23 @@ $(DROPIN_VDISPL_VSND_OURS): tests/abi/dropin_vdispl_vsnd.c tests/abi/probe_logge
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 
 CHECK_EXTRA_DEPS += $(DROPIN_VDISPL_VSND_DEBIAN) $(DROPIN_VDISPL_VSND_OURS)
+# dropin-usb: the probe of PVUSB controllers and devices
+# (tests/abi/dropin_usb.c), built the same two ways; it reads xenstore with
+# libxenstore and the fake USB sysfs of fakeusb (tests/abi/fakeusb.c, the
+# emulator the test runs in its private mount namespace).
+DROPIN_USB_DEBIAN := $(BUILD)/tests/dropin-usb-debian
+DROPIN_USB_OURS   := $(BUILD)/tests/dropin-usb-ours
+FAKEUSB           := $(BUILD)/tests/fakeusb
+
+$(DROPIN_USB_DEBIAN): tests/abi/dropin_usb.c tests/abi/probe_logger.h tests/abi/fakeusb.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
+	    -lxenstore
+
+$(DROPIN_USB_OURS): tests/abi/dropin_usb.c tests/abi/probe_logger.h tests/abi/fakeusb.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
+
+$(FAKEUSB): tests/abi/fakeusb.c tests/abi/fakeusb.h | $(BUILD)/tests
+	$(CC) $(BASE_CFLAGS) -o $@ $<
+
+CHECK_EXTRA_DEPS += $(DROPIN_USB_DEBIAN) $(DROPIN_USB_OURS) $(FAKEUSB)

@@ -48,8 +48,9 @@ static const libxl__dev_entry usbctrl_entries[] = {
     { "state", BACK, 0, &libxl__devc_fixed, "1", 0, has_backend },
     { "type", BACK, F(type), &libxl__devc_enum,
       LIBXL__DEVC_ENUM(libxl_usbctrl_type), OPT, NULL },
-    { "usb-ver", BACK, F(version), &libxl__devc_int, NULL, OPT, NULL },
-    { "num-ports", BACK, F(ports), &libxl__devc_int, NULL, OPT, NULL },
+    /* read back from the backend, as libxl (see usbctrl_from_record) */
+    { "usb-ver", BACK, F(version), &libxl__devc_int, NULL, WO, NULL },
+    { "num-ports", BACK, F(ports), &libxl__devc_int, NULL, WO, NULL },
     /* the port list: "port", then port/1 ... port/N, empty (a free port;
      * an attached device's bus id is written to the backend's) */
     { "port", BACK, 0, &libxl__devc_fixed, "", WO, NULL },
@@ -220,6 +221,8 @@ static int backend_domid_of(libxl__gc *gc, const char *be, uint32_t *domid)
     return 0;
 }
 
+static int read_int(libxl__gc *gc, const char *path, int *val);
+
 static int usbctrl_from_record(libxl__gc *gc, const libxl__devaddr *addr,
                                const char *(*get)(const char *key, void *),
                                void *user, void *dev)
@@ -228,16 +231,25 @@ static int usbctrl_from_record(libxl__gc *gc, const libxl__devaddr *addr,
     const char *type = get("type", user), *be;
     libxl_usbctrl_type t = LIBXL_USBCTRL_TYPE_AUTO;
 
+    int rc;
+
     c->devid = addr->devid;
-    /* libxl's -1 for a number it does not find */
-    if (!get("usb-ver", user)) c->version = -1;
-    if (!get("num-ports", user)) c->ports = -1;
     if (type) libxl_usbctrl_type_from_string(type, &t);
-    if (t == LIBXL_USBCTRL_TYPE_DEVICEMODEL)
-        return libxl__device_own_domid(gc, &c->backend_domid);
-    be = get("backend", user);
-    if (!be) return 0;
-    return backend_domid_of(gc, be, &c->backend_domid);
+    if (t == LIBXL_USBCTRL_TYPE_DEVICEMODEL) {
+        be = libxl__dev_record_path(gc, addr);
+        rc = libxl__device_own_domid(gc, &c->backend_domid);
+    } else {
+        be = get("backend", user);
+        if (!be) return 0;            /* libxl: a controller of defaults */
+        rc = backend_domid_of(gc, be, &c->backend_domid);
+    }
+    if (rc) return rc;
+    /* libxl reads these where the backend has them (atoi; -1 when
+     * missing), not from the record */
+    if ((rc = read_int(gc, GCSPRINTF("%s/usb-ver", be), &c->version)) ||
+        (rc = read_int(gc, GCSPRINTF("%s/num-ports", be), &c->ports)))
+        return rc;
+    return 0;
 }
 
 static int usbctrl_pre_remove(libxl__gc *gc, uint32_t domid,
@@ -458,7 +470,7 @@ static int read_int(libxl__gc *gc, const char *path, int *val)
         LOGE(gc->ctx, ERROR, "xenstore read failed: `%s'", path);
         return ERROR_FAIL;
     }
-    *val = v ? atoi(v) : -1;
+    *val = v ? libxl__usb_atoi(v) : -1;
     return 0;
 }
 

@@ -91,7 +91,7 @@ static int ports_of(libxl__gc *gc, const char *dir, int *n)
     int rc = get_port(gc, GCSPRINTF("%s/num-ports", dir), &v);
 
     if (rc) return rc;
-    *n = v ? atoi(v) : 0;
+    *n = v ? libxl__usb_atoi(v) : 0;
     if (*n > LIBXL__USB_MAX_PORTS) *n = LIBXL__USB_MAX_PORTS;
     return 0;
 }
@@ -153,7 +153,7 @@ libxl_device_usbdev *libxl_device_usbdev_list(libxl_ctx *ctx, uint32_t domid,
         libxl_device_usbdev *devs, *bigger;
         int nd;
 
-        if (libxl__usbdev_list_ctrl(gc, domid, atoi(ctrls[i]), &devs, &nd) ||
+        if (libxl__usbdev_list_ctrl(gc, domid, libxl__usb_atoi(ctrls[i]), &devs, &nd) ||
             !nd)
             continue;
         bigger = realloc(all, sizeof(*all) * (size_t)(*num + nd));
@@ -200,7 +200,7 @@ static int assigned_anywhere(libxl__gc *gc, const libxl_device_usbdev *dev)
                                                    "/local/domain", &nd));
 
     for (unsigned i = 0; doms && i < nd; i++) {
-        uint32_t domid = (uint32_t)atoi(doms[i]);
+        uint32_t domid = (uint32_t)libxl__usb_atoi(doms[i]);
         unsigned nc;
         char **ctrls = ctrl_names(gc, domid, &nc);
 
@@ -208,7 +208,7 @@ static int assigned_anywhere(libxl__gc *gc, const libxl_device_usbdev *dev)
             libxl_device_usbdev *devs;
             int n;
 
-            if (libxl__usbdev_list_ctrl(gc, domid, atoi(ctrls[j]), &devs,
+            if (libxl__usbdev_list_ctrl(gc, domid, libxl__usb_atoi(ctrls[j]), &devs,
                                         &n)) {
                 LOG(gc->ctx, ERROR, "fail to get assigned devices");
                 return -1;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "libxl.h"
 
@@ -18,6 +19,14 @@
 
 /* The most ports a paravirtual controller has (usbif's). */
 #define LIBXL__USB_MAX_PORTS 31
+
+/* A number as libxl reads one with atoi (glibc's: strtol's value cut to
+ * an int), without atoi's undefined overflow: text a backend or guest
+ * wrote gives the same number in both libraries. */
+static inline int libxl__usb_atoi(const char *text)
+{
+    return (int)strtol(text, NULL, 10);
+}
 
 /* ------------------------------------------------ controllers (usbctrl) */
 

@@ -21,7 +21,8 @@
 #include "xs/paths.h"
 
 #define USB_DEVICES "/sys/bus/usb/devices"
-#define USBBACK "/sys/bus/usb/drivers/usbback"
+#define USB_DRIVERS "/sys/bus/usb/drivers"
+#define USBBACK USB_DRIVERS "/usbback"
 #define USBBACK_RECORDS "/libxl/usbback"
 
 /* A hub's bDeviceClass: never given to a guest. */
@@ -316,7 +317,11 @@ int libxl__usbback_rebind(libxl__gc *gc, const char *busid)
             break;
         }
         if (!drvpath) continue;
-        if (drvpath[0] != '/' || strstr(drvpath, "/../")) {
+        if (strncmp(drvpath, USB_DRIVERS "/", sizeof(USB_DRIVERS)) ||
+            !drvpath[sizeof(USB_DRIVERS)] ||
+            strchr(drvpath + sizeof(USB_DRIVERS), '/') ||
+            !strcmp(drvpath + sizeof(USB_DRIVERS), ".") ||
+            !strcmp(drvpath + sizeof(USB_DRIVERS), "..")) {
             LOG(gc->ctx, ERROR, "%s: not a driver's path: %s", path, drvpath);
             rc = ERROR_FAIL;
             break;

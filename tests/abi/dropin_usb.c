@@ -22,8 +22,9 @@
  * usbback in sysfs); qusb: QEMU's backend (the test marks a device model
  * running); hvm: a device-model controller on an HVM guest. With
  * "lightcore", calls that make Debian's library crash are made too (for
- * lightcore's runs only). MODE store: the configuration stored, nothing
- * else (for the xl tests).
+ * lightcore's runs only). MODE hostile: what a backend or the guest may
+ * write where the libraries read. MODE store: the configuration stored,
+ * nothing else (for the xl tests).
  */
 #include <errno.h>
 #include <poll.h>
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <xenstore.h>
@@ -443,6 +445,19 @@ static void scenario_pv(void)
     list_all("list");
     retrieve("retrieve");
     ctrl_remove("ctrl_remove(0, with its device)", 0, false);
+    show("after its controller removed");
+
+    /* usbback unloaded: an automatic controller is QEMU's (which this
+     * guest has not), and a device cannot be bound: libxl takes its
+     * interfaces back to their drivers */
+    if (fakeusb_command("reset-nousbback")) printf("no emulator\n");
+    ctrl_add("ctrl_add(auto, no usbback)", LIBXL_USBCTRL_TYPE_AUTO, 0, 0, -1);
+    ctrl_add("ctrl_add(pv, no usbback)", LIBXL_USBCTRL_TYPE_PV, 0, 2, -1);
+    dev_add("dev_add(1:2, no usbback)", 0, 0, 1, 2);
+    show("after a device usbback could not take");
+    list_all("list");
+    ctrl_remove("ctrl_remove(0)", 0, false);
+    if (fakeusb_command("reset")) printf("no emulator\n");
     show("at the end");
 }
 
@@ -478,6 +493,67 @@ static void scenario_hvm(void)
     show("at the end");
 }
 
+static void put(const char *fmt, const char *value)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), fmt, domid);
+    if (!xs_write(xsh, XBT_NULL, path, value, strlen(value)))
+        printf("could not write %s\n", path);
+}
+
+/* What a backend or the guest may write where the libraries read: never
+ * a crash, never a path out of sysfs's devices. */
+static void scenario_hostile(void)
+{
+    store_config(LIBXL_DOMAIN_TYPE_PV);
+    ctrl_add("ctrl_add(pv, 2 ports)", LIBXL_USBCTRL_TYPE_PV, 0, 2, -1);
+    show("after a controller");
+    put("/local/domain/0/backend/vusb/%u/0/port/1", "../../../../etc");
+    put("/local/domain/0/backend/vusb/%u/0/port/2", "9-9");
+    put("/local/domain/%u/device/vusb/0/event-channel", "99999999999");
+    put("/local/domain/%u/device/vusb/0/urb-ring-ref", "-3");
+    put("/local/domain/0/backend/vusb/%u/0/usb-ver", "abc");
+    list_all("list of a hostile controller");
+    ctrlport(0, 1);
+    ctrlport(0, 2);
+    dev_add("dev_add(1:2 beside hostile ports)", -1, 0, 1, 2);
+    retrieve("retrieve");
+    if (lightcore_only) {
+        /* a path, not a bus id: Debian's library reads the device it
+         * leads to (here 2-1.3's numbers) */
+        put("/local/domain/0/backend/vusb/%u/0/port/2", "1-1/../2-1.3");
+        ctrlport(0, 2);
+        /* Debian's library reads every port of the number given */
+        put("/local/domain/0/backend/vusb/%u/0/num-ports", "2000000000");
+        list_all("list with 2000000000 ports");
+    }
+    put("/local/domain/0/backend/vusb/%u/0/port/1", "");
+    put("/local/domain/0/backend/vusb/%u/0/port/2", "");
+    put("/local/domain/0/backend/vusb/%u/0/num-ports", "2");
+    if (lightcore_only) {
+        /* a remembered driver that is not a driver: its "bind" is never
+         * written (Debian's library writes the interface's name there) */
+        struct stat st;
+        FILE *f;
+        mkdir("/run/notadriver", 0755);
+        f = fopen("/run/notadriver/bind", "w");
+        if (f) fclose(f);
+        dev_add("dev_add(1:2)", 0, 1, 1, 2);
+        xs_write(xsh, XBT_NULL, "/libxl/usbback/1-1/1-1@1_0/driver_path",
+                 "/run/notadriver", strlen("/run/notadriver"));
+        dev_remove("dev_remove(0.1, a driver that is not one)", 0, 1);
+        printf("not a driver's bind: %lld bytes\n",
+               stat("/run/notadriver/bind", &st) ? -1LL
+                                                  : (long long)st.st_size);
+        /* back where it was */
+        fakeusb_command("reset");
+        xs_rm(xsh, XBT_NULL, "/libxl/usbback/1-1");
+    }
+    ctrl_remove("ctrl_remove(0)", 0, false);
+    show("at the end");
+}
+
 int main(int argc, char **argv)
 {
     char *first, *last;
@@ -505,6 +581,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "pv")) scenario_pv();
     else if (!strcmp(argv[1], "qusb")) scenario_qusb();
     else if (!strcmp(argv[1], "hvm")) scenario_hvm();
+    else if (!strcmp(argv[1], "hostile")) scenario_hostile();
     else return 2;
     /* libxl forgets a device's drivers node by node and leaves the empty
      * /libxl/usbback behind: shown, then taken away for the comparison */

@@ -43,11 +43,17 @@ static inline int fakeusb_command(const char *cmd)
     n = write(fd, line, strlen(line));
     close(fd);
     if (n != (ssize_t)strlen(line)) return -1;
-    fd = open(FAKEUSB_REPLY, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    n = read(fd, answer, sizeof(answer) - 1);
-    close(fd);
-    return n >= 2 && !strncmp(answer, "ok", 2) ? 0 : -1;
+    /* The reply FIFO may still have the writer of the answer before (it
+     * wrote and is closing): that open meets an end of file at once, and
+     * the next one the answer to this command. */
+    for (int tries = 0; tries < 100; tries++) {
+        fd = open(FAKEUSB_REPLY, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return -1;
+        n = read(fd, answer, sizeof(answer) - 1);
+        close(fd);
+        if (n) return n >= 2 && !strncmp(answer, "ok", 2) ? 0 : -1;
+    }
+    return -1;
 }
 
 static inline int fakeusb_cmp(const void *a, const void *b)

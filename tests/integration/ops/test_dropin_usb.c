@@ -118,11 +118,30 @@ TEST(usb_pv_same_on_debian_and_lightcore, 120)
     has(out[0], "ctrl_remove(1, with its device): rc 0\n");
     has(out[0], "ctrl_remove(7): rc -23\n");
     has(out[0], "dev_add(2:5, no controller): rc 0 {");
+    has(out[0], "ctrl_add(auto, no usbback): rc -3 {");
+    has(out[0], "dev_add(1:2, no usbback): rc -3 {");
+    for (int w = 0; w < 3; w++) free(out[w]);
+}
+
+/* Hostile values where the libraries read (a backend's port list and
+ * versions, the guest's frontend): the same answers, no crash, no path
+ * out of sysfs's devices. */
+TEST(usb_hostile_same_on_debian_and_lightcore, 120)
+{
+    char *out[3];
+
+    if (skipped) return;
+    const char *domid = usbhost_guest(false);
+    same_three_ways("hostile", domid, out);
+    has(out[0], "ctrlport_to_device(0, 1): rc -3 {");
+    has(out[0], "ctrlport_to_device(0, 2): rc -3 {");
+    has(out[0], "ctrl_remove(0): rc 0\n");
     for (int w = 0; w < 3; w++) free(out[w]);
 }
 
 /* A call that crashes Debian's library (a controller with no record,
- * asked for a port's device) fails cleanly on lightcore. */
+ * asked for a port's device) fails cleanly on lightcore, and a port
+ * count Debian's library would loop on is bounded. */
 TEST(usb_lightcore_survives_what_crashes_debian, 60)
 {
     if (skipped) return;
@@ -132,6 +151,21 @@ TEST(usb_lightcore_survives_what_crashes_debian, 60)
     usbhost_reset();
     char *out = dropin_run(PROBE_OURS, args, preload_env, true);
     has(out, "ctrlport_to_device(7, 1): rc -3 {");
+    has(out, "final state is the first: yes\n");
+    free(out);
+    /* a port count Debian's library would read two thousand million
+     * ports for: lightcore reads no more than a controller has */
+    const char *hostile[] = { "hostile", domid, "lightcore", NULL };
+    usbhost_reset();
+    out = dropin_run(PROBE_OURS, hostile, simhost_preload_env(), true);
+    has(out, "list with 2000000000 ports: 1 controllers\n");
+    /* the lightcore-only ctrlport(0, 2) comes after the shared one */
+    const char *shared = strstr(out, "ctrlport_to_device(0, 2): rc -3 {");
+    ck_assert_ptr_nonnull(shared);
+    ck_assert_ptr_nonnull(strstr(shared + 1,
+                                 "ctrlport_to_device(0, 2): rc -3 {"));
+    has(out, "dev_remove(0.1, a driver that is not one): rc -3\n");
+    has(out, "not a driver's bind: 0 bytes\n");
     has(out, "final state is the first: yes\n");
     free(out);
 }

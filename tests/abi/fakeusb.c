@@ -5,9 +5,9 @@
  * devices and drivers, prints "ready" and serves the drivers' bind and
  * unbind files (FIFOs) and its control FIFO until told to quit (protocol
  * and tree in fakeusb.h). Deterministic: a library's write is applied
- * when the emulator reads it, and a "sync" command applies whatever was
- * written before it, so a test that syncs after each call sees the state
- * the kernel would have left.
+ * before the writer goes on (see realtime), and a "sync" command applies
+ * whatever was written before it, so a test that syncs after each call
+ * sees the state the kernel would have left.
  *
  * The tree (as the libraries read it):
  *   devices/usb1       busnum 1, devnum 1, bDeviceClass 09 (a root hub)
@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -295,9 +296,35 @@ static bool control(fifo *f)
     return true;
 }
 
+/*
+ * With FAKEUSB_CPU=N: the emulator runs on cpu N at a real-time priority.
+ * A writer pinned to the same cpu (the tests pin the libraries' processes
+ * there) is then preempted by the emulator as its write() wakes it, and
+ * resumes only once the name is applied: the write is as synchronous as
+ * the kernel's, so a library that looks at the driver's directory right
+ * after writing sees what the kernel would show. Without it (or when the
+ * priority is refused) writes are applied as soon as the emulator runs.
+ */
+static void realtime(void)
+{
+    const char *cpu = getenv("FAKEUSB_CPU");
+    struct sched_param sp = { .sched_priority = 10 };
+    cpu_set_t set;
+
+    if (!cpu) return;
+    CPU_ZERO(&set);
+    CPU_SET(atoi(cpu), &set);
+    if (sched_setaffinity(0, sizeof(set), &set) ||
+        sched_setscheduler(0, SCHED_FIFO, &sp))
+        fprintf(stderr, "fakeusb: cannot run at real-time priority on cpu"
+                " %s: %s (writes are applied a little later)\n", cpu,
+                strerror(errno));
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
+    realtime();
     if (mount("fakeusb", BUS, "tmpfs", 0, "size=4m,mode=0755"))
         die("mount tmpfs on " BUS);
     build(true);

@@ -4,7 +4,10 @@
  * /var/lib/xen, /var/log/xen and /run) in which /sys/bus/usb is the fake
  * sysfs of tests/abi/fakeusb.c (its emulator a child of the test, killed
  * with it), a simulated Xen host, and guests whose simulated backends are
- * held in InitWait. Included by one test file each (static functions:
+ * held in InitWait. The test and the programs it runs share one cpu with
+ * the emulator, which runs at a real-time priority there (writes to the
+ * fake sysfs applied as synchronously as the kernel's). Included by one
+ * test file each (static functions:
  * the common objects link into programs without the simulated host).
  */
 #ifndef USBHOST_H
@@ -36,8 +39,9 @@
 static simhost *usbhost_host;
 static pid_t usbhost_emulator = -1;
 
-/* The fake sysfs's emulator, a child that dies with the test. */
-static inline void usbhost_start_emulator(void)
+/* The fake sysfs's emulator, a child that dies with the test, at a
+ * real-time priority on cpu (see tests/abi/fakeusb.c). */
+static inline void usbhost_start_emulator(int cpu)
 {
     int p[2];
     char line[16] = "";
@@ -47,7 +51,10 @@ static inline void usbhost_start_emulator(void)
     usbhost_emulator = fork();
     ck_assert_int_ge(usbhost_emulator, 0);
     if (!usbhost_emulator) {
+        char cpu_env[32];
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        snprintf(cpu_env, sizeof(cpu_env), "%d", cpu);
+        setenv("FAKEUSB_CPU", cpu_env, 1);
         dup2(p[1], 1);
         close(p[0]);
         close(p[1]);
@@ -85,9 +92,18 @@ static inline bool usbhost_setup(void)
                       "mount tmpfs on %s: %s", dirs[i], strerror(errno));
     }
     ck_assert_int_eq(mkdir("/run/xen", 0755), 0);
-    usbhost_start_emulator();
+    /* the emulator and, once the simulated host runs, this process and
+     * the probes and xl it starts share one cpu: their writes to the
+     * fake sysfs are applied before they go on */
+    int cpu = sched_getcpu();
+    cpu_set_t set;
+    ck_assert_int_ge(cpu, 0);
+    usbhost_start_emulator(cpu);
     usbhost_host = simhost_start();
     ck_assert_ptr_nonnull(usbhost_host);
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    ck_assert_int_eq(sched_setaffinity(0, sizeof(set), &set), 0);
     return true;
 }
 

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "dev/devpath.h"
 #include "ops/device.h"
+#include "ops/device_devid.h"
 #include "ops/usb.h"
 #include "subop/qmp.h"
 #include "xs/paths.h"
@@ -144,25 +145,13 @@ static int usbctrl_setdefault(libxl__gc *gc, uint32_t domid,
     return 0;
 }
 
-/* A free devid: one past the last record's (in xenstore's order, as
- * libxl), 0 for the first. */
+/* A free devid: one past the last record's (libxl's rule). */
 static int usbctrl_update_devid(libxl__gc *gc, uint32_t domid, void *dev)
 {
     libxl_device_usbctrl *c = dev;
-    const char *dir;
-    char **names;
-    unsigned n = 0;
 
-    if (c->devid != -1) return c->devid < 0 ? ERROR_FAIL : 0;
-    dir = libxl__dev_records_dir(gc, domid, LIBXL__DEVKIND_VUSB);
-    if (!dir) return ERROR_NOMEM;
-    names = libxl__gc_adopt(gc, xs_directory(gc->ctx->xsh, XBT_NULL, dir,
-                                             &n));
-    if (!names || !n) {
-        c->devid = 0;
-        return 0;
-    }
-    c->devid = (int)(strtoul(names[n - 1], NULL, 10) + 1);
+    if (c->devid == -1)
+        c->devid = libxl__device_nextid(gc, domid, LIBXL__DEVKIND_VUSB);
     return c->devid < 0 ? ERROR_FAIL : 0;
 }
 
@@ -207,20 +196,6 @@ static int usbctrl_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
     return 0;
 }
 
-/* A backend path's domain: /local/domain/N/... */
-static int backend_domid_of(libxl__gc *gc, const char *be, uint32_t *domid)
-{
-    const char *p = be;
-
-    if (strncmp(p, "/local/domain/", 14) ||
-        (p += 14, !libxl__parse_u32_strict(&p, domid)) || *p != '/') {
-        LOG(gc->ctx, ERROR, "internal error: backend path %s unparseable!",
-            be);
-        return ERROR_FAIL;
-    }
-    return 0;
-}
-
 static int read_int(libxl__gc *gc, const char *path, int *val);
 
 static int usbctrl_from_record(libxl__gc *gc, const libxl__devaddr *addr,
@@ -241,7 +216,7 @@ static int usbctrl_from_record(libxl__gc *gc, const libxl__devaddr *addr,
     } else {
         be = get("backend", user);
         if (!be) return 0;            /* libxl: a controller of defaults */
-        rc = backend_domid_of(gc, be, &c->backend_domid);
+        rc = libxl__device_backend_domid(gc, be, &c->backend_domid);
     }
     if (rc) return rc;
     /* libxl reads these where the backend has them (atoi; -1 when
@@ -372,19 +347,8 @@ char *libxl__usbctrl_port_path(libxl__gc *gc, uint32_t domid,
 int libxl__usbctrl_of(libxl__gc *gc, uint32_t domid, int devid,
                       libxl_device_usbctrl *usbctrl)
 {
-    libxl__devaddr addr = { .kind = LIBXL__DEVKIND_VUSB, .domid = domid,
-                            .devid = devid };
-    const char *rec = GCSPRINTF("/libxl/%u/device/vusb/%d", domid, devid);
-
-    libxl_device_usbctrl_init(usbctrl);
-    if (!rec) return ERROR_NOMEM;
-    if (!libxl__xs_read_checked(gc, XBT_NULL, rec, MAX_VALUE)) {
-        LOGE(gc->ctx, ERROR, "xenstore read failed: `%s'", rec);
-        return ERROR_NOTFOUND;
-    }
-    if (devid < 0) return ERROR_NOTFOUND;
-    return libxl__device_from_record(gc, &libxl__usbctrl_devtype, &addr,
-                                     usbctrl);
+    return libxl__device_devid_to_device(gc, &libxl__usbctrl_devtype, domid,
+                                         devid, usbctrl);
 }
 
 int libxl_devid_to_device_usbctrl(libxl_ctx *ctx, uint32_t domid, int devid,
@@ -510,7 +474,7 @@ int libxl_device_usbctrl_getinfo(libxl_ctx *ctx, uint32_t domid,
     free(info->backend);
     info->backend = strdup(be);
     if (!info->backend) return ERROR_NOMEM;
-    rc = backend_domid_of(gc, be, &info->backend_id);
+    rc = libxl__device_backend_domid(gc, be, &info->backend_id);
     if (rc) return rc;
     /* libxl reads the connection ring's reference from urb-ring-ref too */
     if ((rc = read_int(gc, GCSPRINTF("%s/state", fe), &info->state)) ||

@@ -16,8 +16,8 @@
  *
  * Normalisation: libxl's log lines on stderr name the library's own
  * source ("libxl: error: libxl_cpupool.c:365:libxl_cpupool_cpuremove: "),
- * so FILE:LINE:FUNC becomes "SRC" in both (mask_sources). Nothing else:
- * xl prints no time, uuid or free memory in these commands, and the pool
+ * so FILE:LINE:FUNC becomes "SRC" in both (xlboth_mask_sources). Nothing
+ * else: xl prints no time, uuid or free memory in these commands, and the pool
  * ids are the same because the scenario restores the host (Xen numbers a
  * new pool after the highest).
  */
@@ -95,12 +95,11 @@ static void teardown(void)
 TEST_FIXTURE(setup, teardown);
 
 /* xl A1 [A2 [A3]] on both libraries. */
-static char *mask_sources(const char *text);
 
 static xl_run same_on_both(const char *a1, const char *a2, const char *a3)
 {
     const char *args[] = {a1, a2, a3, NULL};
-    return xlboth_same(args, mask_sources);
+    return xlboth_same(args, xlboth_mask_sources);
 }
 
 TEST(xl_cpupool_list_is_the_same_on_lightcore, 120)
@@ -192,43 +191,6 @@ static int scenario(struct step *s)
     return n;
 }
 
-/*
- * libxl's log lines on xl's stderr start "libxl: LEVEL: FILE:LINE:FUNC: ",
- * which names each library's own source: that part becomes "SRC: ".
- */
-static char *mask_sources(const char *text)
-{
-    char *copy = strdup(text), *w = copy;
-
-    ck_assert_ptr_nonnull(copy);
-    for (const char *p = text; *p;) {
-        const char *line_end = strchr(p, '\n');
-        size_t len = line_end ? (size_t)(line_end - p) + 1 : strlen(p);
-        const char *lvl_end = strncmp(p, "libxl: ", 7) ? NULL
-                              : memchr(p + 7, ':', len - 7);
-        const char *src = lvl_end ? lvl_end + 2 : NULL;
-        int colons = 0;
-        const char *q = src;
-
-        while (q && q < p + len && colons < 3)
-            if (*q++ == ':')
-                colons++;
-        if (src && colons == 3) {
-            memcpy(w, p, (size_t)(src - p));
-            w += src - p;
-            memcpy(w, "SRC:", 4);
-            w += 4;
-            len -= (size_t)(q - p);
-            p = q;
-        }
-        memcpy(w, p, len);
-        w += len;
-        p += len;
-    }
-    *w = '\0';
-    return copy;
-}
-
 static void join(char *buf, size_t size, const char *const argv[])
 {
     size_t used = 0;
@@ -256,7 +218,8 @@ static void same_on_lightcore(const struct step *steps, xl_run *debian, int n)
         ck_assert_msg(!strcmp(ours.out, debian[i].out),
                       "step %d, xl %s: output differs\n--- lightcore\n%.3000s"
                       "--- Debian's\n%.3000s", i, cmd, ours.out, debian[i].out);
-        char *a = mask_sources(ours.err), *b = mask_sources(debian[i].err);
+        char *a = xlboth_mask_sources(ours.err);
+        char *b = xlboth_mask_sources(debian[i].err);
         ck_assert_msg(!strcmp(a, b),
                       "step %d, xl %s: error output differs\n--- lightcore\n"
                       "%.3000s--- Debian's\n%.3000s", i, cmd, ours.err,

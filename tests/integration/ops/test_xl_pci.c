@@ -113,46 +113,12 @@ static void teardown(void)
 
 TEST_FIXTURE(setup, teardown);
 
-/* libxl's "libxl: LEVEL: FILE:LINE:FUNC: " prefix: FILE:LINE:FUNC becomes
- * SRC (each library names its own sources). */
-static char *mask_sources(const char *text)
-{
-    char *copy = strdup(text), *w = copy;
-
-    ck_assert_ptr_nonnull(copy);
-    for (const char *p = text; *p;) {
-        const char *end = strchr(p, '\n');
-        size_t len = end ? (size_t)(end - p) + 1 : strlen(p);
-        const char *lvl = strncmp(p, "libxl: ", 7) ? NULL
-                          : memchr(p + 7, ':', len - 7);
-        const char *src = lvl ? lvl + 2 : NULL, *q = src;
-        int colons = 0;
-
-        while (q && q < p + len && colons < 3)
-            if (*q++ == ':')
-                colons++;
-        if (src && colons == 3) {
-            memcpy(w, p, (size_t)(src - p));
-            w += src - p;
-            memcpy(w, "SRC:", 4);
-            w += 4;
-            len -= (size_t)(q - p);
-            p = q;
-        }
-        memcpy(w, p, len);
-        w += len;
-        p += len;
-    }
-    *w = '\0';
-    return copy;
-}
-
 /* One xl run on one library, from the current state: everything it
  * showed, as one text. */
 static char *xl_step(bool on_lightcore, const char *const args[])
 {
     xl_run r = xlboth_run(on_lightcore, args);
-    char *out = mask_sources(r.out), *err = mask_sources(r.err);
+    char *out = xlboth_mask_sources(r.out), *err = xlboth_mask_sources(r.err);
     char *sys = read_file(state), *all = NULL;
 
     ck_assert_int_gt(asprintf(&all, "status %d\n-- out\n%s-- err\n%s"

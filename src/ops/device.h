@@ -11,6 +11,7 @@
 #ifndef LIGHTCORE_OPS_DEVICE_H
 #define LIGHTCORE_OPS_DEVICE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,14 @@
 #include "base/gc.h"
 #include "dev/device.h"
 #include "dev/entries.h"
+
+/* Per-ctx state of the device family (CTX_DEVICES(ctx), ops/ops.h). */
+typedef struct libxl__devices_state {
+    /* The domain this process runs in, plus one, once read from xenstore
+     * ("domid", relative to the connection; it cannot change while the
+     * process lives); 0 until then. Atomic: read and set unlocked. */
+    _Atomic uint64_t own_domid_plus1;
+} libxl__devices_state;
 
 typedef struct libxl__devtype libxl__devtype;
 
@@ -246,8 +255,8 @@ int libxl__device_timeout_ms(libxl__devtimeout which);
  * absent (device_lookup.c). */
 int libxl__device_fe_number(libxl__gc *gc, const char *fe, const char *key);
 
-/* The domid of the domain this process runs in (its xenstore "domid"):
- * 0 or ERROR_FAIL (logged). */
+/* The domid of the domain this process runs in (its xenstore "domid"),
+ * read once per ctx: 0 or ERROR_FAIL (logged). */
 int libxl__device_own_domid(libxl__gc *gc, uint32_t *domid);
 
 /*

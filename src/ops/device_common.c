@@ -5,12 +5,14 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
 #include "dev/devpath.h"
 #include "ops/device.h"
+#include "ops/ops.h"
 #include "xs/paths.h"
 
 int libxl__device_timeout_ms(libxl__devtimeout which)
@@ -34,9 +36,16 @@ int libxl__device_timeout_ms(libxl__devtimeout which)
 
 int libxl__device_own_domid(libxl__gc *gc, uint32_t *domid)
 {
-    const char *v = libxl__xs_read_checked(gc, XBT_NULL, "domid", 16);
-    const char *p = v;
+    libxl__devices_state *st = CTX_DEVICES(gc->ctx);
+    uint64_t known = atomic_load(&st->own_domid_plus1);
+    const char *v, *p;
 
+    if (known) {
+        *domid = (uint32_t)(known - 1);
+        return 0;
+    }
+    v = libxl__xs_read_checked(gc, XBT_NULL, "domid", 16);
+    p = v;
     if (!v) {
         LOGE(gc->ctx, ERROR, "failed to get own domid (domid)");
         return ERROR_FAIL;
@@ -45,6 +54,7 @@ int libxl__device_own_domid(libxl__gc *gc, uint32_t *domid)
         LOG(gc->ctx, ERROR, "got a bad domid from xenstore (%s)", v);
         return ERROR_FAIL;
     }
+    atomic_store(&st->own_domid_plus1, (uint64_t)*domid + 1);
     return 0;
 }
 

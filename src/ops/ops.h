@@ -7,6 +7,7 @@
 #define LIGHTCORE_OPS_OPS_H
 
 #include "evgen/evgen.h"
+#include "ops/device.h"
 #include "ops/domain_ops.h"
 #include "ops/host.h"
 
@@ -14,8 +15,10 @@ typedef struct libxl__ctx_view_ops {
     libxl__ctx_view_evgen lower;
     libxl__domain_ops_state domain_ops;   /* domain_ops.c */
     libxl__host_state host;               /* host.c */
+    libxl__devices_state devices;         /* device_common.c */
 } libxl__ctx_view_ops;
 #define CTX_DOMAIN_OPS(ctx) (&((libxl__ctx_view_ops *)(ctx))->domain_ops)
 #define CTX_HOST(ctx)       (&((libxl__ctx_view_ops *)(ctx))->host)
+#define CTX_DEVICES(ctx)    (&((libxl__ctx_view_ops *)(ctx))->devices)
 
 #endif /* LIGHTCORE_OPS_OPS_H */

@@ -23,21 +23,23 @@ char *libxl__xs_read_checked(libxl__gc *gc, xs_transaction_t t,
     return value;
 }
 
-/* Whether dir exists with an empty value and no children. */
+/* Whether dir exists with no children and an empty value. The children
+ * are asked for first: the parents a clean-up walks up to usually still
+ * have some, and then one request settles it. */
 static int empty_dir(libxl__gc *gc, xs_transaction_t t, const char *dir)
 {
     struct xs_handle *xsh = gc->ctx->xsh;
     unsigned int len = 0, n = 0;
-    char *value = xs_read(xsh, t, dir, &len);
-    char **children;
+    char **children = xs_directory(xsh, t, dir, &n);
+    char *value;
 
-    if (!value) return -1;
-    free(value);
-    if (len) return 0;
-    children = xs_directory(xsh, t, dir, &n);
     if (!children) return -1;
     free(children);
-    return n == 0;
+    if (n) return 0;
+    value = xs_read(xsh, t, dir, &len);
+    if (!value) return -1;
+    free(value);
+    return len == 0;
 }
 
 int libxl__xs_path_cleanup(libxl__gc *gc, xs_transaction_t t,

@@ -7,6 +7,7 @@
  * Xen 5a533d0ba5. No Xen needed.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -457,12 +458,17 @@ TEST(timeout_modify_races_occurred_deterministic, 30)
     ck_assert_uint_eq(libxl__htab_count(&CTX_EV(ctx)->handles), 0);
 }
 
+/* The racing thread yields between calls: the ctx lock is not fair, and a
+ * thread that takes it back at once could starve the dispatching one for
+ * seconds on a loaded machine (seen under ThreadSanitizer). */
 static volatile int race_stop;
 static void *race_app_thread(void *arg)
 {
     void *tok = arg;
-    while (!__atomic_load_n(&race_stop, __ATOMIC_SEQ_CST))
+    while (!__atomic_load_n(&race_stop, __ATOMIC_SEQ_CST)) {
         libxl_osevent_occurred_timeout(ctx, tok);
+        sched_yield();
+    }
     return NULL;
 }
 

@@ -259,20 +259,6 @@ static void nic_update_config(libxl__gc *gc, void *saved, const void *dev)
     memcpy(dst->mac, src->mac, sizeof(dst->mac));
 }
 
-static int nic_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
-                       libxl__devaddr *addr)
-{
-    const libxl_device_nic *nic = dev;
-    (void)gc;
-
-    addr->kind = LIBXL__DEVKIND_VIF;
-    addr->backend_kind = LIBXL__DEVKIND_VIF;
-    addr->domid = domid;
-    addr->backend_domid = nic->backend_domid;
-    addr->devid = nic->devid;
-    return 0;
-}
-
 /* What the table does not say: the backend domain (from the record's
  * backend path), and the values libxl gives a record that lacks the
  * handle, mtu or type. */
@@ -310,7 +296,8 @@ const libxl__devtype libxl__nic_devtype = {
     .setdefault = nic_setdefault,
     .update_devid = nic_update_devid,
     .update_config = nic_update_config,
-    .to_addr = nic_to_addr,
+    .backend_domid_off = offsetof(libxl_device_nic, backend_domid),
+    .devid_off = offsetof(libxl_device_nic, devid),
     .entries = LIBXL__DEV_ENTRIES(nic_entries),
     .from_record = nic_from_record,
     .hotplug = LIBXL__HOTPLUG_VIF,

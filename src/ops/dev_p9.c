@@ -5,21 +5,6 @@
  */
 #include "ops/device.h"
 
-/* The devid and backend domain as given: on removal no default resolves a
- * backend name, as libxl. */
-static int p9_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
-                      libxl__devaddr *addr)
-{
-    const libxl_device_p9 *p9 = dev;
-    (void)gc;
-
-    addr->kind = addr->backend_kind = LIBXL__DEVKIND_9PFS;
-    addr->domid = domid;
-    addr->backend_domid = p9->backend_domid;
-    addr->devid = p9->devid;
-    return 0;
-}
-
 static const libxl__devtype p9_type = {
     .name = "p9",
     .kind = LIBXL__DEVKIND_9PFS,
@@ -30,7 +15,8 @@ static const libxl__devtype p9_type = {
     .dispose = (void (*)(void *))libxl_device_p9_dispose,
     .copy = (void (*)(libxl_ctx *, void *, const void *))
             libxl_device_p9_copy,
-    .to_addr = p9_to_addr,
+    .backend_domid_off = offsetof(libxl_device_p9, backend_domid),
+    .devid_off = offsetof(libxl_device_p9, devid),
     .hotplug = LIBXL__HOTPLUG_NONE,
 };
 

@@ -6,21 +6,6 @@
  */
 #include "ops/device.h"
 
-/* The devid and backend domain as given: on removal no default resolves a
- * backend name, as libxl. */
-static int pvcallsif_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
-                             libxl__devaddr *addr)
-{
-    const libxl_device_pvcallsif *pv = dev;
-    (void)gc;
-
-    addr->kind = addr->backend_kind = LIBXL__DEVKIND_PVCALLS;
-    addr->domid = domid;
-    addr->backend_domid = pv->backend_domid;
-    addr->devid = pv->devid;
-    return 0;
-}
-
 static const libxl__devtype pvcallsif_type = {
     .name = "pvcallsif",
     .kind = LIBXL__DEVKIND_PVCALLS,
@@ -31,7 +16,8 @@ static const libxl__devtype pvcallsif_type = {
     .dispose = (void (*)(void *))libxl_device_pvcallsif_dispose,
     .copy = (void (*)(libxl_ctx *, void *, const void *))
             libxl_device_pvcallsif_copy,
-    .to_addr = pvcallsif_to_addr,
+    .backend_domid_off = offsetof(libxl_device_pvcallsif, backend_domid),
+    .devid_off = offsetof(libxl_device_pvcallsif, devid),
     .hotplug = LIBXL__HOTPLUG_NONE,
 };
 

@@ -157,19 +157,6 @@ static void vdispl_update_config(libxl__gc *gc, void *saved, const void *dev)
     dst->be_alloc = src->be_alloc;
 }
 
-static int vdispl_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
-                          libxl__devaddr *addr)
-{
-    const libxl_device_vdispl *vdispl = dev;
-    (void)gc;
-
-    addr->kind = addr->backend_kind = LIBXL__DEVKIND_VDISPL;
-    addr->domid = domid;
-    addr->backend_domid = vdispl->backend_domid;
-    addr->devid = vdispl->devid;
-    return 0;
-}
-
 /* libxl keeps only the devid and the backend's domain of a listed
  * display: the connectors are in the stored configuration. */
 static int vdispl_from_record(libxl__gc *gc, const libxl__devaddr *addr,
@@ -177,15 +164,10 @@ static int vdispl_from_record(libxl__gc *gc, const libxl__devaddr *addr,
                               void *user, void *dev)
 {
     libxl_device_vdispl *vdispl = dev;
-    const char *be = get("backend", user);
 
     vdispl->devid = addr->devid;
-    if (!be) {
-        LOG(gc->ctx, ERROR, "xenstore read failed: `%s/backend'",
-            libxl__dev_record_path(gc, addr));
-        return ERROR_FAIL;
-    }
-    return libxl__device_backend_domid(gc, be, &vdispl->backend_domid);
+    return libxl__device_record_backend_domid(gc, addr, get, user,
+                                              &vdispl->backend_domid);
 }
 
 const libxl__devtype libxl__vdispl_devtype = {
@@ -202,7 +184,8 @@ const libxl__devtype libxl__vdispl_devtype = {
     .setdefault = vdispl_setdefault,
     .update_devid = vdispl_update_devid,
     .update_config = vdispl_update_config,
-    .to_addr = vdispl_to_addr,
+    .backend_domid_off = offsetof(libxl_device_vdispl, backend_domid),
+    .devid_off = offsetof(libxl_device_vdispl, devid),
     .entries = LIBXL__DEV_ENTRIES(vdispl_entries),
     .from_record = vdispl_from_record,
     .hotplug = LIBXL__HOTPLUG_NONE,
@@ -261,7 +244,7 @@ int libxl_device_vdispl_getinfo(libxl_ctx *ctx, uint32_t domid,
 
     libxl_vdisplinfo_init(info);
     info->devid = vdispl->devid;
-    vdispl_to_addr(gc, domid, vdispl, &addr);
+    libxl__device_addr_of(gc, &libxl__vdispl_devtype, domid, vdispl, &addr);
     fe = libxl__dev_frontend_path(gc, &addr);
     if (!fe) return ERROR_NOMEM;
     rc = libxl__device_info_paths(gc, &addr, &info->backend,

@@ -84,19 +84,6 @@ static int vfb_update_devid(libxl__gc *gc, uint32_t domid, void *dev)
     return vfb->devid < 0 ? ERROR_FAIL : 0;
 }
 
-static int vfb_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
-                       libxl__devaddr *addr)
-{
-    const libxl_device_vfb *vfb = dev;
-    (void)gc;
-
-    addr->kind = addr->backend_kind = LIBXL__DEVKIND_VFB;
-    addr->domid = domid;
-    addr->backend_domid = vfb->backend_domid;
-    addr->devid = vfb->devid;
-    return 0;
-}
-
 static const libxl__devtype vfb_type = {
     .name = "vfb",
     .kind = LIBXL__DEVKIND_VFB,
@@ -109,7 +96,8 @@ static const libxl__devtype vfb_type = {
             libxl_device_vfb_copy,
     .setdefault = vfb_setdefault,
     .update_devid = vfb_update_devid,
-    .to_addr = vfb_to_addr,
+    .backend_domid_off = offsetof(libxl_device_vfb, backend_domid),
+    .devid_off = offsetof(libxl_device_vfb, devid),
     .entries = LIBXL__DEV_ENTRIES(vfb_entries),
     .hotplug = LIBXL__HOTPLUG_NONE,
     .add_nodes_only = true,

@@ -285,33 +285,15 @@ static void vsnd_update_config(libxl__gc *gc, void *saved, const void *dev)
         ((const libxl_device_vsnd *)dev)->devid;
 }
 
-static int vsnd_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
-                        libxl__devaddr *addr)
-{
-    const libxl_device_vsnd *vsnd = dev;
-    (void)gc;
-
-    addr->kind = addr->backend_kind = LIBXL__DEVKIND_VSND;
-    addr->domid = domid;
-    addr->backend_domid = vsnd->backend_domid;
-    addr->devid = vsnd->devid;
-    return 0;
-}
-
 static int vsnd_from_record(libxl__gc *gc, const libxl__devaddr *addr,
                             const char *(*get)(const char *, void *),
                             void *user, void *dev)
 {
     libxl_device_vsnd *vsnd = dev;
-    const char *be = get("backend", user);
 
     vsnd->devid = addr->devid;
-    if (!be) {
-        LOG(gc->ctx, ERROR, "xenstore read failed: `%s/backend'",
-            libxl__dev_record_path(gc, addr));
-        return ERROR_FAIL;
-    }
-    return libxl__device_backend_domid(gc, be, &vsnd->backend_domid);
+    return libxl__device_record_backend_domid(gc, addr, get, user,
+                                              &vsnd->backend_domid);
 }
 
 const libxl__devtype libxl__vsnd_devtype = {
@@ -328,7 +310,8 @@ const libxl__devtype libxl__vsnd_devtype = {
     .setdefault = vsnd_setdefault,
     .update_devid = vsnd_update_devid,
     .update_config = vsnd_update_config,
-    .to_addr = vsnd_to_addr,
+    .backend_domid_off = offsetof(libxl_device_vsnd, backend_domid),
+    .devid_off = offsetof(libxl_device_vsnd, devid),
     .entries = LIBXL__DEV_ENTRIES(vsnd_entries),
     .from_record = vsnd_from_record,
     .hotplug = LIBXL__HOTPLUG_NONE,
@@ -427,7 +410,7 @@ int libxl_device_vsnd_getinfo(libxl_ctx *ctx, uint32_t domid,
 
     libxl_vsndinfo_init(info);
     info->devid = vsnd->devid;
-    vsnd_to_addr(gc, domid, vsnd, &addr);
+    libxl__device_addr_of(gc, &libxl__vsnd_devtype, domid, vsnd, &addr);
     fe = libxl__dev_frontend_path(gc, &addr);
     if (!fe) return ERROR_NOMEM;
     rc = libxl__device_info_paths(gc, &addr, &info->backend,

@@ -99,19 +99,6 @@ static void vtpm_update_config(libxl__gc *gc, void *saved, const void *dev)
     libxl_uuid_copy(gc->ctx, &dst->uuid, &src->uuid);
 }
 
-static int vtpm_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
-                        libxl__devaddr *addr)
-{
-    const libxl_device_vtpm *vtpm = dev;
-    (void)gc;
-
-    addr->kind = addr->backend_kind = LIBXL__DEVKIND_VTPM;
-    addr->domid = domid;
-    addr->backend_domid = vtpm->backend_domid;
-    addr->devid = vtpm->devid;
-    return 0;
-}
-
 /* The devid, the backend's domain, and the uuid as the backend holds it
  * (libxl reads it from there: a malformed one fails the list). */
 static int vtpm_from_record(libxl__gc *gc, const libxl__devaddr *addr,
@@ -124,12 +111,8 @@ static int vtpm_from_record(libxl__gc *gc, const libxl__devaddr *addr,
     int rc;
 
     vtpm->devid = addr->devid;
-    if (!be) {
-        LOG(gc->ctx, ERROR, "xenstore read failed: `%s/backend'",
-            libxl__dev_record_path(gc, addr));
-        return ERROR_FAIL;
-    }
-    rc = libxl__device_backend_domid(gc, be, &vtpm->backend_domid);
+    rc = libxl__device_record_backend_domid(gc, addr, get, user,
+                                            &vtpm->backend_domid);
     if (rc) return rc;
     if (!libxl__backend_path_parse(be, &parsed)) {
         LOG(gc->ctx, ERROR, "internal error: backend path %s unparseable!",
@@ -162,7 +145,8 @@ const libxl__devtype libxl__vtpm_devtype = {
     .setdefault = vtpm_setdefault,
     .update_devid = vtpm_update_devid,
     .update_config = vtpm_update_config,
-    .to_addr = vtpm_to_addr,
+    .backend_domid_off = offsetof(libxl_device_vtpm, backend_domid),
+    .devid_off = offsetof(libxl_device_vtpm, devid),
     .entries = LIBXL__DEV_ENTRIES(vtpm_entries),
     .from_record = vtpm_from_record,
     .hotplug = LIBXL__HOTPLUG_NONE,

@@ -64,9 +64,13 @@ struct libxl__devtype {
     /* what the stored configuration keeps of the defaults set (libxl's
      * update_config: the devid, a generated mac...); NULL: nothing */
     void (*update_config)(libxl__gc *gc, void *saved, const void *dev);
-    /* the device's address; 0 or ERROR_INVAL (logged) */
+    /* the device's address; 0 or ERROR_INVAL (logged). NULL: the plain
+     * one, frontend and backend of this kind, the backend domain and the
+     * devid from the fields at backend_domid_off and devid_off */
     int (*to_addr)(libxl__gc *gc, uint32_t domid, const void *dev,
                    libxl__devaddr *addr);
+    size_t backend_domid_off;       /* uint32_t, when to_addr is NULL */
+    size_t devid_off;               /* libxl_devid, when to_addr is NULL */
     /* NULL, or what an add uses instead of to_addr (a kind whose add
      * logs a bad address its own way) */
     int (*add_to_addr)(libxl__gc *gc, uint32_t domid, const void *dev,
@@ -247,6 +251,21 @@ typedef enum {
     LIBXL__DEVTIMEOUT_DESTROY,
 } libxl__devtimeout;
 int libxl__device_timeout_ms(libxl__devtimeout which);
+
+/* The address of dev, a device of kind dt of domain domid: dt->to_addr's,
+ * or the plain one. 0 or ERROR_INVAL (logged). */
+int libxl__device_addr_of(libxl__gc *gc, const libxl__devtype *dt,
+                          uint32_t domid, const void *dev,
+                          libxl__devaddr *addr);
+
+/* For a kind's from_record: the domain of the backend the record points
+ * at ("backend"), as libxl reads it; ERROR_FAIL (logged as libxl logs a
+ * failed read) when the record has none. */
+int libxl__device_record_backend_domid(libxl__gc *gc,
+                                       const libxl__devaddr *addr,
+                                       const char *(*get)(const char *,
+                                                          void *),
+                                       void *user, uint32_t *domid);
 
 /* ------------------------------------------------- shared by the above */
 

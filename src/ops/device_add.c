@@ -249,8 +249,9 @@ static int prepare(libxl__gc *gc, devadd *da)
         if (rc) goto out;
     }
     if (dt->update_config) dt->update_config(gc, da->saved, da->dev);
-    rc = (dt->add_to_addr ? dt->add_to_addr : dt->to_addr)(
-        gc, da->domid, da->dev, &da->addr);
+    rc = dt->add_to_addr
+         ? dt->add_to_addr(gc, da->domid, da->dev, &da->addr)
+         : libxl__device_addr_of(gc, dt, da->domid, da->dev, &da->addr);
     if (rc) goto out;
     da->be_state = GCSPRINTF("%s/state", libxl__dev_backend_path(gc,
                                                                  &da->addr));
@@ -310,7 +311,7 @@ static int prepare_nodes_only(devadd *da)
         rc = dt->update_devid(gc, da->domid, da->dev);
         if (rc) return rc;
     }
-    rc = dt->to_addr(gc, da->domid, da->dev, &da->addr);
+    rc = libxl__device_addr_of(gc, dt, da->domid, da->dev, &da->addr);
     if (rc) return rc;
     src = (libxl__devent_src){ da->ao->ctx, da->dev, &da->addr,
                                LIBXL_DOMAIN_TYPE_INVALID };
@@ -344,7 +345,7 @@ int libxl__device_unadd(libxl__gc *gc, uint32_t domid,
     libxl__devaddr addr;
     int rc;
 
-    rc = dt->to_addr(gc, domid, dev, &addr);
+    rc = libxl__device_addr_of(gc, dt, domid, dev, &addr);
     if (!rc) rc = libxl__device_destroy_nodes(gc, &addr);
     libxl_domain_config_init(&d_config);
     if (libxl__userdata_dom_find(gc, domid, &dom) ||

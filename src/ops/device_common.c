@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "dev/devpath.h"
 #include "ops/device.h"
+#include "ops/device_devid.h"
 #include "ops/ops.h"
 #include "xs/paths.h"
 
@@ -89,4 +90,35 @@ int libxl__device_destroy_nodes(libxl__gc *gc, const libxl__devaddr *addr)
             return ERROR_FAIL;
         }
     }
+}
+
+int libxl__device_addr_of(libxl__gc *gc, const libxl__devtype *dt,
+                          uint32_t domid, const void *dev,
+                          libxl__devaddr *addr)
+{
+    const char *base = dev;
+
+    if (dt->to_addr) return dt->to_addr(gc, domid, dev, addr);
+    addr->kind = addr->backend_kind = dt->kind;
+    addr->domid = domid;
+    memcpy(&addr->backend_domid, base + dt->backend_domid_off,
+           sizeof(addr->backend_domid));
+    memcpy(&addr->devid, base + dt->devid_off, sizeof(addr->devid));
+    return 0;
+}
+
+int libxl__device_record_backend_domid(libxl__gc *gc,
+                                       const libxl__devaddr *addr,
+                                       const char *(*get)(const char *,
+                                                          void *),
+                                       void *user, uint32_t *domid)
+{
+    const char *be = get("backend", user);
+
+    if (!be) {
+        LOG(gc->ctx, ERROR, "xenstore read failed: `%s/backend'",
+            libxl__dev_record_path(gc, addr));
+        return ERROR_FAIL;
+    }
+    return libxl__device_backend_domid(gc, be, domid);
 }

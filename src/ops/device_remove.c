@@ -71,7 +71,7 @@ int libxl__device_remove(libxl_ctx *ctx, uint32_t domid,
     libxl__xswait_init(&rm->wait);
     libxl__ao_time_init(&rm->bodge);
     libxl__async_exec_init(&rm->aes);
-    rc = dt->to_addr(gc, domid, dev, &rm->addr);
+    rc = libxl__device_addr_of(gc, dt, domid, dev, &rm->addr);
     if (rc) return AO_CREATE_FAIL(rc);
     if (dt->pre_remove) {
         AO_UNLOCKED(ao, rc = dt->pre_remove(gc, domid, dev));

@@ -14,6 +14,7 @@
 #include "dev/devpath.h"
 #include "dev/vdev.h"
 #include "ops/device.h"
+#include "ops/device_devid.h"
 #include "xs/paths.h"
 #include "libxl_utils.h"
 
@@ -446,20 +447,6 @@ static int disk_add_to_addr(libxl__gc *gc, uint32_t domid, const void *dev,
     return rc;
 }
 
-/* A backend path's domain: /local/domain/N/... */
-static int backend_domid_of(libxl__gc *gc, const char *be, uint32_t *domid)
-{
-    const char *p = be;
-
-    if (strncmp(p, "/local/domain/", 14) ||
-        (p += 14, !libxl__parse_u32_strict(&p, domid)) || *p != '/') {
-        LOG(gc->ctx, ERROR, "internal error: backend path %s unparseable!",
-            be);
-        return ERROR_FAIL;
-    }
-    return 0;
-}
-
 static int disk_from_record(libxl__gc *gc, const libxl__devaddr *addr,
                             const char *(*get)(const char *, void *),
                             void *user, void *dev)
@@ -472,7 +459,7 @@ static int disk_from_record(libxl__gc *gc, const libxl__devaddr *addr,
         LOG(gc->ctx, ERROR, "disk %s does not exist (no backend path", rec);
         return ERROR_FAIL;
     }
-    if (backend_domid_of(gc, be, &disk->backend_domid)) {
+    if (libxl__device_backend_domid(gc, be, &disk->backend_domid)) {
         LOG(gc->ctx, ERROR, "Unable to fetch device backend domid from %s",
             be);
         return ERROR_FAIL;
@@ -648,7 +635,8 @@ int libxl_device_disk_getinfo(libxl_ctx *ctx, uint32_t domid,
     diskinfo->backend = xs_read(ctx->xsh, XBT_NULL,
                                 GCSPRINTF("%s/backend", rec), NULL);
     if (!diskinfo->backend) return ERROR_FAIL;
-    rc = backend_domid_of(gc, diskinfo->backend, &diskinfo->backend_id);
+    rc = libxl__device_backend_domid(gc, diskinfo->backend,
+                                     &diskinfo->backend_id);
     if (rc) {
         free(diskinfo->backend);
         diskinfo->backend = NULL;

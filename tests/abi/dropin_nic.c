@@ -26,7 +26,9 @@
  *                           logs its calls to SCRIPT.log)
  *   hvm DOMID SCRIPT        an HVM guest's nics: the default type of a
  *                           hotplugged one, an emulated one; destroyed
- *   add DOMID DEVID SCRIPT  one add of a nic with a fixed MAC
+ *   add DOMID DEVID SCRIPT [IP]
+ *                           one add of a nic with a fixed MAC (and the
+ *                           guest's IP, which vif-route and vif-nat use)
  *   info DOMID DEVID        one getinfo
  *   remove DOMID DEVID      one remove
  *   links DOMID             the interfaces on the bridge xenbr0, and the
@@ -34,6 +36,8 @@
  *   bridge DOMID            the interfaces on the bridge only (the vifs
  *                           go when netback lets them go, after remove)
  *   tree DOMID              the directories only
+ *   routes DOMID            the vifs' addresses, routes and proxy_arp
+ *                           (for the real vif-route and vif-nat)
  */
 #include <dirent.h>
 #include <poll.h>
@@ -496,6 +500,31 @@ static void links(bool vifs)
     }
 }
 
+/* What vif-route and vif-nat set up: the vifs' IPv4 addresses, the
+ * routes through them and their proxy_arp switch, as ip(8) and /proc
+ * show them (in the test's private network namespace). */
+static void routes(void)
+{
+    static const char *const cmds[] = {
+        "ip -4 -o addr show | awk '$2 ~ /^vif/ {print $2, $4}'",
+        "ip -4 route show | grep ' dev vif'",
+        "for f in /proc/sys/net/ipv4/conf/vif*/proxy_arp; do"
+        " [ -e \"$f\" ] && echo \"$f $(cat \"$f\")\"; done",
+    };
+    static const char *const names[] = { "addresses", "routes",
+                                         "proxy_arp" };
+
+    for (int i = 0; i < 3; i++) {
+        char line[512];
+        FILE *f = popen(cmds[i], "r");
+
+        printf("%s:\n", names[i]);
+        if (!f) continue;
+        while (fgets(line, sizeof(line), f)) printf("  %s", line);
+        pclose(f);
+    }
+}
+
 int main(int argc, char **argv)
 {
     uint32_t domid;
@@ -511,9 +540,10 @@ int main(int argc, char **argv)
         rc = store(domid, argv[3]);
     } else if (!strcmp(argv[1], "scenario") && argc == 4) {
         scenario(domid, argv[3]);
-    } else if (!strcmp(argv[1], "add") && argc == 5) {
+    } else if (!strcmp(argv[1], "add") && (argc == 5 || argc == 6)) {
         libxl_device_nic nic;
         nic_of(&nic, atoi(argv[3]), argv[4]);
+        if (argc == 6) nic.ip = strdup(argv[5]);   /* vif-route, vif-nat */
         add(domid, &nic, argv[3]);
         libxl_device_nic_dispose(&nic);
         script_calls(argv[4]);
@@ -540,6 +570,8 @@ int main(int argc, char **argv)
         links(false);
     } else if (!strcmp(argv[1], "tree")) {
         tree(domid);
+    } else if (!strcmp(argv[1], "routes")) {
+        routes();
     } else {
         rc = 2;
     }

@@ -12,9 +12,10 @@
  * retrieved configuration), the error lines, the script's calls (arguments
  * and environment) and the xenstore directories with their permissions.
  *
- * With root, Debian's own /etc/xen/scripts/vif-bridge runs too, in
- * private network and mount namespaces (a bridge xenbr0 made there, the
- * simulated netback making vif1.0 there, sysfs mounted for them):
+ * With root, Debian's own /etc/xen/scripts/vif-bridge, vif-route and
+ * vif-nat run too, in private network and mount namespaces (a bridge
+ * xenbr0 and a dom0 "eth0" (a veth) made there, the simulated netback making vif1.0
+ * there, sysfs mounted for them):
  * without root (or under a sanitizer, whose runtime the script's programs
  * would inherit) that test says it skipped.
  *
@@ -333,6 +334,55 @@ TEST(hostile_frontend_values_read_as_libxl_reads_them, 120)
 }
 
 #define VIF_BRIDGE "/etc/xen/scripts/vif-bridge"
+#define VIF_ROUTE  "/etc/xen/scripts/vif-route"
+#define VIF_NAT    "/etc/xen/scripts/vif-nat"
+
+/*
+ * Whether Debian's script can run here, in private mount and network
+ * namespaces entered now (sysfs mounted for them, where the simulated
+ * netback makes its links: tests/sim/README.md), with an "eth0" holding
+ * 192.0.2.1/24 (the dom0 address vif-route takes) and a bridge xenbr0.
+ * Says why not when it cannot.
+ */
+static bool enter_private_net(const char *script)
+{
+    char ns[64];
+    ssize_t n;
+
+    if (geteuid() != 0) {
+        fprintf(stderr, "skipped: the real %s needs root (private network"
+                " namespace)\n", script);
+        return false;
+    }
+    if (getenv("SAN_PRELOAD") && *getenv("SAN_PRELOAD")) {
+        /* the script's programs inherit the sanitizer's runtime and the
+         * simulator's preload, and logger(1) deadlocks under both */
+        fprintf(stderr, "skipped: the real %s is not run under a"
+                " sanitizer\n", script);
+        return false;
+    }
+    if (access(script, X_OK)) {
+        fprintf(stderr, "skipped: no %s\n", script);
+        return false;
+    }
+    if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0) {
+        fprintf(stderr, "skipped: unshare: %s\n", strerror(errno));
+        return false;
+    }
+    ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+    ck_assert_int_eq(mount("sysfs", "/sys", "sysfs", 0, NULL), 0);
+    ck_assert_int_eq(system("ip link set lo up &&"
+                            " ip link add eth0 type veth peer name eth0-peer &&"
+                            " ip addr add 192.0.2.1/24 dev eth0 &&"
+                            " ip link set eth0 up &&"
+                            " ip link add xenbr0 type bridge &&"
+                            " ip link set xenbr0 up"), 0);
+    n = readlink("/proc/self/ns/net", ns, sizeof(ns) - 1);
+    ck_assert_int_gt(n, 0);
+    ns[n] = '\0';
+    setenv("XENSIM_NETBACK_LINKS", ns, 1);
+    return true;
+}
 
 /* Debian's vif-bridge, unchanged: on each library the nic's interface
  * (made by the simulated netback) joins the bridge on add and leaves it
@@ -346,40 +396,9 @@ TEST(real_vif_bridge_same_on_debian_and_lightcore, 120)
     const char *rm[] = { "remove", "1", "0", NULL };
     const char *const *const cmds[] = { add, links, tree, rm, bridge, tree,
                                         NULL };
-    char *out[3], ns[64];
-    ssize_t n;
+    char *out[3];
 
-    if (geteuid() != 0) {
-        fprintf(stderr, "skipped: the real vif-bridge needs root (private"
-                " network namespace)\n");
-        return;
-    }
-    if (getenv("SAN_PRELOAD") && *getenv("SAN_PRELOAD")) {
-        /* the script's programs inherit the sanitizer's runtime and the
-         * simulator's preload, and logger(1) deadlocks under both */
-        fprintf(stderr, "skipped: the real vif-bridge is not run under a"
-                " sanitizer\n");
-        return;
-    }
-    if (access(VIF_BRIDGE, X_OK)) {
-        fprintf(stderr, "skipped: no %s\n", VIF_BRIDGE);
-        return;
-    }
-    if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0) {
-        fprintf(stderr, "skipped: unshare: %s\n", strerror(errno));
-        return;
-    }
-    ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-    ck_assert_int_eq(mount("sysfs", "/sys", "sysfs", 0, NULL), 0);
-    ck_assert_int_eq(system("ip link add xenbr0 type bridge &&"
-                            " ip link set xenbr0 up"), 0);
-    /* the simulated netback makes links only in the namespace named
-     * (tests/sim/README.md) */
-    n = readlink("/proc/self/ns/net", ns, sizeof(ns) - 1);
-    ck_assert_int_gt(n, 0);
-    ns[n] = '\0';
-    setenv("XENSIM_NETBACK_LINKS", ns, 1);
-
+    if (!enter_private_net(VIF_BRIDGE)) return;
     for (int w = 0; w < 3; w++) out[w] = run_way(w, cmds);
     dropin_assert_same(out[0], out[1], out[2]);
     ck_assert_ptr_nonnull(strstr(out[0], "add 0 rc=0\n"));
@@ -389,6 +408,72 @@ TEST(real_vif_bridge_same_on_debian_and_lightcore, 120)
                                          " (n0,r1)\n"));
     ck_assert_ptr_nonnull(strstr(out[0], "remove 0 rc=0\n"
                                          "on xenbr0:\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "/libxl/1/device: none\n"
+                                         "/local/domain/0/backend: none\n"));
+    for (int w = 0; w < 3; w++) free(out[w]);
+}
+
+/* Debian's vif-route, unchanged: the vif gets dom0's address (eth0's), a
+ * route to the guest's IP through it and proxy ARP on add; the route goes
+ * on remove. */
+TEST(real_vif_route_same_on_debian_and_lightcore, 120)
+{
+    const char *add[] = { "add", "1", "0", VIF_ROUTE, "198.51.100.7", NULL };
+    const char *routes[] = { "routes", "1", NULL };
+    const char *tree[] = { "tree", "1", NULL };
+    const char *rm[] = { "remove", "1", "0", NULL };
+    const char *const *const cmds[] = { add, routes, tree, rm, routes, tree,
+                                        NULL };
+    char *out[3];
+
+    if (!enter_private_net(VIF_ROUTE)) return;
+    for (int w = 0; w < 3; w++) out[w] = run_way(w, cmds);
+    dropin_assert_same(out[0], out[1], out[2]);
+    ck_assert_ptr_nonnull(strstr(out[0], "add 0 rc=0\n"));
+    /* (the route is "linkdown": nothing is behind the simulated vif) */
+    ck_assert_msg(strstr(out[0], "addresses:\n  vif1.0 192.0.2.1/32\n"
+                                 "routes:\n  198.51.100.7 dev vif1.0 scope"
+                                 " link src 192.0.2.1 metric 2 "), "%s",
+                  out[0]);
+    ck_assert_ptr_nonnull(strstr(out[0], "proxy_arp:\n  /proc/sys/net/ipv4/"
+                                         "conf/vif1.0/proxy_arp 1\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "    hotplug-status = \"connected\""
+                                         " (n0,r1)\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "remove 0 rc=0\n"));
+    /* gone with the vif */
+    ck_assert_ptr_nonnull(strstr(strstr(out[0], "remove 0 rc=0\n"),
+                                 "addresses:\nroutes:\nproxy_arp:\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "/libxl/1/device: none\n"
+                                         "/local/domain/0/backend: none\n"));
+    for (int w = 0; w < 3; w++) free(out[w]);
+}
+
+/* Debian's vif-nat, unchanged (no dhcpd configuration here, so no DHCP):
+ * the vif gets the router address the script derives from the guest's IP
+ * and a route to the guest through it on add. */
+TEST(real_vif_nat_same_on_debian_and_lightcore, 120)
+{
+    const char *add[] = { "add", "1", "0", VIF_NAT, "10.0.1.2", NULL };
+    const char *routes[] = { "routes", "1", NULL };
+    const char *tree[] = { "tree", "1", NULL };
+    const char *rm[] = { "remove", "1", "0", NULL };
+    const char *const *const cmds[] = { add, routes, tree, rm, routes, tree,
+                                        NULL };
+    char *out[3];
+
+    if (!enter_private_net(VIF_NAT)) return;
+    for (int w = 0; w < 3; w++) out[w] = run_way(w, cmds);
+    dropin_assert_same(out[0], out[1], out[2]);
+    ck_assert_ptr_nonnull(strstr(out[0], "add 0 rc=0\n"));
+    ck_assert_msg(strstr(out[0], "addresses:\n  vif1.0 10.0.1.129/32\n"
+                                 "routes:\n  10.0.1.2 dev vif1.0 scope link"
+                                 " src 10.0.1.129 "), "%s", out[0]);
+    ck_assert_ptr_nonnull(strstr(out[0], "    hotplug-status = \"connected\""
+                                         " (n0,r1)\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "remove 0 rc=0\n"));
+    /* gone with the vif */
+    ck_assert_ptr_nonnull(strstr(strstr(out[0], "remove 0 rc=0\n"),
+                                 "addresses:\nroutes:\nproxy_arp:\n"));
     ck_assert_ptr_nonnull(strstr(out[0], "/libxl/1/device: none\n"
                                          "/local/domain/0/backend: none\n"));
     for (int w = 0; w < 3; w++) free(out[w]);

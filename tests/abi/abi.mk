@@ -111,11 +111,11 @@ CHECK_EXTRA_DEPS += $(DROPIN_CPUPOOL_DEBIAN) $(DROPIN_CPUPOOL_OURS)
 DROPIN_DISK_DEBIAN := $(BUILD)/tests/dropin-disk-debian
 DROPIN_DISK_OURS   := $(BUILD)/tests/dropin-disk-ours
 
-$(DROPIN_DISK_DEBIAN): tests/abi/dropin_disk.c tests/abi/probe_logger.h | $(BUILD)/tests
+$(DROPIN_DISK_DEBIAN): tests/abi/dropin_disk.c tests/abi/probe_logger.h tests/abi/probe_devices.h | $(BUILD)/tests
 	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
 	    -lxenstore
 
-$(DROPIN_DISK_OURS): tests/abi/dropin_disk.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+$(DROPIN_DISK_OURS): tests/abi/dropin_disk.c tests/abi/probe_logger.h tests/abi/probe_devices.h $(SHLIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 
@@ -141,11 +141,11 @@ CHECK_EXTRA_DEPS += $(DROPIN_PCI_DEBIAN) $(DROPIN_PCI_OURS)
 DROPIN_NIC_DEBIAN := $(BUILD)/tests/dropin-nic-debian
 DROPIN_NIC_OURS   := $(BUILD)/tests/dropin-nic-ours
 
-$(DROPIN_NIC_DEBIAN): tests/abi/dropin_nic.c tests/abi/probe_logger.h | $(BUILD)/tests
+$(DROPIN_NIC_DEBIAN): tests/abi/dropin_nic.c tests/abi/probe_logger.h tests/abi/probe_devices.h | $(BUILD)/tests
 	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
 	    -lxenstore
 
-$(DROPIN_NIC_OURS): tests/abi/dropin_nic.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+$(DROPIN_NIC_OURS): tests/abi/dropin_nic.c tests/abi/probe_logger.h tests/abi/probe_devices.h $(SHLIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 

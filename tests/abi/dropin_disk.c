@@ -34,73 +34,18 @@
 #include <xenstore.h>
 
 #include "probe_logger.h"
-
-/* The last line printed: a repeat is not printed again. */
-static char last[4096];
+#include "probe_devices.h"
 
 static void probe_log_line(xentoollog_level level, int errnoval,
                            const char *context, const char *msg)
 {
-    char masked[4096];
-    const char *p;
-    size_t n = 0;
-
-    if (level < XTL_ERROR) return;       /* debug and info lines differ */
-    /* "[PID]" of a script's report: masked */
-    for (p = msg; *p && n + 8 < sizeof(masked); p++) {
-        if (*p == '[' && p[1] >= '0' && p[1] <= '9') {
-            const char *q = p + 1;
-            while (*q >= '0' && *q <= '9') q++;
-            if (*q == ']') {
-                memcpy(masked + n, "[PID]", 5);
-                n += 5;
-                p = q;
-                continue;
-            }
-        }
-        masked[n++] = *p;
-    }
-    masked[n] = '\0';
-    if (!strcmp(masked, last)) return;
-    snprintf(last, sizeof(last), "%s", masked);
-    probe_log_print(level, errnoval, context, masked);
+    probe_log_errors_once(level, errnoval, context, msg);
 }
 
 static libxl_ctx *ctx;
 static struct xs_handle *xsh;
 
 /* ------------------------------------------------------------ the trees */
-
-static void dump(const char *path, int depth)
-{
-    unsigned n = 0, len = 0, np = 0;
-    char *value = xs_read(xsh, XBT_NULL, path, &len);
-    struct xs_permissions *perms = xs_get_permissions(xsh, XBT_NULL, path,
-                                                      &np);
-    char **children;
-    const char *name = strrchr(path, '/');
-
-    printf("%*s%s = \"%s\" (", depth, "", depth ? name + 1 : path,
-           value ? value : "?");
-    for (unsigned i = 0; perms && i < np; i++) {
-        unsigned pm = perms[i].perms & (XS_PERM_READ | XS_PERM_WRITE);
-        printf("%s%c%u", i ? "," : "",
-               pm == (XS_PERM_READ | XS_PERM_WRITE) ? 'b'
-               : pm == XS_PERM_READ ? 'r' : pm == XS_PERM_WRITE ? 'w' : 'n',
-               perms[i].id);
-    }
-    printf(")\n");
-    free(value);
-    free(perms);
-    children = xs_directory(xsh, XBT_NULL, path, &n);
-    for (unsigned i = 0; children && i < n; i++) {
-        char *child;
-        if (asprintf(&child, "%s/%s", path, children[i]) < 0) abort();
-        dump(child, depth + 1);
-        free(child);
-    }
-    free(children);
-}
 
 /* A device's state node as a number, or -1. */
 static int state_of(const char *dir)
@@ -141,48 +86,32 @@ static bool settled(uint32_t domid)
     return ok;
 }
 
+static bool settled_of(void *domid)
+{
+    return settled(*(uint32_t *)domid);
+}
+
 /* Waits (watching, at most 10 s) until settled. */
 static void settle(uint32_t domid)
 {
     char fe[64];
-    unsigned n;
+    const char *paths[] = { "/local/domain/0/backend", fe };
 
     snprintf(fe, sizeof(fe), "/local/domain/%u/device", domid);
-    if (!xs_watch(xsh, "/local/domain/0/backend", "be") ||
-        !xs_watch(xsh, fe, "fe"))
-        return;
-    for (int i = 0; i < 1000 && !settled(domid); i++) {
-        struct pollfd p = { .fd = xs_fileno(xsh), .events = POLLIN };
-        if (poll(&p, 1, 10000) <= 0) break;
-        free(xs_read_watch(xsh, &n));
-    }
-    xs_unwatch(xsh, "/local/domain/0/backend", "be");
-    xs_unwatch(xsh, fe, "fe");
+    probe_xs_settle(xsh, paths, 2, settled_of, &domid, 10000);
 }
 
 static void tree(uint32_t domid)
 {
-    char path[64];
-    const char *dirs[] = { "/local/domain/%u/device", "/libxl/%u/device",
-                           "/local/domain/0/backend" };
-
     settle(domid);
-
-    for (unsigned i = 0; i < 3; i++) {
-        snprintf(path, sizeof(path), dirs[i], domid);
-        if (!xs_read(xsh, XBT_NULL, path, NULL)) {
-            printf("%s: none\n", path);
-            continue;
-        }
-        dump(path, 0);
-    }
+    probe_device_trees(xsh, domid);
 }
 
 /* ------------------------------------------------------------ helpers */
 
 static void print_json(const char *what, char *json)
 {
-    last[0] = '\0';
+    probe_log_forget_last();
     printf("%s %s\n", what, json ? json : "(null)");
     free(json);
 }
@@ -208,7 +137,7 @@ static int add(uint32_t domid, const char *vdev, const char *img,
     disk_of(&d, vdev, img, script);
     rc = libxl_device_disk_add(ctx, domid, &d, NULL);
     printf("add %s rc=%d\n", vdev ? vdev : "(null)", rc);
-    last[0] = '\0';
+    probe_log_forget_last();
     if (!rc) print_json("  as added:", libxl_device_disk_to_json(ctx, &d));
     libxl_device_disk_dispose(&d);
     return rc;

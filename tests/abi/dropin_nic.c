@@ -79,76 +79,18 @@ static void out(const char *fmt, ...)
 
 #define printf(...) out(__VA_ARGS__)
 #include "probe_logger.h"
-
-/* The last line printed: a repeat is not printed again. */
-static char last[4096];
+#include "probe_devices.h"
 
 static void probe_log_line(xentoollog_level level, int errnoval,
                            const char *context, const char *msg)
 {
-    char masked[4096];
-    size_t n = 0;
-
-    if (level < XTL_ERROR) return;       /* debug and info lines differ */
-    /* a script's "[PID]": masked */
-    for (const char *p = msg; *p && n + 8 < sizeof(masked); p++) {
-        if (*p == '[' && p[1] >= '0' && p[1] <= '9') {
-            const char *q = p + 1;
-            while (*q >= '0' && *q <= '9') q++;
-            if (*q == ']') {
-                memcpy(masked + n, "[PID]", 5);
-                n += 5;
-                p = q;
-                continue;
-            }
-        }
-        masked[n++] = *p;
-    }
-    masked[n] = '\0';
-    if (!strcmp(masked, last)) return;
-    snprintf(last, sizeof(last), "%s", masked);
-    probe_log_print(level, errnoval, context, masked);
+    probe_log_errors_once(level, errnoval, context, msg);
 }
 
 static libxl_ctx *ctx;
 static struct xs_handle *xsh;
 
 /* ------------------------------------------------------------ the trees */
-
-static void dump(const char *path, int depth)
-{
-    unsigned n = 0, len = 0, np = 0;
-    char *value = xs_read(xsh, XBT_NULL, path, &len);
-    struct xs_permissions *perms = xs_get_permissions(xsh, XBT_NULL, path,
-                                                      &np);
-    char **children;
-    const char *name = strrchr(path, '/');
-    char line[4096];
-    size_t at;
-
-    at = (size_t)snprintf(line, sizeof(line), "%*s%s = \"%s\" (", depth, "",
-                          depth ? name + 1 : path, value ? value : "?");
-    for (unsigned i = 0; perms && i < np && at < sizeof(line) - 16; i++) {
-        unsigned pm = perms[i].perms & (XS_PERM_READ | XS_PERM_WRITE);
-        at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%c%u",
-                               i ? "," : "",
-                               pm == (XS_PERM_READ | XS_PERM_WRITE) ? 'b'
-                               : pm == XS_PERM_READ ? 'r'
-                               : pm == XS_PERM_WRITE ? 'w' : 'n',
-                               perms[i].id);
-    }
-    printf("%s)\n", line);
-    free(value);
-    free(perms);
-    children = xs_directory(xsh, XBT_NULL, path, &n);
-    for (unsigned i = 0; children && i < n; i++) {
-        char *child;
-        if (asprintf(&child, "%s/%s", path, children[i]) < 0) abort();
-        dump(child, depth + 1);
-        free(child);
-    }
-    free(children);
-}
 
 /* Whether every vif of domid whose script said "connected" has its
  * backend and frontend Connected (netback and netfront finish on their
@@ -186,63 +128,32 @@ static bool settled(uint32_t domid)
     return ok;
 }
 
+static bool settled_of(void *domid)
+{
+    return settled(*(uint32_t *)domid);
+}
+
 /* Waits (watching xenstore, at most 10 s) until settled. */
 static void settle(uint32_t domid)
 {
     char fe[64];
-    struct timespec start, now;
-    int fd = xs_fileno(xsh);
+    const char *paths[] = { "/local/domain/0/backend", fe };
 
     snprintf(fe, sizeof(fe), "/local/domain/%u/device", domid);
-    if (fd < 0 || !xs_watch(xsh, "/local/domain/0/backend", "settle") ||
-        !xs_watch(xsh, fe, "settle")) {
-        printf("cannot watch\n");
-        return;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    while (!settled(domid)) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        unsigned n;
-        long ms;
-
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        ms = 10000 - (now.tv_sec - start.tv_sec) * 1000 -
-             (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (ms <= 0 || poll(&p, 1, (int)ms) <= 0) {
-            printf("devices still connecting after 10 s\n");
-            break;
-        }
-        free(xs_read_watch(xsh, &n));
-    }
-    xs_unwatch(xsh, "/local/domain/0/backend", "settle");
-    xs_unwatch(xsh, fe, "settle");
+    probe_xs_settle(xsh, paths, 2, settled_of, &domid, 10000);
 }
 
 static void tree(uint32_t domid)
 {
     settle(domid);
-    char path[64];
-    const char *dirs[] = { "/local/domain/%u/device", "/libxl/%u/device",
-                           "/local/domain/0/backend" };
-
-    for (unsigned i = 0; i < 3; i++) {
-        char *v;
-        snprintf(path, sizeof(path), dirs[i], domid);
-        v = xs_read(xsh, XBT_NULL, path, NULL);
-        if (!v) {
-            printf("%s: none\n", path);
-            continue;
-        }
-        free(v);
-        dump(path, 0);
-    }
+    probe_device_trees(xsh, domid);
 }
 
 /* ------------------------------------------------------------ helpers */
 
 static void print_json(const char *what, char *json)
 {
-    last[0] = '\0';
+    probe_log_forget_last();
     printf("%s %s\n", what, json ? json : "(null)");
     free(json);
 }
@@ -279,7 +190,7 @@ static int add(uint32_t domid, libxl_device_nic *nic, const char *what)
 
     if (random && nic->mac[1]) note_random(nic->mac);
     printf("add %s rc=%d\n", what, rc);
-    last[0] = '\0';
+    probe_log_forget_last();
     if (!rc) print_json("  as added:", libxl_device_nic_to_json(ctx, nic));
     return rc;
 }

@@ -119,6 +119,10 @@ struct libxl__devtype {
      * record is written (libxl's QMP device_add), instead of the backend
      * wait and the script; an error undoes the add */
     int (*dm_add)(libxl__gc *gc, uint32_t domid, const void *dev);
+    /* NULL, or how the domain's live devices are listed when they are not
+     * records under /libxl (pci: its backend's numbered entries); a
+     * malloc'ed array of *num devices, as libxl__device_list */
+    void *(*list)(libxl__gc *gc, uint32_t domid, int *num);
 };
 
 /* The kinds whose devices libxl_retrieve_domain_configuration checks
@@ -132,6 +136,7 @@ extern const libxl__devtype libxl__vsnd_devtype;
 extern const libxl__devtype libxl__vtpm_devtype;
 extern const libxl__devtype libxl__usbctrl_devtype;
 extern const libxl__devtype libxl__usbdev_devtype;
+extern const libxl__devtype libxl__pci_devtype;
 
 /*
  * The live part of a retrieved configuration's devices (the caller holds

@@ -133,6 +133,7 @@ void *libxl__device_list(libxl__gc *gc, const libxl__devtype *dt,
     int count = 0;
 
     *num = 0;
+    if (dt->list) return dt->list(gc, domid, num);
     if (dt->records_kind && dt->records_kind(gc, domid, &kind)) return NULL;
     dir = libxl__dev_records_dir(gc, domid, kind);
     names = dir ? libxl__gc_adopt(gc, xs_directory(gc->ctx->xsh, XBT_NULL,

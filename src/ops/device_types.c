@@ -17,6 +17,7 @@ const libxl__devtype *const libxl__device_types[] = {
     &libxl__vtpm_devtype,
     &libxl__usbctrl_devtype,
     &libxl__usbdev_devtype,
+    &libxl__pci_devtype,
     &libxl__vdispl_devtype,
     &libxl__vsnd_devtype,
     NULL

@@ -13,18 +13,6 @@ NOT_IMPLEMENTED(libxl_cdrom_insert, int, ERROR_NI, ctx,
                  const libxl_asyncop_how *ao_how))
 
 
-NOT_IMPLEMENTED(libxl_device_pci_add, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_pci_remove, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
-                 const libxl_asyncop_how *ao_how))
-
-NOT_IMPLEMENTED(libxl_device_pci_destroy, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
-                 const libxl_asyncop_how *ao_how))
-
 NOT_IMPLEMENTED(libxl_device_events_handler, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, const libxl_asyncop_how *ao_how))
 

@@ -33,6 +33,7 @@
 
 #include "base/gc.h"
 #include "base/log.h"
+#include "ops/pci.h"
 #include "xs/paths.h"
 
 #include "libxl.h"
@@ -443,7 +444,7 @@ int libxl_device_pci_assignable_add(libxl_ctx *ctx, libxl_device_pci *pci,
  * /libxl/pci, into pci: 0 or ERROR_NOTFOUND. As libxl, pci's address is
  * left at the last entry looked at when none matches.
  */
-static int name_to_bdf(libxl__gc *gc, libxl_device_pci *pci)
+int libxl__pci_name_to_bdf(libxl__gc *gc, libxl_device_pci *pci)
 {
     unsigned int n = 0;
     char **entries = libxl__gc_adopt(gc, xs_directory(CTX->xsh, XBT_NULL,
@@ -474,7 +475,7 @@ int libxl_device_pci_assignable_remove(libxl_ctx *ctx, libxl_device_pci *pci,
     int rc, r;
 
     if (pci->name) {
-        rc = name_to_bdf(gc, pci);
+        rc = libxl__pci_name_to_bdf(gc, pci);
         if (rc) return rc;
     }
 

@@ -201,3 +201,19 @@ $(FAKEUSB): tests/abi/fakeusb.c tests/abi/fakeusb.h | $(BUILD)/tests
 	$(CC) $(BASE_CFLAGS) -o $@ $<
 
 CHECK_EXTRA_DEPS += $(DROPIN_USB_DEBIAN) $(DROPIN_USB_OURS) $(FAKEUSB)
+
+# dropin-pci-attach: the probe of PCI passthrough to a guest (add, remove,
+# destroy; tests/abi/dropin_pci_attach.c), built the same two ways; it
+# runs inside tests/sim/fakesysfs and reads xenstore with libxenstore.
+DROPIN_PCI_ATTACH_DEBIAN := $(BUILD)/tests/dropin-pci-attach-debian
+DROPIN_PCI_ATTACH_OURS   := $(BUILD)/tests/dropin-pci-attach-ours
+
+$(DROPIN_PCI_ATTACH_DEBIAN): tests/abi/dropin_pci_attach.c tests/abi/probe_logger.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
+	    -lxenstore
+
+$(DROPIN_PCI_ATTACH_OURS): tests/abi/dropin_pci_attach.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
+
+CHECK_EXTRA_DEPS += $(DROPIN_PCI_ATTACH_DEBIAN) $(DROPIN_PCI_ATTACH_OURS)

@@ -383,7 +383,8 @@ static void pci_setup(struct backend *b, struct bdev *d)
 }
 
 /* The toolstack asked for a reconfiguration and pcifront followed: new
- * devices (state-N 1) are attached (3), then Reconfigured. */
+ * devices (state-N 1) are attached (3), devices being taken away (state-N
+ * 5) are let go (6), then Reconfigured. */
 static void pci_reconfigure(struct backend *b, struct bdev *d)
 {
     unsigned num = read_uint_or(b, d, "num_devs", 0);
@@ -395,9 +396,9 @@ static void pci_reconfigure(struct backend *b, struct bdev *d)
         snprintf(keys[n], sizeof(keys[n]), "state-%u", i);
         unsigned st;
         if (xb_read_uint(&b->c, node(d, keys[n], p, sizeof(p)), 8, &st) == 0 &&
-            st == XB_INITIALISING) {
+            (st == XB_INITIALISING || st == XB_CLOSING)) {
             kv[n].key = keys[n];
-            kv[n].value = "3";
+            kv[n].value = st == XB_CLOSING ? "6" : "3";
             n++;
         }
     }

@@ -27,11 +27,21 @@
  *                                      e.g. device 0000:00:02.0 0x8086
  *                                      0x10d3 0x020000 e1000e
  *   slot BDF                           a pciback slot at start
+ *   irq BDF N                          the device's legacy interrupt (0:
+ *                                      none, the default)
+ *   bar BDF I START END FLAGS          resource I (0-6: six BARs and the
+ *                                      ROM; hex, as the resource file)
+ *   reset BDF                          the device has a reset file
+ *   permissive BDF                     pciback lets the guest write its
+ *                                      whole config space
  *
- * The tree: devices/BDF/{vendor,device,class} and devices/BDF/driver (a
- * link to ../../drivers/NAME while bound); drivers/NAME/{bind,unbind} and
- * drivers/NAME/BDF (a link to ../../devices/BDF per bound device);
- * drivers/pciback/{new_slot,remove_slot,slots}.
+ * The tree: devices/BDF/{vendor,device,class,irq,resource} (resource:
+ * 13 lines "0x%016llx 0x%016llx 0x%016llx", start, end and flags, as
+ * Linux shows a device that is not a bridge), devices/BDF/reset when the
+ * device has one, and devices/BDF/driver (a link to ../../drivers/NAME
+ * while bound); drivers/NAME/{bind,unbind} and drivers/NAME/BDF (a link
+ * to ../../devices/BDF per bound device);
+ * drivers/pciback/{new_slot,remove_slot,slots,permissive}.
  *
  * What writes do (as Linux 6.1's driver core and xen-pciback):
  *   bind BDF        unknown device ENODEV; already bound EBUSY; pciback
@@ -40,6 +50,8 @@
  *   new_slot BDF    adds a slot (a second one if already there, as the
  *                   kernel); unparsable EINVAL
  *   remove_slot BDF removes the first match; none ENOENT
+ *   permissive BDF  pciback's: ENODEV unless bound to pciback; marks it
+ *   reset 1         devices/BDF/reset: anything but 1 EINVAL; resets
  * Opening a read-only attribute for writing (or a write-only one for
  * reading) is EACCES, as sysfs; creating or removing anything EPERM.
  *
@@ -81,6 +93,9 @@ struct fdev {
     char bdf[16];              /* "ssss:bb:dd.f" */
     char vendor[16], device[16], class[16];
     int drv;                   /* index in drvs, -1: no driver */
+    unsigned irq;
+    unsigned long long bar[7][3];   /* start, end, flags */
+    bool has_reset, permissive;
 };
 
 struct fdrv {
@@ -188,6 +203,30 @@ static void load_spec(const char *path)
             if (strcmp(g, "-") && dv->drv < 0)
                 die("device %s: no driver %s (declare it first)", b, g);
             ndevs++;
+        } else if ((!strcmp(a, "irq") && n == 3) ||
+                   (!strcmp(a, "bar") && n == 6) ||
+                   ((!strcmp(a, "reset") || !strcmp(a, "permissive")) &&
+                    n == 2)) {
+            int dv = find_dev(b, strlen(b));
+            char *end = NULL;
+            if (dv < 0)
+                die("%s line before its device: %s", a, line);
+            if (a[0] == 'i') {
+                devs[dv].irq = (unsigned)strtoul(c, &end, 10);
+            } else if (a[0] == 'b') {
+                unsigned long i = strtoul(c, &end, 10);
+                if (*end || i > 6)
+                    die("bad bar line: %s", line);
+                devs[dv].bar[i][0] = strtoull(d, &end, 16);
+                if (!*end) devs[dv].bar[i][1] = strtoull(e, &end, 16);
+                if (!*end) devs[dv].bar[i][2] = strtoull(g, &end, 16);
+            } else if (a[0] == 'r') {
+                devs[dv].has_reset = true;
+            } else {
+                devs[dv].permissive = true;
+            }
+            if (end && *end)
+                die("bad %s line: %s", a, line);
         } else if (!strcmp(a, "slot") && n == 2) {
             long v = parse_bdf(b, strlen(b));
             if (v < 0 || nslots == MAX_SLOTS)
@@ -230,6 +269,13 @@ static int control_write(int drv, const char *ctl, const char *val, size_t len)
     size_t n = len;
     while (n && val[n - 1] == '\n')
         n--;
+    if (!strcmp(ctl, "permissive")) {
+        int d = find_dev(val, n);
+        if (d < 0 || devs[d].drv != drv)
+            return ENODEV;
+        devs[d].permissive = true;
+        return 0;
+    }
     if (!strcmp(ctl, "bind") || !strcmp(ctl, "unbind")) {
         int d = find_dev(val, n);
         if (d < 0)
@@ -306,6 +352,27 @@ static enum kind classify(const char *path, char *out, size_t size)
             snprintf(out, size, "../../drivers/%s", drvs[devs[d].drv].name);
             return K_LINK;
         }
+        if (!strcmp(c, "reset"))
+            return devs[d].has_reset ? K_WO : K_NONE;
+        if (!strcmp(c, "irq")) {
+            snprintf(out, size, "%u\n", devs[d].irq);
+            return K_RO;
+        }
+        if (!strcmp(c, "resource")) {
+            size_t used = 0;
+            out[0] = '\0';
+            for (int i = 0; i < 13 && used < size; i++) {
+                const unsigned long long *r = devs[d].bar[i < 7 ? i : 0];
+                int w = snprintf(out + used, size - used,
+                                 "0x%016llx 0x%016llx 0x%016llx\n",
+                                 i < 7 ? r[0] : 0, i < 7 ? r[1] : 0,
+                                 i < 7 ? r[2] : 0);
+                if (w < 0)
+                    break;
+                used += (size_t)w;
+            }
+            return K_RO;
+        }
         const char *val = !strcmp(c, "vendor") ? devs[d].vendor
             : !strcmp(c, "device") ? devs[d].device
             : !strcmp(c, "class") ? devs[d].class : NULL;
@@ -324,7 +391,8 @@ static enum kind classify(const char *path, char *out, size_t size)
     if (!strcmp(c, "bind") || !strcmp(c, "unbind"))
         return K_WO;
     if (drvs[r].pciback && (!strcmp(c, "new_slot") ||
-                            !strcmp(c, "remove_slot")))
+                            !strcmp(c, "remove_slot") ||
+                            !strcmp(c, "permissive")))
         return K_WO;
     if (drvs[r].pciback && !strcmp(c, "slots")) {
         size_t used = 0;
@@ -375,8 +443,8 @@ static int list_dir(const char *path, char names[][64], int max)
         return n;
     }
     static const char *const cand[] = {
-        "vendor", "device", "class", "driver", "bind", "unbind", "new_slot",
-        "remove_slot", "slots",
+        "vendor", "device", "class", "irq", "resource", "reset", "driver",
+        "bind", "unbind", "new_slot", "remove_slot", "slots", "permissive",
     };
     for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++) {
         char child[256];
@@ -603,13 +671,24 @@ static void handle(const struct fuse_in_header *in, const void *arg)
         const char *p = wi->fh < MAX_OPEN ? opens[wi->fh].path : NULL;
         char drv[64], ctl[64];
         struct fuse_write_out o = { .size = wi->size };
-        if (!p || classify(p, content, sizeof(content)) != K_WO ||
-            sscanf(p, "drivers/%63[^/]/%63s", drv, ctl) != 2) {
+        if (!p || classify(p, content, sizeof(content)) != K_WO) {
             reply(in->unique, ENOENT, NULL, 0);
             return;
         }
-        int err = control_write(find_drv(drv, strlen(drv)), ctl, data,
+        int err;
+        if (sscanf(p, "devices/%63[^/]/%63s", drv, ctl) == 2) {
+            /* reset: the only writable attribute of a device */
+            size_t n = wi->size;
+            while (n && data[n - 1] == '\n')
+                n--;
+            err = n == 1 && data[0] == '1' ? 0 : EINVAL;
+        } else if (sscanf(p, "drivers/%63[^/]/%63s", drv, ctl) == 2) {
+            err = control_write(find_drv(drv, strlen(drv)), ctl, data,
                                 wi->size);
+        } else {
+            reply(in->unique, ENOENT, NULL, 0);
+            return;
+        }
         log_write(p, data, wi->size, err);
         reply(in->unique, err, &o, sizeof(o));
         return;
@@ -712,6 +791,19 @@ static void write_dump(const char *path)
         fprintf(f, "device %s %s %s %s %s\n", devs[i].bdf, devs[i].vendor,
                 devs[i].device, devs[i].class,
                 devs[i].drv < 0 ? "-" : drvs[devs[i].drv].name);
+    for (int i = 0; i < ndevs; i++) {
+        if (devs[i].irq)
+            fprintf(f, "irq %s %u\n", devs[i].bdf, devs[i].irq);
+        for (int b = 0; b < 7; b++)
+            if (devs[i].bar[b][0] || devs[i].bar[b][1] || devs[i].bar[b][2])
+                fprintf(f, "bar %s %d %llx %llx %llx\n", devs[i].bdf, b,
+                        devs[i].bar[b][0], devs[i].bar[b][1],
+                        devs[i].bar[b][2]);
+        if (devs[i].has_reset)
+            fprintf(f, "reset %s\n", devs[i].bdf);
+        if (devs[i].permissive)
+            fprintf(f, "permissive %s\n", devs[i].bdf);
+    }
     for (int i = 0; i < nslots; i++) {
         char b[16];
         bdf_name(slots[i], b, sizeof(b));

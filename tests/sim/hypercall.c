@@ -118,6 +118,10 @@ static long do_domctl(struct sim_state *s, struct xen_domctl *dc)
     case XEN_DOMCTL_deassign_device:
     case XEN_DOMCTL_test_assign_device:
         return sim_domctl_pci(s, dc);
+    case XEN_DOMCTL_iomem_permission:
+    case XEN_DOMCTL_ioport_permission:
+    case XEN_DOMCTL_irq_permission:
+        return sim_domctl_hw(s, dc);
     default:
         sim_log("domctl %u (domain %u): not simulated", cmd, dc->domain);
         sim_count_in(s, CTR_ENOSYS);
@@ -289,6 +293,8 @@ long sim_hypercall(unsigned op, const uint64_t a[6])
         return sim_hc_hypfs_op(s, a);
     case __HYPERVISOR_xsm_op:
         return sim_xsm_op(s, (void *)(uintptr_t)a[0]);
+    case __HYPERVISOR_physdev_op:
+        return sim_physdev_op(s, a[0], (void *)(uintptr_t)a[1]);
     case __HYPERVISOR_multicall: {
         multicall_entry_t *e = (multicall_entry_t *)(uintptr_t)a[0];
         for (uint64_t i = 0; i < a[1]; i++) {

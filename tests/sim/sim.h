@@ -109,6 +109,15 @@ struct sim_domain {
                                   domain counts as in pool 0, as on Xen */
 } __attribute__((aligned(64)));
 
+/* hc_physdev.c: one range a domain was granted (kind SIM_HW_*), or for
+ * SIM_HW_PIRQ a pirq (start) mapped to a GSI (count). */
+#define SIM_NR_HW_GRANTS  256u
+enum { SIM_HW_IOMEM = 1, SIM_HW_IOPORT, SIM_HW_IRQ, SIM_HW_PIRQ };
+struct sim_hw_grant {
+    uint32_t domid, kind;
+    uint64_t start, count;
+};
+
 /* hc_host.c's part of the state (struct sim_state's host). */
 #define SIM_CONRING_SIZE  16384u    /* Xen's default console ring */
 #define SIM_NR_PCI        64u
@@ -215,6 +224,12 @@ struct sim_state {
     uint32_t iommu_absent;
     uint32_t nr_pci_owned;
     struct { uint32_t sbdf, domid; } pci_owned[SIM_NR_PCI];
+    /* hc_physdev.c (table lock): what guests may reach of the host's
+     * hardware (rangesets of frames, ports and interrupts) and the pirqs
+     * mapped into them, in the order granted */
+    uint32_t nr_hw_grants;
+    uint32_t hw_pad;
+    struct sim_hw_grant hw_grants[SIM_NR_HW_GRANTS];
 };
 
 #define SIM_RINGS_OFFSET  ((sizeof(struct sim_state) + SIM_PAGE - 1) & ~(uint64_t)(SIM_PAGE - 1))
@@ -308,5 +323,10 @@ bool sim_pci_known_lock(struct sim_state *s, uint32_t sbdf);
 
 /* hc_pci.c: domctl assign_device, deassign_device, test_assign_device */
 long sim_domctl_pci(struct sim_state *s, struct xen_domctl *dc);
+
+/* hc_physdev.c: domctl iomem_permission, ioport_permission,
+ * irq_permission; physdev_op map_pirq and unmap_pirq */
+long sim_domctl_hw(struct sim_state *s, struct xen_domctl *dc);
+long sim_physdev_op(struct sim_state *s, uint64_t cmd, void *arg);
 
 #endif

@@ -135,5 +135,9 @@ int  xensim_iommu_set(bool present);
 int  xensim_pci_owner(uint16_t seg, uint8_t bus, uint8_t devfn);
 int  xensim_pci_set_owner(uint16_t seg, uint8_t bus, uint8_t devfn,
                           uint32_t domid);
+/* What domid was granted of the host's hardware (hc_physdev.c), one line
+ * per range in the order granted: "iomem 0xMFN+0xN", "ioport 0xP+0xN",
+ * "irq N+0x1", "pirq P -> gsi G". 0, -ENOSPC or -ENOENT. */
+int  xensim_hw_grants(uint32_t domid, char *buf, size_t size);
 
 #endif

@@ -1,0 +1,999 @@
+/*
+ * ops/dev_pci.c: PCI passthrough's guest side: libxl_device_pci_add,
+ * _remove and _destroy with libxl 4.17's steps, log lines and error
+ * codes, and the pci device type the stored configuration is kept and
+ * merged with. The host side (setting devices aside, naming them) is
+ * ops/pci_assignable.c's; the list is ops/pci_list.c's.
+ *
+ * A PV guest's device is: its node /libxl/pci/BDF/domid; what the
+ * hypervisor lets the guest reach (the I/O memory and ports of the
+ * device's resources, its interrupt mapped as a pirq) and the device
+ * itself, assigned through the IOMMU; pciback's permissive flag when
+ * asked; the device's numbered entries in the guest's one pci backend
+ * (/local/domain/0/backend/pci/DOMID/0: key-N, dev-N, vdevfn-N, name-N,
+ * opts-N, state-N, num_devs), which the first device creates with its
+ * frontend; and its entry in the stored configuration. A device added to
+ * a running backend, or removed, goes through pciback's Reconfiguring
+ * protocol (the backend is awaited Connected before and after, polled as
+ * libxl polls it). An HVM guest's device is given to its device model
+ * over QMP, which is the device model's work (not done here: such an add
+ * fails as libxl's does when no device model answers).
+ *
+ * sysfs and xenstore values are read bounded and parsed strictly: a
+ * backend entry that is missing or not a BDF is never matched, never
+ * copied, never crashes. Keeps no state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "dev/devpath.h"
+#include "ops/device.h"
+#include "ops/pci.h"
+#include "ops/userdata.h"
+#include "xs/paths.h"
+
+#define SYSFS_PCI_DEVICES "/sys/bus/pci/devices"
+#define SYSFS_PCIBACK     "/sys/bus/pci/drivers/pciback"
+#define BDF_FMT           "%04x:%02x:%02x.%01x"
+#define BDF_XS_FMT        "%04x-%02x-%02x-%01x"
+#define BDF_ARGS(p)       (unsigned)(p)->domain, (unsigned)(p)->bus, \
+                          (unsigned)(p)->dev, (unsigned)(p)->func
+#define XS_VALUE_MAX      4096
+#define PCI_DEVS_MAX      256       /* entries in one backend: pci_list's */
+#define NUM_RESOURCES     7         /* six BARs and the ROM, as libxl reads */
+#define BAR_IO            0x01      /* a resource's flags: I/O ports */
+#define POLL_MS           100       /* libxl polls the backend's state so */
+#define SYSFS_READ_MAX    4096
+
+/* ------------------------------------------------------------ devtype */
+
+static bool pci_same(const void *a, const void *b)
+{
+    const libxl_device_pci *x = a, *y = b;
+
+    return x->domain == y->domain && x->bus == y->bus && x->dev == y->dev &&
+           x->func == y->func;
+}
+
+static void pci_init(void *dev) { libxl_device_pci_init(dev); }
+static void pci_dispose(void *dev) { libxl_device_pci_dispose(dev); }
+static void pci_copy(libxl_ctx *ctx, void *dst, const void *src)
+{
+    libxl_device_pci_copy(ctx, dst, src);
+}
+
+/* The live devices: the backend's, as libxl_device_pci_list reads them. */
+static void *pci_list_live(libxl__gc *gc, uint32_t domid, int *num)
+{
+    return libxl_device_pci_list(gc->ctx, domid, num);
+}
+
+const libxl__devtype libxl__pci_devtype = {
+    .name = "pci",
+    .kind = LIBXL__DEVKIND_PCI,
+    .size = sizeof(libxl_device_pci),
+    .cfg_array = offsetof(libxl_domain_config, pcidevs),
+    .cfg_num = offsetof(libxl_domain_config, num_pcidevs),
+    .init = pci_init,
+    .dispose = pci_dispose,
+    .copy = pci_copy,
+    .same = pci_same,
+    .list = pci_list_live,
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static uint32_t pci_sbdf(const libxl_device_pci *pci)
+{
+    return (uint32_t)pci->domain << 16 | (uint32_t)(pci->bus & 0xff) << 8 |
+           (uint32_t)(pci->dev & 0x1f) << 3 | (uint32_t)(pci->func & 0x7);
+}
+
+/* The guest's type as libxl__domain_type sees it (logged as libxl when
+ * the domain is not there). */
+static libxl_domain_type guest_type(libxl__gc *gc, uint32_t domid)
+{
+    xc_domaininfo_t info;
+    libxl_domain_type t;
+    const char *v;
+
+    if (xc_domain_getinfolist(CTX->xch, domid, 1, &info) != 1 ||
+        info.domain != domid) {
+        LOG(CTX, ERROR, "unable to get domain type for domid=%" PRIu32, domid);
+        return LIBXL_DOMAIN_TYPE_INVALID;
+    }
+    if (!(info.flags & XEN_DOMINF_hvm_guest))
+        return LIBXL_DOMAIN_TYPE_PV;
+    v = libxl__xs_read_checked(gc, XBT_NULL,
+                               GCSPRINTF("/libxl/%u/type", domid), 64);
+    if (!v || libxl_domain_type_from_string(v, &t)) {
+        LOG(CTX, WARN, "unable to get domain type for domid=%" PRIu32
+            ", assuming HVM", domid);
+        return LIBXL_DOMAIN_TYPE_HVM;
+    }
+    return t;
+}
+
+/* /libxl/pci/BDF/domid */
+static char *domid_node(libxl__gc *gc, const libxl_device_pci *pci)
+{
+    return GCSPRINTF("/libxl/pci/" BDF_XS_FMT "/domid", BDF_ARGS(pci));
+}
+
+static char *backend_dir(libxl__gc *gc, uint32_t domid)
+{
+    return GCSPRINTF("/local/domain/0/backend/pci/%u/0", domid);
+}
+
+/* Writes text to a sysfs file: the write's result (logged if < 0, as
+ * libxl), or -1 when it cannot be opened (errno kept). */
+static int sysfs_write(libxl__gc *gc, const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC), e;
+    ssize_t r;
+
+    if (fd < 0)
+        return -1;
+    r = write(fd, text, strlen(text));
+    e = errno;
+    if (r < 0)
+        LOGE(CTX, ERROR, "write to %s returned %d", path, (int)r);
+    close(fd);
+    errno = e;
+    return r < 0 ? -1 : 0;
+}
+
+/* Resets the device as libxl does: pciback's do_flr if it has one, else
+ * the device's own reset file. Failures are logged only. */
+static void reset_device(libxl__gc *gc, const libxl_device_pci *pci)
+{
+    char *bdf = GCSPRINTF(BDF_FMT, BDF_ARGS(pci));
+    char *path = SYSFS_PCIBACK "/do_flr";
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        close(fd);
+        sysfs_write(gc, path, bdf);
+        return;
+    }
+    if (errno != ENOENT)
+        LOGED(CTX, ERROR, (uint32_t)pci->domain,
+              "Failed to access pciback path %s", path);
+    path = GCSPRINTF(SYSFS_PCI_DEVICES "/" BDF_FMT "/reset", BDF_ARGS(pci));
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        close(fd);
+        sysfs_write(gc, path, "1");
+        return;
+    }
+    /* libxl logs these with the PCI segment where a domid goes */
+    if (errno == ENOENT)
+        LOGD(CTX, ERROR, (uint32_t)pci->domain, "The kernel doesn't support "
+             "reset from sysfs for PCI device " BDF_FMT, BDF_ARGS(pci));
+    else
+        LOGED(CTX, ERROR, (uint32_t)pci->domain,
+              "Failed to access reset path %s", path);
+}
+
+/* A small sysfs file, whole and NUL-terminated (gc), or NULL (errno). */
+static char *sysfs_read(libxl__gc *gc, const char *path)
+{
+    char *buf = GCZALLOC(SYSFS_READ_MAX + 1);
+    size_t len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0 || !buf) {
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    while (len < SYSFS_READ_MAX) {
+        ssize_t r = read(fd, buf + len, SYSFS_READ_MAX - len);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        len += (size_t)r;
+    }
+    close(fd);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* One line of a resource file: "0xSTART 0xEND 0xFLAGS". */
+static bool parse_resource(const char *line, uint64_t v[3])
+{
+    const char *p = line;
+
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        if (p[0] != '0' || p[1] != 'x')
+            return false;
+        errno = 0;
+        v[i] = strtoull(p + 2, &end, 16);
+        if (end == p + 2 || errno)
+            return false;
+        p = end;
+        if (i < 2) {
+            if (*p != ' ') return false;
+            p++;
+        }
+    }
+    return *p == '\n' || *p == '\0';
+}
+
+/* The device's legacy interrupt from its irq file: >= 0, or -1 when the
+ * file cannot be read (logged, as libxl) or says nothing usable. */
+static int read_irq(libxl__gc *gc, uint32_t domid,
+                    const libxl_device_pci *pci)
+{
+    char *path = GCSPRINTF(SYSFS_PCI_DEVICES "/" BDF_FMT "/irq",
+                           BDF_ARGS(pci));
+    char *s = sysfs_read(gc, path), *end;
+    unsigned long v;
+
+    if (!s) {
+        LOGED(CTX, ERROR, domid, "Couldn't open %s", path);
+        return -1;
+    }
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (end == s || errno || v > INT32_MAX || s[0] == '-')
+        return 0;
+    return (int)v;
+}
+
+/*
+ * Gives domid (allow) or takes back from it the device's I/O memory and
+ * ports, as its resource file lists them. On add, the first failure ends
+ * it (ERROR_FAIL, logged); on remove every failure is logged and the
+ * others go on. The file missing: ERROR_FAIL on add; logged on remove.
+ */
+static int resources(libxl__gc *gc, uint32_t domid,
+                     const libxl_device_pci *pci, bool allow)
+{
+    char *path = GCSPRINTF(SYSFS_PCI_DEVICES "/" BDF_FMT "/resource",
+                           BDF_ARGS(pci));
+    char *text = sysfs_read(gc, path), *line;
+
+    if (!text) {
+        LOGED(CTX, ERROR, domid, "Couldn't open %s", path);
+        return ERROR_FAIL;
+    }
+    line = text;
+    for (int i = 0; i < NUM_RESOURCES && *line; i++) {
+        char *nl = strchr(line, '\n');
+        uint64_t v[3];
+        bool ok = parse_resource(line, v);
+
+        line = nl ? nl + 1 : line + strlen(line);
+        if (!ok || !v[0] || v[1] < v[0])
+            continue;
+        uint64_t start = v[0], size = v[1] - v[0] + 1;
+        int r;
+        if (v[2] & BAR_IO) {
+            r = start > 0xffff || size > 0x10000 ? -1
+                : xc_domain_ioport_permission(CTX->xch, domid,
+                                              (uint32_t)start,
+                                              (uint32_t)size, allow);
+            if (r < 0 && allow) {
+                LOGED(CTX, ERROR, domid, "xc_domain_ioport_permission "
+                      "0x%" PRIx64 "/0x%" PRIx64 " (error %d)", start, size,
+                      r);
+                return ERROR_FAIL;
+            }
+            if (r < 0)
+                LOGED(CTX, ERROR, domid, "xc_domain_ioport_permission error"
+                      " %#" PRIx64 "/%#" PRIx64, start, size);
+        } else {
+            r = xc_domain_iomem_permission(CTX->xch, domid,
+                                           start >> XC_PAGE_SHIFT,
+                                           (size + XC_PAGE_SIZE - 1) >>
+                                           XC_PAGE_SHIFT, allow);
+            if (r < 0 && allow) {
+                LOGED(CTX, ERROR, domid, "xc_domain_iomem_permission "
+                      "0x%" PRIx64 "/0x%" PRIx64 " (error %d)", start, size,
+                      r);
+                return ERROR_FAIL;
+            }
+            if (r < 0)
+                LOGED(CTX, ERROR, domid, "xc_domain_iomem_permission error"
+                      " %#" PRIx64 "/%#" PRIx64, start, size);
+        }
+    }
+    return 0;
+}
+
+/*
+ * libxl__wait_for_backend: the backend's state polled (every 100 ms, for
+ * the device init deadline, 10 s) until it is state. 0, or ERROR_FAIL
+ * (logged) when the backend is not there or never gets there.
+ */
+static int wait_backend(libxl__gc *gc, const char *be, int state)
+{
+    int tries = libxl__device_timeout_ms(LIBXL__DEVTIMEOUT_INIT) / POLL_MS;
+    char *path = GCSPRINTF("%s/state", be), want[16];
+
+    snprintf(want, sizeof(want), "%d", state);
+    for (int i = 0; i < (tries > 0 ? tries : 1); i++) {
+        char *v = libxl__xs_read_checked(gc, XBT_NULL, path, XS_VALUE_MAX);
+        if (!v) {
+            if (errno != ENOENT) return ERROR_FAIL;
+            LOG(CTX, ERROR, "Backend %s does not exist", be);
+            return ERROR_FAIL;
+        }
+        if (!strcmp(v, want))
+            return 0;
+        struct timespec ts = { 0, POLL_MS * 1000000L };
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+    }
+    LOG(CTX, ERROR, "Backend %s not ready", be);
+    return ERROR_FAIL;
+}
+
+/* num_devs of the backend: >= 0, or -1 when absent (errno ENOENT) or not
+ * a count. */
+static int read_num_devs(libxl__gc *gc, const char *be)
+{
+    char *path = GCSPRINTF("%s/num_devs", be);
+    char *v = libxl__xs_read_checked(gc, XBT_NULL, path, XS_VALUE_MAX);
+    const char *p = v;
+    uint32_t n;
+
+    if (!v)
+        return -1;
+    if (!libxl__parse_u32_strict(&p, &n) || *p || n > PCI_DEVS_MAX) {
+        LOG(CTX, ERROR, "%s: not a device count: %s", path, v);
+        errno = EINVAL;
+        return -1;
+    }
+    return (int)n;
+}
+
+static bool xs_put(libxl__gc *gc, xs_transaction_t t, const char *path,
+                   const char *value)
+{
+    if (xs_write(CTX->xsh, t, path, value, strlen(value)))
+        return true;
+    LOGE(CTX, ERROR, "xenstore write failed: `%s' = `%s'", path, value);
+    return false;
+}
+
+/* ------------------------------------------------------------ add */
+
+/* The guest's pci backend and frontend, as the first device makes them
+ * (in transaction t). */
+static bool create_backend(libxl__gc *gc, xs_transaction_t t, uint32_t domid)
+{
+    char *be = backend_dir(gc, domid);
+    char *fe = GCSPRINTF("/local/domain/%u/device/pci/0", domid);
+    char *name = libxl__gc_adopt(gc, libxl_domid_to_name(CTX, domid));
+    struct xs_permissions be_perms[2] = {
+        { .id = 0, .perms = XS_PERM_NONE },
+        { .id = domid, .perms = XS_PERM_READ },
+    };
+    struct xs_permissions fe_perms[2] = {
+        { .id = domid, .perms = XS_PERM_NONE },
+        { .id = 0, .perms = XS_PERM_READ },
+    };
+
+    LOGD(CTX, DEBUG, domid, "Creating pci backend");
+    xs_rm(CTX->xsh, t, be);
+    if (!xs_mkdir(CTX->xsh, t, be) ||
+        !xs_set_permissions(CTX->xsh, t, be, be_perms, 2) ||
+        !xs_put(gc, t, GCSPRINTF("%s/frontend", be), fe) ||
+        !xs_put(gc, t, GCSPRINTF("%s/frontend-id", be),
+                GCSPRINTF("%u", domid)) ||
+        !xs_put(gc, t, GCSPRINTF("%s/online", be), "1") ||
+        !xs_put(gc, t, GCSPRINTF("%s/state", be), "1") ||
+        (name && !xs_put(gc, t, GCSPRINTF("%s/domain", be), name)))
+        return false;
+    xs_rm(CTX->xsh, t, fe);
+    return xs_mkdir(CTX->xsh, t, fe) &&
+           xs_set_permissions(CTX->xsh, t, fe, fe_perms, 2) &&
+           xs_put(gc, t, GCSPRINTF("%s/backend", fe), be) &&
+           xs_put(gc, t, GCSPRINTF("%s/backend-id", fe), "0") &&
+           xs_put(gc, t, GCSPRINTF("%s/state", fe), "1");
+}
+
+/* Device num's entries (and num_devs, and Reconfiguring for a backend
+ * that runs), in transaction t. */
+static bool write_entries(libxl__gc *gc, xs_transaction_t t, const char *be,
+                          int num, const libxl_device_pci *pci)
+{
+    char *bdf = GCSPRINTF(BDF_FMT, BDF_ARGS(pci));
+    const char *rdm = libxl_rdm_reserve_policy_to_string(pci->rdm_policy);
+
+    return xs_put(gc, t, GCSPRINTF("%s/key-%d", be, num), bdf) &&
+           xs_put(gc, t, GCSPRINTF("%s/dev-%d", be, num), bdf) &&
+           (!pci->vdevfn ||
+            xs_put(gc, t, GCSPRINTF("%s/vdevfn-%d", be, num),
+                   GCSPRINTF("%x", pci->vdevfn))) &&
+           (!pci->name ||
+            xs_put(gc, t, GCSPRINTF("%s/name-%d", be, num), pci->name)) &&
+           xs_put(gc, t, GCSPRINTF("%s/opts-%d", be, num),
+                  GCSPRINTF("msitranslate=%d,power_mgmt=%d,permissive=%d,"
+                            "rdm_policy=%s", pci->msitranslate,
+                            pci->power_mgmt, pci->permissive,
+                            rdm ? rdm : "(null)")) &&
+           xs_put(gc, t, GCSPRINTF("%s/state-%d", be, num), "1") &&
+           xs_put(gc, t, GCSPRINTF("%s/num_devs", be),
+                  GCSPRINTF("%d", num + 1)) &&
+           (!num || xs_put(gc, t, GCSPRINTF("%s/state", be), "7"));
+}
+
+/*
+ * libxl__device_pci_add_xenstore: the device in the stored configuration
+ * and in the backend (made with its frontend for the first device), the
+ * backend awaited Connected first when it runs already.
+ */
+static int add_xenstore(libxl__gc *gc, uint32_t domid,
+                        const libxl_device_pci *pci)
+{
+    char *be = backend_dir(gc, domid);
+    int num = read_num_devs(gc, be);
+    bool exists = num >= 0;
+    libxl__userdata_dom dom;
+    libxl__userdata_flock lock = { .fd = -1 };
+    libxl_domain_config d_config;
+    libxl_domain_type type;
+    int rc;
+
+    libxl_domain_config_init(&d_config);
+    if (!exists && errno != ENOENT) {
+        rc = ERROR_FAIL;
+        goto out;
+    }
+    type = guest_type(gc, domid);
+    if (type == LIBXL_DOMAIN_TYPE_INVALID) {
+        rc = ERROR_FAIL;
+        goto out;
+    }
+    if (exists && type == LIBXL_DOMAIN_TYPE_PV) {
+        rc = wait_backend(gc, be, LIBXL__XENBUS_CONNECTED);
+        if (rc) goto out;
+        num = read_num_devs(gc, be);       /* the backend's, once it rests */
+        if (num < 0) {
+            rc = ERROR_FAIL;
+            goto out;
+        }
+    }
+    LOGD(CTX, DEBUG, domid, "Adding new pci device to xenstore");
+    if (!exists) num = 0;
+
+    if (libxl__userdata_dom_find(gc, domid, &dom) ||
+        libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lock, NULL)) {
+        rc = ERROR_LOCK_FAIL;
+        goto out;
+    }
+    rc = libxl__userdata_config_read(gc, &dom, &d_config);
+    if (rc) goto out;
+    LOGD(CTX, DEBUG, domid, "Adding new pci device to config");
+    rc = libxl__device_config_put(gc, &libxl__pci_devtype, &d_config, pci,
+                                  NULL);
+    if (rc) goto out;
+    rc = libxl__device_dm_check_start(gc, domid, &d_config);
+    if (rc) goto out;
+
+    for (;;) {
+        xs_transaction_t t = xs_transaction_start(CTX->xsh);
+        if (!t) {
+            LOGE(CTX, ERROR, "could not create xenstore transaction");
+            rc = ERROR_FAIL;
+            goto out;
+        }
+        rc = libxl__userdata_config_write(gc, &dom, &d_config);
+        if (rc ||
+            (!exists && !create_backend(gc, t, domid)) ||
+            !write_entries(gc, t, be, num, pci)) {
+            xs_transaction_end(CTX->xsh, t, true);
+            if (!rc) rc = ERROR_FAIL;
+            goto out;
+        }
+        if (xs_transaction_end(CTX->xsh, t, false))
+            break;
+        if (errno != EAGAIN) {
+            LOGE(CTX, ERROR, "could not commit xenstore transaction");
+            rc = ERROR_FAIL;
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    libxl__userdata_unlock(&lock);
+    libxl_domain_config_dispose(&d_config);
+    return rc;
+}
+
+/*
+ * pci_add_dm_done for a PV guest: the device's I/O memory, ports and
+ * interrupt to the guest, pciback's permissive flag, the device itself,
+ * then its entries.
+ */
+static int add_pv(libxl__gc *gc, uint32_t domid, const libxl_device_pci *pci)
+{
+    uint32_t flag = XEN_DOMCTL_DEV_RDM_RELAXED;
+    int irq, rc, r;
+
+    rc = resources(gc, domid, pci, true);
+    if (rc) return rc;
+    irq = read_irq(gc, domid, pci);
+    if (irq < 0)
+        goto assign;                   /* libxl skips permissive too */
+    if (irq) {
+        int pirq = irq;
+        r = xc_physdev_map_pirq(CTX->xch, (int)domid, irq, &pirq);
+        if (r < 0) {
+            LOGED(CTX, ERROR, domid, "xc_physdev_map_pirq irq=%d (error=%d)",
+                  pirq, r);
+            return ERROR_FAIL;
+        }
+        r = xc_domain_irq_permission(CTX->xch, domid, (uint32_t)pirq, 1);
+        if (r < 0) {
+            LOGED(CTX, ERROR, domid, "xc_domain_irq_permission irq=%d "
+                  "(error=%d)", pirq, r);
+            return ERROR_FAIL;
+        }
+    }
+    if (pci->permissive) {
+        char *bdf = GCSPRINTF(BDF_FMT, BDF_ARGS(pci));
+        r = sysfs_write(gc, SYSFS_PCIBACK "/permissive", bdf);
+        if (r < 0) {
+            if (errno == ENOENT || errno == EACCES)
+                LOGE(CTX, ERROR, "Couldn't open %s",
+                     SYSFS_PCIBACK "/permissive");
+            LOGD(CTX, ERROR, domid, "Setting permissive for device");
+            return ERROR_FAIL;
+        }
+    }
+assign:
+    if (pci->rdm_policy == LIBXL_RDM_RESERVE_POLICY_STRICT) {
+        flag &= ~(uint32_t)XEN_DOMCTL_DEV_RDM_RELAXED;
+    } else if (pci->rdm_policy != LIBXL_RDM_RESERVE_POLICY_RELAXED) {
+        LOGED(CTX, ERROR, domid, "unknown rdm check flag.");
+        return ERROR_FAIL;
+    }
+    r = xc_assign_device(CTX->xch, domid, pci_sbdf(pci), flag);
+    if (r < 0 && errno != ENOSYS) {
+        LOGED(CTX, ERROR, domid, "xc_assign_device failed");
+        return ERROR_FAIL;
+    }
+    return add_xenstore(gc, domid, pci);
+}
+
+/* Whether the device is among those set aside for guests. */
+static bool is_assignable(libxl__gc *gc, const libxl_device_pci *pci)
+{
+    int num = 0;
+    libxl_device_pci *list = libxl_device_pci_assignable_list(CTX, &num);
+    bool found = false;
+
+    for (int i = 0; list && i < num && !found; i++)
+        found = pci_same(&list[i], pci);
+    libxl_device_pci_assignable_list_free(list, num);
+    return found;
+}
+
+/* Whether pciback has the device. */
+static bool pciback_has(libxl__gc *gc, const libxl_device_pci *pci)
+{
+    return !access(GCSPRINTF(SYSFS_PCIBACK "/" BDF_FMT, BDF_ARGS(pci)),
+                   F_OK);
+}
+
+/*
+ * The PCI functions a multi-function device has in sysfs (its mask), all
+ * of which must be pciback's. 0, or -1 (logged).
+ */
+static int function_mask(libxl__gc *gc, const libxl_device_pci *pci,
+                         unsigned *mask)
+{
+    *mask = 0;
+    for (unsigned fn = 0; fn < 8; fn++) {
+        libxl_device_pci f = *pci;
+        f.func = (uint8_t)fn;
+        if (access(GCSPRINTF(SYSFS_PCI_DEVICES "/" BDF_FMT, BDF_ARGS(&f)),
+                   F_OK))
+            continue;
+        if (!pciback_has(gc, &f)) {
+            LOG(CTX, ERROR, BDF_FMT " is not assigned to pciback driver",
+                BDF_ARGS(&f));
+            return -1;
+        }
+        *mask |= 1u << fn;
+    }
+    return 0;
+}
+
+static void add_failed(libxl__gc *gc, uint32_t domid,
+                       const libxl_device_pci *pci, int rc)
+{
+    if (pci->name)
+        LOGD(CTX, ERROR, domid, "libxl__device_pci_add failed for PCI device"
+             " '%s' (rc %d)", pci->name, rc);
+    else
+        LOGD(CTX, ERROR, domid, "libxl__device_pci_add failed for PCI device"
+             " %x:%x:%x.%x (rc %d)", BDF_ARGS(pci), rc);
+}
+
+/* libxl__device_pci_add for a running guest; pci is the operation's
+ * copy of the caller's device. */
+static int pci_add(libxl__gc *gc, uint32_t domid, libxl_device_pci *pci)
+{
+    libxl_domain_type type;
+    bool marked = false;
+    int rc;
+
+    if (pci->name) {
+        rc = libxl__pci_name_to_bdf(gc, pci);
+        if (rc) goto out;
+    }
+    type = guest_type(gc, domid);
+    if (type == LIBXL_DOMAIN_TYPE_HVM &&
+        xc_test_assign_device(CTX->xch, domid, pci_sbdf(pci))) {
+        LOGD(CTX, ERROR, domid, "PCI device %04x:%02x:%02x.%u %s?",
+             BDF_ARGS(pci), errno == EOPNOTSUPP
+             ? "cannot be assigned - no IOMMU"
+             : "already assigned to a different guest");
+        rc = ERROR_NONSPECIFIC;             /* libxl's -1 */
+        goto out;
+    }
+    if (pci->rdm_policy == LIBXL_RDM_RESERVE_POLICY_INVALID)
+        pci->rdm_policy = LIBXL_RDM_RESERVE_POLICY_STRICT;
+    if (pci->seize && !pciback_has(gc, pci)) {
+        rc = libxl_device_pci_assignable_add(CTX, pci, 1);
+        if (rc) goto out;
+    }
+    if (!is_assignable(gc, pci)) {
+        LOGD(CTX, ERROR, domid, "PCI device %x:%x:%x.%x is not assignable",
+             BDF_ARGS(pci));
+        rc = ERROR_FAIL;
+        goto out;
+    }
+    if (!xs_write(CTX->xsh, XBT_NULL, domid_node(gc, pci),
+                  GCSPRINTF("%u", domid), strlen(GCSPRINTF("%u", domid)))) {
+        LOGE(CTX, ERROR, "xenstore write failed: `%s'", domid_node(gc, pci));
+        rc = ERROR_FAIL;
+        goto out;
+    }
+    marked = true;
+    reset_device(gc, pci);
+
+    /* the functions to give: libxl gives the highest one only */
+    unsigned orig_vdev = pci->vdevfn & ~7u, pmask;
+    if (pci->vfunc_mask == LIBXL_PCI_FUNC_ALL) {
+        if (!(pci->vdevfn >> 3)) {
+            LOGD(CTX, ERROR, domid, "Must specify a v-slot for multi-function"
+                 " devices");
+            rc = ERROR_INVAL;
+            goto out;
+        }
+        if (function_mask(gc, pci, &pmask)) {
+            rc = ERROR_FAIL;
+            goto out;
+        }
+        pci->vfunc_mask &= pmask;
+    } else {
+        pmask = 1u << pci->func;
+    }
+    for (int fn = 7; fn >= 0; fn--) {
+        if (!(pmask & (1u << fn)))
+            continue;
+        if (pci->vfunc_mask == pmask) {
+            pci->func = (uint8_t)fn;
+            pci->vdevfn = orig_vdev | (unsigned)fn;
+        } else {
+            pci->vdevfn = orig_vdev;
+        }
+        break;
+    }
+
+    /* do_pci_add */
+    type = guest_type(gc, domid);
+    if (type == LIBXL_DOMAIN_TYPE_INVALID) {
+        guest_type(gc, domid);             /* pci_add_dm_done asks again */
+        rc = ERROR_FAIL;
+        goto out;
+    }
+    if (type == LIBXL_DOMAIN_TYPE_HVM) {
+        /* QEMU's xen-pci-passthrough device_add over QMP: the device
+         * model's (no device model answers here) */
+        LOGED(CTX, ERROR, domid, "Failed to connect to QMP socket "
+              "/var/run/xen/qmp-libxl-%u", domid);
+        rc = ERROR_FAIL;
+        goto out;
+    }
+    rc = add_pv(gc, domid, pci);
+out:
+    if (rc) {
+        add_failed(gc, domid, pci, rc);
+        /* only the node this add wrote: libxl also removes the node of
+         * a device it refused (one a guest has) or of the last device a
+         * name lookup looked at */
+        if (marked)
+            xs_rm(CTX->xsh, XBT_NULL, domid_node(gc, pci));
+    }
+    return rc;
+}
+
+int libxl_device_pci_add(libxl_ctx *ctx, uint32_t domid,
+                         libxl_device_pci *pci,
+                         const libxl_asyncop_how *ao_how)
+{
+    AO_CREATE(ctx, domid, ao_how);
+    libxl__gc *gc = libxl__ao_gc(ao);
+    libxl_device_pci *copy = libxl__ao_zalloc(ao, sizeof(*copy));
+    int rc;
+
+    if (!copy) return AO_CREATE_FAIL(ERROR_NOMEM);
+    libxl_device_pci_init(copy);
+    libxl_device_pci_copy(ctx, copy, pci);      /* the caller's is kept */
+    AO_UNLOCKED(ao, rc = pci_add(gc, domid, copy));
+    libxl_device_pci_dispose(copy);
+    if (rc) LOG(ctx, ERROR, "unable to add device");
+    libxl__ao_complete(egc, ao, rc);
+    return AO_INPROGRESS;
+}
+
+/* ------------------------------------------------------------ remove */
+
+/* Whether dev-N of the backend names pci (a missing or malformed entry
+ * names nothing). */
+static bool entry_is(libxl__gc *gc, const char *be, int n,
+                     const libxl_device_pci *pci)
+{
+    char *v = libxl__xs_read_checked(gc, XBT_NULL,
+                                     GCSPRINTF("%s/dev-%d", be, n),
+                                     XS_VALUE_MAX);
+    unsigned seg, bus, dev, fn;
+    int end = -1;
+
+    if (!v || sscanf(v, "%4x:%2x:%2x.%1x%n", &seg, &bus, &dev, &fn, &end) != 4
+        || end != (int)strlen(v))
+        return false;
+    return seg == (unsigned)pci->domain && bus == pci->bus &&
+           dev == pci->dev && fn == pci->func;
+}
+
+/* Moves from/KEY-j to KEY-(j-1) in t when it exists. */
+static bool shift_entry(libxl__gc *gc, xs_transaction_t t, const char *be,
+                        const char *key, int j)
+{
+    char *from = GCSPRINTF("%s/%s-%d", be, key, j);
+    char *v = libxl__xs_read_checked(gc, t, from, XS_VALUE_MAX);
+
+    if (!v)
+        return true;
+    if (!xs_put(gc, t, GCSPRINTF("%s/%s-%d", be, key, j - 1), v))
+        return false;
+    xs_rm(CTX->xsh, t, from);
+    return true;
+}
+
+/* Runs body (a function of t) in transactions until one commits. */
+typedef bool (*xs_body)(libxl__gc *gc, xs_transaction_t t, void *arg);
+static int in_transaction(libxl__gc *gc, xs_body body, void *arg)
+{
+    for (;;) {
+        xs_transaction_t t = xs_transaction_start(CTX->xsh);
+        if (!t) {
+            LOGE(CTX, ERROR, "could not create xenstore transaction");
+            return ERROR_FAIL;
+        }
+        if (!body(gc, t, arg)) {
+            xs_transaction_end(CTX->xsh, t, true);
+            return ERROR_FAIL;
+        }
+        if (xs_transaction_end(CTX->xsh, t, false))
+            return 0;
+        if (errno != EAGAIN) {
+            LOGE(CTX, ERROR, "could not commit xenstore transaction");
+            return ERROR_FAIL;
+        }
+    }
+}
+
+typedef struct {
+    const char *be;
+    int i, num;
+} entries_ctx;
+
+static bool ask_close(libxl__gc *gc, xs_transaction_t t, void *arg)
+{
+    entries_ctx *e = arg;
+
+    return xs_put(gc, t, GCSPRINTF("%s/state-%d", e->be, e->i), "5") &&
+           xs_put(gc, t, GCSPRINTF("%s/state", e->be), "7");
+}
+
+static bool drop_entries(libxl__gc *gc, xs_transaction_t t, void *arg)
+{
+    static const char *const keys[] = {
+        "state", "key", "dev", "vdev", "opts", "vdevfn", "name",
+    };
+    static const char *const moved[] = {
+        "state", "dev", "key", "vdev", "opts", "vdevfn", "name",
+    };
+    entries_ctx *e = arg;
+
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+        xs_rm(CTX->xsh, t, GCSPRINTF("%s/%s-%d", e->be, keys[k], e->i));
+    if (!xs_put(gc, t, GCSPRINTF("%s/num_devs", e->be),
+                GCSPRINTF("%d", e->num - 1)))
+        return false;
+    for (int j = e->i + 1; j < e->num; j++)
+        for (size_t k = 0; k < sizeof(moved) / sizeof(moved[0]); k++)
+            if (!shift_entry(gc, t, e->be, moved[k], j))
+                return false;
+    return true;
+}
+
+/*
+ * libxl__device_pci_remove_xenstore: the device's entries out of the
+ * backend through Reconfiguring, the later entries moved down; the last
+ * device takes the backend and frontend with it. Its result is ignored,
+ * as libxl ignores it.
+ */
+static void remove_xenstore(libxl__gc *gc, uint32_t domid,
+                            const libxl_device_pci *pci)
+{
+    char *be = backend_dir(gc, domid);
+    entries_ctx e = { .be = be, .num = read_num_devs(gc, be) };
+    libxl_domain_type type;
+
+    if (e.num < 0)
+        return;
+    type = guest_type(gc, domid);
+    if (type == LIBXL_DOMAIN_TYPE_INVALID)
+        return;
+    if (type == LIBXL_DOMAIN_TYPE_PV &&
+        wait_backend(gc, be, LIBXL__XENBUS_CONNECTED)) {
+        LOGD(CTX, DEBUG, domid, "pci backend at %s is not ready", be);
+        return;
+    }
+    for (e.i = 0; e.i < e.num && !entry_is(gc, be, e.i, pci); e.i++) {}
+    if (e.i == e.num) {
+        LOGD(CTX, ERROR, domid, "Couldn't find the device on xenstore");
+        return;
+    }
+    if (in_transaction(gc, ask_close, &e))
+        return;
+    if (type == LIBXL_DOMAIN_TYPE_PV &&
+        wait_backend(gc, be, LIBXL__XENBUS_CONNECTED)) {
+        LOGD(CTX, DEBUG, domid, "pci backend at %s is not ready", be);
+        return;
+    }
+    if (in_transaction(gc, drop_entries, &e))
+        return;
+    if (e.num == 1) {
+        libxl__devaddr addr = {
+            .kind = LIBXL__DEVKIND_PCI, .backend_kind = LIBXL__DEVKIND_PCI,
+            .domid = domid, .backend_domid = 0, .devid = 0,
+        };
+        libxl__device_destroy_nodes(gc, &addr);
+    }
+}
+
+/* do_pci_remove and what follows, for one function of the device. */
+static int remove_function(libxl__gc *gc, uint32_t domid,
+                           libxl_device_pci *pci, bool force)
+{
+    libxl_domain_type type = guest_type(gc, domid);
+    libxl_device_pci *list;
+    bool attached = false;
+    int num = 0, rc;
+
+    list = libxl_device_pci_list(CTX, domid, &num);
+    if (!list) {
+        rc = ERROR_FAIL;
+        goto detached;
+    }
+    for (int i = 0; i < num && !attached; i++)
+        attached = pci_same(&list[i], pci);
+    libxl_device_pci_list_free(list, num);
+    if (!attached) {
+        LOGD(CTX, ERROR, domid, "PCI device not attached to this domain");
+        rc = ERROR_INVAL;
+        goto detached;
+    }
+    if (type == LIBXL_DOMAIN_TYPE_HVM) {
+        /* QEMU's device_del over QMP: the device model's */
+        LOGED(CTX, ERROR, domid, "Failed to connect to QMP socket "
+              "/var/run/xen/qmp-libxl-%u", domid);
+        rc = ERROR_FAIL;
+        goto detached;
+    }
+    /* the guest loses the device's memory, ports and interrupt (each
+     * failure logged, none fatal) */
+    resources(gc, domid, pci, false);
+    int irq = read_irq(gc, domid, pci);
+    if (irq > 0) {
+        if (xc_physdev_unmap_pirq(CTX->xch, (int)domid, irq) < 0)
+            LOGED(CTX, ERROR, domid, "xc_physdev_unmap_pirq irq=%d", irq);
+        if (xc_domain_irq_permission(CTX->xch, domid, (uint32_t)irq, 0) < 0)
+            LOGED(CTX, ERROR, domid, "xc_domain_irq_permission irq=%d", irq);
+    }
+    rc = 0;
+detached:
+    if (rc && !force)
+        return rc;
+    if (!(pci->vdevfn & 7))
+        reset_device(gc, pci);
+    if (xc_deassign_device(CTX->xch, domid, pci_sbdf(pci)) < 0 &&
+        (type == LIBXL_DOMAIN_TYPE_HVM || errno != ENOSYS))
+        LOGED(CTX, ERROR, domid, "xc_deassign_device failed");
+    remove_xenstore(gc, domid, pci);
+    return 0;
+}
+
+/* libxl__device_pci_remove_common: every function the device names. */
+static int pci_remove(libxl__gc *gc, uint32_t domid, libxl_device_pci *pci,
+                      bool force)
+{
+    unsigned orig_vdev, pmask;
+    int rc;
+
+    if (pci->name) {
+        rc = libxl__pci_name_to_bdf(gc, pci);
+        if (rc) return rc;
+    }
+    orig_vdev = pci->vdevfn & ~7u;
+    if (pci->vfunc_mask == LIBXL_PCI_FUNC_ALL) {
+        if (function_mask(gc, pci, &pmask))
+            return ERROR_FAIL;
+        pci->vfunc_mask &= pmask;
+    } else {
+        pmask = 1u << pci->func;
+    }
+    for (int fn = 7; fn >= 0; fn--) {
+        if (!(pmask & (1u << fn)))
+            continue;
+        if (pci->vfunc_mask == pmask) {
+            pci->func = (uint8_t)fn;
+            pci->vdevfn = orig_vdev | (unsigned)fn;
+        } else {
+            pci->vdevfn = orig_vdev;
+        }
+        rc = remove_function(gc, domid, pci, force);
+        if (rc) return rc;
+    }
+    xs_rm(CTX->xsh, XBT_NULL, domid_node(gc, pci));
+    return 0;
+}
+
+static int remove_op(libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
+                     bool force, const libxl_asyncop_how *ao_how)
+{
+    AO_CREATE(ctx, domid, ao_how);
+    libxl__gc *gc = libxl__ao_gc(ao);
+    libxl_device_pci *copy = libxl__ao_zalloc(ao, sizeof(*copy));
+    int rc;
+
+    if (!copy) return AO_CREATE_FAIL(ERROR_NOMEM);
+    libxl_device_pci_init(copy);
+    libxl_device_pci_copy(ctx, copy, pci);
+    AO_UNLOCKED(ao, rc = pci_remove(gc, domid, copy, force));
+    libxl_device_pci_dispose(copy);
+    if (rc) LOG(ctx, ERROR, "unable to remove device");
+    libxl__ao_complete(egc, ao, rc);
+    return AO_INPROGRESS;
+}
+
+int libxl_device_pci_remove(libxl_ctx *ctx, uint32_t domid,
+                            libxl_device_pci *pci,
+                            const libxl_asyncop_how *ao_how)
+{
+    return remove_op(ctx, domid, pci, false, ao_how);
+}
+
+int libxl_device_pci_destroy(libxl_ctx *ctx, uint32_t domid,
+                             libxl_device_pci *pci,
+                             const libxl_asyncop_how *ao_how)
+{
+    return remove_op(ctx, domid, pci, true, ao_how);
+}

@@ -1,0 +1,317 @@
+/*
+ * dropin_pci_attach.c: the drop-in probe for PCI passthrough to a guest
+ * (libxl_device_pci_add, _remove, _destroy, and _list to see them).
+ * Built against Debian's headers and library (dropin-pci-attach-debian)
+ * and against lightcore's (dropin-pci-attach-ours); run inside
+ * tests/sim/fakesysfs on a simulated host with a guest whose frontends
+ * act, by tests/integration/ops/test_dropin_pci_attach.c, which compares
+ * the three runs.
+ *
+ *   store DOMID CONFIG   store CONFIG's text as the domain's libxl-json
+ *   attach DOMID         the scenario: adds, refusals, removes, destroy
+ *   refuse DOMID         a device added twice
+ *
+ * After each call it prints the call, its warning and error lines, its rc
+ * and, once the drivers have settled (both ends Connected, or the backend
+ * gone), the state the call may change: the pci backend and frontend
+ * directories with their permissions in xenstored's order, /libxl/pci,
+ * the devices of the stored configuration and of a retrieved one (merged
+ * with the backend's), the hypervisor's owner of each
+ * device and what the guest was granted of the host's hardware (asked of
+ * the simulator's preload, found with dlsym). The fake sysfs's writes are
+ * in fakesysfs's dump.
+ */
+#include <dlfcn.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <xenstore.h>
+
+#include "probe_logger.h"
+
+static void probe_log_line(xentoollog_level level, int errnoval,
+                           const char *context, const char *msg)
+{
+    if (level >= XTL_WARN)              /* debug lines differ */
+        probe_log_print(level, errnoval, context, msg);
+}
+
+static libxl_ctx *ctx;
+static struct xs_handle *xsh;
+static int (*pci_owner)(uint16_t seg, uint8_t bus, uint8_t devfn);
+static int (*hw_grants)(uint32_t domid, char *buf, size_t size);
+
+/* ------------------------------------------------------------ state */
+
+static void dump(const char *path, int depth)
+{
+    unsigned n = 0, len = 0, np = 0;
+    char *value = xs_read(xsh, XBT_NULL, path, &len);
+    struct xs_permissions *perms = xs_get_permissions(xsh, XBT_NULL, path,
+                                                      &np);
+    char **children;
+    const char *name = strrchr(path, '/');
+
+    printf("  %*s%s = \"%s\" (", depth, "", depth ? name + 1 : path,
+           value ? value : "?");
+    for (unsigned i = 0; perms && i < np; i++) {
+        unsigned pm = perms[i].perms & (XS_PERM_READ | XS_PERM_WRITE);
+        printf("%s%c%u", i ? "," : "",
+               pm == (XS_PERM_READ | XS_PERM_WRITE) ? 'b'
+               : pm == XS_PERM_READ ? 'r' : pm == XS_PERM_WRITE ? 'w' : 'n',
+               perms[i].id);
+    }
+    printf(")\n");
+    free(value);
+    free(perms);
+    children = xs_directory(xsh, XBT_NULL, path, &n);
+    for (unsigned i = 0; children && i < n; i++) {
+        char *child;
+        if (asprintf(&child, "%s/%s", path, children[i]) < 0) abort();
+        dump(child, depth + 1);
+        free(child);
+    }
+    free(children);
+}
+
+static int state_of(const char *path)
+{
+    char *v = xs_read(xsh, XBT_NULL, path, NULL);
+    int st = v ? atoi(v) : -1;
+
+    free(v);
+    return st;
+}
+
+/* Both ends Connected, or no backend, or a frontend that is gone. */
+static bool settled(uint32_t domid)
+{
+    char be[128], fe[128];
+
+    snprintf(be, sizeof(be), "/local/domain/0/backend/pci/%u/0/state", domid);
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device/pci/0/state", domid);
+    int bs = state_of(be), fs = state_of(fe);
+    return bs == -1 || fs == -1 || (bs == 4 && fs == 4);
+}
+
+/* Waits (watching, at most 10 s) until settled. */
+static void settle(uint32_t domid)
+{
+    char fe[64];
+    unsigned n;
+
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device", domid);
+    if (!xs_watch(xsh, "/local/domain/0/backend", "be") ||
+        !xs_watch(xsh, fe, "fe"))
+        return;
+    for (int i = 0; i < 1000 && !settled(domid); i++) {
+        struct pollfd p = { .fd = xs_fileno(xsh), .events = POLLIN };
+        if (poll(&p, 1, 10000) <= 0) break;
+        free(xs_read_watch(xsh, &n));
+    }
+    xs_unwatch(xsh, "/local/domain/0/backend", "be");
+    xs_unwatch(xsh, fe, "fe");
+}
+
+static void tree(const char *path)
+{
+    if (!xs_read(xsh, XBT_NULL, path, NULL))
+        printf("  %s: none\n", path);
+    else
+        dump(path, 0);
+}
+
+static void stored(uint32_t domid)
+{
+    uint8_t *data = NULL;
+    int len = 0;
+    libxl_domain_config c;
+
+    if (libxl_userdata_retrieve(ctx, domid, "libxl-json", &data, &len) ||
+        !len) {
+        printf("  stored: none\n");
+        free(data);
+        return;
+    }
+    libxl_domain_config_init(&c);
+    if (libxl_domain_config_from_json(ctx, &c, (const char *)data)) {
+        printf("  stored: unparsable\n");
+    } else {
+        printf("  stored pcidevs %d\n", c.num_pcidevs);
+        for (int i = 0; i < c.num_pcidevs; i++) {
+            char *j = libxl_device_pci_to_json(ctx, &c.pcidevs[i]);
+            printf("  stored %s\n", j ? j : "(null)");
+            free(j);
+        }
+    }
+    libxl_domain_config_dispose(&c);
+    free(data);
+    /* what a retrieved configuration keeps: the devices the backend has */
+    libxl_domain_config_init(&c);
+    int rc = libxl_retrieve_domain_configuration(ctx, domid, &c, NULL);
+    printf("  retrieved rc %d pcidevs %d:", rc, c.num_pcidevs);
+    for (int i = 0; i < c.num_pcidevs; i++)
+        printf(" %02x.%x", c.pcidevs[i].dev, c.pcidevs[i].func);
+    printf("\n");
+    libxl_domain_config_dispose(&c);
+}
+
+static void state(uint32_t domid)
+{
+    char path[128], buf[8192];
+
+    settle(domid);
+    snprintf(path, sizeof(path), "/local/domain/0/backend/pci/%u", domid);
+    tree(path);
+    snprintf(path, sizeof(path), "/local/domain/%u/device/pci", domid);
+    tree(path);
+    snprintf(path, sizeof(path), "/libxl/%u/device/pci", domid);
+    tree(path);
+    tree("/libxl/pci");
+    stored(domid);
+    for (unsigned dev = 2; pci_owner && dev <= 5; dev++)
+        printf("  owner 00:%02x.0 %d\n", dev, pci_owner(0, 0,
+                                                       (uint8_t)(dev << 3)));
+    if (hw_grants && !hw_grants(domid, buf, sizeof(buf)))
+        printf("  granted:\n%s", buf);
+}
+
+/* ------------------------------------------------------------ calls */
+
+enum op { ADD, REMOVE, DESTROY };
+
+static int call(enum op op, uint32_t domid, unsigned slot, const char *name,
+                bool permissive, unsigned vdevfn, bool show)
+{
+    static const char *const names[] = { "add", "remove", "destroy" };
+    libxl_device_pci pci;
+    int rc;
+
+    libxl_device_pci_init(&pci);
+    if (name) {
+        pci.name = strdup(name);
+    } else {
+        pci.bus = 0;
+        pci.dev = (uint8_t)slot;
+    }
+    pci.permissive = permissive;
+    pci.vdevfn = vdevfn;
+    printf("== %s %u %s%s%02x.0%s\n", names[op], domid, name ? name : "",
+           name ? " " : "", name ? 0 : slot, permissive ? " permissive" : "");
+    fflush(stdout);
+    rc = op == ADD ? libxl_device_pci_add(ctx, domid, &pci, NULL)
+        : op == REMOVE ? libxl_device_pci_remove(ctx, domid, &pci, NULL)
+        : libxl_device_pci_destroy(ctx, domid, &pci, NULL);
+    printf("  rc %d\n", rc);
+    char *j = libxl_device_pci_to_json(ctx, &pci);
+    printf("  caller's %s\n", j ? j : "(null)");     /* libxl copies it */
+    free(j);
+    libxl_device_pci_dispose(&pci);
+    if (show)
+        state(domid);
+    return rc;
+}
+
+static void list(uint32_t domid)
+{
+    int num = -1;
+    libxl_device_pci *l = libxl_device_pci_list(ctx, domid, &num);
+
+    printf("== list %u: %s num %d\n", domid, l ? "list" : "NULL", num);
+    for (int i = 0; i < num; i++) {
+        char *j = libxl_device_pci_to_json(ctx, &l[i]);
+        printf("  %s\n", j ? j : "(null)");
+        free(j);
+    }
+    libxl_device_pci_list_free(l, num);
+}
+
+/* 02.0, 03.0 (named nic3) and 04.0 are assignable; 05.0 is e1000e's */
+static void attach(uint32_t domid)
+{
+    state(domid);
+    call(ADD, domid, 5, NULL, false, 0, true);      /* not assignable */
+    call(ADD, domid, 0, "nosuch", false, 0, false); /* no such name */
+    call(ADD, domid, 2, NULL, true, 0, true);       /* the first: backend */
+    call(ADD, domid, 0, "nic3", false, 0, true);    /* by name, reconfigure */
+    call(ADD, domid, 4, NULL, false, 0x28, true);   /* a virtual slot */
+    list(domid);
+    call(REMOVE, domid, 5, NULL, false, 0, false);  /* not attached */
+    call(REMOVE, domid, 2, NULL, false, 0, true);   /* the first: shifted */
+    list(domid);
+    call(DESTROY, domid, 0, "nic3", false, 0, true);
+    call(REMOVE, domid, 4, NULL, false, 0, true);   /* the last: all gone */
+    call(REMOVE, domid, 4, NULL, false, 0, false);  /* none left */
+    list(domid);
+    call(ADD, 999, 2, NULL, false, 0, false);       /* no such domain */
+    call(REMOVE, 999, 2, NULL, false, 0, false);
+    call(DESTROY, 999, 2, NULL, false, 0, false);   /* forced on */
+    state(domid);
+}
+
+/* A device the guest has, asked for again: refused (libxl then drops
+ * its /libxl/pci domid node, lightcore keeps it). */
+static void refuse(uint32_t domid)
+{
+    call(ADD, domid, 2, NULL, false, 0, false);
+    call(ADD, domid, 2, NULL, false, 0, true);
+    list(domid);
+}
+
+/* ------------------------------------------------------------ main */
+
+static int store(uint32_t domid, const char *file)
+{
+    static char text[1 << 16];
+    FILE *f = fopen(file, "r");
+    size_t n;
+
+    if (!f) return 1;
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    printf("store rc=%d\n", libxl_userdata_store(ctx, domid, "libxl-json",
+                                                 (const uint8_t *)text,
+                                                 (int)n + 1));
+    return 0;
+}
+
+int main(int argc, char *argv[])
+{
+    int rc = 0;
+
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s store|attach|refuse DOMID ...\n", argv[0]);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    pci_owner = (int (*)(uint16_t, uint8_t, uint8_t))
+        dlsym(RTLD_DEFAULT, "xensim_pci_owner");
+    hw_grants = (int (*)(uint32_t, char *, size_t))
+        dlsym(RTLD_DEFAULT, "xensim_hw_grants");
+    xsh = xs_open(0);
+    if (!xsh || libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &probe_logger)) {
+        fprintf(stderr, "no ctx or xenstore\n");
+        return 1;
+    }
+    uint32_t domid = (uint32_t)strtoul(argv[2], NULL, 10);
+    if (!strcmp(argv[1], "store") && argc == 4) {
+        rc = store(domid, argv[3]);
+    } else if (!strcmp(argv[1], "attach") && argc == 3) {
+        attach(domid);
+    } else if (!strcmp(argv[1], "refuse") && argc == 3) {
+        refuse(domid);
+    } else {
+        rc = 2;
+    }
+    libxl_ctx_free(ctx);
+    xs_close(xsh);
+    printf("done\n");
+    return rc;
+}

@@ -40,6 +40,8 @@
 #include "ops/userdata.h"
 #include "xs/paths.h"
 
+#include "libxl_utils.h"
+
 #define SYSFS_PCI_DEVICES "/sys/bus/pci/devices"
 #define SYSFS_PCIBACK     "/sys/bus/pci/drivers/pciback"
 #define BDF_FMT           "%04x:%02x:%02x.%01x"

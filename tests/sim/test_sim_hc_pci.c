@@ -2,7 +2,8 @@
  * test_sim_hc_pci.c: the simulated hypervisor's PCI device assignment
  * (hc_pci.c), asked through Debian's libxenctrl as libxl asks it:
  * quarantine (DOMID_IO) and back, a guest's device, the errors Xen 4.17
- * gives, and a host without an IOMMU.
+ * gives, and a host without an IOMMU; and what a guest is granted of the
+ * host's hardware (hc_physdev.c).
  */
 #include <check.h>
 #include <errno.h>
@@ -100,4 +101,67 @@ TEST(no_iommu, 60)
     ck_assert_int_eq(xensim_pci_owner(0, 0x42, DEVFN(2, 0)), 0);
     ck_assert_int_eq(xensim_iommu_set(true), 0);
     ck_assert_int_eq(res(xc_assign_device(xch, DOMID_IO, sbdf, 0)), 0);
+}
+
+/* hc_physdev.c: what a guest is granted of the host's hardware, as libxl
+ * grants a PV guest's device and takes it back */
+TEST(hardware_grants, 60)
+{
+    char buf[1024];
+    int dom = simhost_create_domain("hw", 16, 1, NULL);
+    int pirq = 11;
+
+    ck_assert_int_gt(dom, 0);
+    ck_assert_int_eq(res(xc_domain_iomem_permission(xch, (uint32_t)dom,
+                                                    0xfebc0, 0x20, 1)), 0);
+    ck_assert_int_eq(res(xc_domain_iomem_permission(xch, (uint32_t)dom,
+                                                    0xfebc0, 0x20, 1)), 0);
+    ck_assert_int_eq(res(xc_domain_ioport_permission(xch, (uint32_t)dom,
+                                                     0xc000, 0x20, 1)), 0);
+    ck_assert_int_eq(res(xc_physdev_map_pirq(xch, dom, 11, &pirq)), 0);
+    ck_assert_int_eq(pirq, 11);
+    ck_assert_int_eq(res(xc_domain_irq_permission(xch, (uint32_t)dom, 11, 1)),
+                     0);
+    ck_assert_int_eq(xensim_hw_grants((uint32_t)dom, buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "iomem 0xfebc0+0x20\n"
+                          "ioport 0xc000+0x20\n"
+                          "pirq 11 -> gsi 11\n"
+                          "irq 0xb+0x1\n");
+    /* a deny inside a range splits it; the rest goes */
+    ck_assert_int_eq(res(xc_domain_iomem_permission(xch, (uint32_t)dom,
+                                                    0xfebc4, 0x4, 0)), 0);
+    ck_assert_int_eq(xensim_hw_grants((uint32_t)dom, buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "iomem 0xfebc0+0x4\n"
+                          "ioport 0xc000+0x20\n"
+                          "pirq 11 -> gsi 11\n"
+                          "irq 0xb+0x1\n"
+                          "iomem 0xfebc8+0x18\n");
+    ck_assert_int_eq(res(xc_domain_iomem_permission(xch, (uint32_t)dom,
+                                                    0xfebc0, 0x20, 0)), 0);
+    ck_assert_int_eq(res(xc_domain_ioport_permission(xch, (uint32_t)dom,
+                                                     0xc000, 0x20, 0)), 0);
+    ck_assert_int_eq(res(xc_physdev_unmap_pirq(xch, dom, 11)), 0);
+    ck_assert_int_eq(res(xc_physdev_unmap_pirq(xch, dom, 11)), -EINVAL);
+    ck_assert_int_eq(res(xc_domain_irq_permission(xch, (uint32_t)dom, 11, 0)),
+                     0);
+    ck_assert_int_eq(xensim_hw_grants((uint32_t)dom, buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "");
+    /* Xen's errors */
+    ck_assert_int_eq(res(xc_domain_iomem_permission(xch, 999, 1, 1, 1)),
+                     -ESRCH);
+    ck_assert_int_eq(res(xc_domain_iomem_permission(xch, (uint32_t)dom, 1, 0,
+                                                    1)), -EINVAL);
+    ck_assert_int_eq(res(xc_domain_ioport_permission(xch, (uint32_t)dom,
+                                                     0xfff0, 0x20, 1)),
+                     -EINVAL);
+    ck_assert_int_eq(res(xc_domain_irq_permission(xch, (uint32_t)dom, 0, 1)),
+                     -EPERM);
+    ck_assert_int_eq(res(xc_domain_irq_permission(xch, (uint32_t)dom, 4096,
+                                                  1)), -EINVAL);
+    pirq = 12;
+    ck_assert_int_eq(res(xc_physdev_map_pirq(xch, dom, 11, &pirq)), 0);
+    pirq = 12;
+    ck_assert_int_eq(res(xc_physdev_map_pirq(xch, dom, 10, &pirq)), -EEXIST);
+    pirq = 5;
+    ck_assert_int_eq(res(xc_physdev_map_pirq(xch, 999, 5, &pirq)), -ESRCH);
 }

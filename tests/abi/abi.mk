@@ -208,11 +208,11 @@ CHECK_EXTRA_DEPS += $(DROPIN_USB_DEBIAN) $(DROPIN_USB_OURS) $(FAKEUSB)
 DROPIN_PCI_ATTACH_DEBIAN := $(BUILD)/tests/dropin-pci-attach-debian
 DROPIN_PCI_ATTACH_OURS   := $(BUILD)/tests/dropin-pci-attach-ours
 
-$(DROPIN_PCI_ATTACH_DEBIAN): tests/abi/dropin_pci_attach.c tests/abi/probe_logger.h | $(BUILD)/tests
+$(DROPIN_PCI_ATTACH_DEBIAN): tests/abi/dropin_pci_attach.c tests/abi/probe_logger.h tests/abi/probe_devices.h | $(BUILD)/tests
 	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
 	    -lxenstore
 
-$(DROPIN_PCI_ATTACH_OURS): tests/abi/dropin_pci_attach.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+$(DROPIN_PCI_ATTACH_OURS): tests/abi/dropin_pci_attach.c tests/abi/probe_logger.h tests/abi/probe_devices.h $(SHLIB) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 

@@ -22,7 +22,6 @@
  * in fakesysfs's dump.
  */
 #include <dlfcn.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +41,8 @@ static void probe_log_line(xentoollog_level level, int errnoval,
         probe_log_print(level, errnoval, context, msg);
 }
 
+#include "probe_devices.h"
+
 static libxl_ctx *ctx;
 static struct xs_handle *xsh;
 static int (*pci_owner)(uint16_t seg, uint8_t bus, uint8_t devfn);
@@ -49,82 +50,31 @@ static int (*hw_grants)(uint32_t domid, char *buf, size_t size);
 
 /* ------------------------------------------------------------ state */
 
-static void dump(const char *path, int depth)
-{
-    unsigned n = 0, len = 0, np = 0;
-    char *value = xs_read(xsh, XBT_NULL, path, &len);
-    struct xs_permissions *perms = xs_get_permissions(xsh, XBT_NULL, path,
-                                                      &np);
-    char **children;
-    const char *name = strrchr(path, '/');
-
-    printf("  %*s%s = \"%s\" (", depth, "", depth ? name + 1 : path,
-           value ? value : "?");
-    for (unsigned i = 0; perms && i < np; i++) {
-        unsigned pm = perms[i].perms & (XS_PERM_READ | XS_PERM_WRITE);
-        printf("%s%c%u", i ? "," : "",
-               pm == (XS_PERM_READ | XS_PERM_WRITE) ? 'b'
-               : pm == XS_PERM_READ ? 'r' : pm == XS_PERM_WRITE ? 'w' : 'n',
-               perms[i].id);
-    }
-    printf(")\n");
-    free(value);
-    free(perms);
-    children = xs_directory(xsh, XBT_NULL, path, &n);
-    for (unsigned i = 0; children && i < n; i++) {
-        char *child;
-        if (asprintf(&child, "%s/%s", path, children[i]) < 0) abort();
-        dump(child, depth + 1);
-        free(child);
-    }
-    free(children);
-}
-
-static int state_of(const char *path)
-{
-    char *v = xs_read(xsh, XBT_NULL, path, NULL);
-    int st = v ? atoi(v) : -1;
-
-    free(v);
-    return st;
-}
-
 /* Both ends Connected, or no backend, or a frontend that is gone. */
-static bool settled(uint32_t domid)
+static bool settled(void *arg)
 {
-    char be[128], fe[128];
+    uint32_t domid = *(uint32_t *)arg;
+    char be[128], fe[128], *v;
+    int bs, fs;
 
     snprintf(be, sizeof(be), "/local/domain/0/backend/pci/%u/0/state", domid);
     snprintf(fe, sizeof(fe), "/local/domain/%u/device/pci/0/state", domid);
-    int bs = state_of(be), fs = state_of(fe);
+    v = xs_read(xsh, XBT_NULL, be, NULL);
+    bs = v ? atoi(v) : -1;
+    free(v);
+    v = xs_read(xsh, XBT_NULL, fe, NULL);
+    fs = v ? atoi(v) : -1;
+    free(v);
     return bs == -1 || fs == -1 || (bs == 4 && fs == 4);
 }
 
-/* Waits (watching, at most 10 s) until settled. */
 static void settle(uint32_t domid)
 {
     char fe[64];
-    unsigned n;
+    const char *paths[] = { "/local/domain/0/backend", fe };
 
     snprintf(fe, sizeof(fe), "/local/domain/%u/device", domid);
-    if (!xs_watch(xsh, "/local/domain/0/backend", "be") ||
-        !xs_watch(xsh, fe, "fe"))
-        return;
-    for (int i = 0; i < 1000 && !settled(domid); i++) {
-        struct pollfd p = { .fd = xs_fileno(xsh), .events = POLLIN };
-        if (poll(&p, 1, 10000) <= 0) break;
-        free(xs_read_watch(xsh, &n));
-    }
-    xs_unwatch(xsh, "/local/domain/0/backend", "be");
-    xs_unwatch(xsh, fe, "fe");
-}
-
-static void tree(const char *path)
-{
-    if (!xs_read(xsh, XBT_NULL, path, NULL))
-        printf("  %s: none\n", path);
-    else
-        dump(path, 0);
+    probe_xs_settle(xsh, paths, 2, settled, &domid, 10000);
 }
 
 static void stored(uint32_t domid)
@@ -164,16 +114,16 @@ static void stored(uint32_t domid)
 
 static void state(uint32_t domid)
 {
-    char path[128], buf[8192];
+    char buf[8192], *v;
 
     settle(domid);
-    snprintf(path, sizeof(path), "/local/domain/0/backend/pci/%u", domid);
-    tree(path);
-    snprintf(path, sizeof(path), "/local/domain/%u/device/pci", domid);
-    tree(path);
-    snprintf(path, sizeof(path), "/libxl/%u/device/pci", domid);
-    tree(path);
-    tree("/libxl/pci");
+    probe_device_trees(xsh, domid);
+    v = xs_read(xsh, XBT_NULL, "/libxl/pci", NULL);
+    if (v)
+        probe_xs_dump(xsh, "/libxl/pci", 0);
+    else
+        printf("/libxl/pci: none\n");
+    free(v);
     stored(domid);
     for (unsigned dev = 2; pci_owner && dev <= 5; dev++)
         printf("  owner 00:%02x.0 %d\n", dev, pci_owner(0, 0,

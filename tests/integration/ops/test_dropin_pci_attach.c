@@ -211,8 +211,8 @@ TEST(pci_attach_refused_twice_keeps_the_guest_mark, 120)
         return;
     const char *const args[] = { "refuse", "1", NULL };
     char *out[3];
-    static const char mark[] = "   0000-00-02-0 = \"\" (n0)\n"
-                               "    domid = \"1\" (n0)\n";
+    static const char mark[] = " 0000-00-02-0 = \"\" (n0)\n"
+                               "  domid = \"1\" (n0)\n";
 
     for (int w = 0; w < 3; w++)
         out[w] = run_way(w, args);

@@ -8,9 +8,6 @@
 
 #include "ops/not_implemented.h"
 
-NOT_IMPLEMENTED(libxl_cdrom_insert, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, libxl_device_disk *disk,
-                 const libxl_asyncop_how *ao_how))
 
 
 NOT_IMPLEMENTED(libxl_device_events_handler, int, ERROR_NI, ctx,

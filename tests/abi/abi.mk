@@ -217,3 +217,18 @@ $(DROPIN_PCI_ATTACH_OURS): tests/abi/dropin_pci_attach.c tests/abi/probe_logger.
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 
 CHECK_EXTRA_DEPS += $(DROPIN_PCI_ATTACH_DEBIAN) $(DROPIN_PCI_ATTACH_OURS)
+
+# dropin-cdrom: the probe of libxl_cdrom_insert (tests/abi/dropin_cdrom.c),
+# built the same two ways; it reads xenstore with libxenstore.
+DROPIN_CDROM_DEBIAN := $(BUILD)/tests/dropin-cdrom-debian
+DROPIN_CDROM_OURS   := $(BUILD)/tests/dropin-cdrom-ours
+
+$(DROPIN_CDROM_DEBIAN): tests/abi/dropin_cdrom.c tests/abi/probe_logger.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
+	    -lxenstore
+
+$(DROPIN_CDROM_OURS): tests/abi/dropin_cdrom.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
+
+CHECK_EXTRA_DEPS += $(DROPIN_CDROM_DEBIAN) $(DROPIN_CDROM_OURS)

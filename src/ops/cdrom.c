@@ -42,6 +42,8 @@
 #include "subop/qmp.h"
 #include "xs/paths.h"
 
+#include "libxl_utils.h"
+
 /* Longest /libxl/N/type or dm-version worth parsing. */
 #define XS_NAME_MAX 64
 

@@ -193,6 +193,7 @@ static char *qemu_drive(const char *sock)
 typedef struct {
     const char *version;       /* "7, \"minor\": 2" style: major, minor */
     bool refuse_eject;
+    bool silent_eject;         /* never answers it */
     const char *log;           /* where each command line received goes */
 } script;
 
@@ -213,6 +214,8 @@ static void serve(int lfd, const script *s)
         send_all(fd, greeting);
         while (read_line(fd, line, sizeof(line))) {
             send_all(log, line);
+            if (strstr(line, "\"eject\"") && s->silent_eject)
+                continue;
             if (strstr(line, "\"eject\"") && s->refuse_eject)
                 reply(fd, line, "\"error\": {\"class\": \"GenericError\","
                       " \"desc\": \"Tray of device 'ide-5632' is locked\"}}");
@@ -323,13 +326,13 @@ static char *run_way(int way)
             pids[d] = qemu_start(sock[d]);
         else if (d == REFUSE)
             pids[d] = fake_start(sock[d], &(script){ "2, \"major\": 7", true,
-                                                     logs[d] });
+                                                     false, logs[d] });
         else if (d == FAKE)
             pids[d] = fake_start(sock[d], &(script){ "2, \"major\": 7", false,
-                                                     logs[d] });
+                                                     false, logs[d] });
         else if (d == OLD)
             pids[d] = fake_start(sock[d], &(script){ "7, \"major\": 2", false,
-                                                     logs[d] });
+                                                     false, logs[d] });
         if (pids[d])
             wait_socket(pids[d], sock[d]);
     }
@@ -424,4 +427,67 @@ TEST(cdrom_insert_same_on_debian_and_lightcore, 240)
     snprintf(want, sizeof(want), "\"opaque\":\"qcow2:%s\"", media);
     ck_assert_ptr_nonnull(strstr(out[0], want));
     for (int w = 0; w < 3; w++) free(out[w]);
+}
+
+/*
+ * Lightcore only (Debian's library always waits 40 s): QEMU never answers
+ * the eject, and the operation's deadline (LIGHTCORE_DEVICE_HOTPLUG_TIMEOUT_MS,
+ * libxl's 40 s otherwise) ends it with ERROR_TIMEDOUT and libxl's line;
+ * nothing was written, and the device lock is free again (a second call
+ * gets as far as QEMU again).
+ */
+TEST(cdrom_insert_times_out_on_lightcore, 60)
+{
+    simhost *host = simhost_start();
+    char dir[PATH_MAX], preload[PATH_MAX * 2 + 32], sock[PATH_MAX + 32],
+         log[PATH_MAX + 32];
+    const char *const wrapper[] = {
+        "env", "LIGHTCORE_DEVICE_HOTPLUG_TIMEOUT_MS=300", NULL };
+    const char *setup_args[] = { "setup", "1", image, NULL };
+    const char *insert_args[] = { "insert", "1", "hdc", media, NULL };
+    const char *state_args[] = { "state", "1", NULL };
+
+    ck_assert_ptr_nonnull(host);
+    snprintf(preload, sizeof(preload), "%s", simhost_preload_env());
+    snprintf(dir, sizeof(dir), "%s/timeout", base);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    ck_assert_int_eq(simhost_create_hvm_domain("g1", "hvm", NULL), 1);
+    struct xs_handle *xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+    xs_put(xs, "/local/domain/%d/image/device-model-pid", 1, "1");
+    xs_put(xs, "/libxl/%d/dm-version", 1, "qemu_xen");
+    xs_close(xs);
+    char *out = dropin_run_private(PROBE_DEBIAN, setup_args, preload, false,
+                                   dir);
+    ck_assert_str_eq(out, "store rc=0\nadd hda rc=0\nadd hdc rc=0\n");
+    free(out);
+    char *before = dropin_run_private(PROBE_DEBIAN, state_args, preload,
+                                      false, dir);
+    snprintf(sock, sizeof(sock), "%s/run/qmp-libxl-1", dir);
+    snprintf(log, sizeof(log), "%s/qmp.log", dir);
+    pid_t pid = fake_start(sock, &(script){ "2, \"major\": 7", false, true,
+                                            log });
+    wait_socket(pid, sock);
+
+    for (int w = 1; w <= 2; w++) {
+        out = dropin_run_wrapped(w == 2 ? PROBE_OURS : PROBE_DEBIAN,
+                                 insert_args, preload, true, dir, wrapper);
+        ck_assert_msg(strstr(out, "Domain 1:cdrom insertion timed out\n"
+                                  "insert hdc "), "%s", out);
+        ck_assert_msg(strstr(out, " rc=-9\n"), "%s", out);
+        free(out);
+    }
+    stop(pid);
+    char *after = dropin_run_private(PROBE_DEBIAN, state_args, preload,
+                                     false, dir);
+    ck_assert_str_eq(after, before);
+    char *sent = slurp(log);
+    /* both calls reached QEMU: the first left the device lock free */
+    const char *eject = strstr(sent, "\"eject\"");
+    ck_assert_ptr_nonnull(eject);
+    ck_assert_ptr_nonnull(strstr(eject + 1, "\"eject\""));
+    free(sent);
+    free(before);
+    free(after);
+    ck_assert_int_eq(simhost_stop(host), 0);
 }

@@ -66,7 +66,8 @@ static inline void probe_log_errors_once(xentoollog_level level,
     probe_log_print(level, errnoval, context, masked);
 }
 
-static void probe_xs_dump(struct xs_handle *xsh, const char *path, int depth)
+static inline void probe_xs_dump(struct xs_handle *xsh, const char *path,
+                                 int depth)
 {
     unsigned n = 0, len = 0, np = 0;
     char *value = xs_read(xsh, XBT_NULL, path, &len);
@@ -102,7 +103,8 @@ static void probe_xs_dump(struct xs_handle *xsh, const char *path, int depth)
     free(children);
 }
 
-static void probe_device_trees(struct xs_handle *xsh, unsigned domid)
+static inline void probe_device_trees(struct xs_handle *xsh,
+                                      unsigned domid)
 {
     static const char *const dirs[] = { "/local/domain/%u/device",
                                         "/libxl/%u/device",
@@ -125,9 +127,10 @@ static void probe_device_trees(struct xs_handle *xsh, unsigned domid)
 /* Watches each of the npaths paths, then waits until settled(arg) or
  * deadline_ms have passed ("devices still connecting after N s" then);
  * the watches go again before it returns. */
-static void probe_xs_settle(struct xs_handle *xsh, const char *const *paths,
-                            int npaths, bool (*settled)(void *arg),
-                            void *arg, int deadline_ms)
+static inline void probe_xs_settle(struct xs_handle *xsh,
+                                   const char *const *paths, int npaths,
+                                   bool (*settled)(void *arg), void *arg,
+                                   int deadline_ms)
 {
     struct timespec start, now;
     int fd = xs_fileno(xsh), watched = 0;

@@ -7,13 +7,15 @@
  * boot, so a difference between the two libraries shows up side by side.
  * rx-debian run with LD_LIBRARY_PATH pointing at lightcore is the ABI probe.
  *
- * Usage: rxtest TAG [PART...]   PARTs: info guests childproc (default: all)
+ * Usage: rxtest TAG [PART...]   PARTs: info guests childproc devices
+ *                                (default: all)
  *
  * Every check prints one line, "PASS TAG NAME" or "FAIL TAG NAME: WHY";
  * everything else printed starts with "# ". The host script counts the
  * PASS/FAIL lines. Guests are created with Debian's xl (domain building is
  * not this library's business); their domids are never assumed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1321,12 +1323,377 @@ static void part_childproc(xentoollog_logger *lg)
     note("childproc part took %.1f s", now_s() - t0);
 }
 
+/* ------------------------------------------------------------ part: devices */
+
+/*
+ * Devices on a real guest (issue 17): a file-backed disk and a nic on the
+ * bridge xenbr0 (dom0-init makes it) are attached to a running PV guest
+ * whose init loads the frontends (guest-init, rxmode=devices) and reports
+ * on its console what it sees. Debian's hotplug scripts (block,
+ * vif-bridge) run unchanged in dom0, started by the library under test.
+ */
+
+/* Wait up to timeout_s for a line of g's console log that contains want;
+ * the last such line goes to line. 0 if found. */
+static int wait_console(const struct guest *g, const char *want, char *line,
+                        size_t linesz, double timeout_s)
+{
+    char log[256];
+    snprintf(log, sizeof log, CONSOLE_LOG_DIR "/guest-%s.log", g->name);
+    double deadline = now_s() + timeout_s;
+    for (;;) {
+        FILE *f = fopen(log, "r");
+        char buf[512];
+        int found = 0;
+        while (f && fgets(buf, sizeof buf, f))
+            if (strstr(buf, want)) {
+                found = 1;
+                buf[strcspn(buf, "\r\n")] = 0;
+                snprintf(line, linesz, "%s", buf);
+            }
+        if (f) fclose(f);
+        if (found) return 0;
+        if (now_s() >= deadline) return -1;
+        usleep(100000);
+    }
+}
+
+/* The xenstore value at path (malloc'ed, or NULL). */
+static char *xs_get(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xs_get(const char *fmt, ...)
+{
+    char path[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof path, fmt, ap);
+    va_end(ap);
+    unsigned int len;
+    return xs_read(xsh, XBT_NULL, path, &len);
+}
+
+/*
+ * The real drivers' and scripts' nodes (the facts tests/sim's backends and
+ * frontends model): xenstore-ls -p of path, with the guest's domid as "D"
+ * (in paths, permissions and frontend-id) and the values the guest picks
+ * (ring references, event channels) as "N"; each line is noted and
+ * appended to /tmp/rx-devtree-TAG, which the suite compares between the
+ * libraries.
+ */
+static void note_xs_tree(const char *what, const char *path, uint32_t domid)
+{
+    static char out[8192];
+    char id[16], file[96];
+    snprintf(id, sizeof id, "%u", domid);
+    snprintf(file, sizeof file, "/tmp/rx-devtree-%s", tag);
+    size_t idlen = strlen(id);
+    FILE *f = fopen(file, "a");
+    run_cmd(out, sizeof out, 30, "xenstore-ls -p %s", path);
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char norm[512];
+        size_t o = 0;
+        int guest_value = !strncmp(line, "frontend-id =", 13);
+        int masked = strstr(line, "ring-ref =") || !strncmp(line, "event-channel", 13);
+        for (const char *c = line; *c && o + 2 < sizeof norm;) {
+            int at_id = !strncmp(c, id, idlen) && !isdigit((unsigned char)c[idlen]) &&
+                        c > line && !isdigit((unsigned char)c[-1]) &&
+                        (c[-1] == '/' || c[-1] == 'n' || c[-1] == 'r' ||
+                         (c[-1] == '"' && guest_value));
+            if (at_id) {
+                norm[o++] = 'D';
+                c += idlen;
+            } else if (masked && *c == '"' && strchr(c + 1, '"')) {
+                memcpy(norm + o, "\"N\"", 3);
+                o += 3;
+                c = strchr(c + 1, '"') + 1;
+                masked = 0;
+            } else {
+                norm[o++] = *c++;
+            }
+        }
+        norm[o] = 0;
+        /* xenstore-ls pads with dots to a column: not a fact. */
+        char *dots = strstr(norm, "  . ");
+        if (!dots) dots = strstr(norm, " . ");
+        char *perm = strrchr(norm, '(');
+        if (dots && perm && perm > dots) memmove(dots + 1, perm, strlen(perm) + 1);
+        note("%s: %s", what, norm);
+        if (f) fprintf(f, "%s: %s\n", what, norm);
+    }
+    if (f) fclose(f);
+}
+
+/* Poll until a file exists (want 1) or is gone (want 0). */
+static int wait_file(int want, double timeout_s, const char *path)
+{
+    double deadline = now_s() + timeout_s;
+    for (;;) {
+        if ((access(path, F_OK) == 0) == want) return 0;
+        if (now_s() >= deadline) return -1;
+        usleep(50000);
+    }
+}
+
+/* How many loop devices have this file as their backing file. */
+static int loops_backing(const char *file)
+{
+    int n = 0;
+    for (int i = 0; i < 256; i++) {
+        char p[96], buf[512];
+        snprintf(p, sizeof p, "/sys/block/loop%d/loop/backing_file", i);
+        FILE *f = fopen(p, "r");
+        if (!f) continue;
+        if (fgets(buf, sizeof buf, f)) {
+            buf[strcspn(buf, "\n")] = 0;
+            if (!strcmp(buf, file)) n++;
+        }
+        fclose(f);
+    }
+    return n;
+}
+
+/* A device operation with the ao_how signature, and its argument. */
+typedef int (*devop_fn)(libxl_ctx *, uint32_t, void *, const libxl_asyncop_how *);
+static int devop_disk_add(libxl_ctx *c, uint32_t d, void *dev, const libxl_asyncop_how *h)
+{ return libxl_device_disk_add(c, d, dev, h); }
+static int devop_disk_remove(libxl_ctx *c, uint32_t d, void *dev,
+                             const libxl_asyncop_how *h)
+{ return libxl_device_disk_remove(c, d, dev, h); }
+static int devop_nic_add(libxl_ctx *c, uint32_t d, void *dev, const libxl_asyncop_how *h)
+{ return libxl_device_nic_add(c, d, dev, h); }
+static int devop_nic_remove(libxl_ctx *c, uint32_t d, void *dev,
+                            const libxl_asyncop_how *h)
+{ return libxl_device_nic_remove(c, d, dev, h); }
+
+/* Run a device operation in one completion style; its final rc, and the
+ * time it took in *took. */
+static int dev_op(const char *what, devop_fn fn, uint32_t domid, void *dev, enum style st,
+                  double timeout_s, double *took)
+{
+    static libxl_ev_user next_user = 0x6000;
+    libxl_asyncop_how how;
+    memset(&how, 0, sizeof how);
+    double t0 = now_s();
+    int rc;
+    switch (st) {
+    case SYNC:
+        rc = fn(ctx, domid, dev, NULL);
+        break;
+    case CALLBACK: {
+        int before = cb_count;
+        how.callback = op_callback;
+        rc = fn(ctx, domid, dev, &how);
+        if (!rc) rc = wait_callback(before, timeout_s);
+        break;
+    }
+    default: {
+        libxl_event *ev = NULL;
+        how.u.for_event = ++next_user;
+        rc = fn(ctx, domid, dev, &how);
+        if (!rc)
+            rc = wait_event(&ev, LIBXL_EVENT_TYPE_OPERATION_COMPLETE, how.u.for_event,
+                            timeout_s);
+        if (!rc) rc = ev->u.operation_complete.rc;
+        if (ev) libxl_event_free(ctx, ev);
+        break;
+    }
+    }
+    *took = now_s() - t0;
+    note("%s(%u) %s: rc %d after %.2f s", what, domid, style_name[st], rc, *took);
+    return rc;
+}
+
+static void devices_disk(struct guest *g)
+{
+    const int devid = 51728; /* xvdb */
+    char img[128], token[96], want[160], line[512], be[128], fe[128], lx[128];
+    /* The same path for every library, so the backends' trees compare. */
+    snprintf(img, sizeof img, "/tmp/rx-disk.img");
+    snprintf(token, sizeof token, "%s-%d-%ld", tag, (int)getpid(), (long)time(NULL));
+    snprintf(be, sizeof be, "/local/domain/0/backend/vbd/%u/%d", g->domid, devid);
+    snprintf(fe, sizeof fe, "/local/domain/%u/device/vbd/%d", g->domid, devid);
+    snprintf(lx, sizeof lx, "/libxl/%u/device/vbd/%d", g->domid, devid);
+
+    /* The image: 16 MiB, sparse, its first line the token. */
+    int fd = open(img, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    char head[512];
+    memset(head, 0, sizeof head);
+    snprintf(head, sizeof head, "RXDISK:%s\n", token);
+    int ok = fd >= 0 && ftruncate(fd, 16 << 20) == 0 &&
+             pwrite(fd, head, sizeof head, 0) == (ssize_t)sizeof head;
+    if (fd >= 0) close(fd);
+    if (!check(ok, "devices.disk_image", "%s: %s", img, strerror(errno)))
+        return;
+
+    libxl_device_disk disk;
+    libxl_device_disk_init(&disk);
+    disk.pdev_path = strdup(img);
+    disk.vdev = strdup("xvdb");
+    disk.format = LIBXL_DISK_FORMAT_RAW;
+    disk.readwrite = 1;
+    double took;
+    int rc = dev_op("disk_add", devop_disk_add, g->domid, &disk, SYNC, 120, &took);
+    if (!check(rc == 0, "devices.disk_add", "%s (domain %u): rc %d", g->name, g->domid, rc)) {
+        libxl_device_disk_dispose(&disk);
+        return;
+    }
+    note("disk_add on real Xen: %.2f s (the block script, under TCG)", took);
+    char *hs = xs_get("%s/hotplug-status", be), *node = xs_get("%s/node", be);
+    char *pdev = xs_get("%s/physical-device", be);
+    check(hs && !strcmp(hs, "connected") && node && !strncmp(node, "/dev/loop", 9) && pdev,
+          "devices.disk_block_script_ran", "hotplug-status %s node %s physical-device %s",
+          hs ? hs : "-", node ? node : "-", pdev ? pdev : "-");
+    note("disk backend: node %s physical-device %s", node ? node : "-", pdev ? pdev : "-");
+    free(hs);
+    free(node);
+    free(pdev);
+    check(loops_backing(img) == 1, "devices.disk_one_loop_device", "%d loop devices on %s",
+          loops_backing(img), img);
+
+    int n = 0;
+    libxl_device_disk *list = libxl_device_disk_list(ctx, g->domid, &n);
+    check(n == 1 && list && list[0].vdev && !strcmp(list[0].vdev, "xvdb") &&
+          list[0].pdev_path && !strcmp(list[0].pdev_path, img),
+          "devices.disk_list_shows_it", "%d disks", n);
+    libxl_device_disk_list_free(list, n);
+
+    /* The guest reads the token from the disk and writes it back. */
+    snprintf(want, sizeof want, "RXGUEST-DISK-WRITTEN xvdb token=%s ", token);
+    double tw = now_s();
+    rc = wait_console(g, want, line, sizeof line, 60);
+    check(rc == 0 && strstr(line, " rc=0"), "devices.disk_guest_wrote",
+          "%s: no \"%s\" on the console after 60 s (last: %s)", g->name, want,
+          rc ? "-" : line);
+    note("guest: %s (%.1f s after the add returned)", rc ? "-" : line, now_s() - tw);
+    note_xs_tree("vbd backend", be, g->domid);
+    note_xs_tree("vbd frontend", fe, g->domid);
+
+    rc = dev_op("disk_remove", devop_disk_remove, g->domid, &disk, EVENT, 120, &took);
+    check(rc == 0, "devices.disk_remove", "%s (domain %u): rc %d", g->name, g->domid, rc);
+    note("disk_remove on real Xen: %.2f s", took);
+    check(!xs_exists("%s", be) && !xs_exists("%s", fe) && !xs_exists("%s", lx),
+          "devices.disk_nodes_gone", "backend %d frontend %d libxl %d", xs_exists("%s", be),
+          xs_exists("%s", fe), xs_exists("%s", lx));
+    check(loops_backing(img) == 0, "devices.disk_no_loop_left", "%d loop devices on %s",
+          loops_backing(img), img);
+    static char out[4096];
+    rc = run_cmd(out, sizeof out, 30, "losetup -a");
+    check(rc == 0 && !strstr(out, img), "devices.disk_losetup_clean", "losetup -a: %d: %s",
+          rc, out);
+    rc = wait_console(g, "RXGUEST-DISK-GONE xvdb", line, sizeof line, 30);
+    check(rc == 0, "devices.disk_guest_saw_it_go", "%s: no RXGUEST-DISK-GONE", g->name);
+    list = libxl_device_disk_list(ctx, g->domid, &n);
+    check(n == 0, "devices.disk_list_empty", "%d disks", n);
+    libxl_device_disk_list_free(list, n);
+
+    /* The guest's write is in the file. */
+    char got[512], expect[160];
+    snprintf(expect, sizeof expect, "RXGUEST-WROTE:%s\n", token);
+    fd = open(img, O_RDONLY | O_CLOEXEC);
+    ssize_t r = fd >= 0 ? pread(fd, got, sizeof got, 512) : -1;
+    if (fd >= 0) close(fd);
+    int same = r == (ssize_t)sizeof got && !memcmp(got, expect, strlen(expect));
+    for (size_t i = strlen(expect); same && i < sizeof got; i++)
+        same = got[i] == 0;
+    check(same, "devices.disk_data_in_file", "%s at 512: read %zd bytes, \"%.40s\"", img, r,
+          r > 0 ? got : "");
+    libxl_device_disk_dispose(&disk);
+    unlink(img);
+}
+
+static void devices_nic(struct guest *g)
+{
+    char line[512], want[160], vif[32], brif[96], mac[24];
+    libxl_device_nic nic;
+    libxl_device_nic_init(&nic);
+    nic.bridge = strdup("xenbr0");
+    /* A locally chosen mac, the same for every library (each run has a
+     * guest of its own; xl's steps in the suite use another). */
+    const uint8_t m[6] = { 0x00, 0x16, 0x3e, 0x52, 0x58, 0x10 };
+    memcpy(nic.mac, m, 6);
+    snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+             m[5]);
+    double took;
+    int rc = dev_op("nic_add", devop_nic_add, g->domid, &nic, CALLBACK, 120, &took);
+    if (!check(rc == 0, "devices.nic_add", "%s (domain %u): rc %d", g->name, g->domid, rc)) {
+        libxl_device_nic_dispose(&nic);
+        return;
+    }
+    note("nic_add on real Xen: %.2f s (vif-bridge, under TCG)", took);
+
+    int n = 0, devid = -1;
+    libxl_device_nic *list = libxl_device_nic_list(ctx, g->domid, &n);
+    for (int i = 0; i < n; i++)
+        if (!memcmp(list[i].mac, m, 6)) devid = list[i].devid;
+    check(n == 1 && devid >= 0 && list[0].bridge && !strcmp(list[0].bridge, "xenbr0"),
+          "devices.nic_list_shows_it", "%d nics, devid %d", n, devid);
+    libxl_device_nic_list_free(list, n);
+    if (devid < 0) devid = 0;
+    snprintf(vif, sizeof vif, "vif%u.%d", g->domid, devid);
+    snprintf(brif, sizeof brif, "/sys/class/net/xenbr0/brif/%s", vif);
+    char be[128];
+    snprintf(be, sizeof be, "/local/domain/0/backend/vif/%u/%d", g->domid, devid);
+    char *hs = xs_get("%s/hotplug-status", be);
+    check(hs && !strcmp(hs, "connected"), "devices.nic_vif_bridge_ran", "hotplug-status %s",
+          hs ? hs : "-");
+    free(hs);
+    check(access(brif, F_OK) == 0, "devices.nic_vif_in_bridge", "no %s", brif);
+
+    snprintf(want, sizeof want, "RXGUEST-NIC eth0 mac=%s ", mac);
+    double tw = now_s();
+    rc = wait_console(g, want, line, sizeof line, 60);
+    check(rc == 0 && strstr(line, " carrier=1 operstate=up"), "devices.nic_guest_link_up",
+          "%s: %s", g->name, rc ? "no report after 60 s" : line);
+    note("guest: %s (%.1f s after the add returned)", rc ? "-" : line, now_s() - tw);
+    note_xs_tree("vif backend", be, g->domid);
+    char fe[128];
+    snprintf(fe, sizeof fe, "/local/domain/%u/device/vif/%d", g->domid, devid);
+    note_xs_tree("vif frontend", fe, g->domid);
+
+    rc = dev_op("nic_remove", devop_nic_remove, g->domid, &nic, SYNC, 120, &took);
+    check(rc == 0, "devices.nic_remove", "%s (domain %u): rc %d", g->name, g->domid, rc);
+    note("nic_remove on real Xen: %.2f s", took);
+    check(access(brif, F_OK) != 0, "devices.nic_vif_out_of_bridge", "%s still there", brif);
+    char sysvif[96];
+    snprintf(sysvif, sizeof sysvif, "/sys/class/net/%s", vif);
+    double tg = now_s();
+    rc = wait_file(0, 15, sysvif);
+    check(rc == 0, "devices.nic_vif_gone", "%s still there after 15 s", sysvif);
+    if (!rc) note("%s gone %.2f s after the remove returned", vif, now_s() - tg);
+    check(!xs_exists("%s", be) && !xs_exists("%s", fe) &&
+          !xs_exists("/libxl/%u/device/vif/%d", g->domid, devid),
+          "devices.nic_nodes_gone", "backend %d frontend %d libxl %d", xs_exists("%s", be),
+          xs_exists("%s", fe), xs_exists("/libxl/%u/device/vif/%d", g->domid, devid));
+    rc = wait_console(g, "RXGUEST-NIC-GONE eth0", line, sizeof line, 30);
+    check(rc == 0, "devices.nic_guest_saw_it_go", "%s: no RXGUEST-NIC-GONE", g->name);
+    list = libxl_device_nic_list(ctx, g->domid, &n);
+    check(n == 0, "devices.nic_list_empty", "%d nics", n);
+    libxl_device_nic_list_free(list, n);
+    libxl_device_nic_dispose(&nic);
+}
+
+static void part_devices(void)
+{
+    struct guest g = { .role = "devices", .mode = "devices", .type = "pv", .user = 0x3001 };
+    double t0 = now_s();
+    char tree[96];
+    snprintf(tree, sizeof tree, "/tmp/rx-devtree-%s", tag);
+    unlink(tree);
+    if (create_guest(&g) == 0 && wait_booted(&g, t0, 180) == 0) {
+        note("devices guest booted in %.1f s", now_s() - t0);
+        devices_disk(&g);
+        devices_nic(&g);
+    }
+    if (g.domid && libxl_domain_info(ctx, NULL, g.domid) == 0)
+        run_cmd(NULL, 0, 60, XL " destroy %u", g.domid);
+    note("devices part took %.1f s", now_s() - t0);
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s TAG [info] [guests] [childproc]\n", argv[0]);
+        fprintf(stderr, "usage: %s TAG [info] [guests] [childproc] [devices]\n", argv[0]);
         return 2;
     }
     tag = argv[1];
@@ -1348,6 +1715,7 @@ int main(int argc, char **argv)
         if (all ? i == 2 : part && !strcmp(part, "guests")) part_guests();
         if (all ? i == 2 : part && !strcmp(part, "childproc"))
             part_childproc((xentoollog_logger *)lg);
+        if (all ? i == 2 : part && !strcmp(part, "devices")) part_devices();
     }
 
     rc = libxl_ctx_free(ctx);

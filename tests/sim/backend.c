@@ -331,12 +331,12 @@ static int probe(struct backend *b, struct bdev *d)
         struct xb_kv kv[] = {
             { "feature-sg", "1" }, { "feature-gso-tcpv4", "1" },
             { "feature-gso-tcpv6", "1" }, { "feature-ipv6-csum-offload", "1" },
-            { "feature-rx-copy", "1" }, { "feature-rx-flip", "0" },
+            { "feature-rx-copy", "1" }, { "feature-xdp-headroom", "1" },
+            { "feature-rx-flip", "0" },
             { "feature-multicast-control", "1" },
             { "feature-dynamic-multicast-control", "1" },
             { "feature-split-event-channels", "1" },
             { "multi-queue-max-queues", q }, { "feature-ctrl-ring", "1" },
-            { "feature-xdp-headroom", "1" },
         };
         /* netback creates vifD.N right after InitWait ("this kicks the
          * hotplug scripts"); here it exists before, so that a script

@@ -15,6 +15,7 @@
 
 #include "drivers.h"
 #include "xbdev.h"
+#include "xensim.h"
 
 struct fdev {
     struct fdev *next;
@@ -77,7 +78,8 @@ int frontends_start(struct frontends *f)
     return xsc_watch(f->c, "device", "fedev");
 }
 
-/* Publish what the kind's frontend publishes, and switch to state. */
+/* Publish what the kind's frontend publishes, and switch to state
+ * (netfront has its own: netfront_connect). */
 static void publish(struct frontends *f, struct fdev *d, int state)
 {
     char a[16], b[16], c[16];
@@ -87,12 +89,6 @@ static void publish(struct frontends *f, struct fdev *d, int state)
     struct xb_kv vbd[] = {
         { "ring-ref", a }, { "event-channel", c }, { "protocol", "x86_64-abi" },
         { "feature-persistent", "1" },
-    };
-    struct xb_kv vif[] = {
-        { "tx-ring-ref", a }, { "rx-ring-ref", b }, { "event-channel", c },
-        { "request-rx-copy", "1" }, { "feature-rx-notify", "1" }, { "feature-sg", "1" },
-        { "feature-gso-tcpv4", "1" }, { "feature-gso-tcpv6", "1" },
-        { "feature-ipv6-csum-offload", "1" },
     };
     struct xb_kv pci[] = { { "pci-op-ref", a }, { "event-channel", c }, { "magic", "7" } };
     struct xb_kv vkb[] = { { "page-ref", a }, { "page-gref", b }, { "event-channel", c } };
@@ -112,8 +108,6 @@ static void publish(struct frontends *f, struct fdev *d, int state)
 #define USE(t) do { kv = t; n = sizeof(t) / sizeof(t[0]); } while (0)
     if (!strcmp(d->kind, "vbd"))
         USE(vbd);
-    else if (!strcmp(d->kind, "vif"))
-        USE(vif);
     else if (!strcmp(d->kind, "pci"))
         USE(pci);
     else if (!strcmp(d->kind, "vkbd"))
@@ -131,6 +125,107 @@ static void publish(struct frontends *f, struct fdev *d, int state)
 static void set_state(struct frontends *f, struct fdev *d, int state)
 {
     xb_guarded_write(f->c, d->rel, NULL, 0, state);
+}
+
+/* A number the backend published in its directory (dom0's, which the
+ * guest may read), as xenbus_read_unsigned reads it: def when it is
+ * absent or not a number. */
+static unsigned backend_uint(struct frontends *f, struct fdev *d, const char *key,
+                             unsigned def)
+{
+    char p[320];
+    unsigned v;
+    size_t dl = strlen(d->bestate) - strlen("/state");
+    snprintf(p, sizeof(p), "%.*s/%s", (int)dl, d->bestate, key);
+    return xb_read_uint(f->c, p, 0xffffffffu, &v) ? def : v;
+}
+
+static bool backend_has(struct frontends *f, struct fdev *d, const char *key)
+{
+    char p[320], *v = NULL;
+    size_t dl = strlen(d->bestate) - strlen("/state");
+    snprintf(p, sizeof(p), "%.*s/%s", (int)dl, d->bestate, key);
+    bool has = xsc_read(f->c, 0, p, &v) == 0;
+    free(v);
+    return has;
+}
+
+/* The guest's online vcpus: Linux's netfront uses at most 8 queues, and
+ * no more than it has cpus. */
+static unsigned guest_queue_limit(struct frontends *f)
+{
+    struct xensim_dominfo di;
+    if (xensim_domain_info(f->domid, &di) < 0 || di.vcpus_online == 0)
+        return 1;
+    return di.vcpus_online < 8 ? di.vcpus_online : 8;
+}
+
+#define NETFRONT_MAX_QUEUES 8
+
+/*
+ * What Linux's netfront does when netback waits (xennet_connect): nothing
+ * unless netback copies (feature-rx-copy); the XDP headroom it wants (0:
+ * no XDP program) when netback offers it, written on its own; then, in one
+ * transaction, the queue count (when netback says how many it takes), per
+ * queue the two ring references and split event channels (when netback
+ * offers them) or one, directly in the device directory for one queue and
+ * under queue-N for more, then the features; then Connected.
+ */
+static void netfront_connect(struct frontends *f, struct fdev *d)
+{
+    if (backend_uint(f, d, "feature-rx-copy", 0) == 0)
+        return;
+    if (backend_uint(f, d, "feature-xdp-headroom", 0) != 0) {
+        struct xb_kv xdp = { "xdp-headroom", "0" };
+        if (xb_guarded_write(f->c, d->rel, &xdp, 1, -1))
+            return;
+    }
+    unsigned limit = guest_queue_limit(f);
+    unsigned queues = backend_uint(f, d, "multi-queue-max-queues", 1);
+    if (queues > limit)
+        queues = limit;
+    if (queues == 0)
+        return;                  /* Linux gives up: "no queues" */
+    bool split = backend_uint(f, d, "feature-split-event-channels", 0) != 0;
+
+    enum { PER_QUEUE = 4, FEATURES = 6 };
+    struct xb_kv kv[1 + NETFRONT_MAX_QUEUES * PER_QUEUE + FEATURES];
+    char keys[NETFRONT_MAX_QUEUES][PER_QUEUE][40];
+    char vals[1 + NETFRONT_MAX_QUEUES * PER_QUEUE][16];
+    size_t n = 0;
+    snprintf(vals[0], sizeof(vals[0]), "%u", queues);
+    if (backend_has(f, d, "multi-queue-max-queues"))
+        kv[n++] = (struct xb_kv){ "multi-queue-num-queues", vals[0] };
+    static const char *const names[2][PER_QUEUE] = {
+        { "tx-ring-ref", "rx-ring-ref", "event-channel", NULL },
+        { "tx-ring-ref", "rx-ring-ref", "event-channel-tx", "event-channel-rx" },
+    };
+    for (unsigned q = 0; q < queues; q++) {
+        /* made-up grant references and event channels */
+        unsigned nums[PER_QUEUE] = {
+            8 + 16 * d->serial + 2 * q, 9 + 16 * d->serial + 2 * q,
+            10 + 16 * d->serial + 2 * q, 11 + 16 * d->serial + 2 * q,
+        };
+        for (unsigned i = 0; i < PER_QUEUE && names[split][i]; i++) {
+            char *val = vals[1 + q * PER_QUEUE + i];
+            snprintf(val, sizeof(vals[0]), "%u", nums[i]);
+            if (queues == 1) {
+                kv[n++] = (struct xb_kv){ names[split][i], val };
+            } else {
+                snprintf(keys[q][i], sizeof(keys[q][i]), "queue-%u/%s", q,
+                         names[split][i]);
+                kv[n++] = (struct xb_kv){ keys[q][i], val };
+            }
+        }
+    }
+    static const char *const features[FEATURES] = {
+        "request-rx-copy", "feature-rx-notify", "feature-sg", "feature-gso-tcpv4",
+        "feature-gso-tcpv6", "feature-ipv6-csum-offload",
+    };
+    for (unsigned i = 0; i < FEATURES; i++)
+        kv[n++] = (struct xb_kv){ features[i], "1" };
+    if (xb_guarded_write(f->c, d->rel, kv, n, -1) == 0)
+        set_state(f, d, XB_CONNECTED);
 }
 
 static void evaluate(struct frontends *f, struct fdev *d)
@@ -154,7 +249,7 @@ static void evaluate(struct frontends *f, struct fdev *d)
     if (!strcmp(d->kind, "vif")) {
         /* netfront connects in one step */
         if (fe == XB_INITIALISING && be == XB_INITWAIT)
-            publish(f, d, XB_CONNECTED);
+            netfront_connect(f, d);
     } else if (!strcmp(d->kind, "pci")) {
         /* pcifront publishes at probe, then follows pciback's
          * reconfigurations */

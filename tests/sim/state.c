@@ -657,6 +657,7 @@ EXPORT int xensim_domain_info(uint32_t domid, struct xensim_dominfo *out)
     out->mem_kb = d->mem_kb;
     out->max_kb = sim_max_pages_locked(d) * 4;
     out->vcpus = d->vcpus;
+    out->vcpus_online = sim_vcpus_online_locked(d);
     memcpy(out->uuid, d->uuid, 16);
     out->dying = d->state == DOM_DYING;
     out->shutdown = d->shutdown;

@@ -118,11 +118,13 @@ static void write_file(const char *path, const char *text, mode_t mode)
 
 /* A domain with a guest (frontends as said), its configuration stored as
  * libxl stores it at creation ("libxl-json": device adds need it). */
-static uint32_t make_domain(const char *name, bool frontends)
+static uint32_t make_domain_vcpus(const char *name, bool frontends, unsigned vcpus)
 {
-    char *out = NULL;
-    int rc = simhost_cli(&out, "create", name, "--mem-mb", "64", "--guest", "obey",
-                         "--frontends", frontends ? "on" : "off", (char *)NULL);
+    char *out = NULL, nv[16];
+    snprintf(nv, sizeof(nv), "%u", vcpus);
+    int rc = simhost_cli(&out, "create", name, "--mem-mb", "64", "--vcpus", nv,
+                         "--guest", "obey", "--frontends", frontends ? "on" : "off",
+                         (char *)NULL);
     ck_assert_int_eq(rc, 0);
     uint32_t domid = (uint32_t)atoi(out);
     free(out);
@@ -145,6 +147,11 @@ static uint32_t make_domain(const char *name, bool frontends)
     libxl_domain_config_dispose(&cfg);
     libxl_dominfo_dispose(&info);
     return domid;
+}
+
+static uint32_t make_domain(const char *name, bool frontends)
+{
+    return make_domain_vcpus(name, frontends, 1);
 }
 
 static char *xs_get(const char *path)
@@ -392,6 +399,127 @@ TEST_NO_FIXTURE(nic_add_remove_with_link, 60)
     ck_assert(!xs_exists(FE(d, "vif", 0, NULL)));
     libxl_device_nic_dispose(&nic);
     teardown();
+}
+
+/* A directory's children, one space between each, in xenstored's order
+ * (the order they were made in). */
+static char *xs_children(const char *path)
+{
+    unsigned n;
+    char **e = xs_directory(xs, XBT_NULL, path, &n);
+    ck_assert_msg(e != NULL, "%s: %s", path, strerror(errno));
+    size_t len = 1;
+    for (unsigned i = 0; i < n; i++)
+        len += strlen(e[i]) + 1;
+    char *s = calloc(1, len);
+    ck_assert_ptr_nonnull(s);
+    for (unsigned i = 0; i < n; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, e[i]);
+    }
+    free(e);
+    return s;
+}
+
+static void vif_init(libxl_device_nic *nic, int devid)
+{
+    libxl_device_nic_init(nic);
+    nic->devid = devid;
+    nic->script = strdup(vif_script());
+    nic->nictype = LIBXL_NIC_TYPE_VIF;
+    nic->bridge = strdup("xenbr0");
+}
+
+static void assert_node(const char *path, const char *want)
+{
+    char *v = xs_get(path);
+    ck_assert_msg(v && !strcmp(v, want), "%s: \"%s\", not \"%s\"", path,
+                  v ? v : "(absent)", want);
+    free(v);
+}
+
+/* netback's keys and netfront's answer, in the order Linux 6.1's drivers
+ * write them on real Xen 4.17 (tests/realxen/README.md): split event
+ * channels, one queue (a 1-vcpu guest), no XDP headroom wanted. */
+TEST(netfront_and_netback_keys_as_linux, 60)
+{
+    if (skipped)
+        return;
+    uint32_t d = make_domain("keys", true);
+    libxl_device_nic nic;
+    vif_init(&nic, 0);
+    ck_assert_int_eq(libxl_device_nic_add(ctx, d, &nic, NULL), 0);
+    ck_assert(wait_value(BE(d, "vif", 0, "state"), "4", 5000));
+    ck_assert(wait_value(FE(d, "vif", 0, "state"), "4", 5000));
+    char *be = xs_children(BE(d, "vif", 0, NULL));
+    static const char be_keys[] =
+        " feature-sg feature-gso-tcpv4 feature-gso-tcpv6 feature-ipv6-csum-offload"
+        " feature-rx-copy feature-xdp-headroom feature-rx-flip"
+        " feature-multicast-control feature-dynamic-multicast-control"
+        " feature-split-event-channels multi-queue-max-queues feature-ctrl-ring";
+    size_t bl = strlen(be), kl = strlen(be_keys);
+    ck_assert_msg(bl > kl && !strcmp(be + bl - kl, be_keys), "backend: %s", be);
+    free(be);
+    char *fe = xs_children(FE(d, "vif", 0, NULL));
+    ck_assert_str_eq(fe, "backend backend-id state handle mac trusted mtu"
+                         " xdp-headroom multi-queue-num-queues"
+                         " tx-ring-ref rx-ring-ref event-channel-tx event-channel-rx"
+                         " request-rx-copy feature-rx-notify feature-sg"
+                         " feature-gso-tcpv4 feature-gso-tcpv6 feature-ipv6-csum-offload");
+    free(fe);
+    assert_node(FE(d, "vif", 0, "xdp-headroom"), "0");
+    assert_node(FE(d, "vif", 0, "multi-queue-num-queues"), "1");
+    assert_node(BE(d, "vif", 0, "feature-xdp-headroom"), "1");
+    assert_node(BE(d, "vif", 0, "feature-rx-flip"), "0");
+    ck_assert_int_eq(libxl_device_nic_remove(ctx, d, &nic, NULL), 0);
+    libxl_device_nic_dispose(&nic);
+}
+
+/* What netfront reads of netback's offer: more queues than one (as many
+ * as both sides take: here the guest's 2 vcpus) go under queue-N; one
+ * event channel per queue without feature-split-event-channels; no
+ * xdp-headroom without feature-xdp-headroom; and without feature-rx-copy
+ * it never connects. */
+TEST(netfront_follows_what_netback_offers, 60)
+{
+    if (skipped)
+        return;
+    uint32_t d = make_domain_vcpus("offers", false, 2);
+    libxl_device_nic nic0, nic1;
+    vif_init(&nic0, 0);
+    vif_init(&nic1, 1);
+    ck_assert_int_eq(libxl_device_nic_add(ctx, d, &nic0, NULL), 0);
+    ck_assert_int_eq(libxl_device_nic_add(ctx, d, &nic1, NULL), 0);
+    assert_node(BE(d, "vif", 1, "state"), "2");
+    ck_assert(xs_write(xs, XBT_NULL, BE(d, "vif", 1, "multi-queue-max-queues"), "4", 1));
+    ck_assert(xs_write(xs, XBT_NULL, BE(d, "vif", 1, "feature-split-event-channels"),
+                       "0", 1));
+    ck_assert(xs_rm(xs, XBT_NULL, BE(d, "vif", 1, "feature-xdp-headroom")));
+    ck_assert(xs_rm(xs, XBT_NULL, BE(d, "vif", 0, "feature-rx-copy")));
+    ck_assert_int_eq(simhost_guest_frontends((int)d, true), 0);
+    ck_assert(wait_value(FE(d, "vif", 1, "state"), "4", 5000));
+    char *fe = xs_children(FE(d, "vif", 1, NULL));
+    ck_assert_str_eq(fe, "backend backend-id state handle mac trusted mtu"
+                         " multi-queue-num-queues queue-0 queue-1"
+                         " request-rx-copy feature-rx-notify feature-sg"
+                         " feature-gso-tcpv4 feature-gso-tcpv6 feature-ipv6-csum-offload");
+    free(fe);
+    assert_node(FE(d, "vif", 1, "multi-queue-num-queues"), "2");
+    for (int q = 0; q < 2; q++) {
+        char p[256];
+        snprintf(p, sizeof(p), "%s/queue-%d", FE(d, "vif", 1, NULL), q);
+        fe = xs_children(p);
+        ck_assert_str_eq(fe, "tx-ring-ref rx-ring-ref event-channel");
+        free(fe);
+    }
+    /* the frontends went through the devices in order: vif 0 was looked
+     * at before vif 1 connected, and left alone */
+    assert_node(FE(d, "vif", 0, "state"), "1");
+    ck_assert(!xs_exists(FE(d, "vif", 0, "tx-ring-ref")));
+    ck_assert(!xs_exists(FE(d, "vif", 0, "xdp-headroom")));
+    libxl_device_nic_dispose(&nic0);
+    libxl_device_nic_dispose(&nic1);
 }
 
 /* Run a command (no shell); its exit status. */

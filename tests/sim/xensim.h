@@ -26,6 +26,7 @@ struct xensim_dominfo {
     uint32_t ring_maps;
     pid_t    guest_pid;
     bool     hvm;
+    uint32_t vcpus_online;      /* of vcpus: those not taken down */
 };
 
 /* Host life cycle (used by the supervisor). */

@@ -28,6 +28,7 @@
 #include "subop/async_exec.h"
 #include "subop/xswait.h"
 #include "xs/paths.h"
+#include "xs/xs.h"
 
 /* Longest hotplug-error message taken from the backend. */
 #define MAX_HOTPLUG_ERROR 1024
@@ -589,9 +590,14 @@ static void undo_records(libxl__egc *egc, devadd *da)
     libxl_domain_config d_config;
 
     if (da->nodes_written) {
-        if (libxl__device_destroy_nodes(gc, &da->addr))
+        if (libxl__device_destroy_nodes(gc, &da->addr)) {
+            int e = errno;
             LOGD(egc->ctx, ERROR, da->domid, "could not remove the nodes of"
                  " the %s that failed", da->dt->name);
+            /* xenstored gone (no watch was open to see it): the ctx's
+             * disaster, reported once */
+            libxl__xswatch_check_conn_error(egc, e);
+        }
         da->nodes_written = false;
     }
     if (!da->config_stored) goto out;

@@ -59,6 +59,14 @@ int libxl__device_own_domid(libxl__gc *gc, uint32_t *domid)
     return 0;
 }
 
+/* Removes path and its empty parents in t; whether that failed for any
+ * reason but the path being gone already (errno says which). */
+static bool cleanup_failed(libxl__gc *gc, xs_transaction_t t,
+                           const char *path)
+{
+    return libxl__xs_path_cleanup(gc, t, path) && errno != ENOENT;
+}
+
 int libxl__device_destroy_nodes(libxl__gc *gc, const libxl__devaddr *addr)
 {
     const char *fe = libxl__dev_frontend_path(gc, addr);
@@ -73,17 +81,27 @@ int libxl__device_destroy_nodes(libxl__gc *gc, const libxl__devaddr *addr)
     if (rc) return rc;
     for (;;) {
         xs_transaction_t t = xs_transaction_start(gc->ctx->xsh);
+        bool failed = false;
 
         if (!t) {
             LOGE(gc->ctx, ERROR, "xs_transaction_start failed");
             return ERROR_FAIL;
         }
         if (self == 0) {
-            if (!record_only) libxl__xs_path_cleanup(gc, t, fe);
-            libxl__xs_path_cleanup(gc, t, rec);
+            if (!record_only) failed |= cleanup_failed(gc, t, fe);
+            failed |= cleanup_failed(gc, t, rec);
         }
         if (!record_only && (addr->backend_domid == self || self == 0))
-            libxl__xs_path_cleanup(gc, t, be);
+            failed |= cleanup_failed(gc, t, be);
+        if (failed) {
+            /* a refusal (libxl commits what it could remove): nothing
+             * is removed, the caller sees the failure */
+            int e = errno;
+            xs_transaction_end(gc->ctx->xsh, t, true);
+            errno = e;
+            LOGE(gc->ctx, ERROR, "unable to remove the nodes of %s", be);
+            return ERROR_FAIL;
+        }
         if (xs_transaction_end(gc->ctx->xsh, t, false)) return 0;
         if (errno != EAGAIN) {
             LOGE(gc->ctx, ERROR, "xs_transaction_end failed");

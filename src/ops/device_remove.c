@@ -25,6 +25,7 @@
 #include "subop/async_exec.h"
 #include "subop/xswait.h"
 #include "xs/paths.h"
+#include "xs/xs.h"
 
 /* libxl's grace for QEMU backends of a guest that cannot answer. */
 #define QEMU_BODGE_MS 2000
@@ -358,6 +359,8 @@ static void done(libxl__egc *egc, devrm *rm, int rc)
     /* an unforced removal that failed leaves the device as it is */
     if (rm->force == LIBXL__FORCE_ON || !rc) {
         int r = libxl__device_destroy_nodes(gc, &rm->addr);
+        /* xenstored gone: the ctx's disaster, reported once */
+        if (r) libxl__xswatch_check_conn_error(egc, errno);
         if (!rc) rc = r;
     }
     if (rc)

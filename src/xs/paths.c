@@ -55,8 +55,15 @@ int libxl__xs_path_cleanup(libxl__gc *gc, xs_transaction_t t,
         return ERROR_FAIL;
     }
     while ((slash = strrchr(p, '/')) && slash != p) {
+        int empty;
+
         *slash = '\0';
-        if (empty_dir(gc, t, p) != 1) break;
+        empty = empty_dir(gc, t, p);
+        if (empty < 0 && errno != ENOENT) {
+            LOGE(gc->ctx, DEBUG, "unable to read path %s", p);
+            return ERROR_FAIL;
+        }
+        if (empty != 1) break;
         if (!xs_rm(xsh, t, p)) {
             if (errno != ENOENT)
                 LOGE(gc->ctx, DEBUG, "unable to remove path %s", p);

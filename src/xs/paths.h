@@ -24,9 +24,10 @@ char *libxl__xs_read_checked(libxl__gc *gc, xs_transaction_t t,
 /*
  * Removes path (and everything below it) in transaction t, then each of
  * its parents that is left with an empty value and no children, up to
- * the first that is not (never "/"); a parent that cannot be read ends
- * the walk too. 0, or ERROR_FAIL when path could not be removed (ENOENT
- * included) or a parent could not be removed (the parents above it stay).
+ * the first that is not (never "/"). 0, or ERROR_FAIL when path could not
+ * be removed (ENOENT included), or a parent could not be read (but for
+ * ENOENT: a parent already gone ends the walk) or removed (the parents
+ * above it stay); errno tells which.
  */
 int libxl__xs_path_cleanup(libxl__gc *gc, xs_transaction_t t,
                            const char *path);

@@ -16,6 +16,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libxl.h>
@@ -46,6 +48,121 @@ static char base[] = "/tmp/device-faults.XXXXXX";
 static char image[PATH_MAX], runs[PATH_MAX];
 static bool skipped;
 static int domid;
+
+/* ------------------------------------------------ xenstore refusals
+ *
+ * The real xenstored cannot be made to refuse dom0: quotas and
+ * permissions do not apply to a privileged connection, and a transaction
+ * conflict (EAGAIN) is retried by the library as libxl retries it (the
+ * storm test below). So the refusals are injected here: this program
+ * defines libxenstore's request functions, which the library (linked in
+ * statically) calls instead of libxenstore's; each passes the request on
+ * to the real one (dlsym RTLD_NEXT) unless it is the Nth request counted
+ * since xs_fault_arm(N), which fails as xenstored's refusal does (false
+ * or NULL, errno EACCES) without reaching xenstored (a failed commit
+ * still abandons the transaction there). Requests on the watch
+ * connection (the xenstore waits) do not go through libxenstore, so they
+ * are not counted: xenstored's death covers them.
+ */
+static int xs_fail_at;                /* 0: no fault */
+static int xs_calls;                  /* requests since armed */
+static int xs_eagain_left;            /* commits that conflict first */
+static char xs_failed_name[64];       /* which request failed */
+
+static void xs_fault_arm(int n)
+{
+    __atomic_store_n(&xs_calls, 0, __ATOMIC_SEQ_CST);
+    xs_failed_name[0] = '\0';
+    __atomic_store_n(&xs_fail_at, n, __ATOMIC_SEQ_CST);
+}
+
+/* Disarms; the number of requests counted while armed. */
+static int xs_fault_disarm(void)
+{
+    __atomic_store_n(&xs_fail_at, 0, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&xs_calls, __ATOMIC_SEQ_CST);
+}
+
+static bool xs_fault(const char *name)
+{
+    int at = __atomic_load_n(&xs_fail_at, __ATOMIC_SEQ_CST);
+
+    if (!at || __atomic_add_fetch(&xs_calls, 1, __ATOMIC_SEQ_CST) != at)
+        return false;
+    snprintf(xs_failed_name, sizeof(xs_failed_name), "%s", name);
+    errno = EACCES;
+    return true;
+}
+
+#define REAL(fn) \
+    static __typeof__(fn) *real; \
+    if (!real) real = (__typeof__(fn) *)dlsym(RTLD_NEXT, #fn); \
+    ck_assert_ptr_nonnull(real)
+
+char **xs_directory(struct xs_handle *h, xs_transaction_t t,
+                    const char *path, unsigned int *num)
+{
+    REAL(xs_directory);
+    return xs_fault("xs_directory") ? NULL : real(h, t, path, num);
+}
+
+void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path,
+              unsigned int *len)
+{
+    REAL(xs_read);
+    return xs_fault("xs_read") ? NULL : real(h, t, path, len);
+}
+
+bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
+              const void *data, unsigned int len)
+{
+    REAL(xs_write);
+    return xs_fault("xs_write") ? false : real(h, t, path, data, len);
+}
+
+bool xs_mkdir(struct xs_handle *h, xs_transaction_t t, const char *path)
+{
+    REAL(xs_mkdir);
+    return xs_fault("xs_mkdir") ? false : real(h, t, path);
+}
+
+bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
+{
+    REAL(xs_rm);
+    return xs_fault("xs_rm") ? false : real(h, t, path);
+}
+
+bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t,
+                        const char *path, struct xs_permissions *perms,
+                        unsigned int num_perms)
+{
+    REAL(xs_set_permissions);
+    return xs_fault("xs_set_permissions") ? false
+                                          : real(h, t, path, perms, num_perms);
+}
+
+xs_transaction_t xs_transaction_start(struct xs_handle *h)
+{
+    REAL(xs_transaction_start);
+    return xs_fault("xs_transaction_start") ? XBT_NULL : real(h);
+}
+
+bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
+{
+    REAL(xs_transaction_end);
+    if (!abort && xs_fault("xs_transaction_end (commit)")) {
+        real(h, t, true);
+        errno = EACCES;
+        return false;
+    }
+    if (!abort && __atomic_load_n(&xs_eagain_left, __ATOMIC_SEQ_CST) > 0) {
+        __atomic_sub_fetch(&xs_eagain_left, 1, __ATOMIC_SEQ_CST);
+        real(h, t, true);
+        errno = EAGAIN;
+        return false;
+    }
+    return real(h, t, abort);
+}
 
 static const char config_json[] =
     "{\"c_info\":{\"type\":\"pv\",\"name\":\"vm\"},"
@@ -77,6 +194,10 @@ static const char *script(const char *name, const char *body)
 #define GOOD_BODY \
     "[ \"$1\" = add ] && xenstore-write \"$XENBUS_PATH/physical-device\" " \
     "7:0 \"$XENBUS_PATH/hotplug-status\" connected\nexit 0"
+/* The same add, then the rest of the body for every other step. */
+#define GOOD_BODY_ADD_ONLY \
+    "[ \"$1\" = add ] && { xenstore-write \"$XENBUS_PATH/physical-device\" " \
+    "7:0 \"$XENBUS_PATH/hotplug-status\" connected; exit 0; }\n"
 
 /* Test scripts run with no LD_PRELOAD (env -u): neither the shell nor
  * xenstore-write needs the simulator's preload, and under the sanitizer
@@ -155,29 +276,41 @@ static bool exists(const char *fmt, int id)
     return v != NULL;
 }
 
-/* Nothing of the domain's xvdb anywhere: nodes, configuration, child. */
-static void assert_nothing_left(void)
+/* Whether a loop device is backed by the test's image (a script that set
+ * one up and was not undone). */
+static bool loop_device_left(void)
 {
-    libxl_domain_config c;
-    DIR *d;
+    DIR *d = opendir("/sys/block");
     struct dirent *e;
-    char self[32];
-    const char *host_pid;
-    int children = 0;
+    bool found = false;
 
-    ck_assert(!exists("/local/domain/%d/device/vbd", domid));
-    ck_assert(!exists("/libxl/%d/device", domid));
-    ck_assert(!exists("/local/domain/0/backend/vbd/%d", domid));
-    libxl_domain_config_init(&c);
-    ck_assert_int_eq(libxl_userdata_retrieve(ctx, domid, "libxl-json",
-                                             NULL, NULL), 0);
-    ck_assert_int_eq(libxl_retrieve_domain_configuration(ctx, domid, &c,
-                                                         NULL), 0);
-    ck_assert_int_eq(c.num_disks, 0);
-    libxl_domain_config_dispose(&c);
-    /* no child of this process is left but the host (the script is
-     * reaped) */
-    host_pid = getenv("XENSIM_HOST_PID");
+    if (!d) return false;
+    while ((e = readdir(d)) && !found) {
+        char path[PATH_MAX], backing[PATH_MAX] = "";
+        FILE *f;
+
+        if (strncmp(e->d_name, "loop", 4)) continue;
+        snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file",
+                 e->d_name);
+        f = fopen(path, "r");
+        if (!f) continue;
+        if (fgets(backing, sizeof(backing), f))
+            found = !strncmp(backing, image, strlen(image));
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+/* No child of this process is left but the host (scripts are reaped). */
+static int children_left(void)
+{
+    const char *host_pid = getenv("XENSIM_HOST_PID");
+    char self[32];
+    struct dirent *e;
+    int children = 0;
+    DIR *d;
+
     snprintf(self, sizeof(self), "/proc/%d/task", (int)getpid());
     d = opendir(self);
     ck_assert_ptr_nonnull(d);
@@ -196,7 +329,26 @@ static void assert_nothing_left(void)
             if (!host_pid || strcmp(tok, host_pid)) children++;
     }
     closedir(d);
-    ck_assert_int_eq(children, 0);
+    return children;
+}
+
+/* Nothing of the domain's xvdb anywhere: nodes, configuration, child. */
+static void assert_nothing_left(void)
+{
+    libxl_domain_config c;
+
+    ck_assert(!exists("/local/domain/%d/device/vbd", domid));
+    ck_assert(!exists("/libxl/%d/device", domid));
+    ck_assert(!exists("/local/domain/0/backend/vbd/%d", domid));
+    ck_assert(!loop_device_left());
+    libxl_domain_config_init(&c);
+    ck_assert_int_eq(libxl_userdata_retrieve(ctx, domid, "libxl-json",
+                                             NULL, NULL), 0);
+    ck_assert_int_eq(libxl_retrieve_domain_configuration(ctx, domid, &c,
+                                                         NULL), 0);
+    ck_assert_int_eq(c.num_disks, 0);
+    libxl_domain_config_dispose(&c);
+    ck_assert_int_eq(children_left(), 0);
 }
 
 static char *read_runs(void)
@@ -222,6 +374,29 @@ static int open_fds(void)
     while (readdir(d)) n++;
     closedir(d);
     return n;
+}
+
+/* The open fds, "N:target ...", for messages. */
+static const char *fd_list(void)
+{
+    static char buf[4096];
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    size_t n = 0;
+
+    buf[0] = '\0';
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) && n < sizeof(buf) - 1) {
+        char path[300], target[PATH_MAX] = "";
+
+        if (e->d_name[0] == '.') continue;
+        snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+        if (readlink(path, target, sizeof(target) - 1) < 0) continue;
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s:%s ", e->d_name,
+                              target);
+    }
+    closedir(d);
+    return buf;
 }
 
 TEST(add_undone_when_the_script_fails, 60)
@@ -424,5 +599,307 @@ TEST(a_guest_pointing_its_frontend_elsewhere_changes_nothing_else, 60)
     ck_assert(exists("/libxl/%d/device/vbd/51728", other));
     ck_assert(exists("/local/domain/%d/device/vbd/51728", other));
     ck_assert(!exists("/local/domain/0/backend/vbd/%d", domid));
+    libxl_device_disk_dispose(&d);
+}
+
+/* ------------------------------------------------- xenstore refusals */
+
+/* The device's nodes: all three directories there, or none. */
+static bool device_whole(void)
+{
+    bool be = exists("/local/domain/0/backend/vbd/%d", domid);
+    bool fe = exists("/local/domain/%d/device/vbd", domid);
+    bool rec = exists("/libxl/%d/device/vbd", domid);
+
+    return be == fe && fe == rec;
+}
+
+TEST(a_xenstore_refusal_at_each_step_of_add_is_undone, 120)
+{
+    libxl_device_disk d;
+    int n, rc, calls, fds, failed = 0;
+
+    SKIP_UNLESS_ROOT();
+    /* deadlines long enough that only the refusal decides the path */
+    setenv("LIGHTCORE_DEVICE_INIT_TIMEOUT_MS", "20000", 1);
+    setenv("LIGHTCORE_DEVICE_DESTROY_TIMEOUT_MS", "20000", 1);
+    disk_of(&d, "xvdb", script("good", GOOD_BODY));
+    /* a clean add and remove first: the ctx's connections are open */
+    ck_assert_int_eq(libxl_device_disk_add(ctx, domid, &d, NULL), 0);
+    ck_assert_int_eq(libxl_device_disk_remove(ctx, domid, &d, NULL), 0);
+    assert_nothing_left();
+    fds = open_fds();
+    for (n = 1; n < 1000; n++) {
+        xs_fault_arm(n);
+        rc = libxl_device_disk_add(ctx, domid, &d, NULL);
+        calls = xs_fault_disarm();
+        if (calls < n) {                  /* past the add's last request */
+            ck_assert_int_eq(rc, 0);
+            break;
+        }
+        if (rc) {
+            ck_assert_msg(rc == ERROR_FAIL, "refused %s (request %d):"
+                          " rc %d", xs_failed_name, n, rc);
+            failed++;
+        } else {
+            /* a refusal the add gets past: a read of something optional */
+            ck_assert(exists("/libxl/%d/device/vbd", domid));
+            ck_assert_int_eq(libxl_device_disk_remove(ctx, domid, &d, NULL),
+                             0);
+        }
+        assert_nothing_left();
+        ck_assert_msg(open_fds() == fds, "refused %s (request %d): fds"
+                      " %s", xs_failed_name, n, fd_list());
+    }
+    ck_assert_int_lt(n, 1000);
+    ck_assert_int_gt(failed, 5);
+    fprintf(stderr, "add: %d xenstore requests, a refusal of %d of them"
+            " fails it, every one undone\n", n - 1, failed);
+    ck_assert_int_eq(libxl_device_disk_remove(ctx, domid, &d, NULL), 0);
+    assert_nothing_left();
+    libxl_device_disk_dispose(&d);
+}
+
+TEST(a_xenstore_refusal_at_each_step_of_remove_leaves_it_whole_or_gone, 120)
+{
+    libxl_device_disk d;
+    int n, rc, calls, fds, failed = 0;
+
+    SKIP_UNLESS_ROOT();
+    /* deadlines long enough that only the refusal decides the path */
+    setenv("LIGHTCORE_DEVICE_INIT_TIMEOUT_MS", "20000", 1);
+    setenv("LIGHTCORE_DEVICE_DESTROY_TIMEOUT_MS", "20000", 1);
+    disk_of(&d, "xvdb", script("good", GOOD_BODY));
+    ck_assert_int_eq(libxl_device_disk_add(ctx, domid, &d, NULL), 0);
+    ck_assert_int_eq(libxl_device_disk_remove(ctx, domid, &d, NULL), 0);
+    assert_nothing_left();
+    fds = open_fds();
+    for (n = 1; n < 1000; n++) {
+        ck_assert_int_eq(libxl_device_disk_add(ctx, domid, &d, NULL), 0);
+        xs_fault_arm(n);
+        rc = libxl_device_disk_remove(ctx, domid, &d, NULL);
+        calls = xs_fault_disarm();
+        if (calls < n) {
+            ck_assert_int_eq(rc, 0);
+            assert_nothing_left();
+            break;
+        }
+        if (rc) {
+            ck_assert_msg(rc == ERROR_FAIL, "refused %s (request %d):"
+                          " rc %d", xs_failed_name, n, rc);
+            failed++;
+            /* an unforced removal that failed leaves the device, whole
+             * (libxl's rule); destroy takes it away */
+            ck_assert_msg(device_whole(), "refused %s (request %d): part"
+                          " of the device is left: backend %d frontend %d"
+                          " record %d", xs_failed_name, n,
+                          exists("/local/domain/0/backend/vbd/%d", domid),
+                          exists("/local/domain/%d/device/vbd", domid),
+                          exists("/libxl/%d/device/vbd", domid));
+            ck_assert_int_eq(children_left(), 0);
+            ck_assert_int_eq(libxl_device_disk_destroy(ctx, domid, &d,
+                                                       NULL), 0);
+        }
+        assert_nothing_left();
+        ck_assert_msg(open_fds() == fds, "refused %s (request %d): fds"
+                      " %s", xs_failed_name, n, fd_list());
+    }
+    ck_assert_int_lt(n, 1000);
+    ck_assert_int_gt(failed, 2);
+    fprintf(stderr, "remove: %d xenstore requests, a refusal of %d of them"
+            " fails it\n", n - 1, failed);
+    libxl_device_disk_dispose(&d);
+}
+
+TEST(a_storm_of_transaction_conflicts_is_retried, 60)
+{
+    libxl_device_disk d;
+
+    SKIP_UNLESS_ROOT();
+    disk_of(&d, "xvdb", script("good", GOOD_BODY));
+    __atomic_store_n(&xs_eagain_left, 50, __ATOMIC_SEQ_CST);
+    ck_assert_int_eq(libxl_device_disk_add(ctx, domid, &d, NULL), 0);
+    ck_assert_int_eq(__atomic_load_n(&xs_eagain_left, __ATOMIC_SEQ_CST), 0);
+    ck_assert(exists("/libxl/%d/device/vbd", domid));
+    __atomic_store_n(&xs_eagain_left, 50, __ATOMIC_SEQ_CST);
+    ck_assert_int_eq(libxl_device_disk_remove(ctx, domid, &d, NULL), 0);
+    ck_assert_int_eq(__atomic_load_n(&xs_eagain_left, __ATOMIC_SEQ_CST), 0);
+    assert_nothing_left();
+    libxl_device_disk_dispose(&d);
+}
+
+/* ------------------------------------------------ removal's scripts */
+
+TEST(remove_goes_on_when_the_script_fails, 60)
+{
+    libxl_device_disk d;
+
+    SKIP_UNLESS_ROOT();
+    disk_of(&d, "xvdb", script("rmfails", GOOD_BODY_ADD_ONLY "exit 1"));
+    ck_assert_int_eq(libxl_device_disk_add(ctx, domid, &d, NULL), 0);
+    /* libxl logs the script's failure and goes on: the result is that of
+     * the steps after it */
+    ck_assert_int_eq(libxl_device_disk_remove(ctx, domid, &d, NULL), 0);
+    ck_assert_str_eq(read_runs(), "add\nremove\n");
+    assert_nothing_left();
+    libxl_device_disk_dispose(&d);
+}
+
+TEST(remove_goes_on_when_the_script_hangs, 60)
+{
+    libxl_device_disk d;
+
+    SKIP_UNLESS_ROOT();
+    disk_of(&d, "xvdb", script("rmhangs", GOOD_BODY_ADD_ONLY
+                               "exec sleep 1000"));
+    ck_assert_int_eq(libxl_device_disk_add(ctx, domid, &d, NULL), 0);
+    testlog_clear(lg);
+    ck_assert_int_eq(libxl_device_disk_remove(ctx, domid, &d, NULL), 0);
+    ck_assert(testlog_contains(lg, XTL_ERROR, "timed out after 400 ms"));
+    ck_assert_str_eq(read_runs(), "add\nremove\n");
+    assert_nothing_left();          /* the sleep was killed and reaped */
+    libxl_device_disk_dispose(&d);
+}
+
+TEST(destroy_of_a_backend_that_never_closes_times_out_and_removes, 60)
+{
+    libxl_device_disk d;
+    char id[16];
+
+    SKIP_UNLESS_ROOT();
+    disk_of(&d, "xvdb", script("good", GOOD_BODY));
+    ck_assert_int_eq(libxl_device_disk_add(ctx, domid, &d, NULL), 0);
+    snprintf(id, sizeof(id), "%d", domid);
+    ck_assert_int_eq(simhost_cli(NULL, "backend-policy", id, "vbd",
+                                 "no-close", NULL), 0);
+    ck_assert_int_eq(libxl_device_disk_destroy(ctx, domid, &d, NULL),
+                     ERROR_TIMEDOUT);
+    /* the script's remove never ran (the backend never closed), as in
+     * libxl: a real block script's loop device would stay */
+    ck_assert_str_eq(read_runs(), "add\n");
+    assert_nothing_left();
+    libxl_device_disk_dispose(&d);
+}
+
+/* ------------------------------------------------- xenstored dying */
+
+static int disasters;
+static void on_disaster(void *user, libxl_event_type type, const char *msg,
+                        int errnoval)
+{
+    (void)user; (void)type; (void)msg; (void)errnoval;
+    __atomic_add_fetch(&disasters, 1, __ATOMIC_SEQ_CST);
+}
+
+/* One add and remove of another disk, made asynchronously: the ctx's
+ * connections and event fds are open from then on. */
+static void warm_up(void)
+{
+    libxl_asyncop_how how = { .callback = completed };
+    libxl_device_disk d;
+
+    disk_of(&d, "xvdc", script("warm", GOOD_BODY));
+    ck_assert_int_eq(libxl_device_disk_add(ctx, domid, &d, &how), 0);
+    wait_completion(10000);
+    ck_assert_int_eq(completed_rc, 0);
+    completed_rc = 1;
+    ck_assert_int_eq(libxl_device_disk_remove(ctx, domid, &d, &how), 0);
+    wait_completion(10000);
+    ck_assert_int_eq(completed_rc, 0);
+    completed_rc = 1;
+    assert_nothing_left();
+    unlink(runs);
+    libxl_device_disk_dispose(&d);
+}
+
+/* What can be checked once xenstored is gone (its nodes cannot be read):
+ * the stored configuration has no disk, no child and no fd is left. */
+static void assert_nothing_left_without_xenstored(int fds)
+{
+    uint8_t *data = NULL;
+    int len = 0;
+
+    ck_assert_int_eq(libxl_userdata_retrieve(ctx, domid, "libxl-json",
+                                             &data, &len), 0);
+    ck_assert_int_gt(len, 0);
+    ck_assert_ptr_null(memmem(data, (size_t)len, "xvdb", 4));
+    free(data);
+    ck_assert_int_eq(children_left(), 0);
+    ck_assert_msg(open_fds() <= fds, "fds: %s", fd_list());
+}
+
+TEST(xenstored_dying_while_the_backend_is_awaited_fails_the_add, 60)
+{
+    static const libxl_event_hooks hooks = { .disaster = on_disaster };
+    libxl_asyncop_how how = { .callback = completed };
+    libxl_device_disk d;
+    char id[16];
+    int fds;
+
+    SKIP_UNLESS_ROOT();
+    libxl_event_register_callbacks(ctx, &hooks, NULL);
+    setenv("LIGHTCORE_DEVICE_INIT_TIMEOUT_MS", "30000", 1);
+    warm_up();
+    snprintf(id, sizeof(id), "%d", domid);
+    ck_assert_int_eq(simhost_cli(NULL, "backend-policy", id, "vbd",
+                                 "no-initwait", NULL), 0);
+    fds = open_fds();
+    disk_of(&d, "xvdb", script("good", GOOD_BODY));
+    ck_assert_int_eq(libxl_device_disk_add(ctx, domid, &d, &how), 0);
+    ck_assert(exists("/local/domain/0/backend/vbd/%d", domid));
+    ck_assert_int_eq(kill(simhost_xenstored_pid(host), SIGKILL), 0);
+    wait_completion(10000);
+    ck_assert_int_eq(completed_rc, ERROR_FAIL);
+    ck_assert_int_eq(__atomic_load_n(&disasters, __ATOMIC_SEQ_CST), 1);
+    ck_assert_str_eq(read_runs(), "");
+    assert_nothing_left_without_xenstored(fds);
+    libxl_device_disk_dispose(&d);
+}
+
+TEST(xenstored_dying_while_the_script_runs_fails_the_add, 60)
+{
+    static const libxl_event_hooks hooks = { .disaster = on_disaster };
+    libxl_asyncop_how how = { .callback = completed };
+    libxl_device_disk d;
+    char started[PATH_MAX], go[PATH_MAX], body[3 * PATH_MAX];
+    int fd, fds;
+
+    SKIP_UNLESS_ROOT();
+    libxl_event_register_callbacks(ctx, &hooks, NULL);
+    setenv("LIGHTCORE_DEVICE_HOTPLUG_TIMEOUT_MS", "30000", 1);
+    snprintf(started, sizeof(started), "%s/started", base);
+    snprintf(go, sizeof(go), "%s/go", base);
+    ck_assert_int_eq(mkfifo(started, 0600), 0);
+    ck_assert_int_eq(mkfifo(go, 0600), 0);
+    /* add: says it started, waits for the test's word, then writes its
+     * node as the block script does (failing when xenstored is gone) */
+    snprintf(body, sizeof(body), "if [ \"$1\" = add ]; then echo > %s;"
+             " read x < %s; xenstore-write \"$XENBUS_PATH/physical-device\""
+             " 7:0 || exit 1; fi\nexit 0", started, go);
+    warm_up();
+    fds = open_fds();
+    disk_of(&d, "xvdb", script("waits", body));
+    ck_assert_int_eq(libxl_device_disk_add(ctx, domid, &d, &how), 0);
+    fd = open(started, O_RDONLY | O_NONBLOCK);
+    ck_assert_int_ge(fd, 0);
+    for (int i = 0; i < 500; i++) {
+        char c;
+        wait_completion(10);
+        if (read(fd, &c, 1) == 1) break;
+    }
+    close(fd);
+    ck_assert_int_eq(completed_rc, 1);
+    ck_assert_int_eq(kill(simhost_xenstored_pid(host), SIGKILL), 0);
+    fd = open(go, O_WRONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "\n", 1), 1);
+    close(fd);
+    wait_completion(10000);
+    ck_assert_int_eq(completed_rc, ERROR_FAIL);
+    ck_assert_int_eq(__atomic_load_n(&disasters, __ATOMIC_SEQ_CST), 1);
+    /* the script's remove is not run: its arguments come from the
+     * toolstack's record, which cannot be read any more */
+    ck_assert_str_eq(read_runs(), "add\n");
+    assert_nothing_left_without_xenstored(fds);
     libxl_device_disk_dispose(&d);
 }

@@ -7,6 +7,7 @@
 #   make check-asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make check-tsan    the same under ThreadSanitizer
 #   make check-one T=NAME   one test by name (tests/run-one; -asan, -tsan too)
+#   make check-slow    the slower suite: Debian's compiled-in deadlines (tests/slow/slow.mk)
 #   make fuzz          every from_json fuzzed, lightcore and Debian's libxl (tests/types/jsondiff.mk)
 #   make bench         lightcore and Debian's libxl side by side (bench/bench.mk)
 #   make install PREFIX=/usr/local   (library and headers in their own directories)
@@ -98,6 +99,7 @@ all: lib tools
 -include tools/tools.mk
 -include bench/bench.mk
 -include tests/clients/clients.mk
+-include tests/slow/slow.mk
 
 # ---------------------------------------------------------------- deps
 # Install missing Debian packages (no-op when everything is present).

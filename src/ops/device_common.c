@@ -87,12 +87,13 @@ int libxl__device_destroy_nodes(libxl__gc *gc, const libxl__devaddr *addr)
             LOGE(gc->ctx, ERROR, "xs_transaction_start failed");
             return ERROR_FAIL;
         }
-        if (self == 0) {
-            if (!record_only) failed |= cleanup_failed(gc, t, fe);
-            failed |= cleanup_failed(gc, t, rec);
-        }
-        if (!record_only && (addr->backend_domid == self || self == 0))
-            failed |= cleanup_failed(gc, t, be);
+        /* the first failure stops the walk (errno is its) */
+        if (self == 0)
+            failed = (!record_only && cleanup_failed(gc, t, fe)) ||
+                     cleanup_failed(gc, t, rec);
+        if (!failed && !record_only &&
+            (addr->backend_domid == self || self == 0))
+            failed = cleanup_failed(gc, t, be);
         if (failed) {
             /* a refusal (libxl commits what it could remove): nothing
              * is removed, the caller sees the failure */

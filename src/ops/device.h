@@ -320,5 +320,12 @@ int libxl__device_hotplug_args(libxl__gc *gc, const libxl__devtype *dt,
                                const libxl__devaddr *addr, bool add,
                                int num_exec, const char **path,
                                char ***argv, char ***envp);
+/* The same for a driver domain serving addr's backend (any backend kind:
+ * vbd and vif have scripts): read from the backend directory, which only
+ * this domain and dom0 can write (the toolstack's records are dom0's). */
+int libxl__device_hotplug_args_backend(libxl__gc *gc,
+                                       const libxl__devaddr *addr, bool add,
+                                       int num_exec, const char **path,
+                                       char ***argv, char ***envp);
 
 #endif /* LIGHTCORE_OPS_DEVICE_H */

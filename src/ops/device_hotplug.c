@@ -2,9 +2,11 @@
  * ops/device_hotplug.c: what a device's hotplug script is run with
  * (ops/device.h): libxl 4.17's arguments, and its environment (this
  * process's, plus script, XENBUS_TYPE, XENBUS_PATH, XENBUS_BASE_PATH and,
- * for a vif, netdev and vif). Everything comes from the toolstack's
- * record of the device (/libxl/D/device/K/N, which only dom0 can write),
- * never from the backend or frontend directories.
+ * for a vif, netdev and vif). In the toolstack's domain everything comes
+ * from its record of the device (/libxl/D/device/K/N, which only dom0 can
+ * write); in a driver domain (libxl_device_events_handler), which cannot
+ * read those records, from its own backend directory, which only it and
+ * dom0 can write. Never from the frontend directory.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,12 +22,13 @@ extern char **environ;
 /* Longest script path or record value taken. */
 #define MAX_VALUE 4096
 
-static const char *record_value(libxl__gc *gc, const libxl__devaddr *addr,
+/* A value under src: the toolstack's record, or (in a driver domain,
+ * which cannot read dom0's records) its own backend directory. */
+static const char *record_value(libxl__gc *gc, const char *src,
                                 const char *key)
 {
-    const char *rec = libxl__dev_record_path(gc, addr);
-    return rec ? libxl__xs_read_checked(gc, XBT_NULL,
-                                        GCSPRINTF("%s/%s", rec, key),
+    return src ? libxl__xs_read_checked(gc, XBT_NULL,
+                                        GCSPRINTF("%s/%s", src, key),
                                         MAX_VALUE)
                : NULL;
 }
@@ -76,9 +79,10 @@ static int common_vars(libxl__gc *gc, const libxl__devaddr *addr,
     return 8;
 }
 
-static const char *read_script(libxl__gc *gc, const libxl__devaddr *addr)
+static const char *read_script(libxl__gc *gc, const libxl__devaddr *addr,
+                               const char *src)
 {
-    const char *script = record_value(gc, addr, "script");
+    const char *script = record_value(gc, src, "script");
 
     if (!script)
         LOGED(gc->ctx, ERROR, addr->domid, "unable to read script from %s",
@@ -86,7 +90,8 @@ static const char *read_script(libxl__gc *gc, const libxl__devaddr *addr)
     return script;
 }
 
-static int block_args(libxl__gc *gc, const libxl__devaddr *addr, bool add,
+static int block_args(libxl__gc *gc, const libxl__devaddr *addr,
+                      const char *src, bool add,
                       int num_exec, const char **path, char ***argv,
                       char ***envp)
 {
@@ -98,7 +103,7 @@ static int block_args(libxl__gc *gc, const libxl__devaddr *addr, bool add,
              "num_exec %d, not running hotplug scripts", num_exec);
         return 0;
     }
-    script = read_script(gc, addr);
+    script = read_script(gc, addr, src);
     if (!script) return ERROR_FAIL;
     n = common_vars(gc, addr, script, vars);
     vars[n] = NULL;
@@ -111,7 +116,8 @@ static int block_args(libxl__gc *gc, const libxl__devaddr *addr, bool add,
     return 1;
 }
 
-static int vif_args(libxl__gc *gc, const libxl__devaddr *addr, bool add,
+static int vif_args(libxl__gc *gc, const libxl__devaddr *addr,
+                    const char *src, bool add,
                     int num_exec, const char **path, char ***argv,
                     char ***envp)
 {
@@ -125,9 +131,9 @@ static int vif_args(libxl__gc *gc, const libxl__devaddr *addr, bool add,
              "num_exec %d, not running hotplug scripts", num_exec);
         return 0;
     }
-    script = read_script(gc, addr);
+    script = read_script(gc, addr, src);
     if (!script) return ERROR_FAIL;
-    type = record_value(gc, addr, "type");
+    type = record_value(gc, src, "type");
     if (!type || libxl_nic_type_from_string(type, &nictype) ||
         (nictype != LIBXL_NIC_TYPE_VIF &&
          nictype != LIBXL_NIC_TYPE_VIF_IOEMU)) {
@@ -135,7 +141,7 @@ static int vif_args(libxl__gc *gc, const libxl__devaddr *addr, bool add,
         return ERROR_FAIL;
     }
     if (nictype == LIBXL_NIC_TYPE_VIF && num_exec) return 0;
-    gatewaydev = record_value(gc, addr, "gatewaydev");
+    gatewaydev = record_value(gc, src, "gatewaydev");
     vif = GCSPRINTF("vif%u.%d", addr->domid, addr->devid);
     n = common_vars(gc, addr, script, vars);
     vars[n++] = "netdev";
@@ -162,22 +168,49 @@ static int vif_args(libxl__gc *gc, const libxl__devaddr *addr, bool add,
     return 1;
 }
 
-int libxl__device_hotplug_args(libxl__gc *gc, const libxl__devtype *dt,
-                               const libxl__devaddr *addr, bool add,
-                               int num_exec, const char **path,
-                               char ***argv, char ***envp)
+/* The arguments for addr's backend kind, read from src. */
+static int args_from(libxl__gc *gc, const libxl__devaddr *addr,
+                     const char *src, bool add, int num_exec,
+                     const char **path, char ***argv, char ***envp)
 {
-    switch (dt->hotplug) {
-    case LIBXL__HOTPLUG_BLOCK:
-        if (addr->backend_kind != LIBXL__DEVKIND_VBD) break;
-        return block_args(gc, addr, add, num_exec, path, argv, envp);
-    case LIBXL__HOTPLUG_VIF:
-        if (addr->backend_kind != LIBXL__DEVKIND_VIF) break;
-        return vif_args(gc, addr, add, num_exec, path, argv, envp);
-    case LIBXL__HOTPLUG_NONE:
+    switch (addr->backend_kind) {
+    case LIBXL__DEVKIND_VBD:
+        return block_args(gc, addr, src, add, num_exec, path, argv, envp);
+    case LIBXL__DEVKIND_VIF:
+        return vif_args(gc, addr, src, add, num_exec, path, argv, envp);
+    default:
         break;
     }
     LOGD(gc->ctx, DEBUG, addr->domid,
          "backend_kind %d, no need to execute scripts", addr->backend_kind);
     return 0;
+}
+
+int libxl__device_hotplug_args(libxl__gc *gc, const libxl__devtype *dt,
+                               const libxl__devaddr *addr, bool add,
+                               int num_exec, const char **path,
+                               char ***argv, char ***envp)
+{
+    bool runs = (dt->hotplug == LIBXL__HOTPLUG_BLOCK &&
+                 addr->backend_kind == LIBXL__DEVKIND_VBD) ||
+                (dt->hotplug == LIBXL__HOTPLUG_VIF &&
+                 addr->backend_kind == LIBXL__DEVKIND_VIF);
+
+    if (!runs) {
+        LOGD(gc->ctx, DEBUG, addr->domid,
+             "backend_kind %d, no need to execute scripts",
+             addr->backend_kind);
+        return 0;
+    }
+    return args_from(gc, addr, libxl__dev_record_path(gc, addr), add,
+                     num_exec, path, argv, envp);
+}
+
+int libxl__device_hotplug_args_backend(libxl__gc *gc,
+                                       const libxl__devaddr *addr, bool add,
+                                       int num_exec, const char **path,
+                                       char ***argv, char ***envp)
+{
+    return args_from(gc, addr, libxl__dev_backend_path(gc, addr), add,
+                     num_exec, path, argv, envp);
 }

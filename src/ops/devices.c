@@ -10,8 +10,6 @@
 
 
 
-NOT_IMPLEMENTED(libxl_device_events_handler, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, const libxl_asyncop_how *ao_how))
 
 
 

@@ -115,7 +115,7 @@ static enum kind_class class_of(const char *kind, unsigned devid)
 
 struct bdev {
     struct bdev *next;
-    char path[160];              /* BE_ROOT/KIND/FE/DEVID */
+    char path[160];              /* ROOT/KIND/FE/DEVID */
     char kind[20];
     unsigned fe_domid, devid;
     enum kind_class cls;
@@ -125,10 +125,16 @@ struct bdev {
     char ifname[16];
 };
 
+#define MAX_ROOTS 8
+
 struct backend {
     struct xsc c;
     struct bdev *devs;
     bool links;                  /* XENSIM_NETBACK_LINKS */
+    /* the backend directories served: dom0's, then those of the driver
+     * domains `backend-serve` named (their kernels' drivers) */
+    char roots[MAX_ROOTS][40];
+    unsigned nroots;
 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -447,7 +453,8 @@ static void closing_states(struct backend *b, struct bdev *d, int be, int fe, in
     }
 }
 
-static void discover(struct backend *b, const char *kind, const char *fe, const char *id);
+static void discover(struct backend *b, const char *root, const char *kind,
+                     const char *fe, const char *id);
 
 static void evaluate(struct backend *b, struct bdev *d)
 {
@@ -460,12 +467,16 @@ static void evaluate(struct backend *b, struct bdev *d)
     }
     if (d->probed && be == XB_INITIALISING) {
         /* removed and made again before we looked: a new device */
-        char kind[20], fe[12], id[12];
+        char kind[20], fe[12], id[12], root[160];
         snprintf(kind, sizeof(kind), "%s", d->kind);
         snprintf(fe, sizeof(fe), "%u", d->fe_domid);
         snprintf(id, sizeof(id), "%u", d->devid);
+        snprintf(root, sizeof(root), "%s", d->path);
+        *strrchr(root, '/') = 0;
+        *strrchr(root, '/') = 0;
+        *strrchr(root, '/') = 0;
         forget(b, d);
-        discover(b, kind, fe, id);
+        discover(b, root, kind, fe, id);
         return;
     }
     int pol = policy_of(d->fe_domid, d->kind);
@@ -519,14 +530,15 @@ static void evaluate(struct backend *b, struct bdev *d)
 }
 
 /* A device directory we do not know yet: bind it if its driver would. */
-static void discover(struct backend *b, const char *kind, const char *fe, const char *id)
+static void discover(struct backend *b, const char *root, const char *kind,
+                     const char *fe, const char *id)
 {
     unsigned fe_domid, devid;
     if (!xb_kind_ok(kind) || !xb_parse_uint(fe, 0x7fef, &fe_domid) ||
         !xb_parse_uint(id, 0x7fffffff, &devid))
         return;
     char path[160];
-    snprintf(path, sizeof(path), BE_ROOT "/%s/%s/%s", kind, fe, id);
+    snprintf(path, sizeof(path), "%s/%s/%s/%s", root, kind, fe, id);
     struct bdev *d = find_dev(b, path);
     if (d) {
         evaluate(b, d);
@@ -572,19 +584,19 @@ static void discover(struct backend *b, const char *kind, const char *fe, const 
     evaluate(b, d);
 }
 
-/* List the whole backend tree: bind what is new, look at everything. */
-static void rescan(struct backend *b)
+/* List one backend tree: bind what is new. */
+static void rescan_root(struct backend *b, const char *root)
 {
     char *kinds = NULL;
     unsigned nk = 0;
-    if (xb_list(&b->c, BE_ROOT, &kinds, &nk) == 0) {
+    if (xb_list(&b->c, root, &kinds, &nk) == 0) {
         const char *k = kinds;
         for (unsigned i = 0; i < nk; k += strlen(k) + 1, i++) {
             char p[160], *fes = NULL;
             unsigned nf = 0;
             if (!xb_kind_ok(k))
                 continue;
-            snprintf(p, sizeof(p), BE_ROOT "/%s", k);
+            snprintf(p, sizeof(p), "%s/%s", root, k);
             if (xb_list(&b->c, p, &fes, &nf))
                 continue;
             const char *f = fes;
@@ -596,13 +608,20 @@ static void rescan(struct backend *b)
                     continue;
                 const char *id = ids;
                 for (unsigned m = 0; m < ni; id += strlen(id) + 1, m++)
-                    discover(b, k, f, id);
+                    discover(b, root, k, f, id);
                 free(ids);
             }
             free(fes);
         }
     }
     free(kinds);
+}
+
+/* Every backend tree served: bind what is new, look at everything. */
+static void rescan(struct backend *b)
+{
+    for (unsigned r = 0; r < b->nroots; r++)
+        rescan_root(b, b->roots[r]);
     /* the known ones the listing did not reach (their directory went) */
     for (struct bdev *d = b->devs, *next; d; d = next) {
         next = d->next;
@@ -624,13 +643,17 @@ static void on_event(struct backend *b, const char *path, const char *token)
         }
         return;
     }
-    const char *rel = !strncmp(path, BE_ROOT "/", sizeof(BE_ROOT)) ? path + sizeof(BE_ROOT) : NULL;
-    char kind[20], fe[12], id[12];
-    int n = 0;
-    if (rel && sscanf(rel, "%19[^/]/%11[^/]/%11[^/]%n", kind, fe, id, &n) == 3 &&
-        (rel[n] == '/' || !rel[n])) {
-        discover(b, kind, fe, id);
-        return;
+    for (unsigned r = 0; r < b->nroots; r++) {
+        size_t rl = strlen(b->roots[r]);
+        const char *rel = !strncmp(path, b->roots[r], rl) && path[rl] == '/'
+                              ? path + rl + 1 : NULL;
+        char kind[20], fe[12], id[12];
+        int n = 0;
+        if (rel && sscanf(rel, "%19[^/]/%11[^/]/%11[^/]%n", kind, fe, id, &n) == 3 &&
+            (rel[n] == '/' || !rel[n])) {
+            discover(b, b->roots[r], kind, fe, id);
+            return;
+        }
     }
     rescan(b);
 }
@@ -652,7 +675,25 @@ static void on_command(struct backend *b, int fd)
     int e = EINVAL;
     pol[0] = 0;
     snprintf(reply, sizeof(reply), "%d", EINVAL);
-    if (sscanf(buf, "%15s %u %19s %19s", op, &domid, kind, pol) >= 3 &&
+    if (sscanf(buf, "serve %u", &domid) == 1 && domid > 0 && domid < 0x7ff0) {
+        /* a driver domain's backends, from now on */
+        char root[40];
+        snprintf(root, sizeof(root), "/local/domain/%u/backend", domid);
+        e = 0;
+        for (unsigned r = 0; r < b->nroots; r++)
+            if (!strcmp(b->roots[r], root))
+                e = EEXIST;
+        if (!e && b->nroots == MAX_ROOTS)
+            e = ENOSPC;
+        if (!e)
+            e = xsc_watch(&b->c, root, "be");
+        if (!e) {
+            snprintf(b->roots[b->nroots++], sizeof(b->roots[0]), "%s", root);
+            logf_("serving %s", root);
+        }
+        if (e == EEXIST)
+            e = 0;
+    } else if (sscanf(buf, "%15s %u %19s %19s", op, &domid, kind, pol) >= 3 &&
         (!strcmp(kind, "*") || xb_kind_ok(kind))) {
         if (!strcmp(op, "get")) {
             snprintf(reply, sizeof(reply), "%s", policy_names[policy_of(domid, kind)]);
@@ -696,6 +737,8 @@ static int backend_run(const char *sock, int ready_fd)
         logf_("command socket: %s", strerror(errno));
         return 1;
     }
+    snprintf(b.roots[0], sizeof(b.roots[0]), "%s", BE_ROOT);
+    b.nroots = 1;
     e = xsc_watch(&b.c, BE_ROOT, "be");
     if (e) {
         logf_("watching " BE_ROOT ": %s", strerror(e));
@@ -839,6 +882,25 @@ int cmd_backend_policy(int argc, char **argv)
     int e = atoi(reply);
     if (e) {
         fprintf(stderr, "xensim backend-policy: %s\n", strerror(e));
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_backend_serve(int argc, char **argv)
+{
+    unsigned domid;
+    char msg[64], reply[64];
+    if (argc != 2 || !xb_parse_uint(argv[1], 0x7fef, &domid) || !domid)
+        return cli_usage("backend-serve DOMID");
+    snprintf(msg, sizeof(msg), "serve %u", domid);
+    if (ask_backend(msg, reply, sizeof(reply)) < 0) {
+        fprintf(stderr, "xensim backend-serve: no backend drivers (is the host running?)\n");
+        return 1;
+    }
+    int e = atoi(reply);
+    if (e) {
+        fprintf(stderr, "xensim backend-serve: %s\n", strerror(e));
         return 1;
     }
     return 0;

@@ -264,6 +264,7 @@ int main(int argc, char **argv)
         { "guest-policy", cmd_guest_policy },
         { "guest-frontends", cmd_guest_frontends },
         { "backend-policy", cmd_backend_policy },
+        { "backend-serve", cmd_backend_serve }, { "xenbus", cmd_xenbus },
         { "relinquish-delay", cmd_relinquish_delay },
         { "hvm-param", cmd_hvm_param },
         { "balloon", cmd_balloon }, { "mem", cmd_mem }, { "acpi", cmd_acpi },

@@ -49,6 +49,7 @@ int cmd_guest_frontends(int argc, char **argv);
 int cmd_balloon(int argc, char **argv);
 int cmd_mem(int argc, char **argv);
 int cmd_acpi(int argc, char **argv);
+int cmd_xenbus(int argc, char **argv);      /* xenbus.c */
 /* Start a guest process for domid in the background; its pid or -1. */
 pid_t guest_spawn(uint32_t domid, const char *policy, int ack_delay_ms);
 /* The same, with its frontend drivers running or not. */

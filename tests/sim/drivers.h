@@ -32,6 +32,7 @@ int backend_policy_parse(const char *s);       /* enum value or -1 */
  * with. They die with the caller. Returns the child's pid or -1. */
 pid_t backend_spawn(const char *sock, const char *host_dir, const sigset_t *mask);
 int cmd_backend_policy(int argc, char **argv);
+int cmd_backend_serve(int argc, char **argv);
 
 /* ---- netlink.c */
 

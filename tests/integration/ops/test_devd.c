@@ -1,0 +1,344 @@
+/*
+ * test_devd.c: libxl_device_events_handler, the driver domain's side of
+ * devices (`xl devd`), on a simulated host with a driver domain.
+ *
+ * The host: domain 1 ("drv") is a driver domain: it has no guest process;
+ * instead `xensim xenbus 1 SOCKET` is its /dev/xen/xenbus, so a program
+ * given XENSTORED_PATH=SOCKET talks to xenstored as domain 1 (its
+ * permissions, its relative paths), and `xensim backend-serve 1` makes
+ * the simulated backend drivers serve /local/domain/1/backend, as the
+ * driver domain's kernel would. Domain 2 ("vm") is a guest running its
+ * frontends. The toolstack is Debian's xl in dom0 (block-attach with
+ * backend=drv), the same for both runs; what differs is the library the
+ * driver domain's `xl devd -F` runs on (Debian's, then lightcore's, each
+ * in a private mount namespace). The hotplug script logs its arguments
+ * and environment and does what `block` does for a device it need not
+ * set up; the runs must log the same, leave the same backend tree while
+ * the disk is connected, and the same trees once it is detached.
+ *
+ * Then lightcore alone, in this process (acting as domain 1 through the
+ * same socket): the handler is aborted (libxl 4.17's never ends, abort or
+ * not), and what a guest writes in its frontend directory chooses no
+ * script, argument or removed path.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+
+#include "libxl.h"
+#include "dropin.h"
+#include "simhost.h"
+#include "subproc.h"
+#include "testmain.h"
+#include "xlboth.h"
+
+#define BE "/local/domain/1/backend/vbd/2/51728"
+
+static simhost *host;
+static char dir[] = "/tmp/devd.XXXXXX";
+static char sock[PATH_MAX], script[PATH_MAX], slog[PATH_MAX];
+static char image[PATH_MAX], config[PATH_MAX], spec[PATH_MAX * 3];
+static char preload[PATH_MAX * 2 + 32], libpath[PATH_MAX + 32];
+static char sockenv[PATH_MAX + 32];
+static pid_t proxy;
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_ge(fputs(text, f), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = calloc(1, 65536);
+    size_t n = 0;
+
+    ck_assert_ptr_nonnull(buf);
+    if (f) {
+        n = fread(buf, 1, 65535, f);
+        fclose(f);
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* `xensim xenbus 1 SOCK`, back once it listens. */
+static void start_proxy(void)
+{
+    int p[2];
+    char line[16] = "";
+    struct pollfd pf;
+
+    ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+    proxy = fork();
+    ck_assert_int_ge(proxy, 0);
+    if (!proxy) {
+        dup2(p[1], 1);
+        execl(simhost_cli_path(), "xensim", "xenbus", "1", sock, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    pf = (struct pollfd){ .fd = p[0], .events = POLLIN };
+    ck_assert_int_eq(poll(&pf, 1, 10000), 1);
+    ck_assert_int_gt(read(p[0], line, sizeof(line) - 1), 0);
+    close(p[0]);
+    ck_assert_str_eq(line, "ready\n");
+}
+
+static void setup(void)
+{
+    char shared[PATH_MAX], build[PATH_MAX], *out;
+    const char *store[] = { "store", "2", config, NULL };
+
+    host = simhost_start();
+    ck_assert_ptr_nonnull(host);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    xlboth_init(simhost_preload_env(), dir);
+    xlboth_shared = true;
+    setenv("ASAN_OPTIONS", "detect_leaks=0:verify_asan_link_order=0", 1);
+    snprintf(preload, sizeof(preload), "%s", simhost_preload_env());
+    ck_assert_ptr_nonnull(realpath(subproc_build_path("."), build));
+    snprintf(libpath, sizeof(libpath), "LD_LIBRARY_PATH=%s", build);
+    ck_assert_int_eq(simhost_create_domain("drv", 64, 1, NULL), 1);
+    ck_assert_int_eq(simhost_create_domain("vm", 64, 1, "obey"), 2);
+    ck_assert_int_eq(simhost_cli(NULL, "backend-serve", "1", NULL), 0);
+
+    snprintf(sock, sizeof(sock), "%s/xenbus-1", dir);
+    snprintf(sockenv, sizeof(sockenv), "XENSTORED_PATH=%s", sock);
+    snprintf(image, sizeof(image), "%s/image", dir);
+    snprintf(script, sizeof(script), "%s/block-test", dir);
+    snprintf(slog, sizeof(slog), "%s/script.log", dir);
+    snprintf(config, sizeof(config), "%s/config.json", dir);
+    write_file(image, "", 0600);
+    ck_assert_int_eq(truncate(image, 1 << 20), 0);
+    /* the script: what it was given, then what `block` does */
+    {
+        char text[PATH_MAX * 2 + 512];
+        snprintf(text, sizeof(text),
+                 "#!/usr/bin/env -S -u LD_PRELOAD /bin/sh\n"
+                 "echo \"$0 $* script=$script XENBUS_TYPE=$XENBUS_TYPE"
+                 " XENBUS_PATH=$XENBUS_PATH"
+                 " XENBUS_BASE_PATH=$XENBUS_BASE_PATH"
+                 " domid=$(xenstore-read domid)\" >> %s\n"
+                 "if [ \"$1\" = add ]; then\n"
+                 "  xenstore-write \"$XENBUS_PATH/physical-device\" 7:0 \\\n"
+                 "    \"$XENBUS_PATH/hotplug-status\" connected\n"
+                 "fi\n", slog);
+        write_file(script, text, 0755);
+    }
+    write_file(config,
+               "{\"c_info\":{\"type\":\"pv\",\"name\":\"vm\"},"
+               "\"b_info\":{\"max_vcpus\":1,\"max_memkb\":65536,"
+               "\"target_memkb\":65536,\"type.pv\":{}}}", 0644);
+    snprintf(spec, sizeof(spec), "format=raw,vdev=xvdb,access=rw,"
+             "backend=drv,script=%s,target=%s", script, image);
+    snprintf(shared, sizeof(shared), "%s/shared", dir);
+    out = dropin_run_private("tests/dropin-disk-debian", store, preload,
+                             false, shared);
+    ck_assert_str_eq(out, "store rc=0\n");
+    free(out);
+    start_proxy();
+}
+
+static void teardown(void)
+{
+    char cmd[PATH_MAX + 16];
+    int st;
+
+    if (proxy > 0) {
+        kill(proxy, SIGTERM);
+        waitpid(proxy, &st, 0);
+    }
+    ck_assert_int_eq(simhost_stop(host), 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+TEST_FIXTURE(setup, teardown);
+
+/* ------------------------------------------------------------ helpers */
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits (as dom0) until path holds want (NULL: until it is gone). */
+static bool wait_value(const char *path, const char *want, int ms)
+{
+    struct xs_handle *xs = xs_open(0);
+    long long deadline = now_ms() + ms;
+    bool ok = false;
+
+    ck_assert_ptr_nonnull(xs);
+    ck_assert(xs_watch(xs, path, "w"));
+    for (;;) {
+        unsigned len;
+        char *v = xs_read(xs, XBT_NULL, path, &len), **ev;
+        struct pollfd pf = { .fd = xs_fileno(xs), .events = POLLIN };
+        long long left = deadline - now_ms();
+
+        ok = want ? v && !strcmp(v, want) : !v;
+        free(v);
+        if (ok || left <= 0) break;
+        if (poll(&pf, 1, (int)left) > 0) {
+            while ((ev = xs_check_watch(xs))) free(ev);
+        }
+    }
+    xs_close(xs);
+    return ok;
+}
+
+/* `xenstore-ls -p path` as dom0 (the status line when it fails). */
+static char *tree(const char *path)
+{
+    const char *argv[] = { "xenstore-ls", "-p", path, NULL };
+    char *out = NULL, *err = NULL;
+    int st = subproc_run(&out, &err, argv, NULL, 10000);
+
+    if (st) {
+        free(out);
+        ck_assert_int_ge(asprintf(&out, "exit %d", st), 0);
+    }
+    free(err);
+    return out;
+}
+
+/* Debian's `xl devd -F` in domain 1, on one library; its log to log. */
+static pid_t start_devd(bool lightcore, const char *log)
+{
+    char pdir[PATH_MAX];
+    const char *env[] = { preload, sockenv,
+                          "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0",
+                          lightcore ? libpath : NULL, NULL };
+    const char *argv[32];
+    int n;
+    pid_t pid;
+
+    snprintf(pdir, sizeof(pdir), "%s/devd-%s", dir,
+             lightcore ? "lightcore" : "debian");
+    n = subproc_private_xen_dirs(argv, pdir, env);
+    argv[n++] = DEBIAN_XL;
+    argv[n++] = "-vvv";
+    argv[n++] = "devd";
+    argv[n++] = "-F";
+    argv[n] = NULL;
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (!pid) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void stop(pid_t pid)
+{
+    int st;
+
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+}
+
+typedef struct {
+    char *attached, *detached_drv, *detached_vm, *script_log;
+    int attach_status, detach_status;
+} devd_run;
+
+static devd_run run_devd(bool lightcore)
+{
+    char log[PATH_MAX];
+    const char *attach[] = { "block-attach", "vm", spec, NULL };
+    const char *detach[] = { "block-detach", "vm", "xvdb", NULL };
+    devd_run r;
+    xl_run x;
+    pid_t devd;
+
+    unlink(slog);
+    snprintf(log, sizeof(log), "%s/devd-%s.log", dir,
+             lightcore ? "lightcore" : "debian");
+    devd = start_devd(lightcore, log);
+    x = xlboth_run(false, attach);          /* the toolstack: dom0 */
+    r.attach_status = x.status;
+    xl_run_free(&x);
+    if (!wait_value(BE "/state", "4", 20000)) {
+        char *l = read_file(log);
+        fprintf(stderr, "devd log:\n%s\n", l);
+        free(l);
+        ck_abort_msg("the driver domain's backend never connected");
+    }
+    r.attached = tree("/local/domain/1/backend");
+    x = xlboth_run(false, detach);
+    r.detach_status = x.status;
+    if (x.status) fprintf(stderr, "block-detach: %s\n", x.err);
+    xl_run_free(&x);
+    r.detached_drv = tree("/local/domain/1");
+    r.detached_vm = tree("/local/domain/2/device");
+    stop(devd);
+    r.script_log = read_file(slog);
+    return r;
+}
+
+static void devd_run_free(devd_run *r)
+{
+    free(r->attached);
+    free(r->detached_drv);
+    free(r->detached_vm);
+    free(r->script_log);
+}
+
+/* ------------------------------------------------------------ tests */
+
+TEST(xl_devd_runs_the_same_on_lightcore, 240)
+{
+    devd_run deb = run_devd(false), ours = run_devd(true);
+    char want[PATH_MAX * 5];
+
+    /* what Debian's library did, so that the comparison is not vacuous */
+    ck_assert_int_eq(deb.attach_status, 0);
+    ck_assert_int_eq(deb.detach_status, 0);
+    snprintf(want, sizeof(want),
+             "%s add script=%s XENBUS_TYPE=vbd XENBUS_PATH=backend/vbd/2/51728"
+             " XENBUS_BASE_PATH=backend domid=1\n"
+             "%s remove script=%s XENBUS_TYPE=vbd"
+             " XENBUS_PATH=backend/vbd/2/51728 XENBUS_BASE_PATH=backend"
+             " domid=1\n", script, script, script, script);
+    ck_assert_str_eq(deb.script_log, want);
+    ck_assert_ptr_nonnull(strstr(deb.attached, "physical-device = \"7:0\""));
+    ck_assert_ptr_null(strstr(deb.detached_drv, "51728"));
+    /* and lightcore's the same */
+    ck_assert_int_eq(ours.attach_status, 0);
+    ck_assert_int_eq(ours.detach_status, 0);
+    ck_assert_str_eq(ours.script_log, deb.script_log);
+    ck_assert_str_eq(ours.attached, deb.attached);
+    ck_assert_str_eq(ours.detached_drv, deb.detached_drv);
+    ck_assert_str_eq(ours.detached_vm, deb.detached_vm);
+    devd_run_free(&deb);
+    devd_run_free(&ours);
+}

@@ -211,7 +211,7 @@ static void maybe_forget_guest(libxl__gc *gc, devd *dd, devd_guest *g)
          " guests");
     if (!xs_rm(gc->ctx->xsh, XBT_NULL, GCSPRINTF("libxl/%u", g->domid)) &&
         errno != ENOENT)
-        LOGED(gc->ctx, ERROR, g->domid, "xenstore rm libxl/%u", g->domid);
+        LOGE(gc->ctx, ERROR, "xenstore rm failed: `libxl/%u'", g->domid);
     free(g);
 }
 

@@ -47,6 +47,7 @@
 #include "xlboth.h"
 
 #define BE "/local/domain/1/backend/vbd/2/51728"
+#define VIF "/local/domain/1/backend/vif/2/0"
 
 static simhost *host;
 static char dir[] = "/tmp/devd.XXXXXX";
@@ -138,11 +139,14 @@ static void setup(void)
                  "echo \"$0 $* script=$script XENBUS_TYPE=$XENBUS_TYPE"
                  " XENBUS_PATH=$XENBUS_PATH"
                  " XENBUS_BASE_PATH=$XENBUS_BASE_PATH"
+                 " vif=$vif netdev=$netdev"
                  " domid=$(xenstore-read domid)\" >> %s\n"
-                 "if [ \"$1\" = add ]; then\n"
-                 "  xenstore-write \"$XENBUS_PATH/physical-device\" 7:0 \\\n"
-                 "    \"$XENBUS_PATH/hotplug-status\" connected\n"
-                 "fi\n", slog);
+                 "case \"$1\" in\n"
+                 "add) xenstore-write \"$XENBUS_PATH/physical-device\" 7:0 \\\n"
+                 "    \"$XENBUS_PATH/hotplug-status\" connected;;\n"
+                 "online) xenstore-write \"$XENBUS_PATH/hotplug-status\""
+                 " connected;;\n"
+                 "esac\n", slog);
         write_file(script, text, 0755);
     }
     write_file(config,
@@ -291,17 +295,25 @@ static char *error_lines(const char *log)
 
 typedef struct {
     char *attached, *detached_drv, *detached_vm, *script_log, *errors;
-    int attach_status, detach_status;
+    char *nic_attached, *nic_detached;
+    int attach_status, detach_status, nic_attach_status, nic_detach_status;
 } devd_run;
+
+static char nicscript[PATH_MAX + 16];
 
 static devd_run run_devd(bool lightcore)
 {
     char log[PATH_MAX];
     const char *attach[] = { "block-attach", "vm", spec, NULL };
     const char *detach[] = { "block-detach", "vm", "xvdb", NULL };
+    const char *nic_attach[] = { "network-attach", "vm", "backend=drv",
+                                 "mac=00:16:3e:00:00:01", nicscript, NULL };
+    const char *nic_detach[] = { "network-detach", "vm", "0", NULL };
     devd_run r;
     xl_run x;
     pid_t devd;
+
+    snprintf(nicscript, sizeof(nicscript), "script=%s", script);
 
     unlink(slog);
     snprintf(log, sizeof(log), "%s/devd-%s.log", dir,
@@ -323,6 +335,16 @@ static devd_run run_devd(bool lightcore)
     xl_run_free(&x);
     r.detached_drv = tree("/local/domain/1");
     r.detached_vm = tree("/local/domain/2/device");
+    /* a nic */
+    x = xlboth_run(false, nic_attach);
+    r.nic_attach_status = x.status;
+    xl_run_free(&x);
+    ck_assert(wait_value(VIF "/state", "4", 20000));
+    r.nic_attached = tree(VIF);
+    x = xlboth_run(false, nic_detach);
+    r.nic_detach_status = x.status;
+    xl_run_free(&x);
+    r.nic_detached = tree("/local/domain/1/backend");
     stop(devd);
     r.script_log = read_file(slog);
     r.errors = error_lines(log);
@@ -336,6 +358,19 @@ static void devd_run_free(devd_run *r)
     free(r->detached_vm);
     free(r->script_log);
     free(r->errors);
+    free(r->nic_attached);
+    free(r->nic_detached);
+}
+
+/* What the script logs for the disk's add and remove. */
+static void disk_log(char *want, size_t size)
+{
+    snprintf(want, size,
+             "%s add script=%s XENBUS_TYPE=vbd XENBUS_PATH=backend/vbd/2/51728"
+             " XENBUS_BASE_PATH=backend vif= netdev= domid=1\n"
+             "%s remove script=%s XENBUS_TYPE=vbd"
+             " XENBUS_PATH=backend/vbd/2/51728 XENBUS_BASE_PATH=backend"
+             " vif= netdev= domid=1\n", script, script, script, script);
 }
 
 /* ------------------------------------------------------------ tests */
@@ -343,23 +378,35 @@ static void devd_run_free(devd_run *r)
 TEST(xl_devd_runs_the_same_on_lightcore, 240)
 {
     devd_run deb = run_devd(false), ours = run_devd(true);
-    char want[PATH_MAX * 5];
+    char want[PATH_MAX * 10];
+    size_t n;
 
     /* what Debian's library did, so that the comparison is not vacuous */
     ck_assert_int_eq(deb.attach_status, 0);
     ck_assert_int_eq(deb.detach_status, 0);
-    snprintf(want, sizeof(want),
-             "%s add script=%s XENBUS_TYPE=vbd XENBUS_PATH=backend/vbd/2/51728"
-             " XENBUS_BASE_PATH=backend domid=1\n"
-             "%s remove script=%s XENBUS_TYPE=vbd"
-             " XENBUS_PATH=backend/vbd/2/51728 XENBUS_BASE_PATH=backend"
-             " domid=1\n", script, script, script, script);
+    ck_assert_int_eq(deb.nic_attach_status, 0);
+    ck_assert_int_eq(deb.nic_detach_status, 0);
+    disk_log(want, sizeof(want));
+    n = strlen(want);
+    snprintf(want + n, sizeof(want) - n,
+             "%s online type_if=vif script=%s XENBUS_TYPE=vif"
+             " XENBUS_PATH=backend/vif/2/0 XENBUS_BASE_PATH=backend"
+             " vif=vif2.0 netdev= domid=1\n"
+             "%s offline type_if=vif script=%s XENBUS_TYPE=vif"
+             " XENBUS_PATH=backend/vif/2/0 XENBUS_BASE_PATH=backend"
+             " vif=vif2.0 netdev= domid=1\n", script, script, script, script);
     ck_assert_str_eq(deb.script_log, want);
+    ck_assert_ptr_nonnull(strstr(deb.nic_attached,
+                                 "hotplug-status = \"connected\""));
+    ck_assert_ptr_null(strstr(deb.nic_detached, "vif"));
     ck_assert_ptr_nonnull(strstr(deb.attached, "physical-device = \"7:0\""));
     ck_assert_ptr_null(strstr(deb.detached_drv, "51728"));
-    /* its one complaint: the driver domain may not remove libxl/GUEST
-     * under its home, which dom0 owns */
+    /* its one complaint, once the guest's last device has gone (disk,
+     * then nic): the driver domain may not remove libxl/GUEST under its
+     * home, which dom0 owns */
     ck_assert_str_eq(deb.errors, "libxl: error: SRC: xenstore rm failed:"
+                     " `libxl/2': Permission denied\n"
+                     "libxl: error: SRC: xenstore rm failed:"
                      " `libxl/2': Permission denied\n");
     /* and lightcore's the same */
     ck_assert_int_eq(ours.attach_status, 0);
@@ -369,6 +416,10 @@ TEST(xl_devd_runs_the_same_on_lightcore, 240)
     ck_assert_str_eq(ours.detached_drv, deb.detached_drv);
     ck_assert_str_eq(ours.detached_vm, deb.detached_vm);
     ck_assert_str_eq(ours.errors, deb.errors);
+    ck_assert_int_eq(ours.nic_attach_status, 0);
+    ck_assert_int_eq(ours.nic_detach_status, 0);
+    ck_assert_str_eq(ours.nic_attached, deb.nic_attached);
+    ck_assert_str_eq(ours.nic_detached, deb.nic_detached);
     devd_run_free(&deb);
     devd_run_free(&ours);
 }
@@ -570,12 +621,7 @@ TEST(events_handler_ignores_the_guest, 120)
     detach();
     report = abort_lightcore_devd(&c);
     free(report);
-    snprintf(want, sizeof(want),
-             "%s add script=%s XENBUS_TYPE=vbd XENBUS_PATH=backend/vbd/2/51728"
-             " XENBUS_BASE_PATH=backend domid=1\n"
-             "%s remove script=%s XENBUS_TYPE=vbd"
-             " XENBUS_PATH=backend/vbd/2/51728 XENBUS_BASE_PATH=backend"
-             " domid=1\n", script, script, script, script);
+    disk_log(want, sizeof(want));
     log = read_file(slog);
     ck_assert_str_eq(log, want);
     free(log);

@@ -17,6 +17,7 @@
 #include <libxl_uuid.h>
 #include <libxl_utils.h>
 #include <libxl_json.h>
+#include <libxl_lightcore.h>
 #pragma GCC visibility pop
 
 #endif

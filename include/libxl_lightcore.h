@@ -29,9 +29,12 @@
  *    permissions that named old_domid) and sets its state back to
  *    Initialising, so the guest's frontend connects again;
  *  - makes the record name the new backend;
- * then gives those devices backend_domid new_domid in their domains'
- * stored configurations. Frontend values are written, never read: a
- * guest chooses nothing here.
+ * then, in their domains' stored configurations, gives new_domid to the
+ * devices whose backend is old_domid by domid (or by a backend_domname
+ * that is old_domid in digits, which libxl takes for a domid); a device
+ * whose backend is named (xl's backend=NAME) is left as it is: the name
+ * is resolved when it is used, and the restarted domain has it again.
+ * Frontend values are written, never read: a guest chooses nothing here.
  *
  * Synchronous; it does not wait for the devices to connect. Returns 0
  * with *num_r (if not NULL) the number of devices moved, ERROR_INVAL when

@@ -12,6 +12,7 @@
  * list of its nodes, bounded, for their permissions.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,7 +220,33 @@ static int move_nodes(libxl__gc *gc, const moved *m, uint32_t old_domid)
     }
 }
 
-/* The devices of d_config served by old_domid, served by new_domid. */
+/* Whether a device's backend, as stored, is old_domid: by domid (no
+ * name), or by a name that is that domid in digits (what libxl takes for
+ * a domid). A real name is resolved when it is used, and the restarted
+ * domain has it again: such a device needs no change. */
+static bool stored_backend_is(uint32_t domid, const char *name,
+                              uint32_t old_domid)
+{
+    uint32_t v;
+
+    if (!name) return domid == old_domid;
+    return parse_id(name, &v) && v == old_domid;
+}
+
+static bool set_backend(uint32_t *domid, char **name, uint32_t new_domid)
+{
+    if (*name) {
+        char *s = NULL;
+        if (asprintf(&s, "%u", new_domid) < 0) return false;
+        free(*name);
+        *name = s;
+    }
+    *domid = new_domid;
+    return true;
+}
+
+/* The devices of d_config served by old_domid, served by new_domid: how
+ * many changed, or -1 when out of memory. */
 static int config_move(libxl_domain_config *c, uint32_t old_domid,
                        uint32_t new_domid)
 {
@@ -227,8 +254,11 @@ static int config_move(libxl_domain_config *c, uint32_t old_domid,
 
 #define MOVE(array, num)                                                  \
     for (int i = 0; i < c->num; i++)                                      \
-        if (c->array[i].backend_domid == old_domid) {                     \
-            c->array[i].backend_domid = new_domid;                        \
+        if (stored_backend_is(c->array[i].backend_domid,                  \
+                              c->array[i].backend_domname, old_domid)) {  \
+            if (!set_backend(&c->array[i].backend_domid,                  \
+                             &c->array[i].backend_domname, new_domid))    \
+                return -1;                                                \
             n++;                                                          \
         }
     MOVE(disks, num_disks)
@@ -263,8 +293,10 @@ static int move_config(libxl__gc *gc, uint32_t domid, uint32_t old_domid,
     if (!rc) rc = libxl__userdata_config_read(gc, &dom, &d_config);
     if (rc == ERROR_JSON_CONFIG_EMPTY) {
         rc = 0;
-    } else if (!rc && config_move(&d_config, old_domid, new_domid)) {
-        rc = libxl__userdata_config_write(gc, &dom, &d_config);
+    } else if (!rc) {
+        int n = config_move(&d_config, old_domid, new_domid);
+        if (n < 0) rc = ERROR_NOMEM;
+        else if (n) rc = libxl__userdata_config_write(gc, &dom, &d_config);
     }
     libxl__userdata_unlock(&lock);
     libxl_domain_config_dispose(&d_config);

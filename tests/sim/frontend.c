@@ -228,6 +228,33 @@ static void netfront_connect(struct frontends *f, struct fdev *d)
         set_state(f, d, XB_CONNECTED);
 }
 
+/* A device the toolstack put back to Initialising may name another
+ * backend (its backend domain was restarted as another domain:
+ * libxl_lightcore_backend_domain_restarted): the frontend starts over
+ * with the backend its `backend` node names now. (Linux's frontends read
+ * it when the device is probed; this is as if it were probed again.) */
+static void follow_backend(struct frontends *f, struct fdev *d)
+{
+    char p[96], *be = NULL, *bestate;
+    snprintf(p, sizeof(p), "%s/backend", d->rel);
+    if (xsc_read(f->c, 0, p, &be) || be[0] != '/' || strlen(be) > 200 ||
+        !(bestate = malloc(strlen(be) + 8))) {
+        free(be);
+        return;
+    }
+    sprintf(bestate, "%s/state", be);
+    free(be);
+    if (!strcmp(bestate, d->bestate)) {
+        free(bestate);
+        return;
+    }
+    xb_unwatch(f->c, d->bestate, "febe");
+    free(d->bestate);
+    d->bestate = bestate;
+    if (xsc_watch(f->c, bestate, "febe"))
+        fprintf(stderr, "xensim guest %u: cannot watch %s\n", f->domid, bestate);
+}
+
 static void evaluate(struct frontends *f, struct fdev *d)
 {
     char p[96];
@@ -240,6 +267,8 @@ static void evaluate(struct frontends *f, struct fdev *d)
     }
     if (!f->enabled)
         return;
+    if (fe == XB_INITIALISING)
+        follow_backend(f, d);
     int be = xb_read_state(f->c, d->bestate, NULL);
     if (be == XB_CLOSING || be == XB_CLOSED) {
         if (fe != XB_CLOSED)

@@ -40,7 +40,10 @@
 #include <xenstore.h>
 
 #include "libxl.h"
+#include "libxl_json.h"
+#include "libxl_lightcore.h"
 #include "dropin.h"
+#include "privdirs.h"
 #include "simhost.h"
 #include "subproc.h"
 #include "testmain.h"
@@ -82,19 +85,21 @@ static char *read_file(const char *path)
     return buf;
 }
 
-/* `xensim xenbus 1 SOCK`, back once it listens. */
-static void start_proxy(void)
+/* `xensim xenbus DOMID SOCK`, back once it listens. */
+static void start_proxy(int domid)
 {
+    char id[16];
     int p[2];
     char line[16] = "";
     struct pollfd pf;
 
+    snprintf(id, sizeof(id), "%d", domid);
     ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
     proxy = fork();
     ck_assert_int_ge(proxy, 0);
     if (!proxy) {
         dup2(p[1], 1);
-        execl(simhost_cli_path(), "xensim", "xenbus", "1", sock, (char *)NULL);
+        execl(simhost_cli_path(), "xensim", "xenbus", id, sock, (char *)NULL);
         _exit(127);
     }
     close(p[1]);
@@ -160,18 +165,25 @@ static void setup(void)
                              false, shared);
     ck_assert_str_eq(out, "store rc=0\n");
     free(out);
-    start_proxy();
+    start_proxy(1);
 }
 
-static void teardown(void)
+static void stop_proxy(void)
 {
-    char cmd[PATH_MAX + 16];
     int st;
 
     if (proxy > 0) {
         kill(proxy, SIGTERM);
         waitpid(proxy, &st, 0);
     }
+    proxy = 0;
+}
+
+static void teardown(void)
+{
+    char cmd[PATH_MAX + 16];
+
+    stop_proxy();
     ck_assert_int_eq(simhost_stop(host), 0);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
@@ -630,4 +642,119 @@ TEST(events_handler_ignores_the_guest, 120)
     ck_assert_str_eq(v, "/bin/false");
     free(v);
     xs_close(xs);
+}
+
+/* Seed 004: the driver domain restarts as another domain; the toolstack's
+ * records rebuild its backend, the guest's frontend follows it and
+ * connects again, and the stored configuration names the new domain. */
+TEST(driver_domain_restart_reconnects, 180)
+{
+    struct xs_handle *xs = xs_open(0);
+    xentoollog_logger *lg = (xentoollog_logger *)
+        xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+    char shared[PATH_MAX], be[128], id[16], want[PATH_MAX * 5], *v, *log;
+    libxl_domain_config cfg;
+    libxl_device_disk *disks;
+    libxl_device_nic nic;
+    libxl_ctx *ctx;
+    uint8_t *data;
+    devd_child c;
+    int n, newid, len;
+    unsigned vlen;
+
+    ck_assert_ptr_nonnull(xs);
+    ck_assert_ptr_nonnull(lg);
+    snprintf(shared, sizeof(shared), "%s/shared", dir);
+    ck_assert(privdirs_enter(shared));
+    ck_assert_int_eq(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, lg), 0);
+    unlink(slog);
+    c = start_lightcore_devd();
+    attach_and_connect();
+    /* and a nic, by backend domid, added by lightcore */
+    libxl_device_nic_init(&nic);
+    nic.backend_domid = 1;
+    nic.script = strdup(script);
+    ck_assert_int_eq(libxl_device_nic_add(ctx, 2, &nic, NULL), 0);
+    libxl_device_nic_dispose(&nic);
+    ck_assert(wait_value(VIF "/state", "4", 20000));
+    free(abort_lightcore_devd(&c));
+
+    /* the driver domain goes (its xenbus, its home, the domain) and
+     * comes back as another domain */
+    stop_proxy();
+    ck_assert(xs_rm(xs, XBT_NULL, "/local/domain/1"));
+    ck_assert_int_eq(simhost_destroy_domain(1), 0);
+    newid = simhost_create_domain("drv", 64, 1, NULL);
+    ck_assert_int_gt(newid, 2);
+    snprintf(id, sizeof(id), "%d", newid);
+    ck_assert_int_eq(simhost_cli(NULL, "backend-serve", id, NULL), 0);
+    snprintf(sock, sizeof(sock), "%s/xenbus-%d", dir, newid);
+    start_proxy(newid);
+    c = start_lightcore_devd();
+
+    /* bad calls first: nothing moves */
+    ck_assert_int_eq(libxl_lightcore_backend_domain_restarted(ctx, 1, 1, &n),
+                     ERROR_INVAL);
+    ck_assert_int_eq(libxl_lightcore_backend_domain_restarted(ctx, 1, 999,
+                                                              &n),
+                     ERROR_INVAL);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(libxl_lightcore_backend_domain_restarted(ctx, 1, newid,
+                                                              &n), 0);
+    ck_assert_int_eq(n, 2);
+    snprintf(be, sizeof(be), "/local/domain/%d/backend/vif/2/0/state", newid);
+    ck_assert(wait_value(be, "4", 20000));
+    ck_assert(wait_value("/local/domain/2/device/vif/0/state", "4", 20000));
+    snprintf(be, sizeof(be), "/local/domain/%d/backend/vbd/2/51728", newid);
+    ck_assert(wait_value(strcat(strcpy(want, be), "/state"), "4", 20000));
+    ck_assert(wait_value("/local/domain/2/device/vbd/51728/state", "4",
+                         20000));
+    v = xs_read(xs, XBT_NULL, "/local/domain/2/device/vbd/51728/backend",
+                &vlen);
+    ck_assert_str_eq(v, be);
+    free(v);
+    v = xs_read(xs, XBT_NULL, "/local/domain/2/device/vbd/51728/backend-id",
+                &vlen);
+    ck_assert_str_eq(v, id);
+    free(v);
+    v = xs_read(xs, XBT_NULL, "/libxl/2/device/vbd/51728/backend", &vlen);
+    ck_assert_str_eq(v, be);
+    free(v);
+    /* the new driver domain's handler ran the scripts again, as itself */
+    log = read_file(slog);
+    snprintf(want, sizeof(want),
+             "%s add script=%s XENBUS_TYPE=vbd XENBUS_PATH=backend/vbd/2/51728"
+             " XENBUS_BASE_PATH=backend vif= netdev= domid=%d\n",
+             script, script, newid);
+    ck_assert_ptr_nonnull(strstr(log, want));
+    snprintf(want, sizeof(want),
+             "%s online type_if=vif script=%s XENBUS_TYPE=vif"
+             " XENBUS_PATH=backend/vif/2/0 XENBUS_BASE_PATH=backend"
+             " vif=vif2.0 netdev= domid=%d\n", script, script, newid);
+    ck_assert_ptr_nonnull(strstr(log, want));
+    free(log);
+    /* the stored configuration */
+    ck_assert_int_eq(libxl_userdata_retrieve(ctx, 2, "libxl-json", &data,
+                                             &len), 0);
+    libxl_domain_config_init(&cfg);
+    ck_assert_int_eq(libxl_domain_config_from_json(ctx, &cfg,
+                                                   (const char *)data), 0);
+    free(data);
+    /* the disk's backend is a name (xl's backend=drv), which the new
+     * domain has: unchanged; the nic's is a domid: the new one */
+    ck_assert_int_eq(cfg.num_disks, 1);
+    ck_assert_str_eq(cfg.disks[0].backend_domname, "drv");
+    ck_assert_int_eq(cfg.num_nics, 1);
+    ck_assert_int_eq((int)cfg.nics[0].backend_domid, newid);
+    libxl_domain_config_dispose(&cfg);
+    /* the limit (README, "Beyond libxl"): in libxl 4.17's types a device
+     * belongs to its frontend domain only; the driver domain has none */
+    disks = libxl_device_disk_list(ctx, (uint32_t)newid, &n);
+    ck_assert_ptr_null(disks);
+    ck_assert_int_eq(n, 0);
+
+    free(abort_lightcore_devd(&c));
+    xs_close(xs);
+    ck_assert_int_eq(libxl_ctx_free(ctx), 0);
+    xtl_logger_destroy(lg);
 }

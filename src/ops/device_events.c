@@ -20,7 +20,11 @@
  *
  * Not done: spawning QEMU for a qdisk backend (libxl's
  * libxl__spawn_qdisk_backend) - lightcore has no device-model spawner
- * yet; such a device is tracked and logged, nothing is started.
+ * yet; such a device is tracked and logged, nothing is started. A
+ * removal is started only for a backend that is Closed already, so its
+ * wait for Closed ends at once; if the backend leaves Closed meanwhile
+ * and the wait times out, the removal fails (libxl would force it, which
+ * removes the guest's frontend: not a driver domain's to remove).
  */
 #include <errno.h>
 #include <stdlib.h>

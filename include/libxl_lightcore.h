@@ -38,9 +38,10 @@
  *
  * Synchronous; it does not wait for the devices to connect. Returns 0
  * with *num_r (if not NULL) the number of devices moved, ERROR_INVAL when
- * new_domid has no xenstore home (it does not exist) or equals
- * old_domid, or ERROR_FAIL (logged) when xenstore or a stored
- * configuration could not be updated (the devices done so far stay done).
+ * new_domid has no xenstore home (it does not exist), equals old_domid,
+ * or either is dom0 (which does not restart), or ERROR_FAIL (logged)
+ * when xenstore or a stored configuration could not be updated (the
+ * devices done so far stay done).
  */
 #define LIBXL_HAVE_LIGHTCORE_BACKEND_DOMAIN_RESTARTED 1
 int libxl_lightcore_backend_domain_restarted(libxl_ctx *ctx,

@@ -316,7 +316,7 @@ int libxl_lightcore_backend_domain_restarted(libxl_ctx *ctx,
     int rc, n = 0;
 
     if (num_r) *num_r = 0;
-    if (old_domid == new_domid ||
+    if (old_domid == new_domid || !old_domid || !new_domid ||
         !libxl__xs_read_checked(gc, XBT_NULL,
                                 GCSPRINTF("/local/domain/%u/domid",
                                           new_domid), 16)) {

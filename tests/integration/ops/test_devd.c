@@ -714,6 +714,9 @@ TEST(driver_domain_restart_reconnects, 180)
     ck_assert_int_eq(libxl_lightcore_backend_domain_restarted(ctx, 1, 999,
                                                               &n),
                      ERROR_INVAL);
+    ck_assert_int_eq(libxl_lightcore_backend_domain_restarted(ctx, 0, newid,
+                                                              &n),
+                     ERROR_INVAL);
     ck_assert_int_eq(n, 0);
     ck_assert_int_eq(libxl_lightcore_backend_domain_restarted(ctx, 1, newid,
                                                               &n), 0);

@@ -9,8 +9,8 @@
  *    backend is told to close (already done), its script runs "remove",
  *    and its backend directory is removed; when the last device of a
  *    guest goes, this domain's libxl/GUEST directory goes too.
- * Devices already in InitWait when the handler starts are taken on at
- * once. The operation runs until it is aborted (beyond libxl, whose
+ * Devices already in InitWait when the handler starts are taken on as
+ * soon as its watch is in place. The operation runs until it is aborted (beyond libxl, whose
  * handler never ends: lightcore completes it with ERROR_ABORTED).
  *
  * Trust: everything is read from this domain's backend directories,
@@ -91,10 +91,14 @@ static void op_done(libxl__egc *egc, devd_op *op, int rc);
 
 /* ------------------------------------------------------------- start */
 
-/* The devices already waiting for us (state InitWait) when we start. */
+/* The devices already waiting for us (state InitWait) when we start:
+ * looked for when the watch's first event arrives (xenstored sends one
+ * for every new watch, with the watched path), so that nothing changed
+ * between a look made earlier and the watch taking effect is missed
+ * (libxl's registration waits for xenstored's answer; ours does not). */
 static void scan_waiting(libxl__egc *egc, devd *dd)
 {
-    libxl__gc *gc = libxl__ao_gc(dd->ao);
+    GC_INIT(egc->ctx);
     struct xs_handle *xsh = egc->ctx->xsh;
     unsigned nk = 0, nd, ni;
     char **kinds = libxl__gc_adopt(gc, xs_directory(xsh, XBT_NULL,
@@ -148,7 +152,6 @@ int libxl_device_events_handler(libxl_ctx *ctx,
         libxl__ao_abortable_deregister(&dd->abrt);
         return AO_CREATE_FAIL(rc);
     }
-    scan_waiting(egc, dd);
     return AO_INPROGRESS;
 }
 
@@ -260,7 +263,10 @@ static void backend_changed(libxl__egc *egc, libxl__ev_xswatch *w,
     devd_device *d;
     int state, online;
 
-    (void)watch_path;
+    if (!strcmp(event_path, watch_path)) {
+        scan_waiting(egc, dd);
+        return;
+    }
     /* only a device's state or online node says anything */
     if (!slash || (strcmp(slash, "/state") && strcmp(slash, "/online")))
         goto out;

@@ -73,6 +73,7 @@ struct devd {
 typedef struct {
     libxl__subop *sub;
     libxl__devaddr addr;
+    uint32_t self;
     bool add;
     const char *be, *be_state;
     int num_exec;
@@ -88,6 +89,8 @@ static void op_start(libxl__egc *egc, devd *dd, const libxl__devaddr *addr,
                      bool add);
 static void op_hotplug(libxl__egc *egc, devd_op *op);
 static void op_done(libxl__egc *egc, devd_op *op, int rc);
+static int remove_backend(libxl__gc *gc, uint32_t self,
+                          const libxl__devaddr *addr);
 
 /* ------------------------------------------------------------- start */
 
@@ -321,7 +324,7 @@ static void backend_changed(libxl__egc *egc, libxl__ev_xswatch *w,
         XEN_SLIST_REMOVE(&g->devices, d, devd_device, next);
         if (a.backend_kind == LIBXL__DEVKIND_QDISK) {
             --g->num_qdisks;
-            if (libxl__device_destroy_nodes(gc, &a))
+            if (remove_backend(gc, dd->self, &a))
                 LOGD(egc->ctx, ERROR, a.domid, "unable to remove %s", dir);
         } else {
             op_start(egc, dd, &a, false);
@@ -401,6 +404,7 @@ static void op_start(libxl__egc *egc, devd *dd, const libxl__devaddr *addr,
     gc = &sub->gc;
     op->sub = sub;
     op->addr = *addr;
+    op->self = dd->self;
     op->add = add;
     libxl__xswait_init(&op->wait);
     libxl__async_exec_init(&op->aes);
@@ -523,13 +527,40 @@ static void op_script_done(libxl__egc *egc, libxl__async_exec_state *aes,
     op_hotplug(egc, op);
 }
 
+/* A driver domain removes what it can of a backend it let go: the
+ * directory, and the parents it owns that are left empty (dom0's, above,
+ * refuse: that is not a failure, as in libxl). dom0 running the handler
+ * removes as the toolstack does. */
+static int remove_backend(libxl__gc *gc, uint32_t self,
+                          const libxl__devaddr *addr)
+{
+    const char *be = libxl__dev_backend_path(gc, addr);
+
+    if (self == 0) return libxl__device_destroy_nodes(gc, addr);
+    if (!be) return ERROR_NOMEM;
+    for (;;) {
+        xs_transaction_t t = xs_transaction_start(gc->ctx->xsh);
+
+        if (!t) {
+            LOGE(gc->ctx, ERROR, "xs_transaction_start failed");
+            return ERROR_FAIL;
+        }
+        (void)libxl__xs_path_cleanup(gc, t, be);
+        if (xs_transaction_end(gc->ctx->xsh, t, false)) return 0;
+        if (errno != EAGAIN) {
+            LOGE(gc->ctx, ERROR, "xs_transaction_end failed");
+            return ERROR_FAIL;
+        }
+    }
+}
+
 static void op_done(libxl__egc *egc, devd_op *op, int rc)
 {
     libxl__gc *gc = &op->sub->gc;
 
     if (!rc) rc = op->rc;
     /* a device let go leaves nothing of its backend behind */
-    if (!op->add && !rc) rc = libxl__device_destroy_nodes(gc, &op->addr);
+    if (!op->add && !rc) rc = remove_backend(gc, op->self, &op->addr);
     LOGD(egc->ctx, DEBUG, op->addr.domid, "device %s %s %s",
          op->be ? op->be : "?", op->add ? "add" : "remove",
          rc ? "failed" : "succeed");

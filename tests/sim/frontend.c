@@ -235,13 +235,40 @@ static void netfront_connect(struct frontends *f, struct fdev *d)
  * it when the device is probed; this is as if it were probed again.) */
 static void follow_backend(struct frontends *f, struct fdev *d)
 {
-    char p[96], *be = NULL, *bestate;
+    char p[96], *be = NULL, *bestate, *cur = NULL, kind[20];
+    unsigned bdom, fdom, id, myid;
+    int n = 0;
+    /* only when the bound backend has gone (its domain died), and only to
+     * a backend directory of this very device */
+    if (xsc_read(f->c, 0, d->bestate, &cur) == 0) {
+        free(cur);
+        return;
+    }
+    if (sscanf(d->rel, "device/%*[^/]/%u", &myid) != 1)
+        return;
     snprintf(p, sizeof(p), "%s/backend", d->rel);
     if (xsc_read(f->c, 0, p, &be) || be[0] != '/' || strlen(be) > 200 ||
         !(bestate = malloc(strlen(be) + 8))) {
         free(be);
         return;
     }
+    if (sscanf(be, "/local/domain/%u/backend/%19[^/]/%u/%u%n", &bdom, kind,
+               &fdom, &id, &n) != 4 || be[n] || fdom != f->domid || id != myid) {
+        free(be);
+        free(bestate);
+        return;
+    }
+    /* a backend the toolstack made for this device names it */
+    char q[320], mine[160], *fe = NULL;
+    snprintf(q, sizeof(q), "%s/frontend", be);
+    snprintf(mine, sizeof(mine), "%s%s", f->prefix, d->rel);
+    if (xsc_read(f->c, 0, q, &fe) || strcmp(fe, mine)) {
+        free(fe);
+        free(be);
+        free(bestate);
+        return;
+    }
+    free(fe);
     sprintf(bestate, "%s/state", be);
     free(be);
     if (!strcmp(bestate, d->bestate)) {

@@ -34,10 +34,12 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/util.h"
 #include "dev/devpath.h"
 #include "ops/device.h"
 #include "ops/pci.h"
 #include "ops/userdata.h"
+#include "subop/xswait.h"
 #include "xs/paths.h"
 
 #include "libxl_utils.h"
@@ -250,14 +252,22 @@ static int read_irq(libxl__gc *gc, uint32_t domid,
     return (int)v;
 }
 
+/* A range of the host's hardware an add gave the guest (for its undo). */
+typedef struct {
+    bool io;                  /* I/O ports; else machine frames */
+    uint64_t start, count;
+} hw_range;
+
 /*
  * Gives domid (allow) or takes back from it the device's I/O memory and
  * ports, as its resource file lists them. On add, the first failure ends
  * it (ERROR_FAIL, logged); on remove every failure is logged and the
  * others go on. The file missing: ERROR_FAIL on add; logged on remove.
+ * What an add gave is noted in given (NUM_RESOURCES ranges at most).
  */
 static int resources(libxl__gc *gc, uint32_t domid,
-                     const libxl_device_pci *pci, bool allow)
+                     const libxl_device_pci *pci, bool allow,
+                     hw_range *given, int *ngiven)
 {
     char *path = GCSPRINTF(SYSFS_PCI_DEVICES "/" BDF_FMT "/resource",
                            BDF_ARGS(pci));
@@ -292,6 +302,8 @@ static int resources(libxl__gc *gc, uint32_t domid,
             if (r < 0)
                 LOGED(CTX, ERROR, domid, "xc_domain_ioport_permission error"
                       " %#" PRIx64 "/%#" PRIx64, start, size);
+            if (!r && allow && given)
+                given[(*ngiven)++] = (hw_range){ true, start, size };
         } else {
             r = xc_domain_iomem_permission(CTX->xch, domid,
                                            start >> XC_PAGE_SHIFT,
@@ -306,6 +318,10 @@ static int resources(libxl__gc *gc, uint32_t domid,
             if (r < 0)
                 LOGED(CTX, ERROR, domid, "xc_domain_iomem_permission error"
                       " %#" PRIx64 "/%#" PRIx64, start, size);
+            if (!r && allow && given)
+                given[(*ngiven)++] = (hw_range){
+                    false, start >> XC_PAGE_SHIFT,
+                    (size + XC_PAGE_SIZE - 1) >> XC_PAGE_SHIFT };
         }
     }
     return 0;
@@ -430,43 +446,53 @@ static bool write_entries(libxl__gc *gc, xs_transaction_t t, const char *be,
 }
 
 /*
- * libxl__device_pci_add_xenstore: the device in the stored configuration
- * and in the backend (made with its frontend for the first device), the
- * backend awaited Connected first when it runs already.
+ * One add in flight (ao memory). What it did is noted as it goes, so that
+ * a failure or an abort at any step undoes all of it (lightcore's; libxl
+ * leaves the grants, the assignment and the entries of a failed add).
  */
-static int add_xenstore(libxl__gc *gc, uint32_t domid,
-                        const libxl_device_pci *pci)
+typedef struct {
+    libxl__ao *ao;
+    uint32_t domid;
+    libxl_device_pci *pci;            /* the operation's copy */
+    libxl_domain_type type;
+    /* what there is to undo */
+    bool marked;                      /* /libxl/pci/BDF/domid written */
+    hw_range given[NUM_RESOURCES];    /* I/O memory and ports */
+    int ngiven;
+    int pirq;                         /* mapped into the guest (> 0) */
+    bool irq_allowed, assigned;
+    /* the backend */
+    const char *be, *be_state;
+    bool exists;                      /* a device was there before */
+    libxl__xswait wait;
+} pciadd;
+
+/*
+ * libxl__device_pci_add_xenstore after its wait: the device in the
+ * stored configuration and in the backend (made with its frontend for the
+ * first device), both or neither. Called with the ctx lock held or not.
+ */
+static int add_xenstore(libxl__gc *gc, pciadd *pa)
 {
-    char *be = backend_dir(gc, domid);
-    int num = read_num_devs(gc, be);
-    bool exists = num >= 0;
+    const libxl_device_pci *pci = pa->pci;
+    uint32_t domid = pa->domid;
+    int num = 0;
     libxl__userdata_dom dom;
     libxl__userdata_flock lock = { .fd = -1 };
     libxl_domain_config d_config;
-    libxl_domain_type type;
+    void *replaced = NULL;
+    bool json_written = false;
     int rc;
 
     libxl_domain_config_init(&d_config);
-    if (!exists && errno != ENOENT) {
-        rc = ERROR_FAIL;
-        goto out;
-    }
-    type = guest_type(gc, domid);
-    if (type == LIBXL_DOMAIN_TYPE_INVALID) {
-        rc = ERROR_FAIL;
-        goto out;
-    }
-    if (exists && type == LIBXL_DOMAIN_TYPE_PV) {
-        rc = wait_backend(gc, be, LIBXL__XENBUS_CONNECTED);
-        if (rc) goto out;
-        num = read_num_devs(gc, be);       /* the backend's, once it rests */
+    if (pa->exists) {
+        num = read_num_devs(gc, pa->be);   /* the backend's, once it rests */
         if (num < 0) {
             rc = ERROR_FAIL;
             goto out;
         }
     }
     LOGD(CTX, DEBUG, domid, "Adding new pci device to xenstore");
-    if (!exists) num = 0;
 
     if (libxl__userdata_dom_find(gc, domid, &dom) ||
         libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lock, NULL)) {
@@ -477,7 +503,7 @@ static int add_xenstore(libxl__gc *gc, uint32_t domid,
     if (rc) goto out;
     LOGD(CTX, DEBUG, domid, "Adding new pci device to config");
     rc = libxl__device_config_put(gc, &libxl__pci_devtype, &d_config, pci,
-                                  NULL);
+                                  &replaced);
     if (rc) goto out;
     rc = libxl__device_dm_check_start(gc, domid, &d_config);
     if (rc) goto out;
@@ -490,9 +516,10 @@ static int add_xenstore(libxl__gc *gc, uint32_t domid,
             goto out;
         }
         rc = libxl__userdata_config_write(gc, &dom, &d_config);
+        json_written |= !rc;
         if (rc ||
-            (!exists && !create_backend(gc, t, domid)) ||
-            !write_entries(gc, t, be, num, pci)) {
+            (!pa->exists && !create_backend(gc, t, domid)) ||
+            !write_entries(gc, t, pa->be, num, pci)) {
             xs_transaction_end(CTX->xsh, t, true);
             if (!rc) rc = ERROR_FAIL;
             goto out;
@@ -507,6 +534,18 @@ static int add_xenstore(libxl__gc *gc, uint32_t domid,
     }
     rc = 0;
 out:
+    /* the entries never reached xenstore: the stored configuration goes
+     * back to what it was */
+    if (rc && json_written &&
+        (libxl__device_config_drop(gc, &libxl__pci_devtype, &d_config, pci,
+                                   replaced) ||
+         libxl__userdata_config_write(gc, &dom, &d_config)))
+        LOGD(CTX, ERROR, domid, "could not take the pci device that failed "
+             "out of the stored configuration");
+    if (replaced) {
+        libxl_device_pci_dispose(replaced);
+        free(replaced);
+    }
     libxl__userdata_unlock(&lock);
     libxl_domain_config_dispose(&d_config);
     return rc;
@@ -514,15 +553,16 @@ out:
 
 /*
  * pci_add_dm_done for a PV guest: the device's I/O memory, ports and
- * interrupt to the guest, pciback's permissive flag, the device itself,
- * then its entries.
+ * interrupt to the guest, pciback's permissive flag, the device itself.
+ * Each grant is noted in pa as it is made.
  */
-static int add_pv(libxl__gc *gc, uint32_t domid, const libxl_device_pci *pci)
+static int add_pv(libxl__gc *gc, pciadd *pa)
 {
-    uint32_t flag = XEN_DOMCTL_DEV_RDM_RELAXED;
+    const libxl_device_pci *pci = pa->pci;
+    uint32_t domid = pa->domid, flag = XEN_DOMCTL_DEV_RDM_RELAXED;
     int irq, rc, r;
 
-    rc = resources(gc, domid, pci, true);
+    rc = resources(gc, domid, pci, true, pa->given, &pa->ngiven);
     if (rc) return rc;
     irq = read_irq(gc, domid, pci);
     if (irq < 0)
@@ -535,12 +575,14 @@ static int add_pv(libxl__gc *gc, uint32_t domid, const libxl_device_pci *pci)
                   pirq, r);
             return ERROR_FAIL;
         }
+        pa->pirq = pirq;
         r = xc_domain_irq_permission(CTX->xch, domid, (uint32_t)pirq, 1);
         if (r < 0) {
             LOGED(CTX, ERROR, domid, "xc_domain_irq_permission irq=%d "
                   "(error=%d)", pirq, r);
             return ERROR_FAIL;
         }
+        pa->irq_allowed = true;
     }
     if (pci->permissive) {
         char *bdf = GCSPRINTF(BDF_FMT, BDF_ARGS(pci));
@@ -565,7 +607,52 @@ assign:
         LOGED(CTX, ERROR, domid, "xc_assign_device failed");
         return ERROR_FAIL;
     }
-    return add_xenstore(gc, domid, pci);
+    pa->assigned = r >= 0;
+    return 0;
+}
+
+/*
+ * Takes back what a failed add gave, newest first: the device from the
+ * guest (back to quarantine, where an assignable device waits), its
+ * interrupt, its pirq, its I/O ports and memory, and the device's
+ * /libxl/pci node. pciback's permissive flag stays (sysfs has no way to
+ * clear it) and so do the resets. Failures are logged; the others go on.
+ */
+static void add_undo(libxl__gc *gc, pciadd *pa)
+{
+    uint32_t domid = pa->domid;
+
+    if (pa->assigned &&
+        xc_deassign_device(CTX->xch, domid, pci_sbdf(pa->pci)) < 0)
+        LOGED(CTX, ERROR, domid, "undoing a failed add: "
+              "xc_deassign_device failed");
+    if (pa->irq_allowed &&
+        xc_domain_irq_permission(CTX->xch, domid, (uint32_t)pa->pirq, 0) < 0)
+        LOGED(CTX, ERROR, domid, "undoing a failed add: "
+              "xc_domain_irq_permission irq=%d", pa->pirq);
+    if (pa->pirq > 0 &&
+        xc_physdev_unmap_pirq(CTX->xch, (int)domid, pa->pirq) < 0)
+        LOGED(CTX, ERROR, domid, "undoing a failed add: "
+              "xc_physdev_unmap_pirq irq=%d", pa->pirq);
+    for (int i = pa->ngiven - 1; i >= 0; i--) {
+        const hw_range *g = &pa->given[i];
+        int r = g->io
+            ? xc_domain_ioport_permission(CTX->xch, domid, (uint32_t)g->start,
+                                          (uint32_t)g->count, 0)
+            : xc_domain_iomem_permission(CTX->xch, domid, g->start,
+                                         g->count, 0);
+        if (r < 0)
+            LOGED(CTX, ERROR, domid, "undoing a failed add: %s %#" PRIx64
+                  "+%#" PRIx64, g->io ? "ioport" : "iomem", g->start,
+                  g->count);
+    }
+    /* only the node this add wrote: libxl also removes the node of a
+     * device it refused (one a guest has) or of the last device a name
+     * lookup looked at */
+    if (pa->marked)
+        xs_rm(CTX->xsh, XBT_NULL, domid_node(gc, pa->pci));
+    pa->assigned = pa->irq_allowed = pa->marked = false;
+    pa->pirq = pa->ngiven = 0;
 }
 
 /* Whether the device is among those set aside for guests. */
@@ -612,28 +699,22 @@ static int function_mask(libxl__gc *gc, const libxl_device_pci *pci,
     return 0;
 }
 
-static void add_failed(libxl__gc *gc, uint32_t domid,
-                       const libxl_device_pci *pci, int rc)
+/*
+ * libxl__device_pci_add for a running guest up to the backend's wait:
+ * the checks, the /libxl/pci node, the reset, the grants and the
+ * assignment (do_pci_add, pci_add_dm_done), then what the backend has.
+ * Runs without the ctx lock.
+ */
+static int add_prepare(libxl__gc *gc, pciadd *pa)
 {
-    if (pci->name)
-        LOGD(CTX, ERROR, domid, "libxl__device_pci_add failed for PCI device"
-             " '%s' (rc %d)", pci->name, rc);
-    else
-        LOGD(CTX, ERROR, domid, "libxl__device_pci_add failed for PCI device"
-             " %x:%x:%x.%x (rc %d)", BDF_ARGS(pci), rc);
-}
-
-/* libxl__device_pci_add for a running guest; pci is the operation's
- * copy of the caller's device. */
-static int pci_add(libxl__gc *gc, uint32_t domid, libxl_device_pci *pci)
-{
+    libxl_device_pci *pci = pa->pci;
+    uint32_t domid = pa->domid;
     libxl_domain_type type;
-    bool marked = false;
     int rc;
 
     if (pci->name) {
         rc = libxl__pci_name_to_bdf(gc, pci);
-        if (rc) goto out;
+        if (rc) return rc;
     }
     type = guest_type(gc, domid);
     if (type == LIBXL_DOMAIN_TYPE_HVM &&
@@ -642,28 +723,25 @@ static int pci_add(libxl__gc *gc, uint32_t domid, libxl_device_pci *pci)
              BDF_ARGS(pci), errno == EOPNOTSUPP
              ? "cannot be assigned - no IOMMU"
              : "already assigned to a different guest");
-        rc = ERROR_NONSPECIFIC;             /* libxl's -1 */
-        goto out;
+        return ERROR_NONSPECIFIC;           /* libxl's -1 */
     }
     if (pci->rdm_policy == LIBXL_RDM_RESERVE_POLICY_INVALID)
         pci->rdm_policy = LIBXL_RDM_RESERVE_POLICY_STRICT;
     if (pci->seize && !pciback_has(gc, pci)) {
         rc = libxl_device_pci_assignable_add(CTX, pci, 1);
-        if (rc) goto out;
+        if (rc) return rc;
     }
     if (!is_assignable(gc, pci)) {
         LOGD(CTX, ERROR, domid, "PCI device %x:%x:%x.%x is not assignable",
              BDF_ARGS(pci));
-        rc = ERROR_FAIL;
-        goto out;
+        return ERROR_FAIL;
     }
     if (!xs_write(CTX->xsh, XBT_NULL, domid_node(gc, pci),
                   GCSPRINTF("%u", domid), strlen(GCSPRINTF("%u", domid)))) {
         LOGE(CTX, ERROR, "xenstore write failed: `%s'", domid_node(gc, pci));
-        rc = ERROR_FAIL;
-        goto out;
+        return ERROR_FAIL;
     }
-    marked = true;
+    pa->marked = true;
     reset_device(gc, pci);
 
     /* the functions to give: libxl gives the highest one only */
@@ -672,13 +750,10 @@ static int pci_add(libxl__gc *gc, uint32_t domid, libxl_device_pci *pci)
         if (!(pci->vdevfn >> 3)) {
             LOGD(CTX, ERROR, domid, "Must specify a v-slot for multi-function"
                  " devices");
-            rc = ERROR_INVAL;
-            goto out;
+            return ERROR_INVAL;
         }
-        if (function_mask(gc, pci, &pmask)) {
-            rc = ERROR_FAIL;
-            goto out;
-        }
+        if (function_mask(gc, pci, &pmask))
+            return ERROR_FAIL;
         pci->vfunc_mask &= pmask;
     } else {
         pmask = 1u << pci->func;
@@ -699,28 +774,82 @@ static int pci_add(libxl__gc *gc, uint32_t domid, libxl_device_pci *pci)
     type = guest_type(gc, domid);
     if (type == LIBXL_DOMAIN_TYPE_INVALID) {
         guest_type(gc, domid);             /* pci_add_dm_done asks again */
-        rc = ERROR_FAIL;
-        goto out;
+        return ERROR_FAIL;
     }
     if (type == LIBXL_DOMAIN_TYPE_HVM) {
         /* QEMU's xen-pci-passthrough device_add over QMP: the device
          * model's (no device model answers here) */
         LOGED(CTX, ERROR, domid, "Failed to connect to QMP socket "
               "/var/run/xen/qmp-libxl-%u", domid);
-        rc = ERROR_FAIL;
-        goto out;
+        return ERROR_FAIL;
     }
-    rc = add_pv(gc, domid, pci);
-out:
+    rc = add_pv(gc, pa);
+    if (rc) return rc;
+
+    /* libxl__device_pci_add_xenstore, up to its wait */
+    pa->be = libxl__ao_sprintf(pa->ao, "%s", backend_dir(gc, domid));
+    pa->be_state = libxl__ao_sprintf(pa->ao, "%s/state", pa->be);
+    if (!pa->be || !pa->be_state)
+        return ERROR_NOMEM;
+    pa->exists = read_num_devs(gc, pa->be) >= 0;
+    if (!pa->exists && errno != ENOENT)
+        return ERROR_FAIL;
+    pa->type = guest_type(gc, domid);
+    if (pa->type == LIBXL_DOMAIN_TYPE_INVALID)
+        return ERROR_FAIL;
+    return 0;
+}
+
+static void add_failed(libxl__gc *gc, uint32_t domid,
+                       const libxl_device_pci *pci, int rc)
+{
+    if (pci->name)
+        LOGD(CTX, ERROR, domid, "libxl__device_pci_add failed for PCI device"
+             " '%s' (rc %d)", pci->name, rc);
+    else
+        LOGD(CTX, ERROR, domid, "libxl__device_pci_add failed for PCI device"
+             " %x:%x:%x.%x (rc %d)", BDF_ARGS(pci), rc);
+}
+
+/* The add is over: undone if it failed, then completed. */
+static void add_done(libxl__egc *egc, pciadd *pa, int rc)
+{
+    libxl__gc *gc = libxl__ao_gc(pa->ao);
+
     if (rc) {
-        add_failed(gc, domid, pci, rc);
-        /* only the node this add wrote: libxl also removes the node of
-         * a device it refused (one a guest has) or of the last device a
-         * name lookup looked at */
-        if (marked)
-            xs_rm(CTX->xsh, XBT_NULL, domid_node(gc, pci));
+        add_undo(gc, pa);
+        add_failed(gc, pa->domid, pa->pci, rc);
+        LOG(CTX, ERROR, "unable to add device");
     }
-    return rc;
+    libxl_device_pci_dispose(pa->pci);
+    libxl__ao_complete(egc, pa->ao, rc);
+}
+
+/*
+ * The running backend's state while the add waits for it to be Connected
+ * (as libxl__wait_for_backend, but abortable and without blocking the
+ * thread): then the entries; its absence, the deadline or an abort end
+ * the add.
+ */
+static void add_backend_state(libxl__egc *egc, libxl__xswait *xsw, int rc,
+                              const char *value)
+{
+    pciadd *pa = CONTAINER_OF(xsw, pciadd, wait);
+    libxl__gc *gc = libxl__ao_gc(pa->ao);
+
+    if (!rc && value && strcmp(value, "4"))
+        return;                                 /* not yet */
+    libxl__xswait_stop(xsw);
+    if (!rc && !value) {
+        LOG(CTX, ERROR, "Backend %s does not exist", pa->be);
+        rc = ERROR_FAIL;
+    } else if (rc == ERROR_TIMEDOUT) {
+        LOG(CTX, ERROR, "Backend %s not ready", pa->be);
+        rc = ERROR_FAIL;
+    }
+    if (!rc)
+        rc = add_xenstore(gc, pa);
+    add_done(egc, pa, rc);
 }
 
 int libxl_device_pci_add(libxl_ctx *ctx, uint32_t domid,
@@ -729,16 +858,34 @@ int libxl_device_pci_add(libxl_ctx *ctx, uint32_t domid,
 {
     AO_CREATE(ctx, domid, ao_how);
     libxl__gc *gc = libxl__ao_gc(ao);
+    pciadd *pa = libxl__ao_zalloc(ao, sizeof(*pa));
     libxl_device_pci *copy = libxl__ao_zalloc(ao, sizeof(*copy));
     int rc;
 
-    if (!copy) return AO_CREATE_FAIL(ERROR_NOMEM);
+    if (!pa || !copy) return AO_CREATE_FAIL(ERROR_NOMEM);
     libxl_device_pci_init(copy);
     libxl_device_pci_copy(ctx, copy, pci);      /* the caller's is kept */
-    AO_UNLOCKED(ao, rc = pci_add(gc, domid, copy));
-    libxl_device_pci_dispose(copy);
-    if (rc) LOG(ctx, ERROR, "unable to add device");
-    libxl__ao_complete(egc, ao, rc);
+    pa->ao = ao;
+    pa->domid = domid;
+    pa->pci = copy;
+    libxl__xswait_init(&pa->wait);
+    AO_UNLOCKED(ao, rc = add_prepare(gc, pa));
+    if (!rc && libxl__ao_aborting(ao))
+        rc = ERROR_ABORTED;
+    if (rc) {
+        add_done(egc, pa, rc);
+    } else if (pa->exists && pa->type == LIBXL_DOMAIN_TYPE_PV) {
+        pa->wait.ao = ao;
+        pa->wait.what = libxl__ao_sprintf(ao, "pci backend %s", pa->be);
+        pa->wait.path = pa->be_state;
+        pa->wait.timeout_ms = libxl__device_timeout_ms(LIBXL__DEVTIMEOUT_INIT);
+        pa->wait.callback = add_backend_state;
+        rc = libxl__xswait_start(&pa->wait);
+        if (rc) add_done(egc, pa, rc);
+    } else {
+        AO_UNLOCKED(ao, rc = add_xenstore(gc, pa));
+        add_done(egc, pa, rc);
+    }
     return AO_INPROGRESS;
 }
 
@@ -912,7 +1059,7 @@ static int remove_function(libxl__gc *gc, uint32_t domid,
     }
     /* the guest loses the device's memory, ports and interrupt (each
      * failure logged, none fatal) */
-    resources(gc, domid, pci, false);
+    resources(gc, domid, pci, false, NULL, NULL);
     int irq = read_irq(gc, domid, pci);
     if (irq > 0) {
         if (xc_physdev_unmap_pirq(CTX->xch, (int)domid, irq) < 0)

@@ -457,6 +457,8 @@ typedef struct {
     libxl_domain_type type;
     /* what there is to undo */
     bool marked;                      /* /libxl/pci/BDF/domid written */
+    bool dir_made, top_made;          /* ... making /libxl/pci/BDF, and
+                                         /libxl/pci */
     hw_range given[NUM_RESOURCES];    /* I/O memory and ports */
     int ngiven;
     int pirq;                         /* mapped into the guest (> 0) */
@@ -611,6 +613,17 @@ assign:
     return 0;
 }
 
+/* Removes a xenstore directory that has no children. */
+static void rm_if_empty(libxl__gc *gc, const char *path)
+{
+    unsigned n = 1;
+    char **l = xs_directory(CTX->xsh, XBT_NULL, path, &n);
+
+    free(l);
+    if (l && !n)
+        xs_rm(CTX->xsh, XBT_NULL, path);
+}
+
 /*
  * Takes back what a failed add gave, newest first: the device from the
  * guest (back to quarantine, where an assignable device waits), its
@@ -649,8 +662,16 @@ static void add_undo(libxl__gc *gc, pciadd *pa)
     /* only the node this add wrote: libxl also removes the node of a
      * device it refused (one a guest has) or of the last device a name
      * lookup looked at */
-    if (pa->marked)
+    if (pa->marked) {
         xs_rm(CTX->xsh, XBT_NULL, domid_node(gc, pa->pci));
+        /* the directories too that this add made (libxl leaves them),
+         * when nothing else has been put there since */
+        if (pa->dir_made)
+            rm_if_empty(gc, GCSPRINTF("/libxl/pci/" BDF_XS_FMT,
+                                      BDF_ARGS(pa->pci)));
+        if (pa->top_made)
+            rm_if_empty(gc, "/libxl/pci");
+    }
     pa->assigned = pa->irq_allowed = pa->marked = false;
     pa->pirq = pa->ngiven = 0;
 }
@@ -736,6 +757,11 @@ static int add_prepare(libxl__gc *gc, pciadd *pa)
              BDF_ARGS(pci));
         return ERROR_FAIL;
     }
+    char *dir = GCSPRINTF("/libxl/pci/" BDF_XS_FMT, BDF_ARGS(pci));
+    pa->dir_made = !libxl__xs_read_checked(gc, XBT_NULL, dir, XS_VALUE_MAX)
+                   && errno == ENOENT;
+    pa->top_made = !libxl__xs_read_checked(gc, XBT_NULL, "/libxl/pci",
+                                           XS_VALUE_MAX) && errno == ENOENT;
     if (!xs_write(CTX->xsh, XBT_NULL, domid_node(gc, pci),
                   GCSPRINTF("%u", domid), strlen(GCSPRINTF("%u", domid)))) {
         LOGE(CTX, ERROR, "xenstore write failed: `%s'", domid_node(gc, pci));

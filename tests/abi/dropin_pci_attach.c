@@ -10,6 +10,14 @@
  *   store DOMID CONFIG   store CONFIG's text as the domain's libxl-json
  *   attach DOMID         the scenario: adds, refusals, removes, destroy
  *   refuse DOMID         a device added twice
+ *   faults DOMID         adds that fail at each step (lightcore only:
+ *                        tests/integration/ops/test_pci_faults.c); the
+ *                        pci backend is held at Initialised by the test
+ *   abort DOMID          an add aborted while it waits for the backend
+ *                        (lightcore only, as faults)
+ *
+ * In faults and abort, "-- before" precedes the state a failed add must
+ * leave as it found, "-- after" the state it left.
  *
  * After each call it prints the call, its warning and error lines, its rc
  * and, once the drivers have settled (both ends Connected, or the backend
@@ -47,6 +55,7 @@ static libxl_ctx *ctx;
 static struct xs_handle *xsh;
 static int (*pci_owner)(uint16_t seg, uint8_t bus, uint8_t devfn);
 static int (*hw_grants)(uint32_t domid, char *buf, size_t size);
+static bool backend_held;       /* the test keeps it from connecting */
 
 /* ------------------------------------------------------------ state */
 
@@ -65,7 +74,8 @@ static bool settled(void *arg)
     v = xs_read(xsh, XBT_NULL, fe, NULL);
     fs = v ? atoi(v) : -1;
     free(v);
-    return bs == -1 || fs == -1 || (bs == 4 && fs == 4);
+    return bs == -1 || fs == -1 || (bs == 4 && fs == 4) ||
+           (backend_held && bs == 3 && fs == 3);
 }
 
 static void settle(uint32_t domid)
@@ -214,6 +224,63 @@ static void refuse(uint32_t domid)
     list(domid);
 }
 
+/* 02.0 and 05.0 are sound; 03.0's interrupt is none dom0 has (mapping
+ * it fails after its memory was granted); 04.0 is another domain's in
+ * the hypervisor (assigning it fails after its grants). The backend never
+ * connects: a second device waits for it until the deadline. */
+static void faults(uint32_t domid)
+{
+    backend_held = true;
+    printf("-- before\n");
+    state(domid);
+    call(ADD, domid, 3, NULL, false, 0, false);
+    printf("-- after\n");
+    state(domid);
+    call(ADD, domid, 4, NULL, true, 0, false);
+    printf("-- after\n");
+    state(domid);
+    call(ADD, domid, 2, NULL, false, 0, false);     /* the backend made */
+    printf("-- before\n");
+    state(domid);
+    call(ADD, domid, 5, NULL, false, 0, false);     /* waits in vain */
+    printf("-- after\n");
+    state(domid);
+}
+
+/* An add that waits for the backend (held at Initialised), aborted. */
+static void abort_wait(uint32_t domid)
+{
+    libxl_asyncop_how how = { .callback = NULL };
+    libxl_device_pci pci;
+    libxl_event *ev = NULL;
+    int rc;
+
+    backend_held = true;
+    call(ADD, domid, 2, NULL, false, 0, false);
+    printf("-- before\n");
+    state(domid);
+    how.u.for_event = 42;
+    libxl_device_pci_init(&pci);
+    pci.dev = 5;
+    printf("== add %u 05.0 asynchronously\n", domid);
+    rc = libxl_device_pci_add(ctx, domid, &pci, &how);
+    printf("  rc %d\n", rc);
+    rc = libxl_ao_abort(ctx, &how);
+    printf("  abort rc %d\n", rc);
+    rc = libxl_event_wait(ctx, &ev, LIBXL_EVENTMASK_ALL, NULL, NULL);
+    printf("  event wait rc %d", rc);
+    if (!rc && ev)
+        printf(" type %d for_user %llu rc %d", (int)ev->type,
+               (unsigned long long)ev->for_user,
+               ev->type == LIBXL_EVENT_TYPE_OPERATION_COMPLETE
+               ? ev->u.operation_complete.rc : 0);
+    printf("\n");
+    libxl_event_free(ctx, ev);
+    libxl_device_pci_dispose(&pci);
+    printf("-- after\n");
+    state(domid);
+}
+
 /* ------------------------------------------------------------ main */
 
 static int store(uint32_t domid, const char *file)
@@ -237,7 +304,8 @@ int main(int argc, char *argv[])
     int rc = 0;
 
     if (argc < 3) {
-        fprintf(stderr, "usage: %s store|attach|refuse DOMID ...\n", argv[0]);
+        fprintf(stderr, "usage: %s store|attach|refuse|faults|abort DOMID"
+                " ...\n", argv[0]);
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -257,6 +325,10 @@ int main(int argc, char *argv[])
         attach(domid);
     } else if (!strcmp(argv[1], "refuse") && argc == 3) {
         refuse(domid);
+    } else if (!strcmp(argv[1], "faults") && argc == 3) {
+        faults(domid);
+    } else if (!strcmp(argv[1], "abort") && argc == 3) {
+        abort_wait(domid);
     } else {
         rc = 2;
     }

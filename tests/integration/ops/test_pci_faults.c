@@ -1,0 +1,232 @@
+/*
+ * test_pci_faults.c: PCI passthrough adds that fail part-way, on
+ * lightcore only: the hypervisor refusing to map the device's interrupt
+ * (after its memory was granted), refusing to assign it through the IOMMU
+ * (after its memory and interrupt were granted), a running pci backend
+ * that never gets back to Connected (the device init deadline passes),
+ * and an add aborted while it waits for that backend. Each failed add
+ * returns libxl's error and leaves the host as it found it: no grant, no
+ * pirq, the device quarantined as before, no /libxl/pci node, no backend
+ * entry, nothing added to the stored configuration (README "Deliberate
+ * differences": libxl leaves what it did, and waits without an abort).
+ *
+ * The probe is tests/abi/dropin_pci_attach.c (ours), run inside the fake
+ * sysfs on a simulated host whose guest's pci backend is held at
+ * Initialised; it prints the state ("-- before") a failed add must leave
+ * unchanged ("-- after"). The deadline is the test tunable
+ * LIGHTCORE_DEVICE_INIT_TIMEOUT_MS. Needs root; otherwise each test says
+ * it skipped.
+ */
+#include <check.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dropin.h"
+#include "simhost.h"
+#include "subproc.h"
+#include "testmain.h"
+#include "xensim.h"
+
+#define PROBE_OURS "tests/dropin-pci-attach-ours"
+
+static char base[] = "/tmp/pci-faults.XXXXXX";
+static char fakesysfs[PATH_MAX], spec[PATH_MAX], config[PATH_MAX];
+
+/* 02.0 and 05.0 sound; 03.0's interrupt is no GSI dom0 has (Xen refuses
+ * to map it: EINVAL); 04.0 sound in sysfs but another domain's in the
+ * hypervisor (assigning it: EBUSY). */
+static const char spec_text[] =
+    "driver pciback\n"
+    "device 0000:00:02.0 0x8086 0x10d3 0x020000 pciback\n"
+    "device 0000:00:03.0 0x8086 0x10d3 0x020000 pciback\n"
+    "device 0000:00:04.0 0x1af4 0x1000 0x020000 pciback\n"
+    "device 0000:00:05.0 0x8086 0x10d3 0x020000 pciback\n"
+    "irq 0000:00:02.0 11\n"
+    "bar 0000:00:02.0 0 febc0000 febdffff 40200\n"
+    "bar 0000:00:02.0 2 c000 c01f 40101\n"
+    "irq 0000:00:03.0 300\n"
+    "bar 0000:00:03.0 0 fea00000 fea00fff 40200\n"
+    "bar 0000:00:03.0 2 c100 c11f 40101\n"
+    "irq 0000:00:04.0 10\n"
+    "bar 0000:00:04.0 0 fe900000 fe903fff 40200\n"
+    "irq 0000:00:05.0 10\n"
+    "bar 0000:00:05.0 0 fe800000 fe800fff 40200\n"
+    "slot 0000:00:02.0\n"
+    "slot 0000:00:03.0\n"
+    "slot 0000:00:04.0\n"
+    "slot 0000:00:05.0\n";
+
+static bool skip(void)
+{
+    if (geteuid() == 0)
+        return false;
+    fprintf(stderr, "skipped: the fake sysfs needs root (mount namespace, "
+            "FUSE)\n");
+    return true;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_ge(fputs(text, f), 0);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void setup(void)
+{
+    if (geteuid() != 0)
+        return;
+    ck_assert_ptr_nonnull(mkdtemp(base));
+    snprintf(spec, sizeof(spec), "%s/sysfs", base);
+    snprintf(config, sizeof(config), "%s/config.json", base);
+    ck_assert_ptr_nonnull(realpath(subproc_build_path("sim/fakesysfs"),
+                                   fakesysfs));
+    write_file(config,
+               "{\"c_info\":{\"type\":\"pv\",\"name\":\"vm\"},"
+               "\"b_info\":{\"max_vcpus\":1,\"max_memkb\":65536,"
+               "\"target_memkb\":65536,\"type.pv\":{}}}");
+    ck_assert_int_eq(setenv("LIGHTCORE_DEVICE_INIT_TIMEOUT_MS", "400", 1),
+                     0);
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+static void teardown(void)
+{
+    if (geteuid() == 0)
+        nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TEST_FIXTURE(setup, teardown);
+
+/* The probe's output is long for Check's message: shown on stderr. */
+#define EXPECT(out, cond) \
+    do {                                                                  \
+        if (!(cond))                                                      \
+            fprintf(stderr, "probe output:\n%s\n", (out));              \
+        ck_assert(cond);                                                  \
+    } while (0)
+
+/* The probe (ours, on lightcore) with args on a host of its own whose
+ * guest (domid 1) has a pci backend that never connects. */
+static char *run(const char *const args[])
+{
+    simhost *host = simhost_start();
+    char dir[PATH_MAX], preload[PATH_MAX * 2 + 32], *out;
+    const char *store_args[] = { "store", "1", config, NULL };
+    const char *const wrap[] = { fakesysfs, spec, spec, NULL };
+
+    ck_assert_ptr_nonnull(host);
+    snprintf(preload, sizeof(preload), "%s", simhost_preload_env());
+    ck_assert_int_eq(simhost_create_domain("vm", 64, 1, "obey"), 1);
+    ck_assert_int_eq(simhost_backend_policy(1, "pci", "no-connect"), 0);
+    for (unsigned dev = 2; dev <= 5; dev++) {
+        ck_assert_int_eq(xensim_pci_set(0, 0, (uint8_t)(dev << 3), -1), 0);
+        ck_assert_int_eq(xensim_pci_set_owner(0, 0, (uint8_t)(dev << 3),
+                                              dev == 4 ? 5 : 0x7ff1), 0);
+    }
+    write_file(spec, spec_text);
+    snprintf(dir, sizeof(dir), "%s/ours", base);
+    out = dropin_run_private(PROBE_OURS, store_args, preload, true, dir);
+    ck_assert_str_eq(out, "store rc=0\ndone\n");
+    free(out);
+    out = dropin_run_wrapped(PROBE_OURS, args, preload, true, dir, wrap);
+    ck_assert_int_eq(simhost_stop(host), 0);
+    return out;
+}
+
+/* The text of the section that starts after marker at p, up to the next
+ * call ("== "), marker ("-- ") or the end ("done"): malloc'ed. */
+static char *section(const char *p)
+{
+    const char *end = p;
+
+    while (*end && strncmp(end, "== ", 3) && strncmp(end, "-- ", 3) &&
+           strncmp(end, "done\n", 5)) {
+        const char *nl = strchr(end, '\n');
+        end = nl ? nl + 1 : end + strlen(end);
+    }
+    return strndup(p, (size_t)(end - p));
+}
+
+/* Every "-- after" state equals the "-- before" state preceding it;
+ * returns how many were compared. */
+static int assert_undone(const char *out)
+{
+    char *before = NULL;
+    int n = 0;
+
+    for (const char *p = out; (p = strstr(p, "-- ")); ) {
+        bool is_before = !strncmp(p, "-- before\n", 10);
+        EXPECT(out, is_before || !strncmp(p, "-- after\n", 9));
+        p = strchr(p, '\n') + 1;
+        char *s = section(p);
+        ck_assert_ptr_nonnull(s);
+        if (is_before) {
+            free(before);
+            before = s;
+        } else {
+            ck_assert_ptr_nonnull(before);
+            if (strcmp(before, s))
+                fprintf(stderr, "before:\n%s\nafter:\n%s\n", before, s);
+            EXPECT(out, !strcmp(before, s));
+            free(s);
+            n++;
+        }
+    }
+    free(before);
+    return n;
+}
+
+TEST(pci_faults_failed_adds_leave_nothing, 120)
+{
+    if (skip())
+        return;
+    const char *const args[] = { "faults", "1", NULL };
+    char *out = run(args);
+
+    ck_assert_int_eq(assert_undone(out), 3);
+    /* each failed where it should, with libxl's error */
+    EXPECT(out, strstr(out, "[errno 22] Domain 1:xc_physdev_map_pirq "
+                            "irq=300 (error=-1)\n"));
+    EXPECT(out, strstr(out, "xc_assign_device failed\n"));
+    EXPECT(out, strstr(out, "] Backend /local/domain/0/backend/pci/1/"
+                            "0 not ready\n"));
+    EXPECT(out, strstr(out, "  rc -3\n"));
+    /* the states compared are not vacuous: the sound add is there */
+    EXPECT(out, strstr(out, "pirq 11 -> gsi 11\n"));
+    EXPECT(out, strstr(out, "  owner 00:02.0 1\n"));
+    EXPECT(out, strstr(out, "  owner 00:04.0 5\n"));
+    EXPECT(out, strstr(out, "  stored pcidevs 1\n"));
+    free(out);
+}
+
+TEST(pci_faults_abort_while_waiting_for_the_backend, 120)
+{
+    if (skip())
+        return;
+    const char *const args[] = { "abort", "1", NULL };
+    char *out = run(args);
+
+    ck_assert_int_eq(assert_undone(out), 1);
+    EXPECT(out, strstr(out, "== add 1 05.0 asynchronously\n"));
+    EXPECT(out, strstr(out, "reset from sysfs for PCI device 0000:00:05.0\n"
+                            "  rc 0\n"));
+    EXPECT(out, strstr(out, "  abort rc 0\n"));
+    EXPECT(out, strstr(out, "Domain 1:libxl__device_pci_add failed for PCI "
+                            "device 0:0:5.0 (rc -22)\n"));
+    EXPECT(out, strstr(out, "for_user 42 rc -22\n"));
+    EXPECT(out, strstr(out, "  owner 00:02.0 1\n"));
+    free(out);
+}

@@ -14,9 +14,11 @@
  * opts-N, state-N, num_devs), which the first device creates with its
  * frontend; and its entry in the stored configuration. A device added to
  * a running backend, or removed, goes through pciback's Reconfiguring
- * protocol (the backend is awaited Connected before and after, polled as
- * libxl polls it). An HVM guest's device is given to its device model
- * over QMP, which is the device model's work (not done here: such an add
+ * protocol (the backend is awaited Connected before and after: watched,
+ * abortable and bounded by the device init deadline, where libxl polls it
+ * for 10 s). A failed or aborted add takes back all it did. An HVM
+ * guest's device is given to its device model over QMP, which is the
+ * device model's work (not done here: such an add
  * fails as libxl's does when no device model answers).
  *
  * sysfs and xenstore values are read bounded and parsed strictly: a
@@ -30,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -54,7 +55,6 @@
 #define PCI_DEVS_MAX      256       /* entries in one backend: pci_list's */
 #define NUM_RESOURCES     7         /* six BARs and the ROM, as libxl reads */
 #define BAR_IO            0x01      /* a resource's flags: I/O ports */
-#define POLL_MS           100       /* libxl polls the backend's state so */
 #define SYSFS_READ_MAX    4096
 
 /* ------------------------------------------------------------ devtype */
@@ -325,33 +325,6 @@ static int resources(libxl__gc *gc, uint32_t domid,
         }
     }
     return 0;
-}
-
-/*
- * libxl__wait_for_backend: the backend's state polled (every 100 ms, for
- * the device init deadline, 10 s) until it is state. 0, or ERROR_FAIL
- * (logged) when the backend is not there or never gets there.
- */
-static int wait_backend(libxl__gc *gc, const char *be, int state)
-{
-    int tries = libxl__device_timeout_ms(LIBXL__DEVTIMEOUT_INIT) / POLL_MS;
-    char *path = GCSPRINTF("%s/state", be), want[16];
-
-    snprintf(want, sizeof(want), "%d", state);
-    for (int i = 0; i < (tries > 0 ? tries : 1); i++) {
-        char *v = libxl__xs_read_checked(gc, XBT_NULL, path, XS_VALUE_MAX);
-        if (!v) {
-            if (errno != ENOENT) return ERROR_FAIL;
-            LOG(CTX, ERROR, "Backend %s does not exist", be);
-            return ERROR_FAIL;
-        }
-        if (!strcmp(v, want))
-            return 0;
-        struct timespec ts = { 0, POLL_MS * 1000000L };
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
-    }
-    LOG(CTX, ERROR, "Backend %s not ready", be);
-    return ERROR_FAIL;
 }
 
 /* num_devs of the backend: >= 0, or -1 when absent (errno ENOENT) or not
@@ -1009,55 +982,36 @@ static bool drop_entries(libxl__gc *gc, xs_transaction_t t, void *arg)
 }
 
 /*
- * libxl__device_pci_remove_xenstore: the device's entries out of the
- * backend through Reconfiguring, the later entries moved down; the last
- * device takes the backend and frontend with it. Its result is ignored,
- * as libxl ignores it.
+ * One remove in flight (ao memory): the functions of the device, highest
+ * first, each taken from the guest (do_pci_remove) then out of the
+ * backend (libxl__device_pci_remove_xenstore); the waits for the backend
+ * to be Connected are event-driven (abortable, bounded by the device init
+ * deadline) where libxl polls.
  */
-static void remove_xenstore(libxl__gc *gc, uint32_t domid,
-                            const libxl_device_pci *pci)
-{
-    char *be = backend_dir(gc, domid);
-    entries_ctx e = { .be = be, .num = read_num_devs(gc, be) };
+typedef struct {
+    libxl__ao *ao;
+    uint32_t domid;
+    libxl_device_pci *pci;            /* the operation's copy */
+    bool force;
+    unsigned orig_vdev, pmask;
+    int fn;                           /* the function being removed */
     libxl_domain_type type;
+    const char *be, *be_state;
+    entries_ctx e;
+    bool closing;                     /* state-N 5 written */
+    int rc;                           /* ERROR_ABORTED once aborted */
+    libxl__xswait wait;
+} pcirm;
 
-    if (e.num < 0)
-        return;
-    type = guest_type(gc, domid);
-    if (type == LIBXL_DOMAIN_TYPE_INVALID)
-        return;
-    if (type == LIBXL_DOMAIN_TYPE_PV &&
-        wait_backend(gc, be, LIBXL__XENBUS_CONNECTED)) {
-        LOGD(CTX, DEBUG, domid, "pci backend at %s is not ready", be);
-        return;
-    }
-    for (e.i = 0; e.i < e.num && !entry_is(gc, be, e.i, pci); e.i++) {}
-    if (e.i == e.num) {
-        LOGD(CTX, ERROR, domid, "Couldn't find the device on xenstore");
-        return;
-    }
-    if (in_transaction(gc, ask_close, &e))
-        return;
-    if (type == LIBXL_DOMAIN_TYPE_PV &&
-        wait_backend(gc, be, LIBXL__XENBUS_CONNECTED)) {
-        LOGD(CTX, DEBUG, domid, "pci backend at %s is not ready", be);
-        return;
-    }
-    if (in_transaction(gc, drop_entries, &e))
-        return;
-    if (e.num == 1) {
-        libxl__devaddr addr = {
-            .kind = LIBXL__DEVKIND_PCI, .backend_kind = LIBXL__DEVKIND_PCI,
-            .domid = domid, .backend_domid = 0, .devid = 0,
-        };
-        libxl__device_destroy_nodes(gc, &addr);
-    }
-}
+static void rm_next(libxl__egc *egc, pcirm *pr);
+static void rm_step(libxl__egc *egc, pcirm *pr);
 
-/* do_pci_remove and what follows, for one function of the device. */
-static int remove_function(libxl__gc *gc, uint32_t domid,
-                           libxl_device_pci *pci, bool force)
+/* do_pci_remove and what follows before the backend, for the current
+ * function of the device: 0, or its error (logged). */
+static int rm_hw(libxl__gc *gc, pcirm *pr)
 {
+    libxl_device_pci *pci = pr->pci;
+    uint32_t domid = pr->domid;
     libxl_domain_type type = guest_type(gc, domid);
     libxl_device_pci *list;
     bool attached = false;
@@ -1095,50 +1049,183 @@ static int remove_function(libxl__gc *gc, uint32_t domid,
     }
     rc = 0;
 detached:
-    if (rc && !force)
+    if (rc && !pr->force)
         return rc;
     if (!(pci->vdevfn & 7))
         reset_device(gc, pci);
     if (xc_deassign_device(CTX->xch, domid, pci_sbdf(pci)) < 0 &&
         (type == LIBXL_DOMAIN_TYPE_HVM || errno != ENOSYS))
         LOGED(CTX, ERROR, domid, "xc_deassign_device failed");
-    remove_xenstore(gc, domid, pci);
     return 0;
 }
 
-/* libxl__device_pci_remove_common: every function the device names. */
-static int pci_remove(libxl__gc *gc, uint32_t domid, libxl_device_pci *pci,
-                      bool force)
+/* The remove is over. */
+static void rm_done(libxl__egc *egc, pcirm *pr, int rc)
 {
-    unsigned orig_vdev, pmask;
+    if (rc) LOG(egc->ctx, ERROR, "unable to remove device");
+    libxl_device_pci_dispose(pr->pci);
+    libxl__ao_complete(egc, pr->ao, rc);
+}
+
+/* The backend's state while the remove waits for it to be Connected: then
+ * the next step; its absence, the deadline or an abort end this
+ * function's xenstore part (libxl ignores its result; an abort is the
+ * remove's result: the device is the guest's no more, its entries stay as
+ * when the backend does not answer). */
+static void rm_backend_state(libxl__egc *egc, libxl__xswait *xsw, int rc,
+                             const char *value)
+{
+    pcirm *pr = CONTAINER_OF(xsw, pcirm, wait);
+    libxl__gc *gc = libxl__ao_gc(pr->ao);
+
+    if (!rc && value && strcmp(value, "4"))
+        return;                                 /* not yet */
+    libxl__xswait_stop(xsw);
+    if (rc == ERROR_ABORTED)
+        pr->rc = rc;        /* left as a backend that does not answer */
+    else if (!rc && !value)
+        LOG(CTX, ERROR, "Backend %s does not exist", pr->be);
+    else if (rc == ERROR_TIMEDOUT)
+        LOG(CTX, ERROR, "Backend %s not ready", pr->be);
+    if (rc || !value) {
+        LOGD(CTX, DEBUG, pr->domid, "pci backend at %s is not ready", pr->be);
+        rm_next(egc, pr);
+        return;
+    }
+    rm_step(egc, pr);
+}
+
+/* Waits (PV) for the backend to be Connected, then rm_step. */
+static void rm_wait(libxl__egc *egc, pcirm *pr)
+{
+    int rc;
+
+    if (pr->type != LIBXL_DOMAIN_TYPE_PV) {
+        rm_step(egc, pr);
+        return;
+    }
+    pr->wait.ao = pr->ao;
+    pr->wait.what = libxl__ao_sprintf(pr->ao, "pci backend %s", pr->be);
+    pr->wait.path = pr->be_state;
+    pr->wait.timeout_ms = libxl__device_timeout_ms(LIBXL__DEVTIMEOUT_INIT);
+    pr->wait.callback = rm_backend_state;
+    rc = libxl__xswait_start(&pr->wait);
+    if (rc == ERROR_ABORTED)
+        pr->rc = rc;
+    if (rc)
+        rm_next(egc, pr);
+}
+
+/*
+ * libxl__device_pci_remove_xenstore's steps once the backend rests: the
+ * device's entry asked to close (Reconfiguring), then, rested again, its
+ * entries out (the later ones moved down); the last device takes the
+ * backend and frontend with it.
+ */
+static void rm_step(libxl__egc *egc, pcirm *pr)
+{
+    libxl__gc *gc = libxl__ao_gc(pr->ao);
+    entries_ctx *e = &pr->e;
+
+    if (!pr->closing) {
+        for (e->i = 0; e->i < e->num && !entry_is(gc, pr->be, e->i, pr->pci);
+             e->i++) {}
+        if (e->i == e->num) {
+            LOGD(CTX, ERROR, pr->domid, "Couldn't find the device on "
+                 "xenstore");
+            rm_next(egc, pr);
+            return;
+        }
+        if (in_transaction(gc, ask_close, e)) {
+            rm_next(egc, pr);
+            return;
+        }
+        pr->closing = true;
+        rm_wait(egc, pr);
+        return;
+    }
+    if (!in_transaction(gc, drop_entries, e) && e->num == 1) {
+        libxl__devaddr addr = {
+            .kind = LIBXL__DEVKIND_PCI, .backend_kind = LIBXL__DEVKIND_PCI,
+            .domid = pr->domid, .backend_domid = 0, .devid = 0,
+        };
+        libxl__device_destroy_nodes(gc, &addr);
+    }
+    rm_next(egc, pr);
+}
+
+/* The current function's xenstore part (its result ignored, as libxl
+ * ignores it). */
+static void rm_xenstore(libxl__egc *egc, pcirm *pr)
+{
+    libxl__gc *gc = libxl__ao_gc(pr->ao);
+
+    pr->closing = false;
+    pr->e.be = pr->be;
+    pr->e.num = read_num_devs(gc, pr->be);
+    if (pr->e.num < 0) {
+        rm_next(egc, pr);
+        return;
+    }
+    pr->type = guest_type(gc, pr->domid);
+    if (pr->type == LIBXL_DOMAIN_TYPE_INVALID) {
+        rm_next(egc, pr);
+        return;
+    }
+    rm_wait(egc, pr);
+}
+
+/* The next function of the device (highest first), or the end: the
+ * device's /libxl/pci node goes. */
+static void rm_next(libxl__egc *egc, pcirm *pr)
+{
+    libxl__gc *gc = libxl__ao_gc(pr->ao);
+    libxl_device_pci *pci = pr->pci;
+    int rc;
+
+    while (--pr->fn >= 0 && !(pr->pmask & (1u << pr->fn))) {}
+    if (pr->fn < 0) {
+        xs_rm(CTX->xsh, XBT_NULL, domid_node(gc, pci));
+        rm_done(egc, pr, pr->rc);
+        return;
+    }
+    if (pci->vfunc_mask == pr->pmask) {
+        pci->func = (uint8_t)pr->fn;
+        pci->vdevfn = pr->orig_vdev | (unsigned)pr->fn;
+    } else {
+        pci->vdevfn = pr->orig_vdev;
+    }
+    rc = rm_hw(gc, pr);
+    if (rc) {
+        rm_done(egc, pr, rc);
+        return;
+    }
+    rm_xenstore(egc, pr);
+}
+
+/* libxl__device_pci_remove_common's start: the device named, its
+ * functions found. */
+static int rm_prepare(libxl__gc *gc, pcirm *pr)
+{
+    libxl_device_pci *pci = pr->pci;
     int rc;
 
     if (pci->name) {
         rc = libxl__pci_name_to_bdf(gc, pci);
         if (rc) return rc;
     }
-    orig_vdev = pci->vdevfn & ~7u;
+    pr->orig_vdev = pci->vdevfn & ~7u;
     if (pci->vfunc_mask == LIBXL_PCI_FUNC_ALL) {
-        if (function_mask(gc, pci, &pmask))
+        if (function_mask(gc, pci, &pr->pmask))
             return ERROR_FAIL;
-        pci->vfunc_mask &= pmask;
+        pci->vfunc_mask &= pr->pmask;
     } else {
-        pmask = 1u << pci->func;
+        pr->pmask = 1u << pci->func;
     }
-    for (int fn = 7; fn >= 0; fn--) {
-        if (!(pmask & (1u << fn)))
-            continue;
-        if (pci->vfunc_mask == pmask) {
-            pci->func = (uint8_t)fn;
-            pci->vdevfn = orig_vdev | (unsigned)fn;
-        } else {
-            pci->vdevfn = orig_vdev;
-        }
-        rc = remove_function(gc, domid, pci, force);
-        if (rc) return rc;
-    }
-    xs_rm(CTX->xsh, XBT_NULL, domid_node(gc, pci));
-    return 0;
+    pr->fn = 8;
+    pr->be = libxl__ao_sprintf(pr->ao, "%s", backend_dir(gc, pr->domid));
+    pr->be_state = libxl__ao_sprintf(pr->ao, "%s/state", pr->be);
+    return pr->be && pr->be_state ? 0 : ERROR_NOMEM;
 }
 
 static int remove_op(libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
@@ -1146,16 +1233,23 @@ static int remove_op(libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
 {
     AO_CREATE(ctx, domid, ao_how);
     libxl__gc *gc = libxl__ao_gc(ao);
+    pcirm *pr = libxl__ao_zalloc(ao, sizeof(*pr));
     libxl_device_pci *copy = libxl__ao_zalloc(ao, sizeof(*copy));
     int rc;
 
-    if (!copy) return AO_CREATE_FAIL(ERROR_NOMEM);
+    if (!pr || !copy) return AO_CREATE_FAIL(ERROR_NOMEM);
     libxl_device_pci_init(copy);
     libxl_device_pci_copy(ctx, copy, pci);
-    AO_UNLOCKED(ao, rc = pci_remove(gc, domid, copy, force));
-    libxl_device_pci_dispose(copy);
-    if (rc) LOG(ctx, ERROR, "unable to remove device");
-    libxl__ao_complete(egc, ao, rc);
+    pr->ao = ao;
+    pr->domid = domid;
+    pr->pci = copy;
+    pr->force = force;
+    libxl__xswait_init(&pr->wait);
+    AO_UNLOCKED(ao, rc = rm_prepare(gc, pr));
+    if (rc)
+        rm_done(egc, pr, rc);
+    else
+        rm_next(egc, pr);
     return AO_INPROGRESS;
 }
 

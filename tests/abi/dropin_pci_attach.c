@@ -13,8 +13,8 @@
  *   faults DOMID         adds that fail at each step (lightcore only:
  *                        tests/integration/ops/test_pci_faults.c); the
  *                        pci backend is held at Initialised by the test
- *   abort DOMID          an add aborted while it waits for the backend
- *                        (lightcore only, as faults)
+ *   abort DOMID          an add, then a remove, aborted while they wait
+ *                        for the backend (lightcore only, as faults)
  *
  * In faults and abort, "-- before" precedes the state a failed add must
  * leave as it found, "-- after" the state it left.
@@ -247,23 +247,22 @@ static void faults(uint32_t domid)
     state(domid);
 }
 
-/* An add that waits for the backend (held at Initialised), aborted. */
-static void abort_wait(uint32_t domid)
+/* op (ADD or REMOVE) of 00:SLOT.0 started asynchronously, aborted at
+ * once, and its completion. */
+static void aborted(enum op op, uint32_t domid, unsigned slot)
 {
     libxl_asyncop_how how = { .callback = NULL };
     libxl_device_pci pci;
     libxl_event *ev = NULL;
     int rc;
 
-    backend_held = true;
-    call(ADD, domid, 2, NULL, false, 0, false);
-    printf("-- before\n");
-    state(domid);
     how.u.for_event = 42;
     libxl_device_pci_init(&pci);
-    pci.dev = 5;
-    printf("== add %u 05.0 asynchronously\n", domid);
-    rc = libxl_device_pci_add(ctx, domid, &pci, &how);
+    pci.dev = (uint8_t)slot;
+    printf("== %s %u %02x.0 asynchronously\n", op == ADD ? "add" : "remove",
+           domid, slot);
+    rc = op == ADD ? libxl_device_pci_add(ctx, domid, &pci, &how)
+                   : libxl_device_pci_remove(ctx, domid, &pci, &how);
     printf("  rc %d\n", rc);
     rc = libxl_ao_abort(ctx, &how);
     printf("  abort rc %d\n", rc);
@@ -277,7 +276,20 @@ static void abort_wait(uint32_t domid)
     printf("\n");
     libxl_event_free(ctx, ev);
     libxl_device_pci_dispose(&pci);
+}
+
+/* An add, then a remove, that wait for the backend (held at Initialised),
+ * aborted. */
+static void abort_wait(uint32_t domid)
+{
+    backend_held = true;
+    call(ADD, domid, 2, NULL, false, 0, false);
+    printf("-- before\n");
+    state(domid);
+    aborted(ADD, domid, 5);
     printf("-- after\n");
+    state(domid);
+    aborted(REMOVE, domid, 2);
     state(domid);
 }
 

@@ -4,7 +4,7 @@
  * (after its memory was granted), refusing to assign it through the IOMMU
  * (after its memory and interrupt were granted), a running pci backend
  * that never gets back to Connected (the device init deadline passes),
- * and an add aborted while it waits for that backend. Each failed add
+ * and an add, then a remove, aborted while they wait for that backend. Each failed add
  * returns libxl's error and leaves the host as it found it: no grant, no
  * pirq, the device quarantined as before, no /libxl/pci node, no backend
  * entry, nothing added to the stored configuration (README "Deliberate
@@ -228,5 +228,15 @@ TEST(pci_faults_abort_while_waiting_for_the_backend, 120)
                             "device 0:0:5.0 (rc -22)\n"));
     EXPECT(out, strstr(out, "for_user 42 rc -22\n"));
     EXPECT(out, strstr(out, "  owner 00:02.0 1\n"));
+    /* the remove aborted in its wait: the device is the guest's no more
+     * (quarantined, no grant), its backend entries stay as when the
+     * backend does not answer, the remove's result is the abort's */
+    const char *rm = strstr(out, "== remove 1 02.0 asynchronously\n");
+    EXPECT(out, rm);
+    EXPECT(out, strstr(rm, "  abort rc 0\n"));
+    EXPECT(out, strstr(rm, "for_user 42 rc -22\n"));
+    EXPECT(out, strstr(rm, "    dev-0 = \"0000:00:02.0\""));
+    EXPECT(out, strstr(rm, "  owner 00:02.0 32753\n"));
+    EXPECT(out, strstr(rm, "  granted:\ndone\n"));
     free(out);
 }

@@ -364,51 +364,191 @@ static int probe(struct backend *b, struct bdev *d)
 
 /* ---- pciback */
 
-/* InitWait and num_devs there: every dev-N becomes Initialised (3), then
- * the backend. */
+/*
+ * pciback (Linux's xen-pciback, its default "vpci" mode) gives each device
+ * a slot on one virtual bus 0000:00 and publishes it as vdev-N
+ * ("DDDD:BB:SS.FF", the function in two digits as the PV protocol has it):
+ * the first free slot, or the slot of a device already exported from the
+ * same physical slot (the functions of a multi-function device stay
+ * together, each at its own function number). The virtual bus is
+ * published once, as root-0 and root_num.
+ */
+#define PCI_VSLOTS 32
+
+struct vbus {
+    bool used[PCI_VSLOTS];
+    unsigned phys[PCI_VSLOTS];        /* domain << 16 | bus << 8 | slot */
+};
+
+/* A BDF as pciback scans it ("%x:%x:%x.%x"): 0 or -1. */
+static int parse_bdf(const char *v, unsigned *dom, unsigned *bus,
+                     unsigned *slot, unsigned *fn)
+{
+    int end = -1;
+    if (!v || sscanf(v, "%x:%x:%x.%x%n", dom, bus, slot, fn, &end) != 4 ||
+        end < 0 || *dom > 0xffff || *bus > 0xff || *slot > 0x1f || *fn > 7)
+        return -1;
+    return 0;
+}
+
+/* Reads KEY-i of the backend as a BDF: 0 or -1 (absent or malformed). */
+static int read_bdf(struct backend *b, struct bdev *d, const char *key,
+                    unsigned i, unsigned v[4])
+{
+    char k[32], p[256], *s = NULL;
+    snprintf(k, sizeof(k), "%s-%u", key, i);
+    if (xsc_read(&b->c, 0, node(d, k, p, sizeof(p)), &s))
+        return -1;
+    int r = parse_bdf(s, &v[0], &v[1], &v[2], &v[3]);
+    free(s);
+    return r;
+}
+
+/* The virtual slot for physical device v (noted in bus): >= 0, or -1
+ * when the bus is full. */
+static int vslot_for(struct vbus *bus, const unsigned v[4])
+{
+    unsigned phys = v[0] << 16 | v[1] << 8 | v[2];
+    for (int s = 0; s < PCI_VSLOTS; s++)
+        if (bus->used[s] && bus->phys[s] == phys)
+            return s;
+    for (int s = 0; s < PCI_VSLOTS; s++)
+        if (!bus->used[s]) {
+            bus->used[s] = true;
+            bus->phys[s] = phys;
+            return s;
+        }
+    return -1;
+}
+
+/* The slots the devices already exported (every entry but new ones,
+ * state-N 1) hold, from their dev-N and vdev-N. */
+static void vbus_read(struct backend *b, struct bdev *d, unsigned num,
+                      struct vbus *bus)
+{
+    memset(bus, 0, sizeof(*bus));
+    for (unsigned i = 0; i < num && i < 256; i++) {
+        char k[32], p[256];
+        unsigned st, pv[4], vv[4];
+        snprintf(k, sizeof(k), "state-%u", i);
+        if (xb_read_uint(&b->c, node(d, k, p, sizeof(p)), 8, &st) == 0 &&
+            st == XB_INITIALISING)
+            continue;
+        if (read_bdf(b, d, "dev", i, pv) || read_bdf(b, d, "vdev", i, vv) ||
+            vv[0] || vv[1])
+            continue;
+        bus->used[vv[2]] = true;
+        bus->phys[vv[2]] = pv[0] << 16 | pv[1] << 8 | pv[2];
+    }
+}
+
+/* Room for what pciback writes in one step: vdev-N and state-N per
+ * device, and the root. */
+struct pci_writes {
+    struct xb_kv kv[2 * 256 + 2];
+    char keys[2 * 256 + 2][16], values[256][16];
+    size_t n, nv;
+};
+
+static void pw_add(struct pci_writes *w, const char *key, unsigned i,
+                   const char *value)
+{
+    snprintf(w->keys[w->n], sizeof(w->keys[0]), "%s-%u", key, i);
+    w->kv[w->n].key = w->keys[w->n];
+    w->kv[w->n].value = value;
+    w->n++;
+}
+
+/* Exports device i (physical v): vdev-N, then state-N 3. false when the
+ * virtual bus is full. */
+static bool pci_export(struct pci_writes *w, struct vbus *bus, unsigned i,
+                       const unsigned v[4])
+{
+    int slot = vslot_for(bus, v);
+    if (slot < 0)
+        return false;
+    char *vdev = w->values[w->nv++];
+    snprintf(vdev, sizeof(w->values[0]), "%04x:%02x:%02x.%02x", 0u, 0u,
+             (unsigned)slot, v[3]);
+    pw_add(w, "vdev", i, vdev);
+    pw_add(w, "state", i, "3");
+    return true;
+}
+
+/* The virtual bus's root, unless published already. */
+static void pci_roots(struct backend *b, struct bdev *d, struct pci_writes *w)
+{
+    if (read_uint_or(b, d, "root_num", 0) > 0)
+        return;
+    w->kv[w->n++] = (struct xb_kv){ "root-0", "0000:00" };
+    w->kv[w->n++] = (struct xb_kv){ "root_num", "1" };
+}
+
+/* xenbus_dev_fatal: the backend gives up (Closing). */
+static void pci_fatal(struct backend *b, struct bdev *d, const char *why)
+{
+    logf_("%s: pciback: %s", d->path, why);
+    set_state(b, d, XB_CLOSING, NULL, 0);
+}
+
+/* InitWait and num_devs there: every dev-N exported (vdev-N, state-N 3),
+ * the root published, then the backend Initialised. */
 static void pci_setup(struct backend *b, struct bdev *d)
 {
     unsigned num = read_uint_or(b, d, "num_devs", 0xffffffffu);
     if (num == 0xffffffffu || num > 256)
         return;
-    struct xb_kv kv[256];
-    char keys[256][16];
-    size_t n = 0;
+    struct pci_writes w;
+    struct vbus bus;
+    memset(&bus, 0, sizeof(bus));
+    w.n = w.nv = 0;
     for (unsigned i = 0; i < num; i++) {
-        char p[256], *v = NULL;
-        snprintf(keys[n], sizeof(keys[n]), "dev-%u", i);
-        if (xsc_read(&b->c, 0, node(d, keys[n], p, sizeof(p)), &v))
-            return;               /* pciback: fatal, stays in InitWait */
-        free(v);
-        snprintf(keys[n], sizeof(keys[n]), "state-%u", i);
-        kv[n].key = keys[n];
-        kv[n].value = "3";
-        n++;
+        unsigned v[4];
+        if (read_bdf(b, d, "dev", i, v))
+            return pci_fatal(b, d, "Error parsing pci device configuration");
+        if (!pci_export(&w, &bus, i, v))
+            return pci_fatal(b, d, "No more space on root virtual PCI bus");
     }
-    set_state(b, d, XB_INITIALISED, kv, n);
+    pci_roots(b, d, &w);
+    set_state(b, d, XB_INITIALISED, w.kv, w.n);
 }
 
 /* The toolstack asked for a reconfiguration and pcifront followed: new
- * devices (state-N 1) are attached (3), devices being taken away (state-N
- * 5) are let go (6), then Reconfigured. */
+ * devices (state-N 1) are exported (vdev-N, state-N 3); devices being
+ * taken away (state-N 5) are found by their vdev-N and let go (pciback
+ * writes nothing for them); then Reconfigured. */
 static void pci_reconfigure(struct backend *b, struct bdev *d)
 {
     unsigned num = read_uint_or(b, d, "num_devs", 0);
-    struct xb_kv kv[256];
-    char keys[256][16];
-    size_t n = 0;
-    for (unsigned i = 0; i < num && i < 256; i++) {
-        char p[256];
-        snprintf(keys[n], sizeof(keys[n]), "state-%u", i);
-        unsigned st;
-        if (xb_read_uint(&b->c, node(d, keys[n], p, sizeof(p)), 8, &st) == 0 &&
-            (st == XB_INITIALISING || st == XB_CLOSING)) {
-            kv[n].key = keys[n];
-            kv[n].value = st == XB_CLOSING ? "6" : "3";
-            n++;
+    struct pci_writes w;
+    struct vbus bus;
+    bool added = false;
+    if (num > 256)
+        return pci_fatal(b, d, "Error reading number of devices");
+    vbus_read(b, d, num, &bus);
+    w.n = w.nv = 0;
+    for (unsigned i = 0; i < num; i++) {
+        char k[32], p[256];
+        unsigned st, v[4];
+        snprintf(k, sizeof(k), "state-%u", i);
+        if (xb_read_uint(&b->c, node(d, k, p, sizeof(p)), 8, &st))
+            continue;
+        if (st == XB_INITIALISING) {
+            if (read_bdf(b, d, "dev", i, v))
+                return pci_fatal(b, d, "Error parsing pci device "
+                                 "configuration");
+            if (!pci_export(&w, &bus, i, v))
+                return pci_fatal(b, d, "No more space on root virtual PCI "
+                                 "bus");
+            added = true;
+        } else if (st == XB_CLOSING) {
+            if (read_bdf(b, d, "vdev", i, v))
+                return pci_fatal(b, d, "Error reading device configuration");
         }
     }
-    set_state(b, d, XB_RECONFIGURED, kv, n);
+    if (added)
+        pci_roots(b, d, &w);
+    set_state(b, d, XB_RECONFIGURED, w.kv, w.n);
 }
 
 /* ---- the state machine */

@@ -660,8 +660,9 @@ static void pci_backend(uint32_t d)
     ck_assert(xs_transaction_end(xs, t, false));
 }
 
-/* pciback and pcifront: connect, then a hot-add and a hot-remove as
- * libxl asks for them (Reconfiguring), back to Connected each time. */
+/* pciback and pcifront: connect, then hot-adds and a hot-remove as libxl
+ * asks for them (Reconfiguring), back to Connected each time; pciback's
+ * virtual slots (vdev-N) and root. */
 TEST(pci_reconfigure, 60)
 {
     if (skipped)
@@ -674,6 +675,16 @@ TEST(pci_reconfigure, 60)
     ck_assert_str_eq(v, "3");
     free(v);
     ck_assert(xs_exists(FE(d, "pci", 0, "pci-op-ref")));
+    /* pciback's virtual bus: the device at its first slot, the root */
+    static const char *const published[][2] = {
+        { "vdev-0", "0000:00:00.00" }, { "root-0", "0000:00" },
+        { "root_num", "1" },
+    };
+    for (size_t i = 0; i < 3; i++) {
+        v = xs_get(BE(d, "pci", 0, published[i][0]));
+        ck_assert_str_eq(v, published[i][1]);
+        free(v);
+    }
 
     /* hot-add dev-1 */
     xs_transaction_t t = xs_transaction_start(xs);
@@ -685,6 +696,22 @@ TEST(pci_reconfigure, 60)
     ck_assert(wait_value(BE(d, "pci", 0, "state-1"), "3", 5000));
     ck_assert(wait_value(BE(d, "pci", 0, "state"), "4", 5000));
     ck_assert(wait_value(FE(d, "pci", 0, "state"), "4", 5000));
+    v = xs_get(BE(d, "pci", 0, "vdev-1"));
+    ck_assert_str_eq(v, "0000:00:01.00");            /* the next slot */
+    free(v);
+
+    /* another function of dev-0's physical slot: dev-0's virtual slot */
+    t = xs_transaction_start(xs);
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "dev-2"), "0000:00:01.3", 12));
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "state-2"), "1", 1));
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "num_devs"), "3", 1));
+    ck_assert(xs_write(xs, t, BE(d, "pci", 0, "state"), "7", 1));
+    ck_assert(xs_transaction_end(xs, t, false));
+    ck_assert(wait_value(BE(d, "pci", 0, "state-2"), "3", 5000));
+    ck_assert(wait_value(BE(d, "pci", 0, "state"), "4", 5000));
+    v = xs_get(BE(d, "pci", 0, "vdev-2"));
+    ck_assert_str_eq(v, "0000:00:00.03");
+    free(v);
 
     /* hot-remove dev-0 */
     t = xs_transaction_start(xs);
@@ -692,6 +719,9 @@ TEST(pci_reconfigure, 60)
     ck_assert(xs_write(xs, t, BE(d, "pci", 0, "state"), "7", 1));
     ck_assert(xs_transaction_end(xs, t, false));
     ck_assert(wait_value(BE(d, "pci", 0, "state"), "4", 5000));
+    v = xs_get(BE(d, "pci", 0, "state-0"));
+    ck_assert_str_eq(v, "5");          /* pciback writes nothing for it */
+    free(v);
 
     /* the whole backend goes */
     t = xs_transaction_start(xs);

@@ -10,6 +10,7 @@
  *   store DOMID CONFIG   store CONFIG's text as the domain's libxl-json
  *   attach DOMID         the scenario: adds, refusals, removes, destroy
  *   refuse DOMID         a device added twice
+ *   multi DOMID          a multi-function device (vfunc_mask all)
  *   faults DOMID         adds that fail at each step (lightcore only:
  *                        tests/integration/ops/test_pci_faults.c); the
  *                        pci backend is held at Initialised by the test
@@ -56,6 +57,7 @@ static struct xs_handle *xsh;
 static int (*pci_owner)(uint16_t seg, uint8_t bus, uint8_t devfn);
 static int (*hw_grants)(uint32_t domid, char *buf, size_t size);
 static bool backend_held;       /* the test keeps it from connecting */
+static bool show_functions;     /* the owners of 06.0-06.2 too */
 
 /* ------------------------------------------------------------ state */
 
@@ -138,6 +140,9 @@ static void state(uint32_t domid)
     for (unsigned dev = 2; pci_owner && dev <= 5; dev++)
         printf("  owner 00:%02x.0 %d\n", dev, pci_owner(0, 0,
                                                        (uint8_t)(dev << 3)));
+    for (unsigned fn = 0; pci_owner && show_functions && fn < 3; fn++)
+        printf("  owner 00:06.%u %d\n", fn, pci_owner(0, 0,
+                                                     (uint8_t)(6 << 3 | fn)));
     if (hw_grants && !hw_grants(domid, buf, sizeof(buf)))
         printf("  granted:\n%s", buf);
 }
@@ -222,6 +227,33 @@ static void refuse(uint32_t domid)
     call(ADD, domid, 2, NULL, false, 0, false);
     call(ADD, domid, 2, NULL, false, 0, true);
     list(domid);
+}
+
+/* The three functions of 00:06 (a multi-function device, all set aside)
+ * added as one at virtual slot 7 (vfunc_mask all), listed, removed. */
+static void multi(uint32_t domid)
+{
+    libxl_device_pci pci;
+    int rc;
+
+    show_functions = true;
+    for (int op = 0; op < 2; op++) {
+        libxl_device_pci_init(&pci);
+        pci.dev = 6;
+        pci.vfunc_mask = LIBXL_PCI_FUNC_ALL;
+        pci.vdevfn = 7 << 3;
+        printf("== %s %u 06.* at slot 7\n", op ? "remove" : "add", domid);
+        fflush(stdout);
+        rc = op ? libxl_device_pci_remove(ctx, domid, &pci, NULL)
+                : libxl_device_pci_add(ctx, domid, &pci, NULL);
+        printf("  rc %d\n", rc);
+        char *j = libxl_device_pci_to_json(ctx, &pci);
+        printf("  caller's %s\n", j ? j : "(null)");
+        free(j);
+        libxl_device_pci_dispose(&pci);
+        state(domid);
+        list(domid);
+    }
 }
 
 /* 02.0 and 05.0 are sound; 03.0's interrupt is none dom0 has (mapping
@@ -316,7 +348,7 @@ int main(int argc, char *argv[])
     int rc = 0;
 
     if (argc < 3) {
-        fprintf(stderr, "usage: %s store|attach|refuse|faults|abort DOMID"
+        fprintf(stderr, "usage: %s store|attach|refuse|multi|faults|abort DOMID"
                 " ...\n", argv[0]);
         return 2;
     }
@@ -337,6 +369,8 @@ int main(int argc, char *argv[])
         attach(domid);
     } else if (!strcmp(argv[1], "refuse") && argc == 3) {
         refuse(domid);
+    } else if (!strcmp(argv[1], "multi") && argc == 3) {
+        multi(domid);
     } else if (!strcmp(argv[1], "faults") && argc == 3) {
         faults(domid);
     } else if (!strcmp(argv[1], "abort") && argc == 3) {

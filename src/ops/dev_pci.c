@@ -17,9 +17,14 @@
  * protocol (the backend is awaited Connected before and after: watched,
  * abortable and bounded by the device init deadline, where libxl polls it
  * for 10 s). A failed or aborted add takes back all it did. An HVM
- * guest's device is given to its device model over QMP, which is the
- * device model's work (not done here: such an add
- * fails as libxl's does when no device model answers).
+ * guest whose device model is upstream QEMU gets the device from it
+ * first, over QMP (device_add of a xen-pci-passthrough device, then
+ * query-pci for the virtual slot QEMU gave it); then the same grants,
+ * assignment and entries (no backend wait). Not done yet (the device
+ * model's issue): the HVM remove over QMP (device_del, then query-pci
+ * until the device is gone), which fails as libxl's does when no device
+ * model answers; qemu-traditional (ERROR_NI); taking a device back from
+ * QEMU when a later step of its add fails.
  *
  * sysfs and xenstore values are read bounded and parsed strictly: a
  * backend entry that is missing or not a BDF is never matched, never
@@ -40,6 +45,7 @@
 #include "ops/device.h"
 #include "ops/pci.h"
 #include "ops/userdata.h"
+#include "subop/qmp.h"
 #include "subop/xswait.h"
 #include "xs/paths.h"
 
@@ -430,8 +436,6 @@ typedef struct {
     libxl_domain_type type;
     /* what there is to undo */
     bool marked;                      /* /libxl/pci/BDF/domid written */
-    bool dir_made, top_made;          /* ... making /libxl/pci/BDF, and
-                                         /libxl/pci */
     hw_range given[NUM_RESOURCES];    /* I/O memory and ports */
     int ngiven;
     int pirq;                         /* mapped into the guest (> 0) */
@@ -440,6 +444,9 @@ typedef struct {
     const char *be, *be_state;
     bool exists;                      /* a device was there before */
     libxl__xswait wait;
+    /* an HVM guest's device model (upstream QEMU) */
+    libxl__qmp qmp;
+    const char *qdev_id;              /* the device's id in QEMU */
 } pciadd;
 
 /*
@@ -586,17 +593,6 @@ assign:
     return 0;
 }
 
-/* Removes a xenstore directory that has no children. */
-static void rm_if_empty(libxl__gc *gc, const char *path)
-{
-    unsigned n = 1;
-    char **l = xs_directory(CTX->xsh, XBT_NULL, path, &n);
-
-    free(l);
-    if (l && !n)
-        xs_rm(CTX->xsh, XBT_NULL, path);
-}
-
 /*
  * Takes back what a failed add gave, newest first: the device from the
  * guest (back to quarantine, where an assignable device waits), its
@@ -634,17 +630,10 @@ static void add_undo(libxl__gc *gc, pciadd *pa)
     }
     /* only the node this add wrote: libxl also removes the node of a
      * device it refused (one a guest has) or of the last device a name
-     * lookup looked at */
-    if (pa->marked) {
+     * lookup looked at; the empty /libxl/pci/BDF directory stays, as
+     * libxl leaves it */
+    if (pa->marked)
         xs_rm(CTX->xsh, XBT_NULL, domid_node(gc, pa->pci));
-        /* the directories too that this add made (libxl leaves them),
-         * when nothing else has been put there since */
-        if (pa->dir_made)
-            rm_if_empty(gc, GCSPRINTF("/libxl/pci/" BDF_XS_FMT,
-                                      BDF_ARGS(pa->pci)));
-        if (pa->top_made)
-            rm_if_empty(gc, "/libxl/pci");
-    }
     pa->assigned = pa->irq_allowed = pa->marked = false;
     pa->pirq = pa->ngiven = 0;
 }
@@ -730,11 +719,6 @@ static int add_prepare(libxl__gc *gc, pciadd *pa)
              BDF_ARGS(pci));
         return ERROR_FAIL;
     }
-    char *dir = GCSPRINTF("/libxl/pci/" BDF_XS_FMT, BDF_ARGS(pci));
-    pa->dir_made = !libxl__xs_read_checked(gc, XBT_NULL, dir, XS_VALUE_MAX)
-                   && errno == ENOENT;
-    pa->top_made = !libxl__xs_read_checked(gc, XBT_NULL, "/libxl/pci",
-                                           XS_VALUE_MAX) && errno == ENOENT;
     if (!xs_write(CTX->xsh, XBT_NULL, domid_node(gc, pci),
                   GCSPRINTF("%u", domid), strlen(GCSPRINTF("%u", domid)))) {
         LOGE(CTX, ERROR, "xenstore write failed: `%s'", domid_node(gc, pci));
@@ -770,19 +754,46 @@ static int add_prepare(libxl__gc *gc, pciadd *pa)
     }
 
     /* do_pci_add */
-    type = guest_type(gc, domid);
-    if (type == LIBXL_DOMAIN_TYPE_INVALID) {
+    pa->type = guest_type(gc, domid);
+    if (pa->type == LIBXL_DOMAIN_TYPE_INVALID) {
         guest_type(gc, domid);             /* pci_add_dm_done asks again */
         return ERROR_FAIL;
     }
-    if (type == LIBXL_DOMAIN_TYPE_HVM) {
-        /* QEMU's xen-pci-passthrough device_add over QMP: the device
-         * model's (no device model answers here) */
-        LOGED(CTX, ERROR, domid, "Failed to connect to QMP socket "
-              "/var/run/xen/qmp-libxl-%u", domid);
-        return ERROR_FAIL;
+    if (pa->type == LIBXL_DOMAIN_TYPE_HVM) {
+        /* the device model: upstream QEMU only (over QMP) */
+        char *path = GCSPRINTF("/libxl/%u/dm-version", domid);
+        char *v = libxl__xs_read_checked(gc, XBT_NULL, path, XS_VALUE_MAX);
+        libxl_device_model_version dmv;
+        if (!v && errno != ENOENT)
+            return ERROR_FAIL;
+        if (v && libxl_device_model_version_from_string(v, &dmv)) {
+            LOGD(CTX, ERROR, domid, "fatal: %s contain a wrong value (%s)",
+                 path, v);
+            return ERROR_INVAL;
+        }
+        if (!v || dmv != LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN) {
+            /* qemu-traditional's pci-ins through xenstore: not done */
+            LOGD(CTX, ERROR, domid, "PCI passthrough to an HVM guest of "
+                 "qemu-traditional is not implemented");
+            return ERROR_NI;
+        }
+        pa->qdev_id = libxl__ao_sprintf(pa->ao, "pci-pt-%02x_%02x.%01x",
+                                        pci->bus, pci->dev, pci->func);
+        return pa->qdev_id ? 0 : ERROR_NOMEM;
     }
-    rc = add_pv(gc, pa);
+    return 0;
+}
+
+/*
+ * pci_add_dm_done: the device's grants and assignment (after the device
+ * model took it, for an HVM guest), then what the backend has, up to
+ * libxl__device_pci_add_xenstore's wait.
+ */
+static int add_dm_done(libxl__gc *gc, pciadd *pa)
+{
+    uint32_t domid = pa->domid;
+    int rc = add_pv(gc, pa);
+
     if (rc) return rc;
 
     /* libxl__device_pci_add_xenstore, up to its wait */
@@ -815,6 +826,7 @@ static void add_done(libxl__egc *egc, pciadd *pa, int rc)
 {
     libxl__gc *gc = libxl__ao_gc(pa->ao);
 
+    libxl__qmp_close(&pa->qmp);
     if (rc) {
         add_undo(gc, pa);
         add_failed(gc, pa->domid, pa->pci, rc);
@@ -851,6 +863,160 @@ static void add_backend_state(libxl__egc *egc, libxl__xswait *xsw, int rc,
     add_done(egc, pa, rc);
 }
 
+/* After the grants (rc): the entries, once a running PV backend is
+ * Connected. */
+static void add_backend(libxl__egc *egc, pciadd *pa, int rc)
+{
+    libxl__gc *gc = libxl__ao_gc(pa->ao);
+
+    if (!rc && libxl__ao_aborting(pa->ao))
+        rc = ERROR_ABORTED;
+    if (rc) {
+        add_done(egc, pa, rc);
+    } else if (pa->exists && pa->type == LIBXL_DOMAIN_TYPE_PV) {
+        pa->wait.ao = pa->ao;
+        pa->wait.what = libxl__ao_sprintf(pa->ao, "pci backend %s", pa->be);
+        pa->wait.path = pa->be_state;
+        pa->wait.timeout_ms = libxl__device_timeout_ms(LIBXL__DEVTIMEOUT_INIT);
+        pa->wait.callback = add_backend_state;
+        rc = libxl__xswait_start(&pa->wait);
+        if (rc) add_done(egc, pa, rc);
+    } else {
+        add_done(egc, pa, add_xenstore(gc, pa));
+    }
+}
+
+/* ---- an HVM guest: QEMU's xen-pci-passthrough device over QMP */
+
+#define QMP_TIMEOUT_MS 10000          /* libxl's LIBXL_QMP_CMD_TIMEOUT */
+
+static void add_qmp_added(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                          struct json_object *response);
+static void add_qmp_queried(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                            struct json_object *response);
+
+/* device_add of the device (driver, id, hostaddr, its virtual slot if
+ * asked for, permissive if asked for, in libxl's order). 0 (a callback
+ * follows) or an error. */
+static int add_qmp_device_add(pciadd *pa)
+{
+    const libxl_device_pci *pci = pa->pci;
+    libxl__gc *gc = libxl__ao_gc(pa->ao);
+    struct json_object *args = json_object_new_object();
+    char addr[16], host[32];
+    int rc;
+
+    if (!args) return ERROR_NOMEM;
+    snprintf(host, sizeof(host), BDF_FMT, BDF_ARGS(pci));
+    snprintf(addr, sizeof(addr), "%x.%x", (pci->vdevfn >> 3) & 0x1f,
+             pci->vdevfn & 7);
+    if (json_object_object_add(args, "driver",
+                               json_object_new_string("xen-pci-passthrough"))
+        || json_object_object_add(args, "id",
+                                  json_object_new_string(pa->qdev_id)) ||
+        json_object_object_add(args, "hostaddr",
+                               json_object_new_string(host)) ||
+        (pci->vdevfn &&
+         json_object_object_add(args, "addr", json_object_new_string(addr)))
+        || (pci->permissive &&
+            json_object_object_add(args, "permissive",
+                                   json_object_new_boolean(1)))) {
+        json_object_put(args);
+        return ERROR_NOMEM;
+    }
+    pa->qmp.ao = pa->ao;
+    pa->qmp.what = "QMP";
+    pa->qmp.path = libxl__qmp_socket_path(gc, pa->domid);
+    pa->qmp.connect_timeout_ms = 0;              /* libxl tries once */
+    pa->qmp.timeout_ms = QMP_TIMEOUT_MS;
+    pa->qmp.callback = add_qmp_added;
+    rc = pa->qmp.path ? libxl__qmp_send(&pa->qmp, "device_add", args, -1)
+                      : ERROR_NOMEM;
+    json_object_put(args);
+    return rc;
+}
+
+static void add_qmp_added(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                          struct json_object *response)
+{
+    pciadd *pa = CONTAINER_OF(qmp, pciadd, qmp);
+
+    (void)response;
+    if (!rc) {
+        qmp->callback = add_qmp_queried;
+        rc = libxl__qmp_send(qmp, "query-pci", NULL, -1);
+    }
+    if (rc) add_done(egc, pa, rc);
+}
+
+/* A member of a JSON object, of the type wanted, or NULL. */
+static struct json_object *member(struct json_object *o, const char *key,
+                                  json_type type)
+{
+    struct json_object *v = NULL;
+
+    if (!o || !json_object_is_type(o, json_type_object) ||
+        !json_object_object_get_ex(o, key, &v) ||
+        !json_object_is_type(v, type))
+        return NULL;
+    return v;
+}
+
+/* The device's virtual slot and function, as QEMU placed it: from the
+ * query-pci answer (an array of buses, each with an array of devices:
+ * qdev_id, slot, function). 0, ERROR_QEMU_API for an answer of another
+ * shape, or ERROR_FAIL when the device is not there (both logged). */
+static int add_qmp_slot(libxl__gc *gc, pciadd *pa, struct json_object *resp)
+{
+    size_t nbus = json_object_is_type(resp, json_type_array)
+                  ? json_object_array_length(resp) : 0;
+
+    for (size_t i = 0; i < nbus; i++) {
+        struct json_object *devs =
+            member(json_object_array_get_idx(resp, i), "devices",
+                   json_type_array);
+        if (!devs) goto api;
+        for (size_t j = 0; j < json_object_array_length(devs); j++) {
+            struct json_object *d = json_object_array_get_idx(devs, j);
+            struct json_object *id = member(d, "qdev_id", json_type_string);
+            if (!id) goto api;
+            if (strcmp(json_object_get_string(id), pa->qdev_id))
+                continue;
+            struct json_object *slot = member(d, "slot", json_type_int);
+            struct json_object *fn = member(d, "function", json_type_int);
+            if (!slot || !fn) goto api;
+            int64_t sv = json_object_get_int64(slot);
+            int64_t fv = json_object_get_int64(fn);
+            /* libxl packs them as PCI_DEVFN; out-of-range values are
+             * masked the same way */
+            pa->pci->vdevfn = (uint32_t)(((sv & 0x1f) << 3) | (fv & 7));
+            return 0;
+        }
+    }
+    LOGD(CTX, ERROR, pa->domid, "PCI device id '%s' wasn't found in QEMU's "
+         "'query-pci' response.", pa->qdev_id);
+    return ERROR_FAIL;
+api:
+    LOGD(CTX, ERROR, pa->domid, "Unexpected response to QMP cmd "
+         "'query-pci', received:\n%s",
+         json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY));
+    return ERROR_QEMU_API;
+}
+
+static void add_qmp_queried(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                            struct json_object *response)
+{
+    pciadd *pa = CONTAINER_OF(qmp, pciadd, qmp);
+    libxl__gc *gc = libxl__ao_gc(pa->ao);
+
+    if (!rc)
+        rc = add_qmp_slot(gc, pa, response);
+    libxl__qmp_close(qmp);
+    if (!rc)
+        rc = add_dm_done(gc, pa);
+    add_backend(egc, pa, rc);
+}
+
 int libxl_device_pci_add(libxl_ctx *ctx, uint32_t domid,
                          libxl_device_pci *pci,
                          const libxl_asyncop_how *ao_how)
@@ -868,23 +1034,16 @@ int libxl_device_pci_add(libxl_ctx *ctx, uint32_t domid,
     pa->domid = domid;
     pa->pci = copy;
     libxl__xswait_init(&pa->wait);
+    libxl__qmp_init(&pa->qmp);
     AO_UNLOCKED(ao, rc = add_prepare(gc, pa));
-    if (!rc && libxl__ao_aborting(ao))
-        rc = ERROR_ABORTED;
-    if (rc) {
-        add_done(egc, pa, rc);
-    } else if (pa->exists && pa->type == LIBXL_DOMAIN_TYPE_PV) {
-        pa->wait.ao = ao;
-        pa->wait.what = libxl__ao_sprintf(ao, "pci backend %s", pa->be);
-        pa->wait.path = pa->be_state;
-        pa->wait.timeout_ms = libxl__device_timeout_ms(LIBXL__DEVTIMEOUT_INIT);
-        pa->wait.callback = add_backend_state;
-        rc = libxl__xswait_start(&pa->wait);
+    if (!rc && pa->type == LIBXL_DOMAIN_TYPE_HVM) {
+        rc = add_qmp_device_add(pa);
         if (rc) add_done(egc, pa, rc);
-    } else {
-        AO_UNLOCKED(ao, rc = add_xenstore(gc, pa));
-        add_done(egc, pa, rc);
+        return AO_INPROGRESS;
     }
+    if (!rc)
+        AO_UNLOCKED(ao, rc = add_dm_done(gc, pa));
+    add_backend(egc, pa, rc);
     return AO_INPROGRESS;
 }
 

@@ -11,6 +11,8 @@
  *   attach DOMID         the scenario: adds, refusals, removes, destroy
  *   refuse DOMID         a device added twice
  *   multi DOMID          a multi-function device (vfunc_mask all)
+ *   hvm DOMID            adds to an HVM guest through its device model
+ *                        (tests/integration/ops/test_dropin_pci_hvm.c)
  *   faults DOMID         adds that fail at each step (lightcore only:
  *                        tests/integration/ops/test_pci_faults.c); the
  *                        pci backend is held at Initialised by the test
@@ -58,6 +60,7 @@ static int (*pci_owner)(uint16_t seg, uint8_t bus, uint8_t devfn);
 static int (*hw_grants)(uint32_t domid, char *buf, size_t size);
 static bool backend_held;       /* the test keeps it from connecting */
 static bool show_functions;     /* the owners of 06.0-06.2 too */
+static bool hvm_guest;          /* no pcifront: pciback rests at 3 or 7 */
 
 /* ------------------------------------------------------------ state */
 
@@ -77,7 +80,8 @@ static bool settled(void *arg)
     fs = v ? atoi(v) : -1;
     free(v);
     return bs == -1 || fs == -1 || (bs == 4 && fs == 4) ||
-           (backend_held && bs == 3 && fs == 3);
+           (backend_held && bs == 3 && fs == 3) ||
+           (hvm_guest && (bs == 3 || bs == 7));
 }
 
 static void settle(uint32_t domid)
@@ -229,6 +233,19 @@ static void refuse(uint32_t domid)
     list(domid);
 }
 
+/* An HVM guest whose device model is upstream QEMU (a scripted QMP
+ * server): 02.0 where QEMU places it, 04.0 at virtual slot 5 and
+ * permissive, 03.0 refused by QEMU. */
+static void hvm(uint32_t domid)
+{
+    hvm_guest = true;
+    state(domid);
+    call(ADD, domid, 2, NULL, false, 0, true);
+    call(ADD, domid, 4, NULL, true, 5 << 3, true);
+    call(ADD, domid, 3, NULL, false, 0, true);
+    list(domid);
+}
+
 /* The three functions of 00:06 (a multi-function device, all set aside)
  * added as one at virtual slot 7 (vfunc_mask all), listed, removed. */
 static void multi(uint32_t domid)
@@ -348,8 +365,8 @@ int main(int argc, char *argv[])
     int rc = 0;
 
     if (argc < 3) {
-        fprintf(stderr, "usage: %s store|attach|refuse|multi|faults|abort DOMID"
-                " ...\n", argv[0]);
+        fprintf(stderr, "usage: %s store|attach|refuse|multi|hvm|faults|"
+                "abort DOMID ...\n", argv[0]);
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -369,6 +386,8 @@ int main(int argc, char *argv[])
         attach(domid);
     } else if (!strcmp(argv[1], "refuse") && argc == 3) {
         refuse(domid);
+    } else if (!strcmp(argv[1], "hvm") && argc == 3) {
+        hvm(domid);
     } else if (!strcmp(argv[1], "multi") && argc == 3) {
         multi(domid);
     } else if (!strcmp(argv[1], "faults") && argc == 3) {

@@ -20,11 +20,12 @@
  * guest whose device model is upstream QEMU gets the device from it
  * first, over QMP (device_add of a xen-pci-passthrough device, then
  * query-pci for the virtual slot QEMU gave it); then the same grants,
- * assignment and entries (no backend wait). Not done yet (the device
- * model's issue): the HVM remove over QMP (device_del, then query-pci
- * until the device is gone), which fails as libxl's does when no device
- * model answers; qemu-traditional (ERROR_NI); taking a device back from
- * QEMU when a later step of its add fails.
+ * assignment and entries (no backend wait); its remove asks QEMU to let
+ * it go (device_del, then query-pci every second until it is gone, 10 s
+ * at most) before the reset, deassignment and entries (libxl leaves an
+ * HVM guest's grants). Not done (the device model's issue):
+ * qemu-traditional (ERROR_NI); taking a device back from QEMU when a
+ * later step of its add fails.
  *
  * sysfs and xenstore values are read bounded and parsed strictly: a
  * backend entry that is missing or not a BDF is never matched, never
@@ -1160,13 +1161,36 @@ typedef struct {
     bool closing;                     /* state-N 5 written */
     int rc;                           /* ERROR_ABORTED once aborted */
     libxl__xswait wait;
+    /* an HVM guest's device model (upstream QEMU) */
+    libxl__qmp qmp;
+    libxl__ao_time deadline, retry;
+    const char *qdev_id;
 } pcirm;
+
+#define RM_BY_QMP 1                   /* rm_hw: the device model's turn */
 
 static void rm_next(libxl__egc *egc, pcirm *pr);
 static void rm_step(libxl__egc *egc, pcirm *pr);
 
+/* pci_remove_detached: unless the remove failed (rc) and is not forced,
+ * the device is reset and taken from the guest. 0 or rc. */
+static int rm_detached_hw(libxl__gc *gc, pcirm *pr, bool hvm, int rc)
+{
+    libxl_device_pci *pci = pr->pci;
+
+    if (rc && !pr->force)
+        return rc;
+    if (!(pci->vdevfn & 7))
+        reset_device(gc, pci);
+    if (xc_deassign_device(CTX->xch, pr->domid, pci_sbdf(pci)) < 0 &&
+        (hvm || errno != ENOSYS))
+        LOGED(CTX, ERROR, pr->domid, "xc_deassign_device failed");
+    return 0;
+}
+
 /* do_pci_remove and what follows before the backend, for the current
- * function of the device: 0, or its error (logged). */
+ * function of the device: 0, RM_BY_QMP (an HVM guest's device model is
+ * asked first), or its error (logged). */
 static int rm_hw(libxl__gc *gc, pcirm *pr)
 {
     libxl_device_pci *pci = pr->pci;
@@ -1190,10 +1214,23 @@ static int rm_hw(libxl__gc *gc, pcirm *pr)
         goto detached;
     }
     if (type == LIBXL_DOMAIN_TYPE_HVM) {
-        /* QEMU's device_del over QMP: the device model's */
-        LOGED(CTX, ERROR, domid, "Failed to connect to QMP socket "
-              "/var/run/xen/qmp-libxl-%u", domid);
-        rc = ERROR_FAIL;
+        /* the device model lets it go first: upstream QEMU only */
+        char *path = GCSPRINTF("/libxl/%u/dm-version", domid);
+        char *v = libxl__xs_read_checked(gc, XBT_NULL, path, XS_VALUE_MAX);
+        libxl_device_model_version dmv;
+        if (v && libxl_device_model_version_from_string(v, &dmv)) {
+            LOGD(CTX, ERROR, domid, "fatal: %s contain a wrong value (%s)",
+                 path, v);
+            rc = ERROR_INVAL;
+        } else if (v && dmv == LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN) {
+            pr->qdev_id = libxl__ao_sprintf(pr->ao, "pci-pt-%02x_%02x.%01x",
+                                            pci->bus, pci->dev, pci->func);
+            return pr->qdev_id ? RM_BY_QMP : ERROR_NOMEM;
+        } else {
+            LOGD(CTX, ERROR, domid, "PCI passthrough to an HVM guest of "
+                 "qemu-traditional is not implemented");
+            rc = ERROR_NI;
+        }
         goto detached;
     }
     /* the guest loses the device's memory, ports and interrupt (each
@@ -1208,22 +1245,151 @@ static int rm_hw(libxl__gc *gc, pcirm *pr)
     }
     rc = 0;
 detached:
-    if (rc && !pr->force)
-        return rc;
-    if (!(pci->vdevfn & 7))
-        reset_device(gc, pci);
-    if (xc_deassign_device(CTX->xch, domid, pci_sbdf(pci)) < 0 &&
-        (type == LIBXL_DOMAIN_TYPE_HVM || errno != ENOSYS))
-        LOGED(CTX, ERROR, domid, "xc_deassign_device failed");
-    return 0;
+    return rm_detached_hw(gc, pr, type == LIBXL_DOMAIN_TYPE_HVM, rc);
 }
 
 /* The remove is over. */
 static void rm_done(libxl__egc *egc, pcirm *pr, int rc)
 {
+    libxl__qmp_close(&pr->qmp);
+    libxl__ao_time_deregister(egc->ctx, &pr->deadline);
+    libxl__ao_time_deregister(egc->ctx, &pr->retry);
     if (rc) LOG(egc->ctx, ERROR, "unable to remove device");
     libxl_device_pci_dispose(pr->pci);
     libxl__ao_complete(egc, pr->ao, rc);
+}
+
+/* ---- an HVM guest: QEMU lets the device go (device_del, then query-pci
+ * every second until it is gone, within libxl's 10 s) */
+
+static void rm_xenstore(libxl__egc *egc, pcirm *pr);
+static void rm_qmp_deleted(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                           struct json_object *response);
+static void rm_qmp_queried(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                           struct json_object *response);
+
+/* The device model is done with the device (rc 0) or failed: as libxl's
+ * pci_remove_detached. */
+static void rm_qmp_detached(libxl__egc *egc, pcirm *pr, int rc)
+{
+    libxl__gc *gc = libxl__ao_gc(pr->ao);
+
+    libxl__qmp_close(&pr->qmp);
+    libxl__ao_time_deregister(egc->ctx, &pr->deadline);
+    libxl__ao_time_deregister(egc->ctx, &pr->retry);
+    rc = rm_detached_hw(gc, pr, true, rc);
+    if (rc) {
+        rm_done(egc, pr, rc);
+        return;
+    }
+    rm_xenstore(egc, pr);
+}
+
+static void rm_qmp_deadline(libxl__egc *egc, libxl__ao_time *t, int rc)
+{
+    pcirm *pr = CONTAINER_OF(t, pcirm, deadline);
+
+    if (rc == ERROR_TIMEDOUT)
+        LOGD(egc->ctx, WARN, pr->domid, "timed out waiting for DM to remove "
+             "%s", pr->qdev_id);
+    rm_qmp_detached(egc, pr, rc);
+}
+
+static void rm_qmp_query(libxl__egc *egc, pcirm *pr)
+{
+    int rc;
+
+    pr->qmp.callback = rm_qmp_queried;
+    rc = libxl__qmp_send(&pr->qmp, "query-pci", NULL, -1);
+    if (rc) rm_qmp_detached(egc, pr, rc);
+}
+
+static void rm_qmp_retry(libxl__egc *egc, libxl__ao_time *t, int rc)
+{
+    pcirm *pr = CONTAINER_OF(t, pcirm, retry);
+
+    if (rc == ERROR_TIMEDOUT)
+        rm_qmp_query(egc, pr);
+    else
+        rm_qmp_detached(egc, pr, rc);
+}
+
+static void rm_qmp_del(libxl__egc *egc, pcirm *pr)
+{
+    libxl__gc *gc = libxl__ao_gc(pr->ao);
+    struct json_object *args = json_object_new_object();
+    int rc = ERROR_NOMEM;
+
+    if (!args ||
+        json_object_object_add(args, "id",
+                               json_object_new_string(pr->qdev_id)))
+        goto out;
+    rc = libxl__ao_time_register(pr->ao, &pr->deadline, rm_qmp_deadline,
+                                 QMP_TIMEOUT_MS);
+    if (rc) goto out;
+    pr->qmp.ao = pr->ao;
+    pr->qmp.what = "QMP";
+    pr->qmp.path = libxl__qmp_socket_path(gc, pr->domid);
+    pr->qmp.connect_timeout_ms = 0;
+    pr->qmp.timeout_ms = QMP_TIMEOUT_MS;
+    pr->qmp.callback = rm_qmp_deleted;
+    rc = pr->qmp.path ? libxl__qmp_send(&pr->qmp, "device_del", args, -1)
+                      : ERROR_NOMEM;
+out:
+    json_object_put(args);
+    if (rc) rm_qmp_detached(egc, pr, rc);
+}
+
+static void rm_qmp_deleted(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                           struct json_object *response)
+{
+    pcirm *pr = CONTAINER_OF(qmp, pcirm, qmp);
+
+    (void)response;
+    if (rc)
+        rm_qmp_detached(egc, pr, rc);
+    else
+        rm_qmp_query(egc, pr);
+}
+
+/* Whether QEMU still lists the device: 1, 0, or ERROR_QEMU_API for an
+ * answer of another shape. */
+static int qemu_has(struct json_object *resp, const char *qdev_id)
+{
+    size_t nbus = json_object_is_type(resp, json_type_array)
+                  ? json_object_array_length(resp) : 0;
+
+    for (size_t i = 0; i < nbus; i++) {
+        struct json_object *devs =
+            member(json_object_array_get_idx(resp, i), "devices",
+                   json_type_array);
+        if (!devs) return ERROR_QEMU_API;
+        for (size_t j = 0; j < json_object_array_length(devs); j++) {
+            struct json_object *id =
+                member(json_object_array_get_idx(devs, j), "qdev_id",
+                       json_type_string);
+            if (!id) return ERROR_QEMU_API;
+            if (!strcmp(json_object_get_string(id), qdev_id))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void rm_qmp_queried(libxl__egc *egc, libxl__qmp *qmp, int rc,
+                           struct json_object *response)
+{
+    pcirm *pr = CONTAINER_OF(qmp, pcirm, qmp);
+
+    if (!rc) {
+        rc = qemu_has(response, pr->qdev_id);
+        if (rc == 1) {                    /* not yet: again in a second */
+            rc = libxl__ao_time_register(pr->ao, &pr->retry, rm_qmp_retry,
+                                         1000);
+            if (!rc) return;
+        }
+    }
+    rm_qmp_detached(egc, pr, rc);
 }
 
 /* The backend's state while the remove waits for it to be Connected: then
@@ -1355,6 +1521,10 @@ static void rm_next(libxl__egc *egc, pcirm *pr)
         pci->vdevfn = pr->orig_vdev;
     }
     rc = rm_hw(gc, pr);
+    if (rc == RM_BY_QMP) {
+        rm_qmp_del(egc, pr);
+        return;
+    }
     if (rc) {
         rm_done(egc, pr, rc);
         return;
@@ -1404,6 +1574,9 @@ static int remove_op(libxl_ctx *ctx, uint32_t domid, libxl_device_pci *pci,
     pr->pci = copy;
     pr->force = force;
     libxl__xswait_init(&pr->wait);
+    libxl__qmp_init(&pr->qmp);
+    libxl__ao_time_init(&pr->deadline);
+    libxl__ao_time_init(&pr->retry);
     AO_UNLOCKED(ao, rc = rm_prepare(gc, pr));
     if (rc)
         rm_done(egc, pr, rc);

@@ -235,7 +235,7 @@ static void refuse(uint32_t domid)
 
 /* An HVM guest whose device model is upstream QEMU (a scripted QMP
  * server): 02.0 where QEMU places it, 04.0 at virtual slot 5 and
- * permissive, 03.0 refused by QEMU. */
+ * permissive, 03.0 refused by QEMU; then 04.0 and 02.0 removed. */
 static void hvm(uint32_t domid)
 {
     hvm_guest = true;
@@ -243,6 +243,9 @@ static void hvm(uint32_t domid)
     call(ADD, domid, 2, NULL, false, 0, true);
     call(ADD, domid, 4, NULL, true, 5 << 3, true);
     call(ADD, domid, 3, NULL, false, 0, true);
+    list(domid);
+    call(REMOVE, domid, 4, NULL, false, 0, true);
+    call(REMOVE, domid, 2, NULL, false, 0, true);
     list(domid);
 }
 

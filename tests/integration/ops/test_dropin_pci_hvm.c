@@ -6,7 +6,8 @@
  * private directories) that answers as QEMU 7.2 would: device_add of a
  * xen-pci-passthrough device accepted (refused for 00:03.0, as QEMU
  * refuses a device it cannot use), query-pci listing the devices added
- * at the slot asked for or the next free one. Debian's run, Debian's
+ * at the slot asked for or the next free one, device_del taking one away
+ * at once. Debian's run, Debian's
  * binary on lightcore (ABI) and ours (API) must print the same (rc,
  * error lines, the backend tree, the stored configuration, the owners
  * and grants, the fake sysfs) and the server must have received the same
@@ -220,6 +221,19 @@ static void serve(int lfd, const char *log_path)
                     slots[n++] = slot;
                 }
                 answer(fd, line, "{}");
+            } else if (strstr(line, "\"device_del\"")) {
+                /* gone at once (QEMU waits for the guest to let go) */
+                if (string_arg(line, "id", id, sizeof(id)))
+                    for (unsigned i = 0; i < n; i++)
+                        if (!strcmp(ids[i], id)) {
+                            memmove(&ids[i], &ids[i + 1],
+                                    (n - i - 1) * sizeof(ids[0]));
+                            memmove(&slots[i], &slots[i + 1],
+                                    (n - i - 1) * sizeof(slots[0]));
+                            n--;
+                            break;
+                        }
+                answer(fd, line, "{}");
             } else if (strstr(line, "\"query-pci\"")) {
                 size_t len = (size_t)snprintf(out, sizeof(out),
                     "[{\"bus\": 0, \"devices\": [{\"qdev_id\": \"\", "
@@ -329,6 +343,8 @@ TEST(pci_hvm_same_on_debian_and_lightcore, 240)
                                          "\"addr\":\"5.0\","
                                          "\"permissive\":true"));
     ck_assert_ptr_nonnull(strstr(out[0], "Failed to register PCI device"));
+    ck_assert_ptr_nonnull(strstr(out[0], "\"execute\":\"device_del\","));
+    ck_assert_ptr_nonnull(strstr(out[0], "== list 1: NULL num 0\n"));
     for (int w = 0; w < 3; w++)
         free(out[w]);
 }

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxl.h>
@@ -1015,6 +1016,47 @@ static pid_t start_fuzzer(unsigned seed, const char *fifo, int other)
     }
 }
 
+/* Whether path holds "4" (Connected). */
+static bool connected(const char *path)
+{
+    char *v = xs_read(xsh, XBT_NULL, path, NULL);
+    bool yes = v && !strcmp(v, "4");
+
+    free(v);
+    return yes;
+}
+
+/* Waits (watching, at most 10 s) until the backend and the frontend of
+ * dom's xvdb are Connected: an add returns at InitWait and the drivers
+ * go on by themselves, so a snapshot taken earlier would see them move. */
+static void await_connected(int dom)
+{
+    char be[96], fe[96];
+    int fd = xs_fileno(xsh);
+    struct timespec start, now;
+
+    snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%d/51728/state",
+             dom);
+    snprintf(fe, sizeof(fe), "/local/domain/%d/device/vbd/51728/state", dom);
+    ck_assert(xs_watch(xsh, be, "connected") && xs_watch(xsh, fe,
+                                                          "connected"));
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (!(connected(be) && connected(fe))) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        unsigned n;
+        long left;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left = 10000 - (now.tv_sec - start.tv_sec) * 1000 -
+               (now.tv_nsec - start.tv_nsec) / 1000000;
+        ck_assert_msg(left > 0 && poll(&p, 1, (int)left) > 0,
+                      "the other domain's disk never connected");
+        free(xs_read_watch(xsh, &n));
+    }
+    xs_unwatch(xsh, be, "connected");
+    xs_unwatch(xsh, fe, "connected");
+}
+
 TEST_LOOP(hostile_frontend_writes_during_add_and_remove_change_nothing_else,
           120, 0, 3)
 {
@@ -1032,6 +1074,7 @@ TEST_LOOP(hostile_frontend_writes_during_add_and_remove_change_nothing_else,
                                           sizeof(config_json)), 0);
     disk_of(&od, "xvdb", script("good", GOOD_BODY));
     ck_assert_int_eq(libxl_device_disk_add(ctx, other, &od, NULL), 0);
+    await_connected(other);
     before = tree_but_guest();
     snprintf(fifo, sizeof(fifo), "%s/go", base);
     ck_assert_int_eq(mkfifo(fifo, 0600), 0);

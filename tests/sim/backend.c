@@ -122,6 +122,7 @@ struct bdev {
     char *fedir;                 /* the frontend directory (watched) */
     bool probed;                 /* InitWait written (the driver is bound) */
     bool link;                   /* vif: the interface exists */
+    int seen;                    /* the backend state the driver acts on */
     char ifname[16];
 };
 
@@ -182,15 +183,31 @@ static void forget(struct backend *b, struct bdev *d)
     free(d);
 }
 
-/* Switch the backend's state (only while its directory exists). */
+/*
+ * Switch the backend's state, only while its directory exists and only
+ * from the state the driver decided on (d->seen): ESTALE, nothing
+ * written, when somebody else (the toolstack: Closing on a removal)
+ * switched it since; the driver looks again at that write's watch event.
+ * Linux's xenbus_switch_state writes without comparing (it reads the node
+ * only to see that the device still exists), but between its look and its
+ * write there are microseconds inside the kernel; here there are xenstore
+ * round trips of a process on a loaded host, and blkback's Connected,
+ * decided on InitWait, overwrote the Closing a removal wrote meanwhile:
+ * blkfront then read Connected at both events and connected, nobody
+ * closed, and the removal waited out its 10 s deadline.
+ */
 static int set_state(struct backend *b, struct bdev *d, int state,
                      const struct xb_kv *kv, size_t n)
 {
-    int e = xb_guarded_write(&b->c, d->path, kv, n, state);
-    if (e && e != ENOENT)
+    int e = xb_guarded_switch(&b->c, d->path, kv, n, d->seen, state);
+    if (e == ESTALE)
+        logf_("%s: state %d changed under us, not writing %d", d->path, d->seen, state);
+    else if (e && e != ENOENT)
         logf_("%s: writing state %d: %s", d->path, state, strerror(e));
-    else if (!e)
+    else if (!e) {
         logf_("%s: state %d", d->path, state);
+        d->seen = state;
+    }
     return e;
 }
 
@@ -569,9 +586,14 @@ static void closing_states(struct backend *b, struct bdev *d, int be, int fe, in
          * (the toolstack, then its script) finds it gone. */
         if (!online)
             drop_link(d);
-        if (be != XB_CLOSED && set_state(b, d, XB_CLOSED, NULL, 0) == ENOENT) {
-            forget(b, d);
-            break;
+        if (be != XB_CLOSED) {
+            int e = set_state(b, d, XB_CLOSED, NULL, 0);
+            if (e == ESTALE)
+                break;           /* looked at again on the next event */
+            if (e == ENOENT) {
+                forget(b, d);
+                break;
+            }
         }
         if (!online)
             forget(b, d);        /* unregistered: xenbus leaves it Closed */
@@ -580,8 +602,8 @@ static void closing_states(struct backend *b, struct bdev *d, int be, int fe, in
         if (pol == BEPOL_NO_CLOSE)
             break;
         drop_link(d);
-        if (be != XB_CLOSED)
-            set_state(b, d, XB_CLOSED, NULL, 0);
+        if (be != XB_CLOSED && set_state(b, d, XB_CLOSED, NULL, 0) == ESTALE)
+            break;
         forget(b, d);
         break;
     case XB_INITIALISING:
@@ -605,6 +627,7 @@ static void evaluate(struct backend *b, struct bdev *d)
         forget(b, d);
         return;
     }
+    d->seen = be;
     if (d->probed && be == XB_INITIALISING) {
         /* removed and made again before we looked: a new device */
         char kind[20], fe[12], id[12], root[160];

@@ -95,8 +95,9 @@ static int tx_end(struct xsc *c, uint32_t tx, bool commit)
     return xsc_call(c, XS_TRANSACTION_END, tx, commit ? "T" : "F", 2, NULL, NULL);
 }
 
-int xb_guarded_write(struct xsc *c, const char *dir, const struct xb_kv *kv, size_t n,
-                     int state)
+/* expect < 0: any state will do. */
+static int guarded(struct xsc *c, const char *dir, const struct xb_kv *kv, size_t n,
+                   int expect, int state)
 {
     char path[512], sv[16];
     if (snprintf(path, sizeof(path), "%s/state", dir) >= (int)sizeof(path))
@@ -109,6 +110,13 @@ int xb_guarded_write(struct xsc *c, const char *dir, const struct xb_kv *kv, siz
         char *cur = NULL;
         snprintf(path, sizeof(path), "%s/state", dir);
         e = xsc_read(c, tx, path, &cur);
+        if (!e && expect >= 0) {
+            unsigned now;
+            if (!xb_parse_uint(cur, XB_RECONFIGURED, &now))
+                now = XB_UNKNOWN;
+            if ((int)now != expect)
+                e = ESTALE;
+        }
         free(cur);
         for (size_t i = 0; !e && i < n; i++) {
             if (snprintf(path, sizeof(path), "%s/%s", dir, kv[i].key) >= (int)sizeof(path))
@@ -130,6 +138,18 @@ int xb_guarded_write(struct xsc *c, const char *dir, const struct xb_kv *kv, siz
             return e;
     }
     return EAGAIN;
+}
+
+int xb_guarded_write(struct xsc *c, const char *dir, const struct xb_kv *kv, size_t n,
+                     int state)
+{
+    return guarded(c, dir, kv, n, -1, state);
+}
+
+int xb_guarded_switch(struct xsc *c, const char *dir, const struct xb_kv *kv, size_t n,
+                      int expect, int state)
+{
+    return guarded(c, dir, kv, n, expect, state);
 }
 
 int xb_unwatch(struct xsc *c, const char *path, const char *token)

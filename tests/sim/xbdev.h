@@ -38,6 +38,12 @@ int xb_list(struct xsc *c, const char *path, char **names, unsigned *n);
  * device is gone: nothing written) or errno. */
 int xb_guarded_write(struct xsc *c, const char *dir, const struct xb_kv *kv, size_t n,
                      int state);
+/* The same, only if dir/state still holds expect when the transaction
+ * reads it (a malformed value reads as XB_UNKNOWN): else nothing is
+ * written and the answer is ESTALE (somebody else switched the state
+ * since the caller looked; the watch event of that write is on its way). */
+int xb_guarded_switch(struct xsc *c, const char *dir, const struct xb_kv *kv, size_t n,
+                      int expect, int state);
 int xb_unwatch(struct xsc *c, const char *path, const char *token);
 /* Is s a plain decimal number that fits in max? */
 bool xb_parse_uint(const char *s, unsigned max, unsigned *out);

@@ -413,12 +413,17 @@ TEST(real_vif_bridge_same_on_debian_and_lightcore, 120)
     for (int w = 0; w < 3; w++) free(out[w]);
 }
 
-/* Debian's vif-route, unchanged: the vif gets dom0's address (eth0's), a
- * route to the guest's IP through it and proxy ARP on add; the route goes
- * on remove. */
-TEST(real_vif_route_same_on_debian_and_lightcore, 120)
+/*
+ * Debian's routing script (vif-route or vif-nat), unchanged, for a nic
+ * with the guest's IP ip, run by each library: what it set up once the
+ * add returned must contain set_up and also (unless NULL) (the vif's
+ * addresses, routes and proxy ARP as the probe's "routes" prints them),
+ * and all of it goes with the vif on remove.
+ */
+static void routing_script_same(const char *script, const char *ip,
+                                const char *set_up, const char *also)
 {
-    const char *add[] = { "add", "1", "0", VIF_ROUTE, "198.51.100.7", NULL };
+    const char *add[] = { "add", "1", "0", script, ip, NULL };
     const char *routes[] = { "routes", "1", NULL };
     const char *tree[] = { "tree", "1", NULL };
     const char *rm[] = { "remove", "1", "0", NULL };
@@ -426,17 +431,12 @@ TEST(real_vif_route_same_on_debian_and_lightcore, 120)
                                         NULL };
     char *out[3];
 
-    if (!enter_private_net(VIF_ROUTE)) return;
+    if (!enter_private_net(script)) return;
     for (int w = 0; w < 3; w++) out[w] = run_way(w, cmds);
     dropin_assert_same(out[0], out[1], out[2]);
     ck_assert_ptr_nonnull(strstr(out[0], "add 0 rc=0\n"));
-    /* (the route is "linkdown": nothing is behind the simulated vif) */
-    ck_assert_msg(strstr(out[0], "addresses:\n  vif1.0 192.0.2.1/32\n"
-                                 "routes:\n  198.51.100.7 dev vif1.0 scope"
-                                 " link src 192.0.2.1 metric 2 "), "%s",
-                  out[0]);
-    ck_assert_ptr_nonnull(strstr(out[0], "proxy_arp:\n  /proc/sys/net/ipv4/"
-                                         "conf/vif1.0/proxy_arp 1\n"));
+    ck_assert_msg(strstr(out[0], set_up), "%s", out[0]);
+    ck_assert_msg(!also || strstr(out[0], also), "%s", out[0]);
     ck_assert_ptr_nonnull(strstr(out[0], "    hotplug-status = \"connected\""
                                          " (n0,r1)\n"));
     ck_assert_ptr_nonnull(strstr(out[0], "remove 0 rc=0\n"));
@@ -448,33 +448,26 @@ TEST(real_vif_route_same_on_debian_and_lightcore, 120)
     for (int w = 0; w < 3; w++) free(out[w]);
 }
 
-/* Debian's vif-nat, unchanged (no dhcpd configuration here, so no DHCP):
- * the vif gets the router address the script derives from the guest's IP
- * and a route to the guest through it on add. */
+/* vif-route: the vif gets dom0's address (eth0's), a route to the guest's
+ * IP through it and proxy ARP (the route is "linkdown": nothing is behind
+ * the simulated vif). */
+TEST(real_vif_route_same_on_debian_and_lightcore, 120)
+{
+    routing_script_same(VIF_ROUTE, "198.51.100.7",
+                        "addresses:\n  vif1.0 192.0.2.1/32\n"
+                        "routes:\n  198.51.100.7 dev vif1.0 scope link"
+                        " src 192.0.2.1 metric 2 ",
+                        "proxy_arp:\n  /proc/sys/net/ipv4/conf/vif1.0/"
+                        "proxy_arp 1\n");
+}
+
+/* vif-nat (no dhcpd configuration here, so no DHCP): the vif gets the
+ * router address the script derives from the guest's IP and a route to
+ * the guest through it. */
 TEST(real_vif_nat_same_on_debian_and_lightcore, 120)
 {
-    const char *add[] = { "add", "1", "0", VIF_NAT, "10.0.1.2", NULL };
-    const char *routes[] = { "routes", "1", NULL };
-    const char *tree[] = { "tree", "1", NULL };
-    const char *rm[] = { "remove", "1", "0", NULL };
-    const char *const *const cmds[] = { add, routes, tree, rm, routes, tree,
-                                        NULL };
-    char *out[3];
-
-    if (!enter_private_net(VIF_NAT)) return;
-    for (int w = 0; w < 3; w++) out[w] = run_way(w, cmds);
-    dropin_assert_same(out[0], out[1], out[2]);
-    ck_assert_ptr_nonnull(strstr(out[0], "add 0 rc=0\n"));
-    ck_assert_msg(strstr(out[0], "addresses:\n  vif1.0 10.0.1.129/32\n"
-                                 "routes:\n  10.0.1.2 dev vif1.0 scope link"
-                                 " src 10.0.1.129 "), "%s", out[0]);
-    ck_assert_ptr_nonnull(strstr(out[0], "    hotplug-status = \"connected\""
-                                         " (n0,r1)\n"));
-    ck_assert_ptr_nonnull(strstr(out[0], "remove 0 rc=0\n"));
-    /* gone with the vif */
-    ck_assert_ptr_nonnull(strstr(strstr(out[0], "remove 0 rc=0\n"),
-                                 "addresses:\nroutes:\nproxy_arp:\n"));
-    ck_assert_ptr_nonnull(strstr(out[0], "/libxl/1/device: none\n"
-                                         "/local/domain/0/backend: none\n"));
-    for (int w = 0; w < 3; w++) free(out[w]);
+    routing_script_same(VIF_NAT, "10.0.1.2",
+                        "addresses:\n  vif1.0 10.0.1.129/32\n"
+                        "routes:\n  10.0.1.2 dev vif1.0 scope link"
+                        " src 10.0.1.129 ", NULL);
 }

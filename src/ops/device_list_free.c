@@ -1,19 +1,11 @@
 /*
- * ops/devices.c: the public device calls (add, remove, destroy, list,
- * getinfo for every kind, PCI assignment, the driver-domain handler, and
- * the lookups of libxl_utils.h): issue 17. Placeholders for now, except
- * the list_free functions; the kinds themselves will live in dev/.
+ * ops/device_list_free.c: the libxl_device_<kind>_list_free functions,
+ * which free the arrays the device listing calls return (each element
+ * disposed, then the array).
  */
 #include <stdlib.h>
 
-#include "ops/not_implemented.h"
-
-
-
-
-
-
-/* The lists this family returns. */
+#include "libxl.h"
 
 void libxl_device_disk_list_free(libxl_device_disk *list, int num)
 {

@@ -18,16 +18,15 @@
  * skipped.
  */
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xenstore.h>
 
 #include "dropin.h"
+#include "pcienv.h"
 #include "simhost.h"
 #include "subproc.h"
 #include "testmain.h"
@@ -35,9 +34,6 @@
 
 #define PROBE_DEBIAN "tests/dropin-pci-attach-debian"
 #define PROBE_OURS   "tests/dropin-pci-attach-ours"
-
-static char base[] = "/tmp/dropin-pci-attach.XXXXXX";
-static char fakesysfs[PATH_MAX], spec[PATH_MAX], config[PATH_MAX];
 
 /* 02.0: memory and I/O BARs, a ROM and an interrupt, a reset file;
  * 03.0: one BAR, no interrupt; 04.0: a BAR past 4 GiB, an interrupt. */
@@ -71,61 +67,14 @@ static const char spec_text[] =
     "slot 0000:00:06.1\n"
     "slot 0000:00:06.2\n";
 
-static bool skip(void)
-{
-    if (geteuid() == 0)
-        return false;
-    fprintf(stderr, "skipped: the fake sysfs needs root (mount namespace, "
-            "FUSE)\n");
-    return true;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_ge(fputs(text, f), 0);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *text = calloc(1, 65536);
-    ck_assert_ptr_nonnull(f);
-    ck_assert_ptr_nonnull(text);
-    size_t n = fread(text, 1, 65535, f);
-    ck_assert_uint_lt(n, 65535);
-    fclose(f);
-    return text;
-}
-
 static void setup(void)
 {
-    if (geteuid() != 0)
-        return;
-    ck_assert_ptr_nonnull(mkdtemp(base));
-    snprintf(spec, sizeof(spec), "%s/sysfs", base);
-    snprintf(config, sizeof(config), "%s/config.json", base);
-    ck_assert_ptr_nonnull(realpath(subproc_build_path("sim/fakesysfs"),
-                                   fakesysfs));
-    write_file(config,
-               "{\"c_info\":{\"type\":\"pv\",\"name\":\"vm\"},"
-               "\"b_info\":{\"max_vcpus\":1,\"max_memkb\":65536,"
-               "\"target_memkb\":65536,\"type.pv\":{}}}");
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag,
-                      struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
+    pcienv_setup("dropin-pci-attach", "pv");
 }
 
 static void teardown(void)
 {
-    if (geteuid() == 0)
-        nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    pcienv_teardown();
 }
 
 TEST_FIXTURE(setup, teardown);
@@ -142,8 +91,6 @@ static char *run_way(int way, const char *const args[])
     simhost *host = simhost_start();
     char dir[PATH_MAX], preload[PATH_MAX * 2 + 32], *out, *sys, *all;
     const char *prog = way == 2 ? PROBE_OURS : PROBE_DEBIAN;
-    const char *store_args[] = { "store", "1", config, NULL };
-    const char *const wrap[] = { fakesysfs, spec, spec, NULL };
     struct xs_handle *xs;
 
     ck_assert_ptr_nonnull(host);
@@ -166,13 +113,12 @@ static char *run_way(int way, const char *const args[])
     ck_assert(xs_write(xs, XBT_NULL, "/libxl/pci/0000-00-03-0/name", "nic3",
                        4));
     xs_close(xs);
-    write_file(spec, spec_text);
-    snprintf(dir, sizeof(dir), "%s/%s", base, way_names[way]);
-    out = dropin_run_private(prog, store_args, preload, way != 0, dir);
-    ck_assert_str_eq(out, "store rc=0\ndone\n");
-    free(out);
-    out = dropin_run_wrapped(prog, args, preload, way != 0, dir, wrap);
-    sys = read_file(spec);
+    pcienv_write_file(pcienv_spec, spec_text);
+    snprintf(dir, sizeof(dir), "%s/%s", pcienv_base, way_names[way]);
+    pcienv_store_config(prog, preload, way != 0, dir);
+    out = dropin_run_wrapped(prog, args, preload, way != 0, dir,
+                             pcienv_wrapper);
+    sys = pcienv_read_file(pcienv_spec);
     ck_assert_int_gt(asprintf(&all, "%s--- fake sysfs at the end\n%s", out,
                               sys), 0);
     free(out);
@@ -183,7 +129,7 @@ static char *run_way(int way, const char *const args[])
 
 TEST(pci_attach_same_on_debian_and_lightcore, 240)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     const char *const args[] = { "attach", "1", NULL };
     char *out[3];
@@ -223,7 +169,7 @@ TEST(pci_attach_same_on_debian_and_lightcore, 240)
  * differences"). */
 TEST(pci_attach_refused_twice_keeps_the_guest_mark, 120)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     const char *const args[] = { "refuse", "1", NULL };
     char *out[3];
@@ -247,7 +193,7 @@ TEST(pci_attach_refused_twice_keeps_the_guest_mark, 120)
  * the virtual slot (vdev-N). */
 TEST(pci_attach_multi_function_same, 240)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     const char *const args[] = { "multi", "1", NULL };
     char *out[3];

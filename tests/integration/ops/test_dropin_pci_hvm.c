@@ -18,7 +18,6 @@
  */
 #include <check.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,13 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xenstore.h>
 
 #include "dropin.h"
+#include "pcienv.h"
 #include "simhost.h"
 #include "subproc.h"
 #include "testmain.h"
@@ -40,9 +39,6 @@
 
 #define PROBE_DEBIAN "tests/dropin-pci-attach-debian"
 #define PROBE_OURS   "tests/dropin-pci-attach-ours"
-
-static char base[] = "/tmp/dropin-pci-hvm.XXXXXX";
-static char fakesysfs[PATH_MAX], spec[PATH_MAX], config[PATH_MAX];
 
 static const char spec_text[] =
     "driver pciback\n"
@@ -59,62 +55,14 @@ static const char spec_text[] =
     "slot 0000:00:03.0\n"
     "slot 0000:00:04.0\n";
 
-static bool skip(void)
-{
-    if (geteuid() == 0)
-        return false;
-    fprintf(stderr, "skipped: the fake sysfs needs root (mount namespace, "
-            "FUSE)\n");
-    return true;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_ge(fputs(text, f), 0);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *text = NULL;
-    size_t size = 0;
-
-    if (!f)
-        return strdup("(none)\n");
-    ck_assert_int_ge(getdelim(&text, &size, '\0', f), 0);
-    fclose(f);
-    return text;
-}
-
 static void setup(void)
 {
-    if (geteuid() != 0)
-        return;
-    ck_assert_ptr_nonnull(mkdtemp(base));
-    snprintf(spec, sizeof(spec), "%s/sysfs", base);
-    snprintf(config, sizeof(config), "%s/config.json", base);
-    ck_assert_ptr_nonnull(realpath(subproc_build_path("sim/fakesysfs"),
-                                   fakesysfs));
-    write_file(config,
-               "{\"c_info\":{\"type\":\"hvm\",\"name\":\"vm\"},"
-               "\"b_info\":{\"max_vcpus\":1,\"max_memkb\":65536,"
-               "\"target_memkb\":65536,\"type.hvm\":{}}}");
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag,
-                      struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
+    pcienv_setup("dropin-pci-hvm", "hvm");
 }
 
 static void teardown(void)
 {
-    if (geteuid() == 0)
-        nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    pcienv_teardown();
 }
 
 TEST_FIXTURE(setup, teardown);
@@ -287,9 +235,7 @@ static char *run_way(int way)
     char dir[PATH_MAX], preload[PATH_MAX * 2 + 32], sock[PATH_MAX + 32],
          log[PATH_MAX + 32], *out, *sys, *qmp, *all;
     const char *prog = way == 2 ? PROBE_OURS : PROBE_DEBIAN;
-    const char *store_args[] = { "store", "1", config, NULL };
     const char *const args[] = { "hvm", "1", NULL };
-    const char *const wrap[] = { fakesysfs, spec, spec, NULL };
     struct xs_handle *xs;
 
     ck_assert_ptr_nonnull(host);
@@ -305,19 +251,18 @@ static char *run_way(int way)
     ck_assert(xs_write(xs, XBT_NULL, "/libxl/1/dm-version", "qemu_xen", 8));
     ck_assert(xs_write(xs, XBT_NULL, "/libxl/1/type", "hvm", 3));
     xs_close(xs);
-    write_file(spec, spec_text);
-    snprintf(dir, sizeof(dir), "%s/%s", base, way_names[way]);
-    out = dropin_run_private(prog, store_args, preload, way != 0, dir);
-    ck_assert_str_eq(out, "store rc=0\ndone\n");
-    free(out);
+    pcienv_write_file(pcienv_spec, spec_text);
+    snprintf(dir, sizeof(dir), "%s/%s", pcienv_base, way_names[way]);
+    pcienv_store_config(prog, preload, way != 0, dir);
     snprintf(sock, sizeof(sock), "%s/run/qmp-libxl-1", dir);
     snprintf(log, sizeof(log), "%s/qmp.log", dir);
     pid_t qemu = qemu_start(sock, log);
-    out = dropin_run_wrapped(prog, args, preload, way != 0, dir, wrap);
+    out = dropin_run_wrapped(prog, args, preload, way != 0, dir,
+                             pcienv_wrapper);
     kill(qemu, SIGTERM);
     ck_assert_int_eq(waitpid(qemu, NULL, 0), qemu);
-    sys = read_file(spec);
-    qmp = read_file(log);
+    sys = pcienv_read_file(pcienv_spec);
+    qmp = pcienv_read_file(log);
     ck_assert_int_gt(asprintf(&all, "%s--- fake sysfs at the end\n%s"
                               "--- QMP received\n%s", out, sys, qmp), 0);
     free(out);
@@ -329,7 +274,7 @@ static char *run_way(int way)
 
 TEST(pci_hvm_same_on_debian_and_lightcore, 240)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     char *out[3];
 

@@ -18,24 +18,20 @@
  * it skipped.
  */
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dropin.h"
+#include "pcienv.h"
 #include "simhost.h"
 #include "subproc.h"
 #include "testmain.h"
 #include "xensim.h"
 
 #define PROBE_OURS "tests/dropin-pci-attach-ours"
-
-static char base[] = "/tmp/pci-faults.XXXXXX";
-static char fakesysfs[PATH_MAX], spec[PATH_MAX], config[PATH_MAX];
 
 /* 02.0 and 05.0 sound; 03.0's interrupt is no GSI dom0 has (Xen refuses
  * to map it: EINVAL); 04.0 sound in sysfs but another domain's in the
@@ -61,51 +57,17 @@ static const char spec_text[] =
     "slot 0000:00:04.0\n"
     "slot 0000:00:05.0\n";
 
-static bool skip(void)
-{
-    if (geteuid() == 0)
-        return false;
-    fprintf(stderr, "skipped: the fake sysfs needs root (mount namespace, "
-            "FUSE)\n");
-    return true;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_ge(fputs(text, f), 0);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 static void setup(void)
 {
-    if (geteuid() != 0)
-        return;
-    ck_assert_ptr_nonnull(mkdtemp(base));
-    snprintf(spec, sizeof(spec), "%s/sysfs", base);
-    snprintf(config, sizeof(config), "%s/config.json", base);
-    ck_assert_ptr_nonnull(realpath(subproc_build_path("sim/fakesysfs"),
-                                   fakesysfs));
-    write_file(config,
-               "{\"c_info\":{\"type\":\"pv\",\"name\":\"vm\"},"
-               "\"b_info\":{\"max_vcpus\":1,\"max_memkb\":65536,"
-               "\"target_memkb\":65536,\"type.pv\":{}}}");
-    ck_assert_int_eq(setenv("LIGHTCORE_DEVICE_INIT_TIMEOUT_MS", "400", 1),
-                     0);
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag,
-                      struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
+    pcienv_setup("pci-faults", "pv");
+    if (geteuid() == 0)
+        ck_assert_int_eq(setenv("LIGHTCORE_DEVICE_INIT_TIMEOUT_MS", "400",
+                                1), 0);
 }
 
 static void teardown(void)
 {
-    if (geteuid() == 0)
-        nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    pcienv_teardown();
 }
 
 TEST_FIXTURE(setup, teardown);
@@ -124,8 +86,6 @@ static char *run(const char *const args[])
 {
     simhost *host = simhost_start();
     char dir[PATH_MAX], preload[PATH_MAX * 2 + 32], *out;
-    const char *store_args[] = { "store", "1", config, NULL };
-    const char *const wrap[] = { fakesysfs, spec, spec, NULL };
 
     ck_assert_ptr_nonnull(host);
     snprintf(preload, sizeof(preload), "%s", simhost_preload_env());
@@ -136,12 +96,11 @@ static char *run(const char *const args[])
         ck_assert_int_eq(xensim_pci_set_owner(0, 0, (uint8_t)(dev << 3),
                                               dev == 4 ? 5 : 0x7ff1), 0);
     }
-    write_file(spec, spec_text);
-    snprintf(dir, sizeof(dir), "%s/ours", base);
-    out = dropin_run_private(PROBE_OURS, store_args, preload, true, dir);
-    ck_assert_str_eq(out, "store rc=0\ndone\n");
-    free(out);
-    out = dropin_run_wrapped(PROBE_OURS, args, preload, true, dir, wrap);
+    pcienv_write_file(pcienv_spec, spec_text);
+    snprintf(dir, sizeof(dir), "%s/ours", pcienv_base);
+    pcienv_store_config(PROBE_OURS, preload, true, dir);
+    out = dropin_run_wrapped(PROBE_OURS, args, preload, true, dir,
+                             pcienv_wrapper);
     ck_assert_int_eq(simhost_stop(host), 0);
     return out;
 }
@@ -228,7 +187,7 @@ static int assert_undone(const char *out)
 
 TEST(pci_faults_failed_adds_leave_nothing, 120)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     const char *const args[] = { "faults", "1", NULL };
     char *out = run(args);
@@ -251,7 +210,7 @@ TEST(pci_faults_failed_adds_leave_nothing, 120)
 
 TEST(pci_faults_abort_while_waiting_for_the_backend, 120)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     const char *const args[] = { "abort", "1", NULL };
     char *out = run(args);

@@ -15,16 +15,15 @@
  * skipped.
  */
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dropin.h"
+#include "pcienv.h"
 #include "simhost.h"
 #include "subproc.h"
 #include "testmain.h"
@@ -32,10 +31,6 @@
 #include "xlboth.h"
 
 #define PROBE_DEBIAN "tests/dropin-pci-attach-debian"
-
-static char base[] = "/tmp/xl-pci-attach.XXXXXX";
-static char fakesysfs[PATH_MAX], spec[PATH_MAX], config[PATH_MAX];
-static const char *wrapper[4];
 
 static const char spec_text[] =
     "driver e1000e\n"
@@ -49,64 +44,14 @@ static const char spec_text[] =
     "slot 0000:00:02.0\n"
     "slot 0000:00:04.0\n";
 
-static bool skip(void)
-{
-    if (geteuid() == 0)
-        return false;
-    fprintf(stderr, "skipped: the fake sysfs needs root (mount namespace, "
-            "FUSE)\n");
-    return true;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_ge(fputs(text, f), 0);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *text = calloc(1, 65536);
-    ck_assert_ptr_nonnull(f);
-    ck_assert_ptr_nonnull(text);
-    ck_assert_uint_lt(fread(text, 1, 65535, f), 65535);
-    fclose(f);
-    return text;
-}
-
 static void setup(void)
 {
-    if (geteuid() != 0)
-        return;
-    ck_assert_ptr_nonnull(mkdtemp(base));
-    snprintf(spec, sizeof(spec), "%s/sysfs", base);
-    snprintf(config, sizeof(config), "%s/config.json", base);
-    ck_assert_ptr_nonnull(realpath(subproc_build_path("sim/fakesysfs"),
-                                   fakesysfs));
-    write_file(config,
-               "{\"c_info\":{\"type\":\"pv\",\"name\":\"vm\"},"
-               "\"b_info\":{\"max_vcpus\":1,\"max_memkb\":65536,"
-               "\"target_memkb\":65536,\"type.pv\":{}}}");
-    wrapper[0] = fakesysfs;
-    wrapper[1] = spec;
-    wrapper[2] = spec;
-    wrapper[3] = NULL;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag,
-                      struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
+    pcienv_setup("xl-pci-attach", "pv");
 }
 
 static void teardown(void)
 {
-    if (geteuid() == 0)
-        nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    pcienv_teardown();
 }
 
 TEST_FIXTURE(setup, teardown);
@@ -132,8 +77,7 @@ static const char *const steps[NSTEPS][6] = {
 static void scenario(bool on_lightcore, char *out[NSTEPS + 1])
 {
     simhost *host = simhost_start();
-    char dir[PATH_MAX + 16], *store;
-    const char *store_args[] = { "store", "1", config, NULL };
+    char dir[PATH_MAX + 16];
 
     ck_assert_ptr_nonnull(host);
     ck_assert_int_eq(simhost_create_domain("vm", 64, 1, "obey"), 1);
@@ -142,20 +86,17 @@ static void scenario(bool on_lightcore, char *out[NSTEPS + 1])
         ck_assert_int_eq(xensim_pci_set_owner(0, 0, (uint8_t)(dev << 3),
                                               dev < 5 ? 0x7ff1 : 0), 0);
     }
-    xlboth_init(simhost_preload_env(), base);
+    xlboth_init(simhost_preload_env(), pcienv_base);
     setenv("ASAN_OPTIONS", "detect_leaks=0:verify_asan_link_order=0", 1);
-    xlboth_wrapper = wrapper;
-    snprintf(dir, sizeof(dir), "%s/%s", base,
+    xlboth_wrapper = pcienv_wrapper;
+    snprintf(dir, sizeof(dir), "%s/%s", pcienv_base,
              on_lightcore ? "lightcore" : "debian");
-    store = dropin_run_private(PROBE_DEBIAN, store_args,
-                               simhost_preload_env(), false, dir);
-    ck_assert_str_eq(store, "store rc=0\ndone\n");
-    free(store);
-    write_file(spec, spec_text);
+    pcienv_store_config(PROBE_DEBIAN, simhost_preload_env(), false, dir);
+    pcienv_write_file(pcienv_spec, spec_text);
     for (int i = 0; i < NSTEPS; i++) {
         xl_run r = xlboth_run(on_lightcore, steps[i]);
         char *o = xlboth_mask_sources(r.out), *e = xlboth_mask_sources(r.err);
-        char *sys = read_file(spec);
+        char *sys = pcienv_read_file(pcienv_spec);
         ck_assert_int_gt(asprintf(&out[i], "status %d\n-- out\n%s-- err\n%s"
                                   "-- sysfs\n%s", r.status, o, e, sys), 0);
         free(o);
@@ -172,7 +113,7 @@ static void scenario(bool on_lightcore, char *out[NSTEPS + 1])
 
 TEST(xl_pci_attach_detach_same_on_both, 240)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     char *theirs[NSTEPS + 1], *ours[NSTEPS + 1];
 

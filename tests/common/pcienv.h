@@ -4,9 +4,11 @@
  * test_xl_pci_attach.c, test_pci_faults.c): a directory of their own under
  * /tmp holding the fake sysfs's spec (tests/sim/fakesysfs) and one guest's
  * stored configuration, the command that runs a program inside that fake
- * sysfs, and the step that stores the configuration before a run. The
- * simulated host itself stays with each test (this module is linked into
- * every test program, the unit ones too, so it calls nothing of tests/sim).
+ * sysfs, and the step that stores the configuration before a run; and the
+ * file helpers and root check the assignable-list tests use too
+ * (test_dropin_pci.c, test_xl_pci.c). The simulated host itself stays
+ * with each test (this module is linked into every test program, the unit
+ * ones too, so it calls nothing of tests/sim).
  *
  * The fake sysfs needs root (mount namespaces, FUSE): without it
  * pcienv_setup and pcienv_teardown do nothing and pcienv_skip says so.

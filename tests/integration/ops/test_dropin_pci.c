@@ -29,6 +29,7 @@
 #include <xenstore.h>
 
 #include "dropin.h"
+#include "pcienv.h"
 #include "simhost.h"
 #include "subproc.h"
 #include "testmain.h"
@@ -66,15 +67,6 @@ static const char spec_nopciback[] =
     "driver e1000e\n"
     "device 0000:00:02.0 0x8086 0x10d3 0x020000 e1000e\n";
 
-static bool skip(void)
-{
-    if (geteuid() == 0)
-        return false;
-    fprintf(stderr, "skipped: the fake sysfs needs root (mount namespace, "
-            "FUSE)\n");
-    return true;
-}
-
 static void setup(void)
 {
     if (geteuid() != 0)
@@ -102,26 +94,6 @@ static void teardown(void)
 
 TEST_FIXTURE(setup, teardown);
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_ge(fputs(text, f), 0);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *text = calloc(1, 65536);
-    ck_assert_ptr_nonnull(f);
-    ck_assert_ptr_nonnull(text);
-    size_t n = fread(text, 1, 65535, f);
-    ck_assert_uint_lt(n, 65535);
-    fclose(f);
-    return text;
-}
-
 /* The starting state every run of a scenario gets. */
 static void lay_state(const char *spec, int guest_domid, bool iommu)
 {
@@ -141,7 +113,7 @@ static void lay_state(const char *spec, int guest_domid, bool iommu)
     }
     ck_assert_int_eq(xensim_iommu_set(iommu), 0);
     xs_close(xs);
-    write_file(state, spec);
+    pcienv_write_file(state, spec);
 }
 
 /* One run of the probe (way 0 Debian's, 1 Debian's on lightcore, 2
@@ -155,7 +127,7 @@ static char *run(int way, const char *scenario, const char *spec,
     lay_state(spec, guest_domid, iommu);
     char *out = dropin_run_wrapped(way == 2 ? PROBE_OURS : PROBE_DEBIAN,
                                    args, preload_env, way != 0, NULL, wrap);
-    char *sys = read_file(state);
+    char *sys = pcienv_read_file(state);
     char *all = NULL;
     ck_assert_int_gt(asprintf(&all, "%s--- fake sysfs at the end\n%s", out,
                               sys), 0);
@@ -180,7 +152,7 @@ static char *same_three_ways(const char *scenario, const char *spec,
 
 TEST(assignable_add_remove_list, 120)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     char *out = same_three_ways("basic", spec_basic, 0, true);
 
@@ -209,7 +181,7 @@ TEST(assignable_add_remove_list, 120)
 
 TEST(assignable_guest_has_it, 60)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     int domid = simhost_create_domain("vm", 64, 1, NULL);
     ck_assert_int_gt(domid, 0);
@@ -226,7 +198,7 @@ TEST(assignable_guest_has_it, 60)
 
 TEST(assignable_without_pciback, 60)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     char *out = same_three_ways("nopciback", spec_nopciback, 0, true);
 
@@ -238,7 +210,7 @@ TEST(assignable_without_pciback, 60)
 
 TEST(assignable_without_iommu, 60)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     char *out = same_three_ways("noiommu", spec_basic, 0, false);
 
@@ -253,7 +225,7 @@ TEST(assignable_without_iommu, 60)
  * a plain directory that has a "bind" file */
 TEST(assignable_remove_rebinds_only_to_a_driver, 60)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     static const char spec_aside[] =
         "driver e1000e\n"
@@ -270,7 +242,7 @@ TEST(assignable_remove_rebinds_only_to_a_driver, 60)
     for (int way = 0; way < 3; way += 2) {
         struct xs_handle *xs;
         lay_state(spec_aside, 0, true);
-        write_file(bind, "");
+        pcienv_write_file(bind, "");
         ck_assert_int_eq(xensim_pci_set_owner(0, 0, 2 << 3, 0x7ff1), 0);
         xs = xs_open(0);
         ck_assert_ptr_nonnull(xs);
@@ -279,7 +251,7 @@ TEST(assignable_remove_rebinds_only_to_a_driver, 60)
         xs_close(xs);
         char *out = dropin_run_wrapped(way ? PROBE_OURS : PROBE_DEBIAN, args,
                                        preload_env, way != 0, NULL, wrap);
-        char *written = read_file(bind);
+        char *written = pcienv_read_file(bind);
         if (way == 0) {
             ck_assert_msg(strstr(out, "  rc 0\n"), "%s", out);
             ck_assert_str_eq(written, "0000:00:02.0");

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "pcienv.h"
 #include "simhost.h"
 #include "subproc.h"
 #include "testmain.h"
@@ -41,34 +42,6 @@ static const char spec[] =
     "device 0000:00:03.0 0x8086 0x10d3 0x020000 -\n"
     "device 0000:00:05.0 0x8086 0x10d3 0x020000 e1000e\n";
 
-static bool skip(void)
-{
-    if (geteuid() == 0)
-        return false;
-    fprintf(stderr, "skipped: the fake sysfs needs root (mount namespace, "
-            "FUSE)\n");
-    return true;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_ge(fputs(text, f), 0);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *text = calloc(1, 65536);
-    ck_assert_ptr_nonnull(f);
-    ck_assert_ptr_nonnull(text);
-    ck_assert_uint_lt(fread(text, 1, 65535, f), 65535);
-    fclose(f);
-    return text;
-}
-
 /* The starting state: the fake sysfs, no /libxl/pci, devices with dom0. */
 static void lay_state(void)
 {
@@ -78,7 +51,7 @@ static void lay_state(void)
     xs_close(xs);
     for (unsigned dev = 2; dev <= 5; dev++)
         ck_assert_int_eq(xensim_pci_set_owner(0, 0, (uint8_t)(dev << 3), 0), 0);
-    write_file(state, spec);
+    pcienv_write_file(state, spec);
 }
 
 static void setup(void)
@@ -119,7 +92,7 @@ static char *xl_step(bool on_lightcore, const char *const args[])
 {
     xl_run r = xlboth_run(on_lightcore, args);
     char *out = xlboth_mask_sources(r.out), *err = xlboth_mask_sources(r.err);
-    char *sys = read_file(state), *all = NULL;
+    char *sys = pcienv_read_file(state), *all = NULL;
 
     ck_assert_int_gt(asprintf(&all, "status %d\n-- out\n%s-- err\n%s"
                               "-- sysfs\n%s", r.status, out, err, sys), 0);
@@ -134,7 +107,7 @@ static char *xl_step(bool on_lightcore, const char *const args[])
 
 TEST(xl_pci_assignable_same_on_both, 180)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     static const char *const steps[][5] = {
         { "pci-assignable-list", NULL },
@@ -182,7 +155,7 @@ TEST(xl_pci_assignable_same_on_both, 180)
  * other way round; the device ends up with its driver again. */
 TEST(xl_pci_assignable_libraries_take_turns, 120)
 {
-    if (skip())
+    if (pcienv_skip())
         return;
     for (int first = 0; first < 2; first++) {
         bool a = first == 1, b = !a;

@@ -294,42 +294,33 @@ static int resources(libxl__gc *gc, uint32_t domid,
         if (!ok || !v[0] || v[1] < v[0])
             continue;
         uint64_t start = v[0], size = v[1] - v[0] + 1;
+        bool io = v[2] & BAR_IO;
+        /* ports are given by number, memory by page */
+        uint64_t first = io ? start : start >> XC_PAGE_SHIFT;
+        uint64_t count = io ? size
+                            : (size + XC_PAGE_SIZE - 1) >> XC_PAGE_SHIFT;
+        const char *call = io ? "xc_domain_ioport_permission"
+                              : "xc_domain_iomem_permission";
         int r;
-        if (v[2] & BAR_IO) {
+
+        if (io)
             r = start > 0xffff || size > 0x10000 ? -1
                 : xc_domain_ioport_permission(CTX->xch, domid,
                                               (uint32_t)start,
                                               (uint32_t)size, allow);
-            if (r < 0 && allow) {
-                LOGED(CTX, ERROR, domid, "xc_domain_ioport_permission "
-                      "0x%" PRIx64 "/0x%" PRIx64 " (error %d)", start, size,
-                      r);
-                return ERROR_FAIL;
-            }
-            if (r < 0)
-                LOGED(CTX, ERROR, domid, "xc_domain_ioport_permission error"
-                      " %#" PRIx64 "/%#" PRIx64, start, size);
-            if (!r && allow && given)
-                given[(*ngiven)++] = (hw_range){ true, start, size };
-        } else {
-            r = xc_domain_iomem_permission(CTX->xch, domid,
-                                           start >> XC_PAGE_SHIFT,
-                                           (size + XC_PAGE_SIZE - 1) >>
-                                           XC_PAGE_SHIFT, allow);
-            if (r < 0 && allow) {
-                LOGED(CTX, ERROR, domid, "xc_domain_iomem_permission "
-                      "0x%" PRIx64 "/0x%" PRIx64 " (error %d)", start, size,
-                      r);
-                return ERROR_FAIL;
-            }
-            if (r < 0)
-                LOGED(CTX, ERROR, domid, "xc_domain_iomem_permission error"
-                      " %#" PRIx64 "/%#" PRIx64, start, size);
-            if (!r && allow && given)
-                given[(*ngiven)++] = (hw_range){
-                    false, start >> XC_PAGE_SHIFT,
-                    (size + XC_PAGE_SIZE - 1) >> XC_PAGE_SHIFT };
+        else
+            r = xc_domain_iomem_permission(CTX->xch, domid, first, count,
+                                           allow);
+        if (r < 0 && allow) {
+            LOGED(CTX, ERROR, domid, "%s 0x%" PRIx64 "/0x%" PRIx64
+                  " (error %d)", call, start, size, r);
+            return ERROR_FAIL;
         }
+        if (r < 0)
+            LOGED(CTX, ERROR, domid, "%s error %#" PRIx64 "/%#" PRIx64,
+                  call, start, size);
+        if (!r && allow && given)
+            given[(*ngiven)++] = (hw_range){ io, first, count };
     }
     return 0;
 }

@@ -40,6 +40,7 @@
 #include "ops/device.h"
 #include "ops/userdata.h"
 #include "subop/qmp.h"
+#include "ops/domain_type.h"
 #include "xs/paths.h"
 
 #include "libxl_utils.h"
@@ -48,34 +49,6 @@
 #define XS_NAME_MAX 64
 
 /* ------------------------------------------------------- the guest */
-
-/* The guest's type as libxl sees it: the hypervisor's HVM flag, then
- * /libxl/N/type for an HVM container (HVM when that cannot be read);
- * LIBXL_DOMAIN_TYPE_INVALID (logged) when the domain is not there. */
-static libxl_domain_type guest_type(libxl__gc *gc, uint32_t domid)
-{
-    libxl_ctx *ctx = gc->ctx;
-    xc_domaininfo_t info;
-    libxl_domain_type t;
-    const char *path;
-    char *v;
-
-    if (xc_domain_getinfolist(ctx->xch, domid, 1, &info) != 1 ||
-        info.domain != domid) {
-        LOG(ctx, ERROR, "unable to get domain type for domid=%u", domid);
-        return LIBXL_DOMAIN_TYPE_INVALID;
-    }
-    if (!(info.flags & XEN_DOMINF_hvm_guest))
-        return LIBXL_DOMAIN_TYPE_PV;
-    path = GCSPRINTF("/libxl/%u/type", domid);
-    v = path ? libxl__xs_read_checked(gc, XBT_NULL, path, XS_NAME_MAX) : NULL;
-    if (!v || libxl_domain_type_from_string(v, &t)) {
-        LOG(ctx, WARN, "unable to get domain type for domid=%u, assuming HVM",
-            domid);
-        return LIBXL_DOMAIN_TYPE_HVM;
-    }
-    return t;
-}
 
 /* The running device model: /libxl/N/dm-version, the traditional one
  * when there is none, -1 (logged) when it names no version. */
@@ -208,7 +181,7 @@ static int check(libxl__gc *gc, cdrom_state *cs)
 {
     libxl_ctx *ctx = gc->ctx;
     libxl_device_disk *disk = cs->disk, *disks;
-    libxl_domain_type type = guest_type(gc, cs->domid);
+    libxl_domain_type type = libxl__domain_type(gc, cs->domid);
     int num = 0, i, rc;
 
     if (type == LIBXL_DOMAIN_TYPE_INVALID) return ERROR_FAIL;

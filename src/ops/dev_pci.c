@@ -48,6 +48,7 @@
 #include "ops/userdata.h"
 #include "subop/qmp.h"
 #include "subop/xswait.h"
+#include "ops/domain_type.h"
 #include "xs/paths.h"
 
 #include "libxl_utils.h"
@@ -106,31 +107,6 @@ static uint32_t pci_sbdf(const libxl_device_pci *pci)
 {
     return (uint32_t)pci->domain << 16 | (uint32_t)(pci->bus & 0xff) << 8 |
            (uint32_t)(pci->dev & 0x1f) << 3 | (uint32_t)(pci->func & 0x7);
-}
-
-/* The guest's type as libxl__domain_type sees it (logged as libxl when
- * the domain is not there). */
-static libxl_domain_type guest_type(libxl__gc *gc, uint32_t domid)
-{
-    xc_domaininfo_t info;
-    libxl_domain_type t;
-    const char *v;
-
-    if (xc_domain_getinfolist(CTX->xch, domid, 1, &info) != 1 ||
-        info.domain != domid) {
-        LOG(CTX, ERROR, "unable to get domain type for domid=%" PRIu32, domid);
-        return LIBXL_DOMAIN_TYPE_INVALID;
-    }
-    if (!(info.flags & XEN_DOMINF_hvm_guest))
-        return LIBXL_DOMAIN_TYPE_PV;
-    v = libxl__xs_read_checked(gc, XBT_NULL,
-                               GCSPRINTF("/libxl/%u/type", domid), 64);
-    if (!v || libxl_domain_type_from_string(v, &t)) {
-        LOG(CTX, WARN, "unable to get domain type for domid=%" PRIu32
-            ", assuming HVM", domid);
-        return LIBXL_DOMAIN_TYPE_HVM;
-    }
-    return t;
 }
 
 /* /libxl/pci/BDF/domid */
@@ -691,7 +667,7 @@ static int add_prepare(libxl__gc *gc, pciadd *pa)
         rc = libxl__pci_name_to_bdf(gc, pci);
         if (rc) return rc;
     }
-    type = guest_type(gc, domid);
+    type = libxl__domain_type(gc, domid);
     if (type == LIBXL_DOMAIN_TYPE_HVM &&
         xc_test_assign_device(CTX->xch, domid, pci_sbdf(pci))) {
         LOGD(CTX, ERROR, domid, "PCI device %04x:%02x:%02x.%u %s?",
@@ -746,9 +722,9 @@ static int add_prepare(libxl__gc *gc, pciadd *pa)
     }
 
     /* do_pci_add */
-    pa->type = guest_type(gc, domid);
+    pa->type = libxl__domain_type(gc, domid);
     if (pa->type == LIBXL_DOMAIN_TYPE_INVALID) {
-        guest_type(gc, domid);             /* pci_add_dm_done asks again */
+        libxl__domain_type(gc, domid);             /* pci_add_dm_done asks again */
         return ERROR_FAIL;
     }
     if (pa->type == LIBXL_DOMAIN_TYPE_HVM) {
@@ -796,7 +772,7 @@ static int add_dm_done(libxl__gc *gc, pciadd *pa)
     pa->exists = read_num_devs(gc, pa->be) >= 0;
     if (!pa->exists && errno != ENOENT)
         return ERROR_FAIL;
-    pa->type = guest_type(gc, domid);
+    pa->type = libxl__domain_type(gc, domid);
     if (pa->type == LIBXL_DOMAIN_TYPE_INVALID)
         return ERROR_FAIL;
     return 0;
@@ -1186,7 +1162,7 @@ static int rm_hw(libxl__gc *gc, pcirm *pr)
 {
     libxl_device_pci *pci = pr->pci;
     uint32_t domid = pr->domid;
-    libxl_domain_type type = guest_type(gc, domid);
+    libxl_domain_type type = libxl__domain_type(gc, domid);
     libxl_device_pci *list;
     bool attached = false;
     int num = 0, rc;
@@ -1483,7 +1459,7 @@ static void rm_xenstore(libxl__egc *egc, pcirm *pr)
         rm_next(egc, pr);
         return;
     }
-    pr->type = guest_type(gc, pr->domid);
+    pr->type = libxl__domain_type(gc, pr->domid);
     if (pr->type == LIBXL_DOMAIN_TYPE_INVALID) {
         rm_next(egc, pr);
         return;

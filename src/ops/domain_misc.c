@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "subop/qmp.h"
+#include "ops/domain_type.h"
 #include "xs/paths.h"
 
 #include <xen/hvm/params.h>   /* after xenctrl.h (base/ctx_base.h) */
@@ -132,36 +133,6 @@ int libxl_send_sysrq(libxl_ctx *ctx, uint32_t domid, char sysrq)
 
 /* ------------------------------------------------------------ triggers */
 
-/*
- * The domain's type as libxl tells it (an HVM container is PVH when
- * /libxl/D/type says so, HVM otherwise); LIBXL_DOMAIN_TYPE_INVALID when
- * there is no such domain.
- */
-static libxl_domain_type domain_type(libxl__gc *gc, uint32_t domid)
-{
-    xc_domaininfo_t info;
-    libxl_domain_type t;
-    const char *v;
-
-    if (xc_domain_getinfolist(CTX->xch, domid, 1, &info) != 1 ||
-        info.domain != domid) {
-        LOG(CTX, ERROR, "unable to get domain type for domid=%" PRIu32, domid);
-        return LIBXL_DOMAIN_TYPE_INVALID;
-    }
-    if (!(info.flags & XEN_DOMINF_hvm_guest))
-        return LIBXL_DOMAIN_TYPE_PV;
-    const char *path = GCSPRINTF("/libxl/%u/type", domid);
-    v = libxl__xs_read_checked(gc, XBT_NULL, path, NODE_MAX);
-    if (!v)
-        LOGE(CTX, ERROR, "xenstore read failed: `%s'", path);
-    if (!v || libxl_domain_type_from_string(v, &t)) {
-        LOG(CTX, WARN, "unable to get domain type for domid=%" PRIu32
-            ", assuming HVM", domid);
-        return LIBXL_DOMAIN_TYPE_HVM;
-    }
-    return t;
-}
-
 /* Which device model serves an HVM domain, as libxl reads it. */
 static libxl_device_model_version dm_version(libxl__gc *gc, uint32_t domid)
 {
@@ -214,7 +185,7 @@ static int s3_resume_start(libxl__ao *ao, uint32_t domid, int *rc)
     libxl_ctx *ctx = ao->ctx;
 
     *rc = ERROR_INVAL;
-    if (domain_type(gc, domid) != LIBXL_DOMAIN_TYPE_HVM)
+    if (libxl__domain_type(gc, domid) != LIBXL_DOMAIN_TYPE_HVM)
         return 0;
     switch (dm_version(gc, domid)) {
     case LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN_TRADITIONAL:

@@ -19,47 +19,13 @@
 #include "ops/ops.h"
 #include "ops/qemu_cpus.h"
 #include "subop/qmp.h"
+#include "ops/domain_type.h"
 #include "xs/paths.h"
 
 #include "libxl_utils.h"
 
 /* Longest /libxl/N/type or dm-version worth parsing. */
 #define XS_NAME_MAX 64
-
-/*
- * The domain's type as libxl works it out: the hypervisor's HVM flag,
- * then (HVM container) /libxl/N/type, HVM when that is missing or
- * unreadable; LIBXL_DOMAIN_TYPE_INVALID (logged) when domid is not there.
- */
-static libxl_domain_type domain_type(libxl__gc *gc, uint32_t domid)
-{
-    libxl_ctx *ctx = gc->ctx;
-    xc_domaininfo_t dom;
-    libxl_domain_type t;
-    const char *path;
-    char *value;
-
-    if (xc_domain_getinfolist(ctx->xch, domid, 1, &dom) != 1 ||
-        dom.domain != domid) {
-        LOG(ctx, ERROR, "unable to get domain type for domid=%u", domid);
-        return LIBXL_DOMAIN_TYPE_INVALID;
-    }
-    if (!(dom.flags & XEN_DOMINF_hvm_guest))
-        return LIBXL_DOMAIN_TYPE_PV;
-
-    path = GCSPRINTF("/libxl/%i/type", (int)domid);
-    if (!path)
-        return LIBXL_DOMAIN_TYPE_HVM;
-    value = libxl__xs_read_checked(gc, XBT_NULL, path, XS_NAME_MAX);
-    if (!value && errno != EINVAL)     /* EINVAL: there, but not a type */
-        LOGE(ctx, ERROR, "xenstore read failed: `%s'", path);
-    if (!value || libxl_domain_type_from_string(value, &t)) {
-        LOG(ctx, WARN, "unable to get domain type for domid=%u, assuming HVM",
-            domid);
-        return LIBXL_DOMAIN_TYPE_HVM;
-    }
-    return t;
-}
 
 /* The device model an HVM guest runs: /libxl/N/dm-version, the
  * traditional one when absent, -1 (logged) when not a version. */
@@ -211,7 +177,7 @@ int libxl_set_vcpuonline(libxl_ctx *ctx, uint32_t domid, libxl_bitmap *cpumap,
     if (cpumap->size && cpumap->map)
         memcpy(os->want.map, cpumap->map, cpumap->size);
 
-    switch (domain_type(gc, domid)) {
+    switch (libxl__domain_type(gc, domid)) {
     case LIBXL_DOMAIN_TYPE_HVM:
         switch (dm_version(gc, domid)) {
         case LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN_TRADITIONAL:

@@ -29,6 +29,7 @@
 #include "subop/xswait.h"
 #include "xs/paths.h"
 #include "xs/xs.h"
+#include "xs/xstx.h"
 
 /* Longest hotplug-error message taken from the backend. */
 #define MAX_HOTPLUG_ERROR 1024
@@ -67,14 +68,14 @@ static void finish(libxl__egc *egc, devadd *da, int rc);
 /* ------------------------------------------------------------ prepare */
 
 /* The permissions libxl gives a device's directories. */
-static bool set_perms(libxl__gc *gc, xs_transaction_t t, const char *path,
-                      uint32_t owner, uint32_t reader)
+static void set_perms(libxl__xstx *tx, const char *path, uint32_t owner,
+                      uint32_t reader)
 {
     struct xs_permissions perms[2] = {
         { .id = owner, .perms = XS_PERM_NONE },
         { .id = reader, .perms = XS_PERM_READ },
     };
-    return xs_set_permissions(gc->ctx->xsh, t, path, perms, 2);
+    libxl__xstx_set_perms(tx, path, perms, 2);
 }
 
 /* Writes kvs under dir (just made, with the perms dir_owner/dir_reader),
@@ -82,7 +83,7 @@ static bool set_perms(libxl__gc *gc, xs_transaction_t t, const char *path,
  * parent's permissions from xenstored, so they are set only where they
  * differ from dir's: the same tree as libxl's, which sets them on every
  * node, with one request per node fewer. */
-static bool write_with_perms(libxl__gc *gc, xs_transaction_t t,
+static bool write_with_perms(libxl__gc *gc, libxl__xstx *tx,
                              const char *dir, const char **kvs,
                              uint32_t owner, uint32_t reader,
                              uint32_t dir_owner, uint32_t dir_reader)
@@ -91,20 +92,18 @@ static bool write_with_perms(libxl__gc *gc, xs_transaction_t t,
 
     for (; kvs[0]; kvs += 2) {
         const char *path = GCSPRINTF("%s/%s", dir, kvs[0]);
-        if (!path ||
-            !xs_write(gc->ctx->xsh, t, path, kvs[1], strlen(kvs[1])) ||
-            (!inherit && !set_perms(gc, t, path, owner, reader)))
-            return false;
+        if (!path) return false;
+        libxl__xstx_write(tx, path, kvs[1]);
+        if (!inherit) set_perms(tx, path, owner, reader);
     }
     return true;
 }
 
-/* The record, frontend and backend of da's device, in t: 0, or an error
- * (logged). */
-static int write_nodes(libxl__gc *gc, xs_transaction_t t, devadd *da,
+/* Queues in tx the record, frontend and backend of da's device: 0, or
+ * ERROR_NOMEM. The requests' own failures show once tx is flushed. */
+static int write_nodes(libxl__gc *gc, libxl__xstx *tx, devadd *da,
                        const libxl__devent_src *src)
 {
-    struct xs_handle *xsh = gc->ctx->xsh;
     const libxl__devaddr *a = &da->addr;
     const libxl__dev_entries *table = &da->dt->entries;
     const char *rec = libxl__dev_record_path(gc, a);
@@ -124,92 +123,104 @@ static int write_nodes(libxl__gc *gc, xs_transaction_t t, devadd *da,
 
     if (!rec || !fe || !be || !back || !front || !ro_front)
         return ERROR_NOMEM;
-    if (!xs_rm(xsh, t, rec) && errno != ENOENT) goto fail;
-    if (!record_only &&
-        (!xs_write(xsh, t, GCSPRINTF("%s/frontend", rec), fe, strlen(fe)) ||
-         !xs_write(xsh, t, GCSPRINTF("%s/backend", rec), be, strlen(be))))
-        goto fail;
+    libxl__xstx_rm(tx, rec);
+    if (!record_only) {
+        const char *rec_fe = GCSPRINTF("%s/frontend", rec);
+        const char *rec_be = GCSPRINTF("%s/backend", rec);
+        if (!rec_fe || !rec_be) return ERROR_NOMEM;
+        libxl__xstx_write(tx, rec_fe, fe);
+        libxl__xstx_write(tx, rec_be, be);
+    }
 
     if (!record_only && (front[0] || ro_front[0])) {
-        if (!xs_rm(xsh, t, fe) && errno != ENOENT) goto fail;
-        if (!xs_mkdir(xsh, t, fe)) goto fail;
         uint32_t fe_owner = ro_dir ? a->backend_domid : a->domid;
         uint32_t fe_reader = ro_dir ? a->domid : a->backend_domid;
-        if (!set_perms(gc, t, fe, fe_owner, fe_reader))
-            goto fail;
-        if (!xs_write(xsh, t, GCSPRINTF("%s/backend", fe), be, strlen(be)))
-            goto fail;
-        if (!write_with_perms(gc, t, fe, front, a->domid, a->backend_domid,
+        const char *fe_be = GCSPRINTF("%s/backend", fe);
+        if (!fe_be) return ERROR_NOMEM;
+        libxl__xstx_rm(tx, fe);
+        libxl__xstx_mkdir(tx, fe);
+        set_perms(tx, fe, fe_owner, fe_reader);
+        libxl__xstx_write(tx, fe_be, be);
+        if (!write_with_perms(gc, tx, fe, front, a->domid, a->backend_domid,
                               fe_owner, fe_reader) ||
-            !write_with_perms(gc, t, fe, ro_front, a->backend_domid,
+            !write_with_perms(gc, tx, fe, ro_front, a->backend_domid,
                               a->domid, fe_owner, fe_reader))
-            goto fail;
+            return ERROR_NOMEM;
     }
     if (back[0]) {
         if (!record_only) {
-            if (!xs_rm(xsh, t, be) && errno != ENOENT) goto fail;
-            if (!xs_mkdir(xsh, t, be) ||
-                !set_perms(gc, t, be, a->backend_domid, a->domid) ||
-                !xs_write(xsh, t, GCSPRINTF("%s/frontend", be), fe,
-                          strlen(fe)))
-                goto fail;
-            if (libxl__xs_writev(gc, t, be, back)) return ERROR_FAIL;
+            const char *be_fe = GCSPRINTF("%s/frontend", be);
+            if (!be_fe) return ERROR_NOMEM;
+            libxl__xstx_rm(tx, be);
+            libxl__xstx_mkdir(tx, be);
+            set_perms(tx, be, a->backend_domid, a->domid);
+            libxl__xstx_write(tx, be_fe, fe);
+            if (!libxl__xstx_writev(tx, gc, be, back)) return ERROR_NOMEM;
         }
         /* the record keeps a copy of every backend entry: what the
          * toolstack reads back, instead of trusting the backend */
-        if (libxl__xs_writev(gc, t, rec, back)) return ERROR_FAIL;
+        if (!libxl__xstx_writev(tx, gc, rec, back)) return ERROR_NOMEM;
     }
     return 0;
-fail:
-    /* libxl says nothing here (its caller logs the failed add): debug */
-    LOGED(gc->ctx, DEBUG, a->domid, "unable to write the nodes of %s %d",
-          da->dt->name, a->devid);
-    return ERROR_FAIL;
 }
 
 /* The device's nodes, in one transaction that also refuses a device that
- * exists already (unless the kind's add overwrites it). */
+ * exists already (unless the kind's add overwrites it). Its requests are
+ * sent together (xs/xstx.h): three round trips to xenstored, not one per
+ * node. */
 static int add_nodes(libxl__gc *gc, devadd *da, const libxl__devent_src *src)
 {
     bool refuse = !da->dt->add_nodes_only;
-    struct xs_handle *xsh = gc->ctx->xsh;
     const char *rec = libxl__dev_record_path(gc, &da->addr);
-    int rc;
+    libxl__xstx tx;
+    int rc, e;
 
     if (!rec) return ERROR_NOMEM;
+    libxl__xstx_init(&tx, gc->ctx);
     for (;;) {
-        xs_transaction_t t = xs_transaction_start(xsh);
-        char *exists;
-
-        if (!t) {
+        e = libxl__xstx_start(&tx);
+        if (e) {
+            errno = e;
             LOGED(gc->ctx, ERROR, da->domid, "xs_transaction_start failed");
-            return ERROR_FAIL;
+            rc = ERROR_FAIL;
+            break;
         }
-        exists = refuse ? xs_read(xsh, t, rec, NULL) : NULL;
-        if (refuse && (exists || errno != ENOENT)) {
-            free(exists);
-            if (exists) {
+        unsigned exists = refuse ? libxl__xstx_read(&tx, rec) : 0;
+        rc = write_nodes(gc, &tx, da, src);
+        libxl__xstx_flush(&tx);
+        const libxl__xstx_req *r = refuse ? libxl__xstx_req_at(&tx, exists)
+                                          : NULL;
+        const libxl__xstx_req *bad = libxl__xstx_failed(&tx);
+        if (r && r->err != ENOENT && r->err != EAGAIN) {
+            if (!r->err) {
                 LOGD(gc->ctx, ERROR, da->domid,
                      "device already exists in xenstore");
                 rc = ERROR_DEVICE_EXISTS;
             } else {
+                errno = r->err;
                 LOGED(gc->ctx, ERROR, da->domid, "cannot read %s", rec);
                 rc = ERROR_FAIL;
             }
-            xs_transaction_end(xsh, t, true);
-            return rc;
+        } else if (!rc && bad && bad->err != EAGAIN) {
+            /* libxl says nothing here (its caller logs the failed add) */
+            errno = bad->err;
+            LOGED(gc->ctx, DEBUG, da->domid, "unable to write the nodes of"
+                  " %s %d (%s)", da->dt->name, da->addr.devid, bad->path);
+            rc = ERROR_FAIL;
         }
-        rc = write_nodes(gc, t, da, src);
-        if (rc) {
-            xs_transaction_end(xsh, t, true);
-            return rc;
-        }
-        if (xs_transaction_end(xsh, t, false)) return 0;
-        if (errno != EAGAIN) {
+        e = libxl__xstx_end(&tx, !rc && !bad);
+        if (rc) break;
+        if (!e && !bad) break;
+        if (e && e != EAGAIN) {
+            errno = e;
             LOGED(gc->ctx, ERROR, da->domid, "xs transaction failed");
-            return ERROR_FAIL;
+            rc = ERROR_FAIL;
+            break;
         }
+        /* a conflict, or the connection was lost: again */
     }
+    libxl__xstx_dispose(&tx);
+    return rc;
 }
 
 /*

@@ -78,13 +78,20 @@ int libxl__xswire_open(libxl_ctx *log_ctx, unsigned flags, bool *is_socket_r)
 int libxl__xswire_put(libxl__xswire_out *o, uint32_t type, uint32_t req_id,
                       const char *a, const void *b, size_t lb)
 {
+    return libxl__xswire_put_tx(o, type, req_id, 0, a, b, lb);
+}
+
+int libxl__xswire_put_tx(libxl__xswire_out *o, uint32_t type,
+                         uint32_t req_id, uint32_t tx_id,
+                         const char *a, const void *b, size_t lb)
+{
     size_t la = strlen(a) + 1;
 
     if (la > XENSTORE_PAYLOAD_MAX || lb > XENSTORE_PAYLOAD_MAX - la)
         return ERROR_INVAL;
 
     struct xsd_sockmsg hdr = {
-        .type = type, .req_id = req_id, .tx_id = 0,
+        .type = type, .req_id = req_id, .tx_id = tx_id,
         .len = (uint32_t)(la + lb),
     };
     size_t need = o->len + LIBXL__XSWIRE_HDR + la + lb;

@@ -66,6 +66,11 @@ typedef struct libxl__xswire_out {
 int libxl__xswire_put(libxl__xswire_out *o, uint32_t type, uint32_t req_id,
                       const char *a, const void *b, size_t lb);
 
+/* The same, for a request in transaction tx_id. */
+int libxl__xswire_put_tx(libxl__xswire_out *o, uint32_t type,
+                         uint32_t req_id, uint32_t tx_id,
+                         const char *a, const void *b, size_t lb);
+
 static inline bool libxl__xswire_out_pending(const libxl__xswire_out *o)
 { return o->off < o->len; }
 

@@ -149,6 +149,24 @@ typedef struct {
 } libxl__xs_req;
 void libxl__xs_batch(libxl_ctx *ctx, libxl__xs_req *reqs, unsigned n);
 
+/*
+ * The batch connection itself, for xstx.c's transactions. _borrow takes
+ * the ctx's (or opens a new one when another thread has it): a blocking
+ * socket fd, or -1 when none can be opened (not logged). _return hands it
+ * back when it is in step with xenstored (every answer read); a
+ * connection that is not is closed instead, never returned.
+ * _exchange writes what out holds on fd and reads n answers, passing each
+ * in order to take (index i from 0); it stops at the first false from
+ * take or failure of the connection, and returns the number taken (n
+ * when all went well). out is left empty. Lock not needed.
+ */
+int libxl__xsbatch_conn_borrow(libxl_ctx *ctx);
+void libxl__xsbatch_conn_return(libxl_ctx *ctx, int fd);
+unsigned libxl__xsbatch_exchange(int fd, libxl__xswire_out *out, unsigned n,
+                                 bool (*take)(void *arg, unsigned i,
+                                              const libxl__xswire_msg *m),
+                                 void *arg);
+
 /* ------------------------------------------------------------- per ctx */
 
 /* The shared @releaseDomain watch's state (release.c; its users' interface

@@ -38,13 +38,13 @@ static int conn_open(void)
     return libxl__xswire_open(NULL, 0, &is_socket);
 }
 
-static int conn_borrow(libxl_ctx *ctx)
+int libxl__xsbatch_conn_borrow(libxl_ctx *ctx)
 {
     int fd1 = __atomic_exchange_n(CTX_XSBATCH_FD1(ctx), 0, __ATOMIC_ACQ_REL);
     return fd1 ? fd1 - 1 : conn_open();
 }
 
-static void conn_return(libxl_ctx *ctx, int fd)
+void libxl__xsbatch_conn_return(libxl_ctx *ctx, int fd)
 {
     int none = 0;
     if (!__atomic_compare_exchange_n(CTX_XSBATCH_FD1(ctx), &none, fd + 1, false,
@@ -131,19 +131,15 @@ static bool take_answer(libxl__xs_req *q, unsigned i,
     return true;
 }
 
-/* Send reqs[0..n) on fd and read their answers; the number answered
- * (n unless the connection failed; the rest are then unanswered). */
-static unsigned batch_on(int fd, libxl__xs_req *reqs, unsigned n)
+unsigned libxl__xsbatch_exchange(int fd, libxl__xswire_out *out, unsigned n,
+                                 bool (*take)(void *arg, unsigned i,
+                                              const libxl__xswire_msg *m),
+                                 void *arg)
 {
-    libxl__xswire_out out = { 0 };
     libxl__xswire_in in = { 0 };
-    unsigned i, done = 0;
+    unsigned done = 0;
 
-    for (i = 0; i < n; i++)
-        if (libxl__xswire_put(&out, wire_type(reqs[i].type), i, reqs[i].path,
-                              NULL, 0))
-            goto out;
-    if (libxl__xswire_flush(fd, true, &out) ||
+    if (libxl__xswire_flush(fd, true, out) ||
         libxl__xswire_in_alloc(&in, READ_CHUNK))
         goto out;
 
@@ -154,7 +150,7 @@ static unsigned batch_on(int fd, libxl__xs_req *reqs, unsigned n)
         int r = 0;
         if (libxl__xswire_fill(fd, &in, in.cap - in.len) <= 0) goto out;
         while (done < n && (r = libxl__xswire_next(&in, &off, &m)) > 0) {
-            if (!take_answer(&reqs[done], done, &m)) goto out;
+            if (!take(arg, done, &m)) goto out;
             done++;
         }
         if (r < 0) goto out;
@@ -162,8 +158,30 @@ static unsigned batch_on(int fd, libxl__xs_req *reqs, unsigned n)
     }
 
 out:
-    libxl__xswire_out_dispose(&out);
+    libxl__xswire_out_clear(out);
     libxl__xswire_in_dispose(&in);
+    return done;
+}
+
+static bool take_batch_answer(void *arg, unsigned i, const libxl__xswire_msg *m)
+{
+    return take_answer(&((libxl__xs_req *)arg)[i], i, m);
+}
+
+/* Send reqs[0..n) on fd and read their answers; the number answered
+ * (n unless the connection failed; the rest are then unanswered). */
+static unsigned batch_on(int fd, libxl__xs_req *reqs, unsigned n)
+{
+    libxl__xswire_out out = { 0 };
+    unsigned done = 0;
+
+    for (unsigned i = 0; i < n; i++)
+        if (libxl__xswire_put(&out, wire_type(reqs[i].type), i, reqs[i].path,
+                              NULL, 0))
+            goto out;
+    done = libxl__xsbatch_exchange(fd, &out, n, take_batch_answer, reqs);
+out:
+    libxl__xswire_out_dispose(&out);
     return done;
 }
 
@@ -172,9 +190,9 @@ void libxl__xs_batch(libxl_ctx *ctx, libxl__xs_req *reqs, unsigned n)
     unsigned done = 0;
     int fd;
 
-    if (n > 1 && (fd = conn_borrow(ctx)) >= 0) {
+    if (n > 1 && (fd = libxl__xsbatch_conn_borrow(ctx)) >= 0) {
         done = batch_on(fd, reqs, n);
-        if (done == n) conn_return(ctx, fd);
+        if (done == n) libxl__xsbatch_conn_return(ctx, fd);
         else close(fd);     /* out of step with xenstored: start afresh */
     }
     for (unsigned i = done; i < n; i++)

@@ -40,6 +40,7 @@
 #include <xenstore.h>
 
 #include "privdirs.h"
+#include "xs/wire.h"
 #include "simhost.h"
 #include "testlog.h"
 #include "testmain.h"
@@ -166,6 +167,78 @@ bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
         return false;
     }
     return real(h, t, abort);
+}
+
+/*
+ * The library's pipelined transactions (xs/xstx.c) send their requests to
+ * xenstored themselves, past libxenstore. The link wraps the one function
+ * that encodes them (-Wl,--wrap, tests/unit/unit.mk), so they are counted
+ * and refused like the requests above, and by xenstored itself: a refused
+ * request goes out with an invalid path (EINVAL), a refused transaction
+ * start or commit with a transaction id that does not exist (ENOENT).
+ * Aborts are not counted, as above. A conflict in a storm is a real one:
+ * before the commit goes, the guest's device directory, which the
+ * transaction changes, is written again from outside.
+ */
+int __real_libxl__xswire_put_tx(libxl__xswire_out *o, uint32_t type,
+                                uint32_t req_id, uint32_t tx_id,
+                                const char *a, const void *b, size_t lb);
+int __wrap_libxl__xswire_put_tx(libxl__xswire_out *o, uint32_t type,
+                                uint32_t req_id, uint32_t tx_id,
+                                const char *a, const void *b, size_t lb);
+
+static const char *wire_name(uint32_t type)
+{
+    switch (type) {
+    case XS_TRANSACTION_START: return "transaction_start (pipelined)";
+    case XS_TRANSACTION_END: return "transaction_end commit (pipelined)";
+    case XS_READ: return "read (pipelined)";
+    case XS_WRITE: return "write (pipelined)";
+    case XS_MKDIR: return "mkdir (pipelined)";
+    case XS_RM: return "rm (pipelined)";
+    case XS_SET_PERMS: return "set_perms (pipelined)";
+    default: return "request (pipelined)";
+    }
+}
+
+static void conflict_from_outside(void)
+{
+    char path[64];
+    unsigned len;
+
+    __typeof__(xs_read) *rd = (__typeof__(xs_read) *)dlsym(RTLD_NEXT,
+                                                            "xs_read");
+    __typeof__(xs_write) *wr = (__typeof__(xs_write) *)dlsym(RTLD_NEXT,
+                                                              "xs_write");
+    ck_assert(rd && wr);
+    snprintf(path, sizeof(path), "/local/domain/%d/device", domid);
+    char *v = rd(xsh, XBT_NULL, path, &len);
+    ck_assert_ptr_nonnull(v);
+    ck_assert(wr(xsh, XBT_NULL, path, v, len));
+    free(v);
+}
+
+int __wrap_libxl__xswire_put_tx(libxl__xswire_out *o, uint32_t type,
+                                uint32_t req_id, uint32_t tx_id,
+                                const char *a, const void *b, size_t lb)
+{
+    bool end = type == XS_TRANSACTION_END;
+    bool commit = end && !strcmp(a, "T");
+
+    if (end && !commit)
+        return __real_libxl__xswire_put_tx(o, type, req_id, tx_id, a, b, lb);
+    if (xs_fault(wire_name(type))) {
+        if (type == XS_TRANSACTION_START || end)
+            return __real_libxl__xswire_put_tx(o, type, req_id, 0x7ffffff0u,
+                                               a, b, lb);
+        return __real_libxl__xswire_put_tx(o, type, req_id, tx_id,
+                                           "invalid//path", b, lb);
+    }
+    if (commit && __atomic_load_n(&xs_eagain_left, __ATOMIC_SEQ_CST) > 0) {
+        __atomic_sub_fetch(&xs_eagain_left, 1, __ATOMIC_SEQ_CST);
+        conflict_from_outside();
+    }
+    return __real_libxl__xswire_put_tx(o, type, req_id, tx_id, a, b, lb);
 }
 
 static const char config_json[] =

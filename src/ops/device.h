@@ -206,6 +206,33 @@ int libxl__device_remove(libxl_ctx *ctx, uint32_t domid,
                          const libxl_asyncop_how *ao_how);
 
 /*
+ * The same removal as a step of another operation (ao): the device at
+ * addr, of kind dt (NULL: known only by its backend, as libxl's removal of
+ * every device of a dying domain knows it: the hotplug script is then
+ * chosen by the backend's kind alone). No pre_remove step. cb(egc, arg,
+ * rc) is called once, when it is over (perhaps before this returns); the
+ * lock is held.
+ */
+typedef void libxl__device_removed_cb(libxl__egc *egc, void *arg, int rc);
+void libxl__device_remove_sub(libxl__egc *egc, libxl__ao *ao,
+                              const libxl__devtype *dt,
+                              const libxl__devaddr *addr,
+                              libxl__devforce force,
+                              libxl__device_removed_cb *cb, void *arg);
+
+/*
+ * Every device of domid removed, forced, as libxl's domain destroy removes
+ * them: the devices the toolstack's records name, all at once (each as
+ * libxl__device_remove_sub with LIBXL__FORCE_ON and no kind, but a usb
+ * controller, whose usb devices go first); consoles and vuarts only lose
+ * their nodes. cb(egc, arg, rc) once all are over (perhaps before this
+ * returns), rc the first failure; the lock is held.
+ */
+typedef void libxl__devices_destroyed_cb(libxl__egc *egc, void *arg, int rc);
+void libxl__devices_destroy(libxl__egc *egc, libxl__ao *ao, uint32_t domid,
+                            libxl__devices_destroyed_cb *cb, void *arg);
+
+/*
  * libxl_device_X_list: every device of dt's kind the domain has a record
  * of, read back through dt->entries, in xenstore's order; a malloc'ed
  * array of *num structs (NULL, *num 0 when there is none or on error,
@@ -314,7 +341,9 @@ int libxl__device_config_drop(libxl__gc *gc, const libxl__devtype *dt,
  * (owned by gc) when there is one to run, 0 when there is none, or an
  * error (logged). The script and its arguments come from the toolstack's
  * record of the device, never from nodes the guest or the backend can
- * write.
+ * write. dt may be NULL: the backend's kind alone then says whether a
+ * script runs (vbd: block, vif: vif), as for libxl's removal of every
+ * device of a dying domain.
  */
 int libxl__device_hotplug_args(libxl__gc *gc, const libxl__devtype *dt,
                                const libxl__devaddr *addr, bool add,

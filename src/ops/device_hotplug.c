@@ -191,10 +191,12 @@ int libxl__device_hotplug_args(libxl__gc *gc, const libxl__devtype *dt,
                                int num_exec, const char **path,
                                char ***argv, char ***envp)
 {
-    bool runs = (dt->hotplug == LIBXL__HOTPLUG_BLOCK &&
-                 addr->backend_kind == LIBXL__DEVKIND_VBD) ||
-                (dt->hotplug == LIBXL__HOTPLUG_VIF &&
-                 addr->backend_kind == LIBXL__DEVKIND_VIF);
+    /* without its kind, a device is known by its backend's alone */
+    bool block = addr->backend_kind == LIBXL__DEVKIND_VBD;
+    bool vif = addr->backend_kind == LIBXL__DEVKIND_VIF;
+    bool runs = dt ? (dt->hotplug == LIBXL__HOTPLUG_BLOCK && block) ||
+                     (dt->hotplug == LIBXL__HOTPLUG_VIF && vif)
+                   : block || vif;
 
     if (!runs) {
         LOGD(gc->ctx, DEBUG, addr->domid,

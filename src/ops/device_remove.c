@@ -42,6 +42,8 @@ typedef struct {
     libxl__xswait wait;
     libxl__ao_time bodge;
     libxl__async_exec_state aes;
+    libxl__device_removed_cb *cb;     /* a sub-operation's; NULL: the ao's */
+    void *cb_arg;
 } devrm;
 
 static void initiate(libxl__egc *egc, devrm *rm);
@@ -88,6 +90,37 @@ int libxl__device_remove(libxl_ctx *ctx, uint32_t domid,
     if (!rm->be || !rm->be_state) return AO_CREATE_FAIL(ERROR_NOMEM);
     initiate(egc, rm);
     return AO_INPROGRESS;
+}
+
+void libxl__device_remove_sub(libxl__egc *egc, libxl__ao *ao,
+                              const libxl__devtype *dt,
+                              const libxl__devaddr *addr,
+                              libxl__devforce force,
+                              libxl__device_removed_cb *cb, void *arg)
+{
+    libxl__gc *gc = libxl__ao_gc(ao);
+    devrm *rm = libxl__ao_zalloc(ao, sizeof(*rm));
+
+    if (!rm) {
+        cb(egc, arg, ERROR_NOMEM);
+        return;
+    }
+    rm->ao = ao;
+    rm->dt = dt;
+    rm->addr = *addr;
+    rm->force = force;
+    rm->cb = cb;
+    rm->cb_arg = arg;
+    libxl__xswait_init(&rm->wait);
+    libxl__ao_time_init(&rm->bodge);
+    libxl__async_exec_init(&rm->aes);
+    rm->be = libxl__dev_backend_path(gc, &rm->addr);
+    rm->be_state = rm->be ? GCSPRINTF("%s/state", rm->be) : NULL;
+    if (!rm->be || !rm->be_state) {
+        cb(egc, arg, ERROR_NOMEM);
+        return;
+    }
+    initiate(egc, rm);
 }
 
 /* ------------------------------------------------------------ initiate */
@@ -366,5 +399,6 @@ static void done(libxl__egc *egc, devrm *rm, int rc)
     if (rc)
         LOGD(egc->ctx, ERROR, rm->addr.domid, "Unable to remove %s with id"
              " %d", libxl__devkind_name(rm->addr.kind), rm->addr.devid);
-    libxl__ao_complete(egc, rm->ao, rc);
+    if (rm->cb) rm->cb(egc, rm->cb_arg, rc);
+    else libxl__ao_complete(egc, rm->ao, rc);
 }

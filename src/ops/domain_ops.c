@@ -13,12 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ao/ao.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "dev/devpath.h"
+#include "ops/device.h"
+#include "ops/domain_ops.h"
 #include "ops/ops.h"
+#include "ops/userdata.h"
 #include "subop/xswait.h"
 #include "xs/paths.h"
 #include "xs/release.h"
@@ -234,10 +238,15 @@ int libxl_domain_reboot(libxl_ctx *ctx, uint32_t domid,
  * libxl_domain_destroy, as one ao:
  *  1. (initiator, unlocked) check the domain exists, pause it (so the
  *     guest no longer runs while its entries go; a failure is logged and
- *     the destroy goes on, as in libxl 4.17), note its /vm path,
- *     remove its devices' xenstore entries (found in libxl's records,
- *     never in the guest's frontend nodes), then /local/domain/N, /libxl/N
- *     and /vm/UUID, and destroy it in the hypervisor: libxl 4.17's order;
+ *     the destroy goes on, as in libxl 4.17), and look for what needs
+ *     libxl's long way: devices in the toolstack's records, a device
+ *     model. Without them (1a, the initiator goes on unlocked): note its
+ *     /vm path, remove /local/domain/N, /libxl/N and /vm/UUID, its
+ *     userdata files (under their lock) and the device model's save
+ *     files, and destroy it in the hypervisor: libxl 4.17's order;
+ *  1b. with them (locked, as libxl): the device model stopped
+ *     (dm_destroy.c), every device removed, forced, with its hotplug
+ *     script (devices_destroy.c), then 1a's steps;
  *  2. wait (abortable, bounded) until the hypervisor has forgotten it,
  *     re-checking at every @releaseDomain, and complete. A timeout or an
  *     abort completes with ERROR_TIMEDOUT / ERROR_ABORTED (the domain is
@@ -268,6 +277,8 @@ typedef struct {
     libxl__ao_time timeout;
     libxl__ao_time recheck;           /* while the domain is still dying */
     int recheck_ms;                   /* its next interval (backoff) */
+    uint8_t uuid[16];                 /* the hypervisor's handle */
+    bool has_devices, has_dm;         /* libxl's long way (step 1b) */
 } destroy_state;
 
 /* xenstored fires @releaseDomain when it drops a dying domain, but not
@@ -499,6 +510,85 @@ remove:
 }
 
 
+/* Whether the domain needs libxl's long way: a device in the
+ * toolstack's records, a device model recorded. One batch. */
+static bool destroy_probe(destroy_state *ds)
+{
+    libxl__ao *ao = ds->ao;
+    libxl__xs_req q[2] = {
+        { .type = LIBXL__XS_DIRECTORY },
+        { .type = LIBXL__XS_READ },
+    };
+
+    q[0].path = libxl__ao_sprintf(ao, "%s/device", ds->libxl_path);
+    q[1].path = libxl__ao_sprintf(ao, "%s/image/device-model-pid",
+                                  ds->dom_path);
+    if (!q[0].path || !q[1].path) {
+        /* no memory to look: the long way finds out by itself */
+        ds->has_devices = true;
+        return true;
+    }
+    libxl__xs_batch(ao->ctx, q, 2);
+    ds->has_devices = !q[0].err && q[0].len > 0;
+    ds->has_dm = !q[1].err;
+    free_answers(q, 2);
+    return ds->has_devices || ds->has_dm;
+}
+
+/* The domain's userdata files, under their lock (libxl's destroy): 0 or
+ * ERROR_LOCK_FAIL (logged by the lock). */
+static int destroy_userdata(destroy_state *ds)
+{
+    libxl__gc *gc = libxl__ao_gc(ds->ao);
+    libxl__userdata_dom dom = { .domid = ds->domid };
+    libxl__userdata_flock lock = { .fd = -1 };
+
+    snprintf(dom.uuid, sizeof(dom.uuid), LIBXL_UUID_FMT,
+             LIBXL_UUID_BYTES(*(libxl_uuid *)ds->uuid));
+    if (libxl__userdata_lock(gc, &dom, LIBXL__LOCK_USERDATA, &lock, NULL))
+        return ERROR_LOCK_FAIL;
+    libxl__userdata_destroyall(gc, &dom);
+    libxl__userdata_unlock(&lock);
+    return 0;
+}
+
+/* libxl__remove_file: 0, or ERROR_FAIL (logged). */
+static int remove_file(libxl_ctx *ctx, const char *path)
+{
+    while (unlink(path) < 0) {
+        if (errno == ENOENT) return 0;
+        if (errno == EINTR) continue;
+        LOGE(ctx, ERROR, "failed to remove file %s", path);
+        return ERROR_FAIL;
+    }
+    return 0;
+}
+
+/* What follows the devices (step 1a): 0, or the error the destroy fails
+ * with (logged; the domain is then not destroyed, as in libxl). */
+static int destroy_rest(destroy_state *ds)
+{
+    libxl_ctx *ctx = ds->ao->ctx;
+    char path[64];
+    int rc;
+
+    destroy_remove_entries(ds);
+    rc = destroy_userdata(ds);
+    if (rc) return rc;
+    /* the device model's save and restore files (libxc's, not userdata) */
+    snprintf(path, sizeof(path), LIBXL__USERDATA_DIR "/qemu-save.%u",
+             ds->domid);
+    if (remove_file(ctx, path)) return ERROR_FAIL;
+    snprintf(path, sizeof(path), LIBXL__USERDATA_DIR "/qemu-resume.%u",
+             ds->domid);
+    if (remove_file(ctx, path)) return ERROR_FAIL;
+    if (xc_domain_destroy(ctx->xch, ds->domid) < 0) {
+        LOGED(ctx, ERROR, ds->domid, "xc_domain_destroy failed");
+        return ERROR_FAIL;
+    }
+    return 0;
+}
+
 /* Completion. */
 static void destroy_finish(libxl__egc *egc, destroy_state *ds, int rc)
 {
@@ -588,13 +678,16 @@ out:
 
 
 
+static void destroy_devices_done(libxl__egc *egc, void *arg, int rc);
+
 int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
                          const libxl_asyncop_how *ao_how)
 {
     AO_CREATE(ctx, domid, ao_how);
     destroy_state *ds;
     xc_domaininfo_t info;
-    int found = 0, r = 0, rc;
+    int found = 0, rc = 0;
+    bool long_way = false;
 
     if (domid == 0) {
         LOGD(ctx, ERROR, domid, "refusing to destroy domain 0");
@@ -614,10 +707,11 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
     AO_UNLOCKED(ao, {
         found = domain_getinfo(ctx, domid, &info);
         if (found == 1) {
+            memcpy(ds->uuid, info.handle, sizeof(ds->uuid));
             if (xc_domain_pause(ctx->xch, domid) < 0)
                 LOGED(ctx, ERROR, domid, "xc_domain_pause failed");
-            destroy_remove_entries(ds);
-            r = xc_domain_destroy(ctx->xch, domid);
+            long_way = destroy_probe(ds);
+            if (!long_way) rc = destroy_rest(ds);
         }
     });
     if (found < 0) {
@@ -630,11 +724,14 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
         rc = ERROR_DOMAIN_NOTFOUND;
         goto fail;
     }
-    if (r < 0) {
-        LOGED(ctx, ERROR, domid, "xc_domain_destroy failed");
-        rc = ERROR_FAIL;
-        goto fail;
+    if (long_way) {
+        if (ds->has_dm &&
+            libxl__device_model_destroy(libxl__ao_gc(ao), domid))
+            LOGD(ctx, ERROR, domid, "libxl__destroy_device_model failed");
+        libxl__devices_destroy(egc, ao, domid, destroy_devices_done, ds);
+        return AO_INPROGRESS;
     }
+    if (rc) goto fail;
 
     destroy_wait_start(egc, ds);
     return AO_INPROGRESS;
@@ -643,4 +740,20 @@ fail:
     LOGD(ctx, ERROR, domid, "Destruction of domain failed");
     libxl__ao_complete(egc, ao, rc);
     return AO_INPROGRESS;
+}
+
+/* Step 1b's devices are gone (or failed to go, which libxl only logs):
+ * the rest, locked. */
+static void destroy_devices_done(libxl__egc *egc, void *arg, int rc)
+{
+    destroy_state *ds = arg;
+
+    if (rc < 0)
+        LOGD(egc->ctx, ERROR, ds->domid, "libxl__devices_destroy failed");
+    rc = destroy_rest(ds);
+    if (rc) {
+        destroy_finish(egc, ds, rc);
+        return;
+    }
+    destroy_wait_start(egc, ds);
 }

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,26 @@ int libxl__userdata_dom_find(libxl__gc *gc, uint32_t domid,
 out:
     libxl_dominfo_dispose(&info);
     return rc;
+}
+
+void libxl__userdata_destroyall(libxl__gc *gc, const libxl__userdata_dom *dom)
+{
+    const char *pattern = libxl__userdata_path(gc, dom, "*", "?");
+    glob_t gl = { 0 };
+    int r;
+
+    if (!pattern) return;
+    r = glob(pattern, GLOB_ERR | GLOB_NOSORT | GLOB_MARK, NULL, &gl);
+    if (r == GLOB_NOMATCH) return;
+    if (r) LOGE(CTX, ERROR, "glob failed for %s", pattern);
+    for (size_t i = 0; i < gl.gl_pathc; i++) {
+        /* the userdata lock is its holder's to remove */
+        if (strstr(gl.gl_pathv[i], LIBXL__LOCK_USERDATA)) continue;
+        if (unlink(gl.gl_pathv[i]) < 0 && errno != ENOENT)
+            LOGE(CTX, ERROR, "failed to remove userdata file %s",
+                 gl.gl_pathv[i]);
+    }
+    globfree(&gl);
 }
 
 const char *libxl__userdata_path(libxl__gc *gc, const libxl__userdata_dom *dom,

@@ -45,6 +45,12 @@ int libxl__userdata_dom_find(libxl__gc *gc, uint32_t domid,
 const char *libxl__userdata_path(libxl__gc *gc, const libxl__userdata_dom *dom,
                                  const char *userid, const char *wh);
 
+/* Removes every userdata file of dom (any userid, data or not yet
+ * renamed), as libxl's destroy does, but the userdata lock file, which
+ * its holder removes. Failures are logged. Call with dom's userdata lock
+ * held (and without the ctx lock: it touches files). */
+void libxl__userdata_destroyall(libxl__gc *gc, const libxl__userdata_dom *dom);
+
 /* A held lock file. */
 typedef struct {
     int fd;                       /* -1: not held */

@@ -232,3 +232,19 @@ $(DROPIN_CDROM_OURS): tests/abi/dropin_cdrom.c tests/abi/probe_logger.h $(SHLIB)
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 
 CHECK_EXTRA_DEPS += $(DROPIN_CDROM_DEBIAN) $(DROPIN_CDROM_OURS)
+
+# dropin-destroy: the probe of libxl_domain_destroy on a guest with devices,
+# userdata and a device model (tests/abi/dropin_destroy.c), built the same
+# two ways; it reads xenstore with libxenstore.
+DROPIN_DESTROY_DEBIAN := $(BUILD)/tests/dropin-destroy-debian
+DROPIN_DESTROY_OURS   := $(BUILD)/tests/dropin-destroy-ours
+
+$(DROPIN_DESTROY_DEBIAN): tests/abi/dropin_destroy.c tests/abi/probe_logger.h tests/abi/probe_devices.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog \
+	    -lxenstore
+
+$(DROPIN_DESTROY_OURS): tests/abi/dropin_destroy.c tests/abi/probe_logger.h tests/abi/probe_devices.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
+
+CHECK_EXTRA_DEPS += $(DROPIN_DESTROY_DEBIAN) $(DROPIN_DESTROY_OURS)

@@ -22,19 +22,3 @@ NOT_IMPLEMENTED(libxl_domain_soft_reset, int, ERROR_NI, ctx,
                  const libxl_asyncop_how *ao_how,
                  const libxl_asyncprogress_how *aop_console_how))
 
-NOT_IMPLEMENTED(libxl_console_exec, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int cons_num,
-                 libxl_console_type type, int notify_fd))
-
-NOT_IMPLEMENTED(libxl_primary_console_exec, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid_vm, int notify_fd))
-
-NOT_IMPLEMENTED(libxl_console_get_tty, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int cons_num,
-                 libxl_console_type type, char **path))
-
-NOT_IMPLEMENTED(libxl_primary_console_get_tty, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid_vm, char **path))
-
-NOT_IMPLEMENTED(libxl_vncviewer_exec, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, int autopass))

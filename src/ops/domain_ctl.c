@@ -41,10 +41,6 @@ NOT_IMPLEMENTED(libxl_domain_need_memory_0x040700, int, ERROR_NI, ctx,
                  uint32_t *need_memkb))
 
 
-NOT_IMPLEMENTED(libxl_qemu_monitor_command, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, uint32_t domid, const char *command_line,
-                 char **output, const libxl_asyncop_how *ao_how))
-
 /* The lists this family returns. */
 
 void libxl_vcpuinfo_list_free(libxl_vcpuinfo *list, int nr_vcpus)

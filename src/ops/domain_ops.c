@@ -21,6 +21,7 @@
 #include "dev/devpath.h"
 #include "ops/device.h"
 #include "ops/domain_ops.h"
+#include "ops/domid_history.h"
 #include "ops/ops.h"
 #include "ops/userdata.h"
 #include "subop/xswait.h"
@@ -582,7 +583,10 @@ static int destroy_rest(destroy_state *ds)
     snprintf(path, sizeof(path), LIBXL__USERDATA_DIR "/qemu-resume.%u",
              ds->domid);
     if (remove_file(ctx, path)) return ERROR_FAIL;
-    if (xc_domain_destroy(ctx->xch, ds->domid) < 0) {
+    /* libxl records the domid as recent just before it goes; a failure
+     * to is reported as the destroy's */
+    if (libxl__mark_domid_recent(libxl__ao_gc(ds->ao), ds->domid) ||
+        xc_domain_destroy(ctx->xch, ds->domid) < 0) {
         LOGED(ctx, ERROR, ds->domid, "xc_domain_destroy failed");
         return ERROR_FAIL;
     }

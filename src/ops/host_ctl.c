@@ -13,9 +13,6 @@
 
 #include "libxl_utils.h"
 
-NOT_IMPLEMENTED(libxl_clear_domid_history, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx))
-
 /* ------------------------------------------------------------ topology */
 
 /*

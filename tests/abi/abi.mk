@@ -248,3 +248,18 @@ $(DROPIN_DESTROY_OURS): tests/abi/dropin_destroy.c tests/abi/probe_logger.h test
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog -lxenstore
 
 CHECK_EXTRA_DEPS += $(DROPIN_DESTROY_DEBIAN) $(DROPIN_DESTROY_OURS)
+
+# dropin-console: the probe of the console calls, the VNC viewer, QEMU's
+# human monitor and the domid history (tests/abi/dropin_console.c), built
+# the same two ways.
+DROPIN_CONSOLE_DEBIAN := $(BUILD)/tests/dropin-console-debian
+DROPIN_CONSOLE_OURS   := $(BUILD)/tests/dropin-console-ours
+
+$(DROPIN_CONSOLE_DEBIAN): tests/abi/dropin_console.c tests/abi/probe_logger.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog
+
+$(DROPIN_CONSOLE_OURS): tests/abi/dropin_console.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog
+
+CHECK_EXTRA_DEPS += $(DROPIN_CONSOLE_DEBIAN) $(DROPIN_CONSOLE_OURS)

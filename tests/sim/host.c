@@ -253,6 +253,11 @@ static int supervise(int ready_fd, int parent_fd, const char *tmpdir, bool detac
         return 1;
     }
     setenv(XENSIM_STATE_ENV, state, 1);
+    /* A Xen host has the toolstack's run directory before xenstored starts
+     * (Xen's launch-xenstore makes it); libxl's destroy records the domid
+     * there and fails without it. Left in place: other hosts share it. */
+    if (mkdir("/var/run/xen", 0755) && errno != EEXIST && errno != EACCES)
+        fprintf(stderr, "xensim host: /var/run/xen: %s\n", strerror(errno));
 
     uint64_t t0 = cli_now_us();
     xenstored_pid = start_xenstored(preload, state, &old);

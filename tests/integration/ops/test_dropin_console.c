@@ -27,7 +27,9 @@
  *    /var/run/xen/domid-history (private directories per run), keeping the
  *    live lines of what was there and dropping the stale, future, invalid
  *    and malformed-free ones; the times it stamps are checked against the
- *    clock and then masked; clearing removes it, twice is fine.
+ *    clock and then masked; clearing removes it, twice is fine;
+ *  - Debian's xl on both libraries: vncviewer, qemu-monitor-command and
+ *    the console commands that end by themselves.
  */
 #include <check.h>
 #include <errno.h>
@@ -54,6 +56,7 @@
 #include "simhost.h"
 #include "subproc.h"
 #include "testmain.h"
+#include "xlboth.h"
 
 #define PROBE_DEBIAN "tests/dropin-console-debian"
 #define PROBE_OURS   "tests/dropin-console-ours"
@@ -783,4 +786,85 @@ TEST(domid_history_same_on_debian_and_lightcore, 120)
     };
     expect(out[0], want);
     for (int w = 0; w < 3; w++) free(out[w]);
+}
+
+/* ------------------------------------------------------ Debian's xl */
+
+/*
+ * Debian's xl on both libraries (tests/common/xlboth): `xl vncviewer`
+ * (the recorder first in PATH), `xl qemu-monitor-command` (a scripted
+ * QEMU in the private directories both share), and `xl console` where
+ * xenconsole ends by itself (no tty node; a type xl refuses). libxl's log
+ * lines on stderr name each library's sources: masked.
+ */
+TEST(xl_console_vncviewer_and_monitor_same_on_lightcore, 120)
+{
+    char bin[PATH_MAX], viewer[PATH_MAX + 32], path_env[PATH_MAX + 64],
+         run[PATH_MAX + 16], sock[PATH_MAX + 48], log[PATH_MAX + 16];
+
+    xlboth_init(preload, base);
+    xlboth_shared = true;
+    setenv("ASAN_OPTIONS", "detect_leaks=0:verify_asan_link_order=0", 1);
+    snprintf(bin, sizeof(bin), "%s/bin", base);
+    ck_assert_int_eq(mkdir(bin, 0755), 0);
+    snprintf(viewer, sizeof(viewer), "%s/vncviewer", bin);
+    write_script(viewer, recorder);
+    snprintf(path_env, sizeof(path_env), "PATH=%s:/usr/bin:/bin", bin);
+    const char *const wrapper[] = { "env", "-u", "VNCVIEWER", path_env,
+                                    NULL };
+    xlboth_wrapper = wrapper;
+
+    ck_assert_int_eq(simhost_create_domain("vm1", 64, 1, NULL), 1);
+    ck_assert_int_eq(simhost_create_domain("vm2", 64, 1, NULL), 2);
+    xs_put("/local/domain/1/console/vnc-port", "5903");
+    xs_put("/local/domain/1/console/vnc-pass", "pw");
+    snprintf(run, sizeof(run), "%s/shared", base);
+    ck_assert_int_eq(mkdir(run, 0700), 0);
+    snprintf(run, sizeof(run), "%s/shared/run", base);
+    ck_assert_int_eq(mkdir(run, 0700), 0);
+    snprintf(sock, sizeof(sock), "%s/qmp-libxl-1", run);
+    snprintf(log, sizeof(log), "%s/qmp.log", base);
+    pid_t server = server_start(sock, "\"return\": \"status: paused\\r\\n\"",
+                                log);
+
+    const char *const *const cmds[] = {
+        (const char *[]){ "vncviewer", "vm1", NULL },
+        (const char *[]){ "vncviewer", "--autopass", "vm1", NULL },
+        (const char *[]){ "vncviewer", "vm2", NULL },
+        (const char *[]){ "qemu-monitor-command", "vm1", "info status",
+                          NULL },
+        (const char *[]){ "qemu-monitor-command", "vm2", "info status",
+                          NULL },
+        (const char *[]){ "console", "-t", "pv", "vm2", NULL },
+        (const char *[]){ "console", "-t", "serial", "vm1", NULL },
+        (const char *[]){ "console", "-t", "frob", "vm1", NULL },
+    };
+    static const char *const want[][2] = {
+        { "vncviewer: localhost:3\nstdin: not a password file\n", "" },
+        { "vncviewer: localhost:3 -autopass\n"
+          "stdin: autopass file: [pw]\n", "" },
+        { "", "Domain 2:Cannot get vnc-port" },
+        { "status: paused\r\n", "" },
+        { "", "Domain 2:Failed to connect to QMP socket "
+              "/var/run/xen/qmp-libxl-2" },
+        { "", "Could not read tty from store" },
+        { "", "Could not read tty from store" },
+        { "", "console type supported are: pv, serial, vuart" },
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        xl_run r = xlboth_same(cmds[i], xlboth_mask_sources);
+        ck_assert_msg(strstr(r.out, want[i][0]), "%s: %s", cmds[i][0],
+                      r.out);
+        ck_assert_msg(strstr(r.err, want[i][1]), "%s: %s", cmds[i][0],
+                      r.err);
+        xl_run_free(&r);
+    }
+    kill(server, SIGKILL);
+    waitpid(server, NULL, 0);
+    char *sent = slurp(log);
+    /* both libraries asked QEMU the same, once each */
+    const char *first = strstr(sent, "\"info status\"");
+    ck_assert_ptr_nonnull(first);
+    ck_assert_ptr_nonnull(strstr(first + 1, "\"info status\""));
+    free(sent);
 }

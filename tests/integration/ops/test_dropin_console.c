@@ -223,6 +223,27 @@ TEST(console_get_tty_same_on_debian_and_lightcore, 120)
                                 "tty rc=-3 path=untouched\n"), "%s", o);
         free(o);
     }
+
+    /* a value with a NUL byte inside: libxl returns what comes before it,
+     * lightcore refuses it (README, "deliberately differs") */
+    struct xs_handle *xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+    ck_assert(xs_write(xs, XBT_NULL, "/local/domain/5/console/tty",
+                       "/dev/pts/9\0junk", 15));
+    xs_close(xs);
+    const char *const nul[] = { "tty", "5", "0", "2", NULL };
+    for (int w = 0; w < 3; w++) {
+        char *o = dropin_run(w == 2 ? PROBE_OURS : PROBE_DEBIAN, nul,
+                             preload, w != 0);
+        if (w == 0)
+            ck_assert_str_eq(o, "tty rc=0 path=/dev/pts/9\n");
+        else
+            ck_assert_str_eq(o, "  log 8 libxl [errno 22] Domain 5:Unable to"
+                             " read console tty path"
+                             " `/local/domain/5/console/tty'\n"
+                             "tty rc=-3 path=untouched\n");
+        free(o);
+    }
 }
 
 /* ---------------------------------------------------------- xenconsole */

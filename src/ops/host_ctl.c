@@ -1,15 +1,14 @@
 /*
- * ops/host_ctl.c: CPU <-> NUMA node maps (from libxenctrl's cputopoinfo),
- * the topology lists' list_free functions, and the placeholder of
- * libxl_clear_domid_history. The host's information is host_physinfo.c's,
- * its console and parameters host_console.c's. It keeps no state and
- * touches no other family's.
+ * ops/host_ctl.c: CPU <-> NUMA node maps (from libxenctrl's cputopoinfo)
+ * and the topology lists' list_free functions. The host's information is
+ * host_physinfo.c's, its console and parameters host_console.c's, the
+ * domid history domid_history.c's. It keeps no state and touches no other
+ * family's.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "base/log.h"
-#include "ops/not_implemented.h"
 
 #include "libxl_utils.h"
 

@@ -741,6 +741,7 @@ int libxl_domain_destroy(libxl_ctx *ctx, uint32_t domid,
     return AO_INPROGRESS;
 
 fail:
+    LOGD(ctx, ERROR, domid, "Unable to destroy guest");
     LOGD(ctx, ERROR, domid, "Destruction of domain failed");
     libxl__ao_complete(egc, ao, rc);
     return AO_INPROGRESS;
@@ -756,6 +757,7 @@ static void destroy_devices_done(libxl__egc *egc, void *arg, int rc)
         LOGD(egc->ctx, ERROR, ds->domid, "libxl__devices_destroy failed");
     rc = destroy_rest(ds);
     if (rc) {
+        LOGD(egc->ctx, ERROR, ds->domid, "Unable to destroy guest");
         destroy_finish(egc, ds, rc);
         return;
     }

@@ -20,7 +20,8 @@
  *                            result, LOG's lines sorted (the removals run
  *                            at once, in no set order), what is left in
  *                            xenstore and in /var/lib/xen (the uuid
- *                            masked), and whether DMPID went
+ *                            masked), and whether DMPID went; then
+ *                            destroy a domain that does not exist
  */
 #include <dirent.h>
 #include <poll.h>
@@ -175,6 +176,7 @@ static void destroy(uint32_t domid, const char *log, pid_t dm)
     free(v);
     probe_device_trees(xsh, domid);
     print_lib_dir();
+    printf("destroy absent rc=%d\n", libxl_domain_destroy(ctx, 4242, NULL));
 }
 
 int main(int argc, char **argv)

@@ -161,5 +161,7 @@ TEST(destroy_with_devices_same_on_debian_and_lightcore, 180)
                                          "/local/domain/0/backend"));
     /* the userdata (and its lock) and the save file gone */
     ck_assert_ptr_nonnull(strstr(out[0], "/var/lib/xen:\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "Unable to destroy guest\n"));
+    ck_assert_ptr_nonnull(strstr(out[0], "destroy absent rc=-21\n"));
     for (int w = 0; w < 3; w++) free(out[w]);
 }

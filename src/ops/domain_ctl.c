@@ -28,18 +28,6 @@ NOT_IMPLEMENTED(libxl_domain_core_dump, int, ERROR_NI, ctx,
                 (libxl_ctx *ctx, uint32_t domid, const char *filename,
                  const libxl_asyncop_how *ao_how))
 
-NOT_IMPLEMENTED(libxl_domain_need_memory, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, libxl_domain_config *config,
-                 uint32_t domid_for_logging, uint64_t *need_memkb))
-
-NOT_IMPLEMENTED(libxl_domain_need_memory_0x041200, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, const libxl_domain_build_info *b_info_in,
-                 uint64_t *need_memkb))
-
-NOT_IMPLEMENTED(libxl_domain_need_memory_0x040700, int, ERROR_NI, ctx,
-                (libxl_ctx *ctx, const libxl_domain_build_info *b_info_in,
-                 uint32_t *need_memkb))
-
 
 /* The lists this family returns. */
 

@@ -8,6 +8,7 @@
 
 #include "evgen/evgen.h"
 #include "ops/device.h"
+#include "ops/domain_defaults.h"
 #include "ops/domain_ops.h"
 #include "ops/host.h"
 
@@ -16,9 +17,12 @@ typedef struct libxl__ctx_view_ops {
     libxl__domain_ops_state domain_ops;   /* domain_ops.c */
     libxl__host_state host;               /* host.c */
     libxl__devices_state devices;         /* device_common.c */
+    libxl__domain_defaults_state domain_defaults; /* domain_defaults.c */
 } libxl__ctx_view_ops;
 #define CTX_DOMAIN_OPS(ctx) (&((libxl__ctx_view_ops *)(ctx))->domain_ops)
 #define CTX_HOST(ctx)       (&((libxl__ctx_view_ops *)(ctx))->host)
 #define CTX_DEVICES(ctx)    (&((libxl__ctx_view_ops *)(ctx))->devices)
+#define CTX_DOMAIN_DEFAULTS(ctx) \
+    (&((libxl__ctx_view_ops *)(ctx))->domain_defaults)
 
 #endif /* LIGHTCORE_OPS_OPS_H */

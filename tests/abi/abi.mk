@@ -263,3 +263,18 @@ $(DROPIN_CONSOLE_OURS): tests/abi/dropin_console.c tests/abi/probe_logger.h $(SH
 	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog
 
 CHECK_EXTRA_DEPS += $(DROPIN_CONSOLE_DEBIAN) $(DROPIN_CONSOLE_OURS)
+
+# dropin-needmem: the probe of libxl_domain_need_memory, its two old forms
+# and the configuration defaults they show (tests/abi/dropin_needmem.c),
+# built the same two ways.
+DROPIN_NEEDMEM_DEBIAN := $(BUILD)/tests/dropin-needmem-debian
+DROPIN_NEEDMEM_OURS   := $(BUILD)/tests/dropin-needmem-ours
+
+$(DROPIN_NEEDMEM_DEBIAN): tests/abi/dropin_needmem.c tests/abi/probe_logger.h | $(BUILD)/tests
+	$(CC) -I/usr/include $(BASE_CFLAGS) -o $@ $< -lxenlight -lxentoollog
+
+$(DROPIN_NEEDMEM_OURS): tests/abi/dropin_needmem.c tests/abi/probe_logger.h $(SHLIB) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -L$(BUILD) \
+	    -Wl,-rpath,$(abspath $(BUILD)) -lxenlight -lxentoollog
+
+CHECK_EXTRA_DEPS += $(DROPIN_NEEDMEM_DEBIAN) $(DROPIN_NEEDMEM_OURS)

@@ -466,8 +466,10 @@ static int hvm_setdefault(libxl__gc *gc, libxl_domain_build_info *b)
     return 0;
 }
 
-int libxl__domain_build_info_setdefault(libxl__gc *gc,
-                                        libxl_domain_build_info *b)
+/* The build info's defaults; the host's physinfo is phys, or when phys is
+ * NULL fetched where libxl fetches it. */
+static int build_info_defaults(libxl__gc *gc, libxl_domain_build_info *b,
+                               const libxl_physinfo *phys)
 {
     libxl_physinfo info;
     int rc;
@@ -516,10 +518,14 @@ int libxl__domain_build_info_setdefault(libxl__gc *gc,
         b->event_channels = 1023;
 
     libxl_physinfo_init(&info);
-    rc = libxl_get_physinfo(CTX, &info);
-    if (rc) {
-        LOG(CTX, ERROR, "failed to get hypervisor info");
-        goto out;
+    if (phys) {
+        info = *phys;           /* no dynamic member: a plain copy */
+    } else {
+        rc = libxl_get_physinfo(CTX, &info);
+        if (rc) {
+            LOG(CTX, ERROR, "failed to get hypervisor info");
+            goto out;
+        }
     }
 
     /* x86's own part */
@@ -578,6 +584,19 @@ int libxl__domain_build_info_setdefault(libxl__gc *gc,
 out:
     libxl_physinfo_dispose(&info);
     return rc;
+}
+
+int libxl__domain_build_info_setdefault(libxl__gc *gc,
+                                        libxl_domain_build_info *b_info)
+{
+    return build_info_defaults(gc, b_info, NULL);
+}
+
+int libxl__domain_build_info_setdefault_phys(libxl__gc *gc,
+                                             libxl_domain_build_info *b_info,
+                                             const libxl_physinfo *phys)
+{
+    return build_info_defaults(gc, b_info, phys);
 }
 
 /* ------------------------------------------------------------ the config */
@@ -681,7 +700,6 @@ int libxl__domain_config_setdefault(libxl__gc *gc,
     libxl_domain_create_info *c = &d_config->c_info;
     libxl_domain_build_info *b = &d_config->b_info;
     libxl_physinfo phys;
-    bool pod;
     int rc;
 
     libxl_physinfo_init(&phys);
@@ -708,15 +726,30 @@ int libxl__domain_config_setdefault(libxl__gc *gc,
         rc = ERROR_INVAL;
         goto out;
     }
+    rc = libxl__domain_config_setdefault_phys(gc, d_config, domid, &phys);
+out:
+    libxl_physinfo_dispose(&phys);
+    return rc;
+}
 
-    rc = libxl__domain_create_info_setdefault(gc, c, &phys);
+int libxl__domain_config_setdefault_phys(libxl__gc *gc,
+                                         libxl_domain_config *d_config,
+                                         uint32_t domid,
+                                         const libxl_physinfo *phys)
+{
+    libxl_domain_create_info *c = &d_config->c_info;
+    libxl_domain_build_info *b = &d_config->b_info;
+    bool pod;
+    int rc;
+
+    rc = libxl__domain_create_info_setdefault(gc, c, phys);
     if (rc) {
         LOGD(CTX, ERROR, domid, "Unable to set domain create info defaults");
-        goto out;
+        return rc;
     }
 
-    rc = passthrough_setdefault(gc, domid, d_config, &phys);
-    if (rc) goto out;
+    rc = passthrough_setdefault(gc, domid, d_config, phys);
+    if (rc) return rc;
 
     /* a non-PV guest whose target is below its maximum starts with PoD */
     pod = c->type != LIBXL_DOMAIN_TYPE_PV && b->target_memkb < b->max_memkb;
@@ -724,18 +757,15 @@ int libxl__domain_config_setdefault(libxl__gc *gc,
         c->passthrough != LIBXL_PASSTHROUGH_DISABLED && pod) {
         LOGD(CTX, ERROR, domid, "IOMMU required for device passthrough but "
              "not supported together with PoD");
-        rc = ERROR_INVAL;
-        goto out;
+        return ERROR_INVAL;
     }
     if (pod && b->num_vnuma_nodes) {
         LOGD(CTX, ERROR, domid, "Cannot enable PoD and vNUMA at the same time");
-        rc = ERROR_INVAL;
-        goto out;
+        return ERROR_INVAL;
     }
     if (c->type == LIBXL_DOMAIN_TYPE_PV && b->num_vnuma_nodes) {
         LOGD(CTX, ERROR, domid, "PV vNUMA is not yet supported");
-        rc = ERROR_INVAL;
-        goto out;
+        return ERROR_INVAL;
     }
 
     if (b->shadow_memkb == LIBXL_MEMKB_DEFAULT && may_default_memkb(CTX)) {
@@ -750,31 +780,26 @@ int libxl__domain_config_setdefault(libxl__gc *gc,
         b->iommu_memkb = c->passthrough == LIBXL_PASSTHROUGH_SYNC_PT
                        ? libxl__get_required_iommu_memory(b->max_memkb) : 0;
 
-    rc = libxl__domain_build_info_setdefault(gc, b);
+    /* libxl asks the hypervisor for its physinfo a second time here */
+    rc = build_info_defaults(gc, b, phys);
     if (rc) {
         LOGD(CTX, ERROR, domid, "Unable to set domain build info defaults");
-        goto out;
+        return rc;
     }
 
     if (c->type != LIBXL_DOMAIN_TYPE_PV &&
         is_true(b->nested_hvm) && wants_altp2m(d_config)) {
         LOGD(CTX, ERROR, domid,
              "nestedhvm and altp2mhvm cannot be used together");
-        rc = ERROR_INVAL;
-        goto out;
+        return ERROR_INVAL;
     }
     if (wants_altp2m(d_config) && pod) {
         LOGD(CTX, ERROR, domid, "Cannot enable PoD and ALTP2M at the same time");
-        rc = ERROR_INVAL;
-        goto out;
+        return ERROR_INVAL;
     }
-    if (libxl_defbool_val(b->vpmu) && !phys.cap_vpmu) {
+    if (libxl_defbool_val(b->vpmu) && !phys->cap_vpmu) {
         LOGD(CTX, ERROR, domid, "vPMU not supported on this platform");
-        rc = ERROR_INVAL;
-        goto out;
+        return ERROR_INVAL;
     }
-    rc = 0;
-out:
-    libxl_physinfo_dispose(&phys);
-    return rc;
+    return 0;
 }

@@ -67,6 +67,13 @@ int libxl__domain_config_setdefault(libxl__gc *gc,
                                     libxl_domain_config *d_config,
                                     uint32_t domid);
 
+/* The same after the labels and the pool, with the host's physinfo given
+ * (asked for once, where libxl asks twice); for tests too. */
+int libxl__domain_config_setdefault_phys(libxl__gc *gc,
+                                         libxl_domain_config *d_config,
+                                         uint32_t domid,
+                                         const libxl_physinfo *phys);
+
 /*
  * The create info's defaults: a type must be given (0 is refused: the
  * initial value, LIBXL_DOMAIN_TYPE_INVALID, is not 0 and passes, as in
@@ -101,6 +108,11 @@ int libxl__domain_create_info_setdefault(libxl__gc *gc,
  */
 int libxl__domain_build_info_setdefault(libxl__gc *gc,
                                         libxl_domain_build_info *b_info);
+
+/* The same with the host's physinfo given (never fails for it). */
+int libxl__domain_build_info_setdefault_phys(libxl__gc *gc,
+                                             libxl_domain_build_info *b_info,
+                                             const libxl_physinfo *phys);
 
 /* The paging (shadow/HAP) pool libxl gives a guest by default, in KiB:
  * 1 MiB per vcpu, and per MiB of RAM a page for the p2m of a non-PV guest

@@ -16,8 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxl.h>
+#include <libxl_utils.h>
+
 #include "dropin.h"
 #include "simhost.h"
+#include "testlog.h"
 #include "testmain.h"
 
 static simhost *host;
@@ -103,4 +107,40 @@ TEST(need_memory_same_on_debian_and_lightcore, 120)
     free(debian);
     free(abi);
     free(api);
+}
+
+/*
+ * Lightcore only: the cpumap given without per-vcpu affinities becomes
+ * one hard affinity per vcpu, owned by the configuration (libxl's are
+ * freed when need_memory returns, so Debian's library cannot be run on
+ * it); dispose frees them (the leak checker of check-asan sees it).
+ */
+TEST(need_memory_turns_the_cpumap_into_owned_affinities, 60)
+{
+    xentoollog_logger *lg = testlog_new();
+    libxl_ctx *ctx = NULL;
+    libxl_domain_config d;
+    uint64_t kb = 0;
+
+    ck_assert_int_eq(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, lg), 0);
+    libxl_domain_config_init(&d);
+    d.c_info.type = LIBXL_DOMAIN_TYPE_PV;
+    libxl_domain_build_info_init_type(&d.b_info, LIBXL_DOMAIN_TYPE_PV);
+    d.b_info.max_vcpus = 3;
+    d.b_info.max_memkb = 131072;
+    ck_assert_int_eq(libxl_cpu_bitmap_alloc(ctx, &d.b_info.cpumap, 0), 0);
+    libxl_bitmap_set(&d.b_info.cpumap, 0);
+    ck_assert_int_eq(libxl_domain_need_memory(ctx, &d, INVALID_DOMID, &kb), 0);
+    ck_assert_int_eq(d.b_info.num_vcpu_hard_affinity, 3);
+    for (int i = 0; i < 3; i++) {
+        ck_assert(libxl_bitmap_test(&d.b_info.vcpu_hard_affinity[i], 0));
+        ck_assert_int_eq(libxl_bitmap_count_set(
+                             &d.b_info.vcpu_hard_affinity[i]), 1);
+    }
+    /* 128 MiB, the paging memory (a MiB a vcpu and a page a MiB: 3584
+     * KiB), PV's 1 MiB, rounded up to 2 MiB */
+    ck_assert_uint_eq(kb, 137216);
+    libxl_domain_config_dispose(&d);
+    ck_assert_int_eq(libxl_ctx_free(ctx), 0);
+    xtl_logger_destroy(lg);
 }

@@ -9,6 +9,8 @@ SIM_CLI          := $(SIM_DIR)/xensim
 SIM_FIXTURE_OBJS := $(SIM_DIR)/simhost.o
 # The fake /sys/bus/pci (a FUSE file system in a private mount namespace)
 SIM_FAKESYSFS    := $(SIM_DIR)/fakesysfs
+# A tiny PV and PVH guest kernel (ELF with Xen's notes)
+SIM_KERNEL       := $(SIM_DIR)/minikernel
 
 SIM_CFLAGS   := $(BASE_CFLAGS) -Itests/sim
 SIM_LIB_SRCS := state evtchn gnttab hypercall dummy hc_vcpu hc_mem hc_host hc_cpupool hc_absent hc_pci hc_physdev
@@ -22,7 +24,14 @@ TEST_PROGS       += $(SIM_TESTS)
 CHECK_EXTRA_DEPS += sim
 
 .PHONY: sim
-sim: $(SIM_PRELOAD) $(SIM_CLI) $(SIM_FIXTURE_OBJS) $(SIM_TESTS) $(SIM_FAKESYSFS)
+sim: $(SIM_PRELOAD) $(SIM_CLI) $(SIM_FIXTURE_OBJS) $(SIM_TESTS) $(SIM_FAKESYSFS) $(SIM_KERNEL)
+
+# The guest kernel image the domain builders load (tests/sim/kernel): made
+# here from assembly, never downloaded; it never runs.
+$(SIM_KERNEL): tests/sim/kernel/minikernel.S tests/sim/kernel/minikernel.lds | $(SIM_DIR)
+	$(CC) -c tests/sim/kernel/minikernel.S -o $(SIM_DIR)/minikernel.o
+	$(LD) -nostdlib -T tests/sim/kernel/minikernel.lds -z max-page-size=4096 \
+	    -o $@ $(SIM_DIR)/minikernel.o
 
 $(SIM_FAKESYSFS): tests/sim/fakesysfs.c | $(SIM_DIR)
 	$(CC) $(SIM_CFLAGS) -o $@ $<

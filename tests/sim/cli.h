@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "xsclient.h"
@@ -51,6 +52,9 @@ int cmd_mem(int argc, char **argv);
 int cmd_acpi(int argc, char **argv);
 int cmd_xenbus(int argc, char **argv);      /* xenbus.c */
 /* Start a guest process for domid in the background; its pid or -1. */
+/* domwatch.c: dom0's console and guest starter for toolstack-built
+ * domains (a child of the supervisor, like backend.c's drivers) */
+pid_t domwatch_spawn(const char *sock, const char *host_dir, const sigset_t *mask);
 pid_t guest_spawn(uint32_t domid, const char *policy, int ack_delay_ms);
 /* The same, with its frontend drivers running or not. */
 pid_t guest_spawn_frontends(uint32_t domid, const char *policy, int ack_delay_ms,

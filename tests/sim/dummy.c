@@ -1,7 +1,7 @@
 /*
- * dummy.c: libxenforeignmemory and libxendevicemodel, which xc_interface_open
- * opens but the simulated host never needs: dummy handles, and ENOSYS (logged
- * with $XENSIM_DEBUG) for every operation.
+ * dummy.c: libxendevicemodel, which xc_interface_open opens but the
+ * simulated host never needs: a dummy handle, and ENOSYS (logged with
+ * $XENSIM_DEBUG) for every operation. (libxenforeignmemory: guestmem.c.)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,20 +33,6 @@ static void *dummy_open(const char *what)
     EXPORT int fn(void *h, ...) \
     { (void)h; sim_log(#fn ": not simulated"); sim_count(CTR_ENOSYS); \
       errno = ENOSYS; return -1; }
-
-#define UNSIMULATED_PTR(fn) \
-    EXPORT void *fn(void *h, ...) \
-    { (void)h; sim_log(#fn ": not simulated"); sim_count(CTR_ENOSYS); \
-      errno = ENOSYS; return NULL; }
-
-DUMMY_OPEN(xenforeignmemory)
-UNSIMULATED_PTR(xenforeignmemory_map)
-UNSIMULATED_PTR(xenforeignmemory_map2)
-UNSIMULATED_PTR(xenforeignmemory_map_resource)
-UNSIMULATED_INT(xenforeignmemory_unmap)
-UNSIMULATED_INT(xenforeignmemory_unmap_resource)
-UNSIMULATED_INT(xenforeignmemory_resource_size)
-UNSIMULATED_INT(xenforeignmemory_restrict)
 
 DUMMY_OPEN(xendevicemodel)
 UNSIMULATED_INT(xendevicemodel_create_ioreq_server)

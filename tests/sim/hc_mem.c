@@ -101,11 +101,8 @@ long sim_memory_op(struct sim_state *s, uint64_t cmd, void *arg)
     if (cmd == XENMEM_get_sharing_freed_pages ||
         cmd == XENMEM_get_sharing_shared_pages)
         return sim_hc_host_sharing(s, cmd);      /* host-wide: hc_host.c */
-    if (cmd != XENMEM_set_pod_target && cmd != XENMEM_get_pod_target) {
-        sim_log("memory_op %lu: not simulated", (unsigned long)cmd);
-        sim_count_in(s, CTR_ENOSYS);
-        return -ENOSYS;
-    }
+    if (cmd != XENMEM_set_pod_target && cmd != XENMEM_get_pod_target)
+        return sim_memop_build(s, cmd, arg);   /* hc_memop.c */
     struct xen_pod_target *pt = arg;
     long rc = 0;
     sim_lock(s);

@@ -32,6 +32,7 @@
 static char host_dir[PATH_MAX / 2];
 static pid_t xenstored_pid;
 static pid_t backend_pid;
+static pid_t domwatch_pid;    /* domwatch.c */
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
@@ -174,6 +175,12 @@ static void kill_guests(void)
 static void teardown(void)
 {
     xensim_host_shutdown();
+    if (domwatch_pid > 0) {
+        /* first: it starts guests */
+        kill(domwatch_pid, SIGKILL);
+        waitpid(domwatch_pid, NULL, 0);
+        domwatch_pid = 0;
+    }
     kill_guests();
     if (backend_pid > 0) {
         /* it has nothing to save: gone at once, and reaped */
@@ -292,6 +299,12 @@ static int supervise(int ready_fd, int parent_fd, const char *tmpdir, bool detac
     if (backend_pid < 0) {
         fprintf(stderr, "xensim host: cannot start the backend drivers: %s\n",
                 strerror(errno));
+        teardown();
+        return 1;
+    }
+    domwatch_pid = domwatch_spawn(sock, host_dir, &old);
+    if (domwatch_pid < 0) {
+        fprintf(stderr, "xensim host: cannot start domwatch: %s\n", strerror(errno));
         teardown();
         return 1;
     }

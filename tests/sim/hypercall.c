@@ -26,6 +26,7 @@
 #include <xen/hvm/hvm_op.h>
 
 #include "sim.h"
+#include "guestmem.h"
 
 struct xencall_handle {
     int fd;                  /* a dummy descriptor for xencall_fd() */
@@ -57,7 +58,8 @@ static void fill_info_locked(struct sim_state *s, uint32_t domid, uint64_t now,
     out->flags = flags;
     out->tot_pages = d->mem_kb / 4;
     out->max_pages = sim_max_pages_locked(d);
-    out->shared_info_frame = 0x1000 + domid;
+    out->shared_info_frame = d->built ? sim_gm_mfn(domid, SIM_GM_GFNS + SIM_GM_SHARED_INFO)
+                                      : 0x1000 + domid;
     out->nr_online_vcpus = sim_vcpus_online_locked(d);
     out->max_vcpu_id = d->vcpus ? d->vcpus - 1 : XEN_INVALID_MAX_VCPU_ID;
     memcpy(out->handle, d->uuid, sizeof(out->handle));
@@ -122,6 +124,22 @@ static long do_domctl(struct sim_state *s, struct xen_domctl *dc)
     case XEN_DOMCTL_ioport_permission:
     case XEN_DOMCTL_irq_permission:
         return sim_domctl_hw(s, dc);
+    case XEN_DOMCTL_createdomain:
+    case XEN_DOMCTL_hypercall_init:
+    case XEN_DOMCTL_setvcpucontext:
+    case XEN_DOMCTL_getvcpucontext:
+    case XEN_DOMCTL_sethvmcontext:
+    case XEN_DOMCTL_gethvmcontext:
+    case XEN_DOMCTL_get_cpu_policy:
+    case XEN_DOMCTL_set_cpu_policy:
+    case XEN_DOMCTL_set_address_size:
+    case XEN_DOMCTL_get_address_size:
+    case XEN_DOMCTL_settscinfo:
+    case XEN_DOMCTL_gettscinfo:
+    case XEN_DOMCTL_settimeoffset:
+    case XEN_DOMCTL_set_paging_mempool_size:
+    case XEN_DOMCTL_get_paging_mempool_size:
+        return sim_domctl_create(s, dc);
     default:
         sim_log("domctl %u (domain %u): not simulated", cmd, dc->domain);
         sim_count_in(s, CTR_ENOSYS);
@@ -169,6 +187,9 @@ static long do_sysctl(struct sim_state *s, struct xen_sysctl *sc)
         return sim_sysctl_sched(s, sc);
     case XEN_SYSCTL_cpupool_op:
         return sim_sysctl_cpupool_op(s, &sc->u.cpupool_op);
+    case XEN_SYSCTL_get_cpu_policy:
+    case XEN_SYSCTL_get_cpu_featureset:
+        return sim_sysctl_cpu(s, sc);
     default:
         sim_log("sysctl %u: not simulated", cmd);
         sim_count_in(s, CTR_ENOSYS);
@@ -295,6 +316,10 @@ long sim_hypercall(unsigned op, const uint64_t a[6])
         return sim_xsm_op(s, (void *)(uintptr_t)a[0]);
     case __HYPERVISOR_physdev_op:
         return sim_physdev_op(s, a[0], (void *)(uintptr_t)a[1]);
+    case __HYPERVISOR_mmuext_op:
+        return sim_mmuext_op(s, a);
+    case __HYPERVISOR_event_channel_op:
+        return sim_evtchn_op(s, a[0], (void *)(uintptr_t)a[1]);
     case __HYPERVISOR_multicall: {
         multicall_entry_t *e = (multicall_entry_t *)(uintptr_t)a[0];
         for (uint64_t i = 0; i < a[1]; i++) {

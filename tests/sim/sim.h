@@ -107,6 +107,27 @@ struct sim_domain {
     uint64_t rtds_no_extra;    /* slot i has extratime off */
     uint32_t cpupool;          /* id of its cpupool (hc_cpupool.c); a dying
                                   domain counts as in pool 0, as on Xen */
+    /* hc_domctl_create.c (table lock): a domain made by
+     * XEN_DOMCTL_createdomain, with a memory file (guestmem.c) */
+    uint32_t built;
+    uint32_t cdf_flags;        /* XEN_DOMCTL_CDF_* */
+    uint32_t emulation_flags;  /* arch.emulation_flags (XEN_X86_EMU_*) */
+    uint32_t max_evtchn_port;
+    uint32_t max_grant_frames;
+    uint32_t max_maptrack_frames;
+    uint32_t address_size;     /* PV: 64 (set_address_size), 0 unset */
+    uint32_t tsc_mode;
+    uint32_t gtsc_khz;
+    uint32_t tsc_incarnation;
+    uint64_t tsc_elapsed_nsec;
+    uint64_t claimed_pages;    /* XENMEM_claim_pages outstanding */
+    uint64_t hypercall_page;   /* XEN_DOMCTL_hypercall_init's frame + 1 */
+    uint64_t guest_ports[16];  /* the guest's event channel ports in use
+                                  (hc_evtchnop.c; port 0 is never given) */
+    uint64_t hvm_params[64];   /* HVMOP_set_param (but CALLBACK_IRQ) */
+    uint64_t vcpus_set;        /* setvcpucontext done for vcpu slot i */
+    uint32_t nr_memmap;        /* XENMEM_set_memory_map's entries */
+    uint32_t cpu_policy_set;
 } __attribute__((aligned(64)));
 
 /* hc_physdev.c: one range a domain was granted (kind SIM_HW_*), or for
@@ -308,6 +329,18 @@ long sim_domctl_psr(struct sim_state *s, uint32_t cmd, uint32_t domid,
 
 /* hypercall.c */
 long sim_hypercall(unsigned op, const uint64_t arg[6]);
+
+/* hc_domctl_create.c: the domctls that make and build a domain; sysctl
+ * get_cpu_policy and get_cpu_featureset */
+long sim_domctl_create(struct sim_state *s, struct xen_domctl *dc);
+long sim_sysctl_cpu(struct sim_state *s, struct xen_sysctl *sc);
+
+/* hc_memop.c: memory_op for built domains (populate_physmap,
+ * decrease_reservation, claim_pages, set_memory_map, reservations,
+ * maximum_ram_page), mmuext_op, event_channel_op alloc_unbound */
+long sim_memop_build(struct sim_state *s, uint64_t cmd, void *arg);
+long sim_mmuext_op(struct sim_state *s, const uint64_t arg[6]);
+long sim_evtchn_op(struct sim_state *s, uint64_t cmd, void *arg);
 
 /* hc_host.c: sysctl physinfo, cputopoinfo, numainfo, pcitopoinfo,
  * readconsole, debug_keys, sched_id; the hypfs_op hypercall. */

@@ -13,8 +13,9 @@ SIM_FAKESYSFS    := $(SIM_DIR)/fakesysfs
 SIM_KERNEL       := $(SIM_DIR)/minikernel
 
 SIM_CFLAGS   := $(BASE_CFLAGS) -Itests/sim
-SIM_LIB_SRCS := state evtchn gnttab hypercall dummy hc_vcpu hc_mem hc_host hc_cpupool hc_absent hc_pci hc_physdev
-SIM_CLI_SRCS := cli toolstack host guest xsclient memcli hostcmd xbdev backend frontend netlink xenbus
+SIM_LIB_SRCS := state evtchn gnttab hypercall dummy hc_vcpu hc_mem hc_host hc_cpupool hc_absent hc_pci hc_physdev \
+                guestmem hc_domctl_create hc_memop
+SIM_CLI_SRCS := cli toolstack host guest xsclient memcli hostcmd xbdev backend frontend netlink xenbus domwatch
 SIM_HEADERS  := $(wildcard tests/sim/*.h)
 SIM_TESTS    := $(SIM_DIR)/test_sim_host $(SIM_DIR)/test_sim_libxl \
                 $(SIM_DIR)/test_sim_hc_host $(SIM_DIR)/test_sim_devices \

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sim.h"
+#include "guestmem.h"
 
 #include <xen/xen.h>
 #include <xen/hvm/params.h>
@@ -339,10 +340,13 @@ bool sim_domain_reap_locked(struct sim_state *s, uint32_t domid)
         if (now < d->gone_at_ns)
             return false;
     }
+    bool built = d->built;
     sim_dom_lock(d);
     dom_reset(d);
     sim_dom_unlock(d);
     s->ndomains--;
+    if (built)
+        sim_gm_remove(domid);          /* its memory goes with it */
     return true;
 }
 
@@ -671,6 +675,7 @@ EXPORT int xensim_domain_info(uint32_t domid, struct xensim_dominfo *out)
     out->ring_maps = d->ring_maps;
     out->guest_pid = d->guest_pid;
     out->hvm = d->hvm != 0;
+    out->built = d->built != 0;
     sim_unlock(s);
     return 0;
 }
@@ -743,7 +748,13 @@ int sim_domain_hvm_param_in(struct sim_state *s, uint32_t domid, uint32_t index,
         rc = -ESRCH;
     else if (!d->hvm || index >= HVM_NR_PARAMS)
         rc = -EINVAL;
-    else if (index != HVM_PARAM_CALLBACK_IRQ)
+    else if (index != HVM_PARAM_CALLBACK_IRQ && d->built) {
+        /* a domain built by a toolstack keeps every parameter it sets */
+        if (set)
+            d->hvm_params[index] = *value;
+        else
+            *value = d->hvm_params[index];
+    } else if (index != HVM_PARAM_CALLBACK_IRQ)
         rc = -ENOSYS;
     else if (set)
         d->callback_irq = *value;

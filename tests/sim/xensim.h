@@ -27,6 +27,7 @@ struct xensim_dominfo {
     pid_t    guest_pid;
     bool     hvm;
     uint32_t vcpus_online;      /* of vcpus: those not taken down */
+    bool     built;             /* made by XEN_DOMCTL_createdomain */
 };
 
 /* Host life cycle (used by the supervisor). */
@@ -101,6 +102,10 @@ int  xensim_domain_balloon(uint32_t domid, uint64_t kb);
 /* Whether the guest OS ignores the ACPI power button (it powers off by
  * default). */
 int  xensim_domain_set_acpi_ignore(uint32_t domid, bool ignore);
+/* The kernel command line a toolstack's builder gave a domain made by
+ * XEN_DOMCTL_createdomain, read from its memory (guestmem.c): 0, -ENODATA
+ * (not built yet) or -errno. */
+int  xensim_domain_cmdline(uint32_t domid, char *buf, size_t size);
 /* Counters. Names like "domctl.getdomaininfo"; xenstored's own calls are
  * counted apart under "xenstored.<name>". */
 int  xensim_counter_get(const char *name, uint64_t *value);

@@ -19,7 +19,8 @@ SIM_CLI_SRCS := cli toolstack host guest xsclient memcli hostcmd xbdev backend f
 SIM_HEADERS  := $(wildcard tests/sim/*.h)
 SIM_TESTS    := $(SIM_DIR)/test_sim_host $(SIM_DIR)/test_sim_libxl \
                 $(SIM_DIR)/test_sim_hc_host $(SIM_DIR)/test_sim_devices \
-                $(SIM_DIR)/test_sim_hc_pci $(SIM_DIR)/test_sim_realfacts
+                $(SIM_DIR)/test_sim_hc_pci $(SIM_DIR)/test_sim_realfacts \
+                $(SIM_DIR)/test_sim_build
 
 TEST_PROGS       += $(SIM_TESTS)
 CHECK_EXTRA_DEPS += sim
@@ -96,3 +97,10 @@ $(SIM_DIR)/test_sim_realfacts: tests/sim/test_sim_realfacts.c $(BUILD)/realxen/r
 	    -DRXFACTS_PATH='"$(abspath $(BUILD)/realxen/rxfacts)"' \
 	    -DSIM_PRELOAD_PATH='"$(abspath $(SIM_PRELOAD))"' -o $@ $< \
 	    $(filter %.c,$(SIM_TESTMAIN)) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) $(CHECK_LIBS)
+
+# Domains made and built by Debian's libxenlight from the tiny kernel.
+$(SIM_DIR)/test_sim_build: tests/sim/test_sim_build.c $(SIM_KERNEL) $(SIM_FIXTURE_OBJS) $(SIM_PRELOAD) $(SIM_HEADERS) $(SIM_TESTMAIN)
+	$(CC) $(SIM_CFLAGS) -Itests/common $(shell pkg-config --cflags check 2>/dev/null) \
+	    -DSIM_KERNEL_PATH='"$(abspath $(SIM_KERNEL))"' -o $@ $< \
+	    $(filter %.c,$(SIM_TESTMAIN)) $(SIM_FIXTURE_OBJS) $(SIM_TEST_LINK) \
+	    -l:libxenlight.so.4.17 -lxenctrl -lxenstore -lxentoollog $(CHECK_LIBS)

@@ -143,14 +143,19 @@ static void take_up(struct xsc *c, uint32_t domid)
  * maps their ring when it does), let go of those gone. */
 static void scan(struct xsc *c)
 {
+    /* cheap when there are none (hosts with thousands of CLI-made
+     * domains introduce them one by one) */
+    bool none = xensim_built_domains() <= 0;
     for (unsigned i = 0; i < nr_doms; i++) {
         struct xensim_dominfo di;
-        if (doms[i].pty >= 0 && (xensim_domain_info(doms[i].domid, &di) || di.dying)) {
+        if (doms[i].pty >= 0 &&
+            (none || xensim_domain_info(doms[i].domid, &di) || di.dying)) {
             close(doms[i].pty);
             doms[i].pty = -1;
         }
     }
-    for (int id = xensim_domain_next(1); id > 0; id = xensim_domain_next((uint32_t)id + 1)) {
+    for (int id = none ? -1 : xensim_domain_next(1); id > 0;
+         id = xensim_domain_next((uint32_t)id + 1)) {
         struct xensim_dominfo di;
         if (xensim_domain_info((uint32_t)id, &di) == 0 && di.built && !di.dying &&
             di.ring_maps > 0 && !find((uint32_t)id))

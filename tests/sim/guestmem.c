@@ -527,3 +527,12 @@ EXPORT int xensim_domain_cmdline(uint32_t domid, char *buf, size_t size)
         snprintf(buf, size, "%s", line);
     return rc;
 }
+
+/* How many domains made by createdomain exist (dying ones included). */
+EXPORT int xensim_built_domains(void)
+{
+    struct sim_state *s = sim_state();
+    if (!s)
+        return -errno;
+    return (int)__atomic_load_n(&s->nr_built, __ATOMIC_RELAXED);
+}

@@ -139,6 +139,7 @@ static long create_domain(struct sim_state *s, struct xen_domctl *dc)
     d->address_size = d->hvm ? 0 : 64;
     sim_dom_unlock(d);
     s->ndomains++;
+    s->nr_built++;
     sim_unlock(s);
     dc->domain = (domid_t)domid;
     sim_log("createdomain: domain %u (%s, %u vcpus)", domid,

@@ -251,6 +251,9 @@ struct sim_state {
     uint32_t nr_hw_grants;
     uint32_t hw_pad;
     struct sim_hw_grant hw_grants[SIM_NR_HW_GRANTS];
+    /* hc_domctl_create.c (table lock): domains made by createdomain and
+     * not yet freed (domwatch.c looks at domains only when there are) */
+    uint32_t nr_built;
 };
 
 #define SIM_RINGS_OFFSET  ((sizeof(struct sim_state) + SIM_PAGE - 1) & ~(uint64_t)(SIM_PAGE - 1))

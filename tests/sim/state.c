@@ -345,8 +345,10 @@ bool sim_domain_reap_locked(struct sim_state *s, uint32_t domid)
     dom_reset(d);
     sim_dom_unlock(d);
     s->ndomains--;
-    if (built)
+    if (built) {
+        s->nr_built--;
         sim_gm_remove(domid);          /* its memory goes with it */
+    }
     return true;
 }
 

@@ -106,6 +106,8 @@ int  xensim_domain_set_acpi_ignore(uint32_t domid, bool ignore);
  * XEN_DOMCTL_createdomain, read from its memory (guestmem.c): 0, -ENODATA
  * (not built yet) or -errno. */
 int  xensim_domain_cmdline(uint32_t domid, char *buf, size_t size);
+/* How many domains made by XEN_DOMCTL_createdomain exist (dying too). */
+int  xensim_built_domains(void);
 /* Counters. Names like "domctl.getdomaininfo"; xenstored's own calls are
  * counted apart under "xenstored.<name>". */
 int  xensim_counter_get(const char *name, uint64_t *value);

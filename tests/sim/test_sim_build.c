@@ -401,8 +401,12 @@ static char *xl_status(const char *args, int *status)
 {
     char *cmd = NULL, *out = NULL;
     size_t size = 0;
-    ck_assert_int_gt(asprintf(&cmd, "%s /usr/lib/xen-4.17/bin/xl %s 2>&1",
-                              simhost_preload_env(), args), 0);
+    /* as tests/common/xlboth.c: Debian's xl is not instrumented, and
+     * under check-asan the sanitizer's runtime is in the preload */
+    const char *preload = strchr(simhost_preload_env(), '=') + 1;   /* may hold spaces */
+    ck_assert_int_gt(asprintf(&cmd, "LD_PRELOAD='%s' ASAN_OPTIONS=detect_leaks=0:"
+                              "verify_asan_link_order=0 /usr/lib/xen-4.17/bin/xl %s 2>&1",
+                              preload, args), 0);
     FILE *p = popen(cmd, "r");
     ck_assert_ptr_nonnull(p);
     FILE *m = open_memstream(&out, &size);
@@ -472,15 +476,12 @@ TEST(debian_xl_creates_pv_and_pvh, 120)
          * (on_poweroff=destroy; libxl pauses a domain before destroying it) */
         ck_assert_msg(st == NULL || (strlen(st) == 6 && st[3] == 's'), "state %s", st);
         free(st);
-        /* xl's monitor may be destroying it already: either destroy
-         * succeeds or the domain is gone; then it goes (dying until
+        /* xl's monitor may be destroying it already, so our destroy may
+         * race with it and fail; either way the domain goes (dying until
          * xenstored lets it go) */
         snprintf(args, sizeof(args), "destroy %s", name);
         int status;
-        char *out = xl_status(args, &status);
-        ck_assert_msg(status == 0 || strstr(out, "invalid domain identifier"),
-                      "xl destroy: %s", out);
-        free(out);
+        free(xl_status(args, &status));
         uint64_t deadline = test_now_ms() + 10000;
         while ((st = xl_state(name)) != NULL && test_now_ms() < deadline)
             free(st);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -30,6 +31,7 @@
 #include <libxl.h>
 #include <libxl_utils.h>
 #include <xenctrl.h>
+#include <xenforeignmemory.h>
 #include <xenstore.h>
 #include <xentoollog.h>
 #include <xen/grant_table.h>
@@ -487,4 +489,81 @@ TEST(debian_xl_creates_pv_and_pvh, 120)
             free(st);
         ck_assert_msg(st == NULL, "%s still listed: %s", name, st);
     }
+}
+
+/* libxenforeignmemory on a built domain: populated frames map (and what
+ * dom0 writes is in the memory file), an unpopulated one fails ENOENT and
+ * another domain's frame EINVAL, page by page; the grant table maps as a
+ * resource of max_grant_frames frames; decrease_reservation gives frames
+ * back and an unpopulated one stops it. */
+TEST(foreign_maps_and_bad_frames, 60)
+{
+    if (skipped)
+        return;
+    xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+    ck_assert_ptr_nonnull(xch);
+    struct xen_domctl_createdomain c = {
+        .max_vcpus = 1, .max_evtchn_port = 1023, .max_grant_frames = 4,
+        .max_maptrack_frames = -1, .grant_opts = XEN_DOMCTL_GRANT_version(1),
+    };
+    uint32_t a = 0, b = 0;
+    ck_assert_int_eq(xc_domain_create(xch, &a, &c), 0);
+    ck_assert_int_eq(xc_domain_create(xch, &b, &c), 0);
+    ck_assert_int_eq(xc_domain_setmaxmem(xch, a, 1024), 0);
+    ck_assert_int_eq(xc_domain_setmaxmem(xch, b, 1024), 0);
+    xen_pfn_t fa[2] = { 0x10, 0x11 }, fb[1] = { 0x10 };
+    ck_assert_int_eq(xc_domain_populate_physmap_exact(xch, a, 2, 0, 0, fa), 0);
+    ck_assert_int_eq(xc_domain_populate_physmap_exact(xch, b, 1, 0, 0, fb), 0);
+    ck_assert_uint_ne(fa[0], 0x10);             /* PV: machine frames back */
+    ck_assert_uint_eq(fa[1], fa[0] + 1);
+
+    xenforeignmemory_handle *fm = xenforeignmemory_open(NULL, 0);
+    ck_assert_ptr_nonnull(fm);
+    char *p = xenforeignmemory_map(fm, a, PROT_READ | PROT_WRITE, 2, fa, NULL);
+    ck_assert_ptr_nonnull(p);
+    strcpy(p + 4096, "written by dom0");
+    ck_assert_int_eq(xenforeignmemory_unmap(fm, p, 2), 0);
+    char got[16];
+    read_mem(a, 0x11 * 4096, got, sizeof(got));
+    ck_assert_str_eq(got, "written by dom0");
+
+    /* frame 3: unpopulated (fa[0] + 2); frame 2: domain b's */
+    xen_pfn_t mixed[3] = { fa[0], fb[0], fa[0] + 2 };
+    int err[3] = { 1, 1, 1 };
+    p = xenforeignmemory_map(fm, a, PROT_READ, 3, mixed, err);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(err[0], 0);
+    ck_assert_int_eq(err[1], -EINVAL);
+    ck_assert_int_eq(err[2], -ENOENT);
+    ck_assert_int_eq(xenforeignmemory_unmap(fm, p, 3), 0);
+    ck_assert_ptr_null(xenforeignmemory_map(fm, a, PROT_READ, 3, mixed, NULL));
+
+    size_t size = 0;
+    ck_assert_int_eq(xenforeignmemory_resource_size(fm, a, XENMEM_resource_grant_table,
+                                                    XENMEM_resource_grant_table_id_shared,
+                                                    &size), 0);
+    ck_assert_uint_eq(size, 4 * 4096);
+    void *addr = NULL;
+    ck_assert_ptr_null(xenforeignmemory_map_resource(fm, a, XENMEM_resource_grant_table,
+                                                     XENMEM_resource_grant_table_id_shared,
+                                                     3, 2, &addr, PROT_READ, 0));
+    ck_assert_int_eq(errno, EINVAL);
+    xenforeignmemory_close(fm);
+
+    /* give frame 0x10 back; giving it again stops at once */
+    xen_pfn_t back[1] = { fa[0] };
+    ck_assert_int_eq(xc_domain_decrease_reservation(xch, a, 1, 0, back), 1);
+    xc_dominfo_t info;
+    ck_assert_int_eq(xc_domain_getinfo(xch, a, 1, &info), 1);
+    ck_assert_uint_eq(info.nr_pages, 1);
+    ck_assert_int_eq(xc_domain_decrease_reservation(xch, a, 1, 0, back), 0);
+
+    /* the guest's event channel ports: 1, 2, ... */
+    xc_evtchn_port_or_error_t p1 = xc_evtchn_alloc_unbound(xch, a, 0);
+    xc_evtchn_port_or_error_t p2 = xc_evtchn_alloc_unbound(xch, a, 0);
+    ck_assert_int_eq(p1, 1);
+    ck_assert_int_eq(p2, 2);
+    ck_assert_int_eq(xc_domain_destroy(xch, a), 0);
+    ck_assert_int_eq(xc_domain_destroy(xch, b), 0);
+    xc_interface_close(xch);
 }

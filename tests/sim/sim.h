@@ -17,7 +17,7 @@ struct xen_sysctl;
 
 #define EXPORT __attribute__((visibility("default")))
 
-#define SIM_MAGIC        0x58454e53494d3037ULL /* "XENSIM07" */
+#define SIM_MAGIC        0x58454e53494d3038ULL /* "XENSIM08" */
 #define SIM_NR_DOMIDS    0x7FF0u    /* domids 0 .. 0x7FEF, as Xen */
 #define SIM_NR_PORTS     65536u     /* dom0's event channel ports */
 #define SIM_PAGE         4096u

@@ -57,6 +57,27 @@ static void backend_gone(libxl__egc *egc, libxl__xswait *xsw, int rc,
                          const char *value);
 static void done(libxl__egc *egc, devrm *rm, int rc);
 
+/* A removal's state for the device at addr, in ao (NULL without
+ * memory); its backend paths set. */
+static devrm *devrm_new(libxl__ao *ao, const libxl__devtype *dt,
+                        const libxl__devaddr *addr, libxl__devforce force)
+{
+    libxl__gc *gc = libxl__ao_gc(ao);
+    devrm *rm = libxl__ao_zalloc(ao, sizeof(*rm));
+
+    if (!rm) return NULL;
+    rm->ao = ao;
+    rm->dt = dt;
+    rm->addr = *addr;
+    rm->force = force;
+    libxl__xswait_init(&rm->wait);
+    libxl__ao_time_init(&rm->bodge);
+    libxl__async_exec_init(&rm->aes);
+    rm->be = libxl__dev_backend_path(gc, &rm->addr);
+    rm->be_state = rm->be ? GCSPRINTF("%s/state", rm->be) : NULL;
+    return rm->be_state ? rm : NULL;
+}
+
 int libxl__device_remove(libxl_ctx *ctx, uint32_t domid,
                          const libxl__devtype *dt, const void *dev,
                          libxl__devforce force,
@@ -64,30 +85,23 @@ int libxl__device_remove(libxl_ctx *ctx, uint32_t domid,
 {
     AO_CREATE(ctx, domid, ao_how);
     libxl__gc *gc = libxl__ao_gc(ao);
-    devrm *rm = libxl__ao_zalloc(ao, sizeof(*rm));
+    libxl__devaddr addr;
+    devrm *rm;
     int rc;
 
-    if (!rm) return AO_CREATE_FAIL(ERROR_NOMEM);
-    rm->ao = ao;
-    rm->dt = dt;
-    rm->force = force;
-    libxl__xswait_init(&rm->wait);
-    libxl__ao_time_init(&rm->bodge);
-    libxl__async_exec_init(&rm->aes);
-    rc = libxl__device_addr_of(gc, dt, domid, dev, &rm->addr);
+    rc = libxl__device_addr_of(gc, dt, domid, dev, &addr);
     if (rc) return AO_CREATE_FAIL(rc);
     if (dt->pre_remove) {
         AO_UNLOCKED(ao, rc = dt->pre_remove(gc, domid, dev));
         if (rc) {
             LOGD(ctx, ERROR, domid, "Unable to remove %s with id %d",
-                 libxl__devkind_name(rm->addr.kind), rm->addr.devid);
+                 libxl__devkind_name(addr.kind), addr.devid);
             libxl__ao_complete(egc, ao, rc);
             return AO_INPROGRESS;
         }
     }
-    rm->be = libxl__dev_backend_path(gc, &rm->addr);
-    rm->be_state = GCSPRINTF("%s/state", rm->be);
-    if (!rm->be || !rm->be_state) return AO_CREATE_FAIL(ERROR_NOMEM);
+    rm = devrm_new(ao, dt, &addr, force);
+    if (!rm) return AO_CREATE_FAIL(ERROR_NOMEM);
     initiate(egc, rm);
     return AO_INPROGRESS;
 }
@@ -98,28 +112,14 @@ void libxl__device_remove_sub(libxl__egc *egc, libxl__ao *ao,
                               libxl__devforce force,
                               libxl__device_removed_cb *cb, void *arg)
 {
-    libxl__gc *gc = libxl__ao_gc(ao);
-    devrm *rm = libxl__ao_zalloc(ao, sizeof(*rm));
+    devrm *rm = devrm_new(ao, dt, addr, force);
 
     if (!rm) {
         cb(egc, arg, ERROR_NOMEM);
         return;
     }
-    rm->ao = ao;
-    rm->dt = dt;
-    rm->addr = *addr;
-    rm->force = force;
     rm->cb = cb;
     rm->cb_arg = arg;
-    libxl__xswait_init(&rm->wait);
-    libxl__ao_time_init(&rm->bodge);
-    libxl__async_exec_init(&rm->aes);
-    rm->be = libxl__dev_backend_path(gc, &rm->addr);
-    rm->be_state = rm->be ? GCSPRINTF("%s/state", rm->be) : NULL;
-    if (!rm->be || !rm->be_state) {
-        cb(egc, arg, ERROR_NOMEM);
-        return;
-    }
     initiate(egc, rm);
 }
 

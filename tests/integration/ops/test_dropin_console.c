@@ -452,9 +452,12 @@ static void write_script(const char *path, const char *text)
 
 /* What a viewer prints: its name and argv, where its standard input
  * comes from (an unlinked file of the right name, or not) and what it
- * holds when that is a file. */
+ * holds when that is a file. It runs without LD_PRELOAD: the exec that
+ * starts it replaces the probe, whose preload (the simulated host's, and
+ * a sanitizer's runtime under check-asan/-tsan) the shell must not
+ * inherit. */
 static const char recorder[] =
-    "#!/bin/sh\n"
+    "#!/usr/bin/env -S -u LD_PRELOAD /bin/sh\n"
     "echo \"$(basename \"$0\"): $*\"\n"
     "in=$(readlink /proc/self/fd/0)\n"
     "case \"$in\" in\n"
@@ -526,6 +529,13 @@ TEST(vncviewer_exec_same_on_debian_and_lightcore, 120)
     ck_assert_str_eq(out, "vnc\notherviewer: 127.0.0.1:1 -autopass\n"
                           "stdin: autopass file: [s3cret pass]\n");
     free(out);
+    if (getenv("SAN_PRELOAD") && *getenv("SAN_PRELOAD")) {
+        /* the wrapper's shell would inherit the sanitizer's runtime
+         * (TSan's crashes it) */
+        fprintf(stderr, "skipped under a sanitizer: vncviewer_exec with no"
+                " viewer at all\n");
+        return;
+    }
     const char *const none_wrapper[] = {
         "sh", "-c", "env -u VNCVIEWER PATH=/nonexistent \"$@\" 2>&1;"
         " echo \"exit $?\"", "sh", NULL };

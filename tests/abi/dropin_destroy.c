@@ -48,22 +48,6 @@ static void probe_log_line(xentoollog_level level, int errnoval,
 static libxl_ctx *ctx;
 static struct xs_handle *xsh;
 
-static int store(uint32_t domid, const char *file)
-{
-    static char text[1 << 16];
-    FILE *f = fopen(file, "r");
-    size_t n;
-
-    if (!f) return 1;
-    n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    printf("store rc=%d\n", libxl_userdata_store(ctx, domid, "libxl-json",
-                                                 (const uint8_t *)text,
-                                                 (int)n + 1));
-    return 0;
-}
-
 static void setup(uint32_t domid, const char *img, const char *script,
                   const char *dm_pid)
 {
@@ -191,7 +175,7 @@ int main(int argc, char **argv)
     xsh = xs_open(0);
     if (!xsh) return 4;
     if (!strcmp(argv[1], "store") && argc == 4)
-        rc = store(domid, argv[3]);
+        rc = probe_store_config(ctx, domid, argv[3]);
     else if (!strcmp(argv[1], "setup") && argc == 6)
         setup(domid, argv[3], argv[4], argv[5]);
     else if (!strcmp(argv[1], "destroy") && argc == 5)

@@ -275,22 +275,6 @@ static void script_calls(const char *script)
 
 /* ------------------------------------------------------------ commands */
 
-static int store(uint32_t domid, const char *file)
-{
-    static char text[1 << 16];
-    FILE *f = fopen(file, "r");
-    size_t n;
-
-    if (!f) return 1;
-    n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    printf("store rc=%d\n", libxl_userdata_store(ctx, domid, "libxl-json",
-                                                 (const uint8_t *)text,
-                                                 (int)n + 1));
-    return 0;
-}
-
 static void scenario(uint32_t domid, const char *script)
 {
     libxl_device_nic nic;
@@ -448,7 +432,7 @@ int main(int argc, char **argv)
     xsh = xs_open(0);
     if (!xsh) return 4;
     if (!strcmp(argv[1], "store") && argc == 4) {
-        rc = store(domid, argv[3]);
+        rc = probe_store_config(ctx, domid, argv[3]);
     } else if (!strcmp(argv[1], "scenario") && argc == 4) {
         scenario(domid, argv[3]);
     } else if (!strcmp(argv[1], "add") && (argc == 5 || argc == 6)) {

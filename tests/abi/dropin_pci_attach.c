@@ -347,22 +347,6 @@ static void abort_wait(uint32_t domid)
 
 /* ------------------------------------------------------------ main */
 
-static int store(uint32_t domid, const char *file)
-{
-    static char text[1 << 16];
-    FILE *f = fopen(file, "r");
-    size_t n;
-
-    if (!f) return 1;
-    n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    printf("store rc=%d\n", libxl_userdata_store(ctx, domid, "libxl-json",
-                                                 (const uint8_t *)text,
-                                                 (int)n + 1));
-    return 0;
-}
-
 int main(int argc, char *argv[])
 {
     int rc = 0;
@@ -384,7 +368,7 @@ int main(int argc, char *argv[])
     }
     uint32_t domid = (uint32_t)strtoul(argv[2], NULL, 10);
     if (!strcmp(argv[1], "store") && argc == 4) {
-        rc = store(domid, argv[3]);
+        rc = probe_store_config(ctx, domid, argv[3]);
     } else if (!strcmp(argv[1], "attach") && argc == 3) {
         attach(domid);
     } else if (!strcmp(argv[1], "refuse") && argc == 3) {
